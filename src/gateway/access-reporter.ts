@@ -1,0 +1,111 @@
+/**
+ * Sends access records back to the operator that issued each token, in batches,
+ * at least once: a record is marked reported only after the operator answered 2xx.
+ * The operator deduplicates by `access_id`, so retries are harmless.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { AccessRecord } from '../audit/access-record.ts';
+import { createDpopProof } from '../shared/oauth/dpop.ts';
+import type { GatewayDatabase } from './gateway.tables.ts';
+import type { OperatorDirectory } from './operator-directory.ts';
+
+export interface ReporterOptions {
+  db: Kysely<GatewayDatabase>;
+  directory: OperatorDirectory;
+  intervalMs: number;
+  batchSize?: number;
+  log: FastifyBaseLogger;
+}
+
+/** Background sender of unreported access records. */
+export class AccessReporter {
+  private readonly options: ReporterOptions;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(options: ReporterOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  /** Asks for a run soon (after a new record); runs are never concurrent. */
+  poke(): void {
+    if (!this.timer && !this.stopped) this.schedule(50);
+  }
+
+  private schedule(delay = this.options.intervalMs): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.runOnce()
+        .then(() => undefined)
+        .catch((err: Error) => this.options.log.warn({ err: err.message }, 'access report failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.timer) this.schedule();
+        });
+    }, delay);
+  }
+
+  /** Sends every pending batch now; returns how many records were accepted. */
+  async runOnce(): Promise<number> {
+    let sent = 0;
+    for (const iss of this.options.directory.issuers()) {
+      for (;;) {
+        const n = await this.sendBatch(iss);
+        sent += n;
+        if (n < (this.options.batchSize ?? 500)) break;
+      }
+    }
+    return sent;
+  }
+
+  private async sendBatch(iss: string): Promise<number> {
+    const { db, directory } = this.options;
+    const rows = await db
+      .selectFrom('access_records')
+      .select(['chain', 'seq', 'body'])
+      .where('reported', '=', 0)
+      .where('iss', '=', iss)
+      .orderBy('seq')
+      .limit(this.options.batchSize ?? 500)
+      .execute();
+    if (rows.length === 0) return 0;
+    const { metadata } = await directory.resolve(iss);
+    if (!metadata.access_report_endpoint) throw new Error(`operator ${iss} has no access_report_endpoint`);
+    const token = await directory.gatewayToken(iss);
+    const records = rows.map((r) => JSON.parse(r.body) as AccessRecord);
+    const res = await fetch(metadata.access_report_endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `DPoP ${token}`,
+        dpop: await createDpopProof(directory.dpopKey, 'POST', metadata.access_report_endpoint, token),
+      },
+      body: JSON.stringify({ records }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (res.status === 401) directory.dropToken(iss);
+    if (!res.ok) throw new Error(`operator ${iss} refused the access report: ${res.status}`);
+    await db.transaction().execute(async (trx) => {
+      for (const r of rows) {
+        await trx.updateTable('access_records').set({ reported: 1 }).where('chain', '=', r.chain).where('seq', '=', r.seq).execute();
+      }
+    });
+    return rows.length;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

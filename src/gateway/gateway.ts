@@ -1,0 +1,194 @@
+/**
+ * Composition of one Access Gateway: store, keys, operator directory, consent replica
+ * and feeds, access log and reporter, and the HTTP routes. The one place where the
+ * gateway's parts are wired together.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge } from 'prom-client';
+import { AccessLog } from '../audit/access-log.ts';
+import type { GatewayConfig } from '../shared/config.schema.ts';
+import { createHttpServer } from '../shared/http-server.ts';
+import { createDpopKey } from '../shared/oauth/dpop.ts';
+import { postToAs } from '../shared/oauth/oauth-client.ts';
+import { MemoryReplayCache, type ReplayCache } from '../shared/oauth/replay-cache.ts';
+import { migrateToLatest, ping, type Store } from '../store/database.ts';
+import { loadSigningKeys, publicJwks, type SigningKey } from '../store/keys.ts';
+import { createAccessHandler } from './access-handler.ts';
+import { AccessReporter } from './access-reporter.ts';
+import { ConsentFeedClient } from './consent-feed-client.ts';
+import { ConsentReplica } from './consent-replica.ts';
+import { gatewayMigrations, type GatewayDatabase } from './gateway.tables.ts';
+import { OperatorDirectory } from './operator-directory.ts';
+import { compileSources } from './source-registry.ts';
+import { AccessTokenVerifier } from './token-verifier.ts';
+import { registerGatewayMetadataRoutes } from './metadata.routes.ts';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  store: Store<GatewayDatabase>;
+  logLevel?: string;
+  /** Chain id of this instance's access log (one writer per chain). */
+  instance?: string;
+  replay?: ReplayCache;
+}
+
+/** A running gateway's handles, for the CLI, tests and benchmarks. */
+export interface Gateway {
+  app: FastifyInstance;
+  replica: ConsentReplica;
+  accessLog: AccessLog;
+  reporter: AccessReporter;
+  directory: OperatorDirectory;
+  feeds: Map<string, ConsentFeedClient>;
+  keys: () => SigningKey[];
+  /** Starts feeds and the reporter (after the operators can be reached). */
+  startBackground(): void;
+  close(): Promise<void>;
+}
+
+/** Builds a gateway; call `app.listen` and then `startBackground()`. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, store } = options;
+  await migrateToLatest(store, gatewayMigrations);
+  let keys = await loadSigningKeys(store.db);
+  const signingKey = () => keys[0] as SigningKey;
+
+  const app = await createHttpServer({
+    name: `portti-gateway (${config.name})`,
+    description: 'Portti Access Gateway: consented, attribute-filtered access to unchanged data sources.',
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    bodyLimit: 16 * 1024,
+  });
+  app.addReadinessCheck('store', () => ping(store));
+
+  const dpopKey = await createDpopKey();
+  const directory = new OperatorDirectory(config.operators, dpopKey, (clientId) => ({
+    clientId,
+    key: { privateKey: signingKey().privateKey, alg: signingKey().alg, kid: signingKey().kid },
+  }));
+  const replica = new ConsentReplica(store.db);
+  await replica.load();
+  const accessLog = new AccessLog({
+    db: store.db,
+    chain: `${config.name}/${options.instance ?? 'main'}`,
+    checkpointEvery: config.checkpoint_every,
+    signingKey,
+  });
+  await accessLog.open();
+  const reporter = new AccessReporter({ db: store.db, directory, intervalMs: config.report_interval_ms, log: app.log });
+  accessLog.onAppend = () => reporter.poke();
+
+  const sources = compileSources(config.public_url, config.sources);
+  const feeds = new Map<string, ConsentFeedClient>();
+  for (const op of config.operators) {
+    const served = [...sources.values()].filter((s) => s.admitted.has(op.issuer)).map((s) => s.resource);
+    feeds.set(
+      op.issuer,
+      new ConsentFeedClient({ issuer: op.issuer, sources: served, directory, replica, staleAfterMs: config.feed_stale_after_ms, log: app.log }),
+    );
+  }
+
+  const decisions = new Counter({
+    name: 'portti_gateway_decisions_total',
+    help: 'Access decisions by outcome and problem code',
+    labelNames: ['outcome', 'code'],
+    registers: [app.metrics],
+  });
+  new Gauge({
+    name: 'portti_gateway_feed_fresh',
+    help: '1 when the consent feed of an operator is connected and fresh',
+    labelNames: ['issuer'],
+    registers: [app.metrics],
+    collect() {
+      for (const [iss, f] of feeds) this.set({ issuer: iss }, f.isFresh() ? 1 : 0);
+    },
+  });
+
+  const introspect = async (iss: string, token: string): Promise<boolean> => {
+    const { metadata, clientId } = await directory.resolve(iss);
+    if (!metadata.introspection_endpoint) return false;
+    const res = await postToAs(metadata, metadata.introspection_endpoint, {
+      clientId,
+      key: { privateKey: signingKey().privateKey, alg: signingKey().alg, kid: signingKey().kid },
+    }, { token, token_type_hint: 'access_token' });
+    if (!res.ok) return false;
+    const body = (await res.json()) as { active?: boolean };
+    return body.active === true;
+  };
+
+  const handler = createAccessHandler({
+    publicOrigin: new URL(config.public_url).origin,
+    sources,
+    verifier: new AccessTokenVerifier(directory, { clockSkewS: config.clock_skew_s, maxLifetimeS: 300 }),
+    replica,
+    isFresh: (iss) => feeds.get(iss)?.isFresh() ?? false,
+    introspect: async (iss, token) => {
+      try {
+        return await introspect(iss, token);
+      } catch {
+        return false;
+      }
+    },
+    accessLog,
+    replay: options.replay ?? new MemoryReplayCache(),
+    dpopMaxAgeS: config.dpop_max_age_s,
+    clockSkewS: config.clock_skew_s,
+    onDecision: (outcome, code) => decisions.inc({ outcome, code }),
+  });
+
+  app.get(
+    '/sources/:source/*',
+    {
+      schema: {
+        summary: 'Read a person\'s consented attributes from a source',
+        description:
+          'Requires `Authorization: DPoP <RFC 9068 token>` and a `DPoP` proof. The response is the source\'s JSON filtered to the consented attributes.',
+        tags: ['access'],
+        params: {
+          type: 'object',
+          properties: { source: { type: 'string', maxLength: 64 }, '*': { type: 'string', maxLength: 128 } },
+          required: ['source', '*'],
+        },
+        querystring: {
+          type: 'object',
+          properties: {
+            subject: { type: 'string', maxLength: 128, description: 'party reference when the record has several data subjects' },
+            attributes: { type: 'string', maxLength: 1024, description: 'comma-separated subset of attributes' },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: { type: 'object', additionalProperties: true },
+          401: { $ref: 'Problem#' },
+          403: { $ref: 'Problem#' },
+        },
+      },
+    },
+    handler,
+  );
+
+  registerGatewayMetadataRoutes(app, { config, sources, jwks: () => publicJwks(keys) });
+  app.get('/status/feeds', { schema: { hide: true } }, async () => [...feeds.values()].map((f) => f.status()));
+
+  return {
+    app,
+    replica,
+    accessLog,
+    reporter,
+    directory,
+    feeds,
+    keys: () => keys,
+    startBackground() {
+      for (const f of feeds.values()) f.start();
+      reporter.start();
+    },
+    async close() {
+      for (const f of feeds.values()) await f.stop();
+      await reporter.stop();
+      await app.close();
+      await accessLog.flush();
+      for (const s of sources.values()) await s.upstream.close();
+      keys = [];
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The gateway's public metadata: RFC 9728 protected-resource metadata per source, its
+ * JWKS (checkpoint signatures, client authentication at operators) and a source list.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { JWK } from 'jose';
+import type { GatewayConfig } from '../shared/config.schema.ts';
+import { ProblemError } from '../shared/errors.ts';
+import { ASYMMETRIC_ALGS } from '../shared/oauth/dpop.ts';
+import type { CompiledSource } from './source-registry.ts';
+
+export interface MetadataDeps {
+  config: GatewayConfig;
+  sources: Map<string, CompiledSource>;
+  jwks: () => { keys: JWK[] };
+}
+
+/** RFC 9728 metadata for one source. */
+export function protectedResourceMetadata(source: CompiledSource) {
+  return {
+    resource: source.resource,
+    authorization_servers: [...source.admitted],
+    bearer_methods_supported: ['header'],
+    dpop_bound_access_tokens_required: true,
+    dpop_signing_alg_values_supported: ASYMMETRIC_ALGS,
+    authorization_details_types_supported: ['personal_data_access'],
+    resource_name: source.id,
+    // Portti extension: the operations and the attributes each can release
+    portti_operations: [...source.operations.values()].map((o) => ({
+      name: o.config.name,
+      method: o.config.method,
+      identifier_type: o.config.identifier_type,
+      attributes: o.attributeIds,
+    })),
+  };
+}
+
+export function registerGatewayMetadataRoutes(app: FastifyInstance, deps: MetadataDeps): void {
+  const basePath = new URL(deps.config.public_url).pathname.replace(/\/$/, '');
+  app.get(
+    `/.well-known/oauth-protected-resource${basePath}/sources/:source`,
+    { schema: { summary: 'RFC 9728 protected resource metadata of a source', tags: ['metadata'] } },
+    async (request) => {
+      const { source } = request.params as { source: string };
+      const s = deps.sources.get(source);
+      if (!s) throw new ProblemError(404, 'not_found', `no source "${source}" at this gateway`);
+      return protectedResourceMetadata(s);
+    },
+  );
+  app.get('/.well-known/jwks.json', { schema: { summary: 'The gateway\'s public keys', tags: ['metadata'] } }, async () => deps.jwks());
+  app.get('/sources', { schema: { summary: 'Sources fronted by this gateway', tags: ['metadata'] } }, async () =>
+    [...deps.sources.values()].map((s) => ({ id: s.id, resource: s.resource, metadata: s.metadataUrl })),
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * Verifies RFC 9068 JWT access tokens from admitted operators. The verifier is chosen
+ * by the token's (unverified) `iss` from the allowlist only; nothing outside it is ever
+ * fetched. A verified token's claims are cached by the token's hash until `exp`, so a
+ * repeated request costs only its DPoP proof check (revocation comes from the replica).
+ */
+import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { ProblemError } from '../shared/errors.ts';
+import { ASYMMETRIC_ALGS } from '../shared/oauth/dpop.ts';
+import type { OperatorDirectory } from './operator-directory.ts';
+
+/** One `personal_data_access` authorization detail (PROFILE). */
+export interface PersonalDataAccess {
+  type: 'personal_data_access';
+  locations?: string[];
+  actions?: string[];
+  datatypes?: string[];
+  purpose?: string;
+  legal_basis?: string;
+  consent_record_id?: string;
+}
+
+export interface VerifiedToken {
+  iss: string;
+  client_id: string;
+  sub?: string;
+  aud: string[];
+  exp: number;
+  jkt: string;
+  authorization_details: PersonalDataAccess[];
+}
+
+export interface TokenVerifierOptions {
+  clockSkewS: number;
+  /** Longest accepted `exp - iat` (PROFILE: 300 s). */
+  maxLifetimeS: number;
+}
+
+/** Thrown for any token failure; rendered as 401 with a DPoP challenge. */
+export function invalidToken(detail: string, resourceMetadata?: string): ProblemError {
+  const rm = resourceMetadata ? `, resource_metadata="${resourceMetadata}"` : '';
+  return new ProblemError(401, 'invalid_token', detail, {}, {
+    'WWW-Authenticate': `DPoP error="invalid_token", error_description="${detail.replaceAll('"', "'")}", algs="ES256 EdDSA PS256"${rm}`,
+    'Cache-Control': 'no-store',
+  });
+}
+
+/** Verifies access tokens and caches verified claims until they expire. */
+export class AccessTokenVerifier {
+  private readonly cache = new Map<string, VerifiedToken>();
+  private readonly directory: OperatorDirectory;
+  private readonly options: TokenVerifierOptions;
+
+  constructor(directory: OperatorDirectory, options: TokenVerifierOptions) {
+    this.directory = directory;
+    this.options = options;
+  }
+
+  /**
+   * Returns the verified claims of `token`. `tokenHash` is base64url(SHA-256(token)),
+   * computed once per request and shared with the DPoP `ath` check.
+   */
+  async verify(token: string, tokenHash: string, resourceMetadata: string): Promise<VerifiedToken> {
+    const now = Date.now() / 1000;
+    const cached = this.cache.get(tokenHash);
+    if (cached) {
+      if (cached.exp + this.options.clockSkewS > now && this.directory.has(cached.iss)) return cached;
+      this.cache.delete(tokenHash);
+    }
+    const fail = (detail: string) => invalidToken(detail, resourceMetadata);
+    let header;
+    let unverified;
+    try {
+      header = decodeProtectedHeader(token);
+      unverified = decodeJwt(token);
+    } catch {
+      throw fail('access token is not a JWT');
+    }
+    if (header.typ !== 'at+jwt' && header.typ !== 'application/at+jwt') throw fail('access token typ must be at+jwt');
+    if (typeof header.alg !== 'string' || !ASYMMETRIC_ALGS.includes(header.alg)) {
+      throw fail('access token must be signed with an asymmetric algorithm');
+    }
+    const iss = unverified.iss;
+    if (typeof iss !== 'string' || !this.directory.has(iss)) throw fail('access token issuer is not admitted here');
+    let entry;
+    try {
+      entry = await this.directory.resolve(iss);
+    } catch {
+      throw new ProblemError(503, 'upstream_unavailable', 'the token issuer cannot be reached to verify the token', {}, { 'Retry-After': '2' });
+    }
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, entry.jwks, {
+        issuer: iss,
+        typ: 'at+jwt',
+        algorithms: ASYMMETRIC_ALGS,
+        clockTolerance: this.options.clockSkewS,
+        requiredClaims: ['exp', 'iat', 'client_id', 'aud'],
+      }));
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      throw fail(code === 'ERR_JWT_EXPIRED' ? 'access token expired' : 'access token signature or claims invalid');
+    }
+    const iat = payload.iat as number;
+    const exp = payload.exp as number;
+    if (exp - iat > this.options.maxLifetimeS + this.options.clockSkewS) throw fail('access token lifetime exceeds 300 s');
+    const jkt = (payload.cnf as { jkt?: unknown } | undefined)?.jkt;
+    if (typeof jkt !== 'string') throw fail('access token is not DPoP-bound (no cnf.jkt)');
+    const details = Array.isArray(payload.authorization_details) ? payload.authorization_details : [];
+    const verified: VerifiedToken = {
+      iss,
+      client_id: String(payload.client_id),
+      ...(typeof payload.sub === 'string' ? { sub: payload.sub } : {}),
+      aud: Array.isArray(payload.aud) ? payload.aud : [String(payload.aud)],
+      exp,
+      jkt,
+      authorization_details: details.filter(
+        (d): d is PersonalDataAccess => typeof d === 'object' && d !== null && (d as { type?: unknown }).type === 'personal_data_access',
+      ),
+    };
+    if (this.cache.size > 100_000) this.cache.clear();
+    this.cache.set(tokenHash, verified);
+    return verified;
+  }
+}

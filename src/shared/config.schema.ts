@@ -1,0 +1,167 @@
+/**
+ * The schema of `portti.yaml`: one file describing the components a process runs.
+ * `portti start` runs everything in it; `portti gateway --name X` or
+ * `portti operator --name Y` run one component. Unknown fields are errors.
+ */
+import { Type, type Static } from 'typebox';
+
+const strict = { additionalProperties: false } as const;
+
+const Url = Type.String({ pattern: '^https?://[^\\s]+$', description: 'absolute http(s) URL' });
+const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'lower-case id: letters, digits, hyphens' });
+const Localized = Type.Object(
+  { fi: Type.String({ minLength: 1 }), sv: Type.String({ minLength: 1 }), en: Type.String({ minLength: 1 }) },
+  strict,
+);
+
+export const ListenSchema = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  },
+  strict,
+);
+
+/** How the gateway authenticates to an upstream source (the client's token is never forwarded). */
+export const UpstreamAuthSchema = Type.Union([
+  Type.Object({ type: Type.Literal('none') }, strict),
+  Type.Object({ type: Type.Literal('bearer'), token: Type.String({ minLength: 1 }) }, strict),
+  Type.Object(
+    { type: Type.Literal('header'), name: Type.String({ pattern: '^[A-Za-z0-9-]+$' }), value: Type.String() },
+    strict,
+  ),
+]);
+
+/** An attribute's JSON pointer(s) into the upstream response. */
+const Pointer = Type.String({ pattern: '^(/([^~/]|~[01])*)*$', description: 'RFC 6901 JSON pointer' });
+
+export const OperationSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
+    method: Type.Literal('GET', { default: 'GET' }),
+    /** Upstream path template; `{identifier}` is replaced by the person's source identifier. */
+    path: Type.String({ pattern: '^/.*\\{identifier\\}.*$' }),
+    identifier_type: Type.String({ minLength: 1 }),
+    attributes: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 })])),
+  },
+  strict,
+);
+
+export const SourceSchema = Type.Object(
+  {
+    id: Id,
+    upstream: Type.Object(
+      {
+        base_url: Url,
+        auth: Type.Optional(UpstreamAuthSchema),
+        timeout_ms: Type.Integer({ minimum: 10, maximum: 120000, default: 5000 }),
+        max_response_bytes: Type.Integer({ minimum: 1024, default: 1048576 }),
+      },
+      strict,
+    ),
+    operations: Type.Array(OperationSchema, { minItems: 1 }),
+    /** Operator issuers admitted to this source; none means nobody (private by default). */
+    admitted_operators: Type.Array(Url, { default: [] }),
+  },
+  strict,
+);
+
+export const GatewayOperatorSchema = Type.Object(
+  {
+    issuer: Url,
+    /** The gateway's client id at this operator (for the consent feed and access reports). */
+    client_id: Type.String({ minLength: 1 }),
+  },
+  strict,
+);
+
+export const GatewaySchema = Type.Object(
+  {
+    name: Id,
+    listen: ListenSchema,
+    /** The URL clients use; resource URIs and DPoP `htu` are derived from it. */
+    public_url: Url,
+    sources: Type.Array(SourceSchema, { default: [] }),
+    operators: Type.Array(GatewayOperatorSchema, { default: [] }),
+    /** How long a silent consent feed is trusted before falling back to introspection. */
+    feed_stale_after_ms: Type.Integer({ minimum: 1000, default: 30000 }),
+    /** Signed checkpoint every N access records. */
+    checkpoint_every: Type.Integer({ minimum: 1, default: 1000 }),
+    /** Allowed clock skew for `iat`/`exp` and DPoP proofs, in seconds. */
+    clock_skew_s: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
+    dpop_max_age_s: Type.Integer({ minimum: 1, maximum: 600, default: 60 }),
+    report_interval_ms: Type.Integer({ minimum: 50, default: 1000 }),
+  },
+  strict,
+);
+
+export const IdentityProviderSchema = Type.Object(
+  {
+    id: Id,
+    label: Localized,
+    issuer: Url,
+    client_id: Type.String({ minLength: 1 }),
+    client_secret: Type.String({ minLength: 1 }),
+    /** Claim carrying the person's national identifier, and its identifier type. */
+    identifier_claim: Type.String({ default: 'personal_identity_code' }),
+    identifier_type: Type.String({ default: 'fi_hetu' }),
+  },
+  strict,
+);
+
+export const OperatorSchema = Type.Object(
+  {
+    name: Id,
+    listen: ListenSchema,
+    issuer: Url,
+    display_name: Localized,
+    /** Bearer credential for the admin API; set it from the environment. */
+    admin_token: Type.String({ minLength: 16 }),
+    /** Secret for dashboard session cookies (at least 32 characters). */
+    cookie_secret: Type.String({ minLength: 32 }),
+    identity_providers: Type.Array(IdentityProviderSchema, { default: [] }),
+    /** Files of services (data agreements) and sources registered at start-up. */
+    registry_files: Type.Array(Type.String(), { default: [] }),
+    access_token_ttl_s: Type.Integer({ minimum: 10, maximum: 300, default: 300 }),
+    webhook_max_attempts: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
+    /** Where guardianship comes from: a population-register URL, or none. */
+    guardianship_source: Type.Optional(Url),
+  },
+  strict,
+);
+
+export const DemoSchema = Type.Object(
+  {
+    incomes_register: Type.Optional(ListenSchema),
+    population_register: Type.Optional(ListenSchema),
+    identity_provider: Type.Optional(Type.Object({ listen: ListenSchema, issuer: Url }, strict)),
+    fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url }, strict)),
+    people: Type.Integer({ minimum: 10, maximum: 100000, default: 300 }),
+    seed: Type.Integer({ default: 2026 }),
+  },
+  strict,
+);
+
+export const PorttiConfigSchema = Type.Object(
+  {
+    data_dir: Type.String({ default: 'data' }),
+    /** PostgreSQL URL; when set (here or as DATABASE_URL) every component stores there. */
+    database_url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    log_level: Type.Union(
+      [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+      { default: 'info' },
+    ),
+    gateways: Type.Array(GatewaySchema, { default: [] }),
+    operators: Type.Array(OperatorSchema, { default: [] }),
+    demo: Type.Optional(DemoSchema),
+  },
+  strict,
+);
+
+export type PorttiConfig = Static<typeof PorttiConfigSchema>;
+export type GatewayConfig = Static<typeof GatewaySchema>;
+export type OperatorConfig = Static<typeof OperatorSchema>;
+export type SourceConfig = Static<typeof SourceSchema>;
+export type OperationConfig = Static<typeof OperationSchema>;
+export type IdentityProviderConfig = Static<typeof IdentityProviderSchema>;
+export type DemoConfig = Static<typeof DemoSchema>;

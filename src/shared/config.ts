@@ -1,0 +1,55 @@
+/**
+ * Loads `portti.yaml`, applies environment overrides and cross-field checks.
+ * Environment: DATABASE_URL and PORTTI_DATA_DIR override the file; any string in the
+ * file may reference `${NAME}` or `${NAME:-default}` (secrets and URLs belong there).
+ */
+import { resolve } from 'node:path';
+import { ConfigError, loadConfigFile, type ConfigCheck, type Segment } from './config-loader.ts';
+import { PorttiConfigSchema, type PorttiConfig } from './config.schema.ts';
+import type { StoreLocation } from '../store/database.ts';
+
+export { ConfigError };
+
+/** Loads and validates a Portti configuration file. Throws {@link ConfigError}. */
+export function loadPorttiConfig(file: string, env: NodeJS.ProcessEnv = process.env): PorttiConfig {
+  const config = loadConfigFile(file, PorttiConfigSchema, env, crossCheck);
+  if (env.DATABASE_URL) config.database_url = env.DATABASE_URL;
+  if (env.PORTTI_DATA_DIR) config.data_dir = env.PORTTI_DATA_DIR;
+  config.data_dir = resolve(config.data_dir);
+  return config;
+}
+
+/** Checks the schema cannot express: unique names, admitted operators that are configured. */
+export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
+  const issues: ReturnType<ConfigCheck<PorttiConfig>> = [];
+  const names = new Set<string>();
+  const unique = (name: string, path: Segment[]) => {
+    if (names.has(name)) issues.push({ path, reason: `duplicate component name "${name}"` });
+    names.add(name);
+  };
+  config.gateways.forEach((g, i) => {
+    unique(g.name, ['gateways', i, 'name']);
+    const ids = new Set<string>();
+    const known = new Set(g.operators.map((o) => o.issuer));
+    g.sources.forEach((s, j) => {
+      if (ids.has(s.id)) issues.push({ path: ['gateways', i, 'sources', j, 'id'], reason: `duplicate source id "${s.id}"` });
+      ids.add(s.id);
+      s.admitted_operators.forEach((iss, k) => {
+        if (!known.has(iss)) {
+          issues.push({
+            path: ['gateways', i, 'sources', j, 'admitted_operators', k],
+            reason: `operator ${iss} is admitted but not listed under gateways[${i}].operators`,
+          });
+        }
+      });
+    });
+  });
+  config.operators.forEach((o, i) => unique(o.name, ['operators', i, 'name']));
+  return issues;
+};
+
+/** Where component `name` keeps its data under this configuration. */
+export function storeLocationFor(config: Pick<PorttiConfig, 'database_url' | 'data_dir'>, name: string): StoreLocation {
+  if (config.database_url) return { kind: 'postgres', url: config.database_url, schema: name.replaceAll('-', '_') };
+  return { kind: 'sqlite', path: resolve(config.data_dir, `${name}.db`) };
+}

@@ -1,0 +1,137 @@
+/**
+ * One problem type for every Portti HTTP error (RFC 9457 problem+json).
+ * Callers branch on `code`, a closed union, never on message text.
+ */
+
+/** Every stable error code a Portti server can answer with. */
+export type ProblemCode =
+  | 'bad_request'
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'invalid_token'
+  | 'invalid_dpop_proof'
+  | 'forbidden'
+  | 'operator_not_admitted'
+  | 'consent_missing'
+  | 'consent_not_active'
+  | 'attribute_not_consented'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'invalid_transition'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'upstream_error'
+  | 'upstream_unavailable'
+  | 'upstream_timeout'
+  | 'upstream_response_too_large'
+  | 'csrf_failed'
+  | 'session_required'
+  | 'internal_error'
+  | 'not_ready';
+
+/** Base URI under which problem types are documented (docs/problems.md). */
+export const PROBLEM_TYPE_BASE = 'https://portti.dev/problems/';
+
+/** The RFC 9457 body, with Portti's `code` extension member. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: ProblemCode;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+const TITLES: Record<ProblemCode, string> = {
+  bad_request: 'Bad request',
+  validation_failed: 'Request validation failed',
+  unauthorized: 'Authentication required',
+  invalid_token: 'Invalid access token',
+  invalid_dpop_proof: 'Invalid DPoP proof',
+  forbidden: 'Forbidden',
+  operator_not_admitted: 'Operator not admitted by this source',
+  consent_missing: 'No consent for this access',
+  consent_not_active: 'Consent is not active',
+  attribute_not_consented: 'Attribute not covered by consent',
+  not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
+  conflict: 'Conflict',
+  invalid_transition: 'Invalid consent state transition',
+  payload_too_large: 'Payload too large',
+  unsupported_media_type: 'Unsupported media type',
+  rate_limited: 'Too many requests',
+  upstream_error: 'Upstream source failed',
+  upstream_unavailable: 'Upstream source unavailable',
+  upstream_timeout: 'Upstream source timed out',
+  upstream_response_too_large: 'Upstream response too large',
+  csrf_failed: 'Cross-site request refused',
+  session_required: 'Sign-in required',
+  internal_error: 'Internal server error',
+  not_ready: 'Service not ready',
+};
+
+/**
+ * An error that becomes a problem+json response. Throw it anywhere in a request;
+ * the server's single error handler renders it.
+ *
+ * @example throw new ProblemError(404, 'not_found', 'No consent record urn:uuid:…');
+ */
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly code: ProblemCode;
+  readonly extensions: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    code: ProblemCode,
+    detail: string,
+    extensions: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+    this.status = status;
+    this.code = code;
+    this.extensions = extensions;
+    this.headers = headers;
+  }
+
+  /** The RFC 9457 body for this error. */
+  toBody(instance?: string): ProblemBody {
+    return problemBody(this.status, this.code, this.message, this.extensions, instance);
+  }
+}
+
+/** Builds a problem body; `detail` must never carry internal state for 5xx. */
+export function problemBody(
+  status: number,
+  code: ProblemCode,
+  detail?: string,
+  extensions: Record<string, unknown> = {},
+  instance?: string,
+): ProblemBody {
+  return {
+    type: PROBLEM_TYPE_BASE + code.replaceAll('_', '-'),
+    title: TITLES[code],
+    status,
+    ...(detail === undefined ? {} : { detail }),
+    code,
+    ...(instance === undefined ? {} : { instance }),
+    ...extensions,
+  };
+}
+
+/** Shorthands for the common cases. */
+export const problems = {
+  badRequest: (detail: string, ext?: Record<string, unknown>) => new ProblemError(400, 'bad_request', detail, ext),
+  notFound: (detail: string) => new ProblemError(404, 'not_found', detail),
+  forbidden: (detail: string, ext?: Record<string, unknown>) => new ProblemError(403, 'forbidden', detail, ext),
+  conflict: (detail: string, ext?: Record<string, unknown>) => new ProblemError(409, 'conflict', detail, ext),
+  invalidTransition: (detail: string, ext?: Record<string, unknown>) =>
+    new ProblemError(409, 'invalid_transition', detail, ext),
+  unauthorized: (detail: string) => new ProblemError(401, 'unauthorized', detail),
+};

@@ -1,0 +1,175 @@
+/**
+ * The Fastify base every Portti server is built on: problem+json errors with stable
+ * codes, health and readiness probes, Prometheus metrics and OpenAPI 3.1 generated
+ * from the route schemas.
+ */
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
+import { ProblemError, problemBody } from './errors.ts';
+import { loggerOptions } from './logger.ts';
+
+/** A readiness check: resolves when the dependency answers, rejects with a reason otherwise. */
+export type ReadinessCheck = () => Promise<void>;
+
+export interface HttpServerOptions {
+  /** Component name, shown in OpenAPI `info.title` and in logs. */
+  name: string;
+  description?: string;
+  logLevel?: string;
+  /** A ready pino logger; takes precedence over `logLevel`. */
+  logger?: FastifyServerOptions['loggerInstance'];
+  bodyLimit?: number;
+  /** Extra Fastify options (e.g. `serverFactory` for the operator). */
+  fastify?: Partial<FastifyServerOptions>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Registers a dependency checked by `/readyz`. */
+    addReadinessCheck(name: string, check: ReadinessCheck): void;
+    /** This server's Prometheus registry. */
+    metrics: Registry;
+  }
+}
+
+export const PROBLEM_JSON = 'application/problem+json';
+
+/** Shared JSON schema for problem bodies, referenced by route responses. */
+export const ProblemSchema = {
+  $id: 'Problem',
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string' },
+    instance: { type: 'string' },
+  },
+  required: ['type', 'title', 'status', 'code'],
+  additionalProperties: true,
+} as const;
+
+/**
+ * Creates a Fastify server with Portti's shared behaviour. Routes are added by the caller;
+ * call `await app.ready()` (or `listen`) afterwards.
+ *
+ * @example const app = await createHttpServer({ name: 'portti-gateway' });
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger
+      ? { loggerInstance: options.logger }
+      : { logger: loggerOptions(options.logLevel, options.name) }),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    ...options.fastify,
+  });
+
+  const registry = new Registry();
+  registry.setDefaultLabels({ component: options.name });
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  app.decorate('metrics', registry);
+  app.addHook('onResponse', async (request, reply) => {
+    duration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  const checks = new Map<string, ReadinessCheck>();
+  app.decorate('addReadinessCheck', (name: string, check: ReadinessCheck) => void checks.set(name, check));
+
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: options.name, version: '0.1.0', description: options.description ?? '' },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
+    if (error instanceof ProblemError) {
+      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      return reply
+        .code(error.status)
+        .headers(error.headers)
+        .type(PROBLEM_JSON)
+        .send(error.toBody(request.url.split('?')[0]));
+    }
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'unhandled error');
+      return reply.code(status === 503 ? 503 : 500).type(PROBLEM_JSON).send(problemBody(500, 'internal_error'));
+    }
+    const code = error.validation
+      ? 'validation_failed'
+      : status === 413
+        ? 'payload_too_large'
+        : status === 415
+          ? 'unsupported_media_type'
+          : status === 404
+            ? 'not_found'
+            : status === 405
+              ? 'method_not_allowed'
+              : status === 429
+                ? 'rate_limited'
+                : 'bad_request';
+    const ext = error.validation
+      ? {
+          errors: error.validation.map((v) => ({
+            field: `${error.validationContext ?? 'body'}${v.instancePath}`,
+            message: v.message,
+          })),
+        }
+      : {};
+    return reply.code(status).type(PROBLEM_JSON).send(problemBody(status, code, error.message, ext));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .type(PROBLEM_JSON)
+      .send(problemBody(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+
+  const probe = { schema: { hide: true } };
+  app.get('/healthz', probe, async () => ({ status: 'ok' }));
+  app.get('/readyz', probe, async (_request, reply) => {
+    const failures: Record<string, string> = {};
+    await Promise.all(
+      [...checks].map(async ([name, check]) => {
+        try {
+          await check();
+        } catch (err) {
+          failures[name] = (err as Error).message;
+        }
+      }),
+    );
+    if (Object.keys(failures).length > 0) {
+      return reply
+        .code(503)
+        .type(PROBLEM_JSON)
+        .send(problemBody(503, 'not_ready', 'A dependency is not ready', { checks: failures }));
+    }
+    return { status: 'ready' };
+  });
+  app.get('/metrics', probe, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+  app.get('/openapi.json', probe, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,97 @@
+/**
+ * The storage port: one Kysely instance over either the embedded SQLite file
+ * (default) or PostgreSQL (when a database URL is configured). Each component gets
+ * its own SQLite file, or its own PostgreSQL schema, so components never share tables.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import pg from 'pg';
+import { kyselySqlite, openSqlite } from './sqlite-driver.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Where a component keeps its data. */
+export type StoreLocation =
+  | { kind: 'sqlite'; path: string; synchronous?: 'NORMAL' | 'FULL' }
+  | { kind: 'postgres'; url: string; schema: string; poolSize?: number };
+
+/** An open store: the Kysely handle plus what adapters need to know about it. */
+export interface Store<DB> {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  location: StoreLocation;
+  /** PostgreSQL pool, for LISTEN/NOTIFY; undefined on SQLite. */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+/** Opens (and creates if needed) the store at `location`. Does not migrate. */
+export async function openStore<DB>(location: StoreLocation): Promise<Store<DB>> {
+  if (location.kind === 'sqlite') {
+    mkdirSync(dirname(location.path), { recursive: true });
+    const raw = openSqlite(location.path, { synchronous: location.synchronous ?? 'NORMAL' });
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: kyselySqlite(raw) }) });
+    return { db, dialect: 'sqlite', location, close: () => db.destroy() };
+  }
+  if (!/^[a-z_][a-z0-9_]*$/.test(location.schema)) {
+    throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(location.schema)}`);
+  }
+  const bootstrap = new pg.Client({ connectionString: location.url });
+  await bootstrap.connect();
+  try {
+    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS ${location.schema}`);
+  } finally {
+    await bootstrap.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: location.url,
+    max: location.poolSize ?? 10,
+    options: `-c search_path=${location.schema}`,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as never,
+    },
+  });
+  pool.on('error', () => {
+    /* idle client errors surface on the next query */
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', location, pool, close: () => db.destroy() };
+}
+
+/** Column types that differ between the dialects, for use in migrations. */
+export function columnTypes(dialect: Dialect) {
+  return {
+    /** Auto-incrementing 64-bit key. */
+    serial: dialect === 'sqlite' ? ('integer' as const) : ('bigserial' as const),
+    bigint: dialect === 'sqlite' ? ('integer' as const) : ('bigint' as const),
+    blob: dialect === 'sqlite' ? ('blob' as const) : ('bytea' as const),
+  };
+}
+
+/** Migrations of one component, keyed by name (applied in name order). */
+export type MigrationSet = (dialect: Dialect) => Record<string, Migration>;
+
+/** Applies pending migrations; throws with the failing migration's name. */
+export async function migrateToLatest<DB>(store: Store<DB>, migrations: MigrationSet): Promise<string[]> {
+  const set = migrations(store.dialect);
+  const migrator = new Migrator({
+    db: store.db as Kysely<unknown>,
+    provider: { getMigrations: async () => set },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${(error as Error).message}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Checks the store answers a trivial query (used by `/readyz`). */
+export async function ping<DB>(store: Store<DB>): Promise<void> {
+  await sql`select 1`.execute(store.db);
+}

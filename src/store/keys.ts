@@ -1,0 +1,79 @@
+/**
+ * Signing keys of a component (operator or gateway), kept in its own store.
+ * The newest active key signs; retired keys stay published until removed so that
+ * tokens and receipts signed before a rotation still verify.
+ */
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
+import type { Kysely } from 'kysely';
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  /** `active` keys sign and are published; `retired` keys are only published. */
+  status: string;
+}
+
+/** A loaded key ready to sign. */
+export interface SigningKey {
+  kid: string;
+  alg: string;
+  privateKey: CryptoKey;
+  privateJwk: JWK;
+  publicJwk: JWK;
+}
+
+type KeysDb = { signing_keys: SigningKeysTable };
+
+/** Creates a new ES256 key and makes it the signing key. */
+export async function rotateSigningKey(db: Kysely<KeysDb>, now = Date.now()): Promise<string> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = randomUUID();
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' };
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('signing_keys').set({ status: 'retired' }).where('status', '=', 'active').execute();
+    await trx
+      .insertInto('signing_keys')
+      .values({
+        kid,
+        alg: 'ES256',
+        private_jwk: JSON.stringify(privateJwk),
+        public_jwk: JSON.stringify(publicJwk),
+        created_at: now,
+        status: 'active',
+      })
+      .execute();
+  });
+  return kid;
+}
+
+/** Loads all keys, newest first; creates the first key if there is none. */
+export async function loadSigningKeys(db: Kysely<KeysDb>): Promise<SigningKey[]> {
+  let rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+  if (rows.length === 0) {
+    await rotateSigningKey(db);
+    rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+  }
+  rows.sort((a, b) => (a.status === b.status ? b.created_at - a.created_at : a.status === 'active' ? -1 : 1));
+  return Promise.all(
+    rows.map(async (r) => {
+      const privateJwk = JSON.parse(r.private_jwk) as JWK;
+      return {
+        kid: r.kid,
+        alg: r.alg,
+        privateJwk,
+        publicJwk: JSON.parse(r.public_jwk) as JWK,
+        privateKey: (await importJWK(privateJwk, r.alg)) as CryptoKey,
+      };
+    }),
+  );
+}
+
+/** Public JWKS document for `keys`. */
+export function publicJwks(keys: SigningKey[]): { keys: JWK[] } {
+  return { keys: keys.map((k) => k.publicJwk) };
+}
