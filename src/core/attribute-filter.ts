@@ -11,6 +11,7 @@ export type Pointer = readonly string[];
 export function compilePointer(pointer: string): Pointer {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new Error(`JSON pointer must start with "/": ${pointer}`);
+  if (/~(?![01])/.test(pointer)) throw new Error(`JSON pointer has an invalid ~ escape (only ~0 and ~1): ${pointer}`);
   return pointer
     .slice(1)
     .split('/')

@@ -8,8 +8,7 @@ import { Counter, Gauge } from 'prom-client';
 import { AccessLog } from '../audit/access-log.ts';
 import type { GatewayConfig } from '../shared/config.schema.ts';
 import { createHttpServer } from '../shared/http-server.ts';
-import { createDpopKey } from '../shared/oauth/dpop.ts';
-import { postToAs } from '../shared/oauth/oauth-client.ts';
+import { createDpopKey, createDpopProof } from '../shared/oauth/dpop.ts';
 import { MemoryReplayCache, type ReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
 import { loadSigningKeys, publicJwks, type SigningKey } from '../store/keys.ts';
@@ -35,6 +34,7 @@ export interface GatewayOptions {
 /** A running gateway's handles, for the CLI, tests and benchmarks. */
 export interface Gateway {
   app: FastifyInstance;
+  store: Store<GatewayDatabase>;
   replica: ConsentReplica;
   accessLog: AccessLog;
   reporter: AccessReporter;
@@ -104,13 +104,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
 
+  /** RFC 7662 at the operator, authenticated with the gateway's own DPoP-bound API token. */
   const introspect = async (iss: string, token: string): Promise<boolean> => {
-    const { metadata, clientId } = await directory.resolve(iss);
+    const { metadata } = await directory.resolve(iss);
     if (!metadata.introspection_endpoint) return false;
-    const res = await postToAs(metadata, metadata.introspection_endpoint, {
-      clientId,
-      key: { privateKey: signingKey().privateKey, alg: signingKey().alg, kid: signingKey().kid },
-    }, { token, token_type_hint: 'access_token' });
+    const apiToken = await directory.gatewayToken(iss);
+    const res = await fetch(metadata.introspection_endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `DPoP ${apiToken}`,
+        dpop: await createDpopProof(dpopKey, 'POST', metadata.introspection_endpoint, apiToken),
+      },
+      body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+      signal: AbortSignal.timeout(5000),
+    });
     if (!res.ok) return false;
     const body = (await res.json()) as { active?: boolean };
     return body.active === true;
@@ -172,6 +180,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return {
     app,
+    store,
     replica,
     accessLog,
     reporter,

@@ -97,7 +97,7 @@ export class OperatorDirectory {
     if (cached && cached.expiresAt > Date.now() + 15_000) return cached.token;
     const { metadata, clientId } = await this.resolve(iss);
     const res = await clientCredentialsToken(metadata, this.credentials(clientId), this.dpopKey, {
-      scope: 'consent_feed access_report',
+      scope: 'consent_feed access_report introspect',
       resource: `${iss}/api`,
     });
     this.tokens.set(iss, { token: res.access_token, expiresAt: Date.now() + res.expires_in * 1000 });

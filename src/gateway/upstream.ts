@@ -29,7 +29,7 @@ export class Upstream {
     this.headers = { accept: 'application/json' };
     const auth = source.upstream.auth;
     if (auth?.type === 'bearer') this.headers.authorization = `Bearer ${auth.token}`;
-    if (auth?.type === 'header') this.headers[auth.name.toLowerCase()] = auth.value;
+    if (auth?.type === 'header' && auth.name) this.headers[auth.name.toLowerCase()] = auth.value ?? '';
   }
 
   /** GETs `path` (already built from the operation's template) and parses JSON. */

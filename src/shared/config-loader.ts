@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { TSchema, Static } from 'typebox';
 import Value from 'typebox/value';
+import { Settings } from 'typebox/system';
+
+// report every problem in a file at once, not the first eight
+Settings.Set({ maxErrors: 1000 });
 
 /** One problem found in a configuration file. */
 export interface ConfigIssue {
@@ -97,8 +101,9 @@ function describe(error: { keyword: string; message: string; params: Record<stri
     const props = (error.params.requiredProperties ?? error.params.missingProperty) as unknown;
     return `missing required field ${Array.isArray(props) ? props.join(', ') : String(props)}`;
   }
-  if (error.keyword === 'enum' || error.keyword === 'const' || error.keyword === 'anyOf') {
-    return error.message;
+  if (error.keyword === 'enum') {
+    const allowed = (error.params.allowedValues ?? error.params.values) as unknown;
+    return Array.isArray(allowed) ? `must be one of: ${allowed.join(', ')}` : error.message;
   }
   return error.message;
 }
@@ -159,7 +164,8 @@ export function parseConfigText<S extends TSchema>(
       missing.map((m) => issueAt(m.slice(0, -1), `environment variable ${String(m.at(-1))} is not set`)),
     );
   }
-  const value = Value.Default(schema, Value.Clone(expanded));
+  // defaults, then conversion: `port: ${PORT}` arrives as a string and becomes a number
+  const value = Value.Convert(schema, Value.Default(schema, Value.Clone(expanded)));
   const errors = [...Value.Errors(schema, value)];
   if (errors.length === 0) {
     const problems = check?.(value as Static<S>) ?? [];
@@ -169,6 +175,7 @@ export function parseConfigText<S extends TSchema>(
   const issues: ConfigIssue[] = [];
   for (const e of errors) {
     if (e.keyword === 'boolean') continue; // reported as additionalProperties below
+    if (e.keyword === 'anyOf' || e.keyword === 'const') continue; // union branches: the specific errors say more
     const segments = pointerToSegments(e.instancePath);
     if (e.keyword === 'additionalProperties') {
       const extra = (e.params as { additionalProperties?: string[] }).additionalProperties ?? [];

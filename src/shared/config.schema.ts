@@ -23,14 +23,17 @@ export const ListenSchema = Type.Object(
 );
 
 /** How the gateway authenticates to an upstream source (the client's token is never forwarded). */
-export const UpstreamAuthSchema = Type.Union([
-  Type.Object({ type: Type.Literal('none') }, strict),
-  Type.Object({ type: Type.Literal('bearer'), token: Type.String({ minLength: 1 }) }, strict),
-  Type.Object(
-    { type: Type.Literal('header'), name: Type.String({ pattern: '^[A-Za-z0-9-]+$' }), value: Type.String() },
-    strict,
-  ),
-]);
+export const UpstreamAuthSchema = Type.Object(
+  {
+    type: Type.Enum(['none', 'bearer', 'header']),
+    /** For `bearer`. */
+    token: Type.Optional(Type.String({ minLength: 1 })),
+    /** For `header`: the header name and value. */
+    name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]+$' })),
+    value: Type.Optional(Type.String()),
+  },
+  strict,
+);
 
 /** An attribute's JSON pointer(s) into the upstream response. */
 const Pointer = Type.String({ pattern: '^(/([^~/]|~[01])*)*$', description: 'RFC 6901 JSON pointer' });
@@ -38,11 +41,11 @@ const Pointer = Type.String({ pattern: '^(/([^~/]|~[01])*)*$', description: 'RFC
 export const OperationSchema = Type.Object(
   {
     name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
-    method: Type.Literal('GET', { default: 'GET' }),
+    method: Type.Enum(['GET'], { default: 'GET' }),
     /** Upstream path template; `{identifier}` is replaced by the person's source identifier. */
     path: Type.String({ pattern: '^/.*\\{identifier\\}.*$' }),
     identifier_type: Type.String({ minLength: 1 }),
-    attributes: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 })])),
+    attributes: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 })]), { minProperties: 1 }),
   },
   strict,
 );
@@ -147,10 +150,7 @@ export const PorttiConfigSchema = Type.Object(
     data_dir: Type.String({ default: 'data' }),
     /** PostgreSQL URL; when set (here or as DATABASE_URL) every component stores there. */
     database_url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-    log_level: Type.Union(
-      [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
-      { default: 'info' },
-    ),
+    log_level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
     gateways: Type.Array(GatewaySchema, { default: [] }),
     operators: Type.Array(OperatorSchema, { default: [] }),
     demo: Type.Optional(DemoSchema),

@@ -13,7 +13,12 @@ export { ConfigError };
 /** Loads and validates a Portti configuration file. Throws {@link ConfigError}. */
 export function loadPorttiConfig(file: string, env: NodeJS.ProcessEnv = process.env): PorttiConfig {
   const config = loadConfigFile(file, PorttiConfigSchema, env, crossCheck);
-  if (env.DATABASE_URL) config.database_url = env.DATABASE_URL;
+  if (env.DATABASE_URL) {
+    if (!/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
+      throw new ConfigError(file, [{ path: '(environment) DATABASE_URL', line: 0, column: 0, reason: 'must be a postgres:// or postgresql:// URL' }]);
+    }
+    config.database_url = env.DATABASE_URL;
+  }
   if (env.PORTTI_DATA_DIR) config.data_dir = env.PORTTI_DATA_DIR;
   config.data_dir = resolve(config.data_dir);
   return config;
@@ -29,6 +34,12 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
   };
   config.gateways.forEach((g, i) => {
     unique(g.name, ['gateways', i, 'name']);
+    g.sources.forEach((s, j) => {
+      const auth = s.upstream.auth;
+      const at = ['gateways', i, 'sources', j, 'upstream', 'auth'];
+      if (auth?.type === 'bearer' && !auth.token) issues.push({ path: at, reason: 'type bearer needs a token' });
+      if (auth?.type === 'header' && (!auth.name || auth.value === undefined)) issues.push({ path: at, reason: 'type header needs name and value' });
+    });
     const ids = new Set<string>();
     const known = new Set(g.operators.map((o) => o.issuer));
     g.sources.forEach((s, j) => {

@@ -38,7 +38,8 @@ const paths = [
   'req.headers.cookie',
   'req.headers.dpop',
   'res.headers["set-cookie"]',
-  ...REDACTED_FIELDS.flatMap((f) => [`${quote(f)}`, `*.${quote(f)}`, `*.*.${quote(f)}`]),
+  // top level keeps pino's own `name`; nested objects lose every personal field
+  ...REDACTED_FIELDS.flatMap((f) => [...(f === 'name' ? [] : [quote(f)]), `*.${quote(f)}`, `*.*.${quote(f)}`]),
 ];
 
 function quote(field: string): string {

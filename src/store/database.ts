@@ -82,6 +82,7 @@ export async function migrateToLatest<DB>(store: Store<DB>, migrations: Migratio
   const migrator = new Migrator({
     db: store.db as Kysely<unknown>,
     provider: { getMigrations: async () => set },
+    ...(store.location.kind === 'postgres' ? { migrationTableSchema: store.location.schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -1,0 +1,102 @@
+/**
+ * An embedded demo identity provider (OpenID Connect, oidc-provider) with a handful of
+ * demo residents, so `portti start` works offline. Its sign-in page lists the residents;
+ * choosing one signs in as them. Never for production: there is no authentication.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import Provider, { type Configuration } from 'oidc-provider';
+import { html } from '../web/html.ts';
+
+export interface DemoResident {
+  /** Stable key, e.g. `aino`. */
+  key: string;
+  name: string;
+  given_name: string;
+  family_name: string;
+  personal_identity_code: string;
+  birthdate: string;
+}
+
+export interface DemoIdpOptions {
+  issuer: string;
+  /** Label shown on the sign-in page. */
+  label: string;
+  residents: DemoResident[];
+  clients: Array<{ client_id: string; client_secret: string; redirect_uris: string[] }>;
+  /** Authentication context class the IdP asserts (e.g. a LoA). */
+  acr?: string;
+}
+
+/** Pairwise-free stable subject per IdP: different IdPs give different `sub` values. */
+export function demoSub(issuer: string, resident: DemoResident): string {
+  return createHash('sha256').update(`${issuer}|${resident.personal_identity_code}`).digest('base64url').slice(0, 22);
+}
+
+/** Builds the demo IdP's Fastify app (provider mounted on it). */
+export function createDemoIdp(o: DemoIdpOptions): { app: FastifyInstance; provider: Provider } {
+  const bySub = new Map(o.residents.map((r) => [demoSub(o.issuer, r), r]));
+  const config: Configuration = {
+    clients: o.clients.map((c) => ({ ...c, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' })),
+    claims: { openid: ['sub'], profile: ['name', 'given_name', 'family_name', 'birthdate', 'personal_identity_code'] },
+    findAccount: async (_ctx, sub) => {
+      const r = bySub.get(sub);
+      if (!r) return undefined;
+      return {
+        accountId: sub,
+        claims: async () => ({ sub, name: r.name, given_name: r.given_name, family_name: r.family_name, birthdate: r.birthdate, personal_identity_code: r.personal_identity_code }),
+      };
+    },
+    conformIdTokenClaims: false,
+    cookies: { keys: [randomBytes(32).toString('hex')] },
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: false } },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    loadExistingGrant: async (ctx) => {
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
+      grant.addOIDCScope('openid profile');
+      await grant.save();
+      return grant;
+    },
+    acrValues: o.acr ? [o.acr] : [],
+    ttl: { Session: 3600, Interaction: 600, AuthorizationCode: 60, IdToken: 600, AccessToken: 600, Grant: 3600 },
+  };
+  const provider = new Provider(o.issuer, config);
+  const handler = provider.callback();
+  const app = Fastify({ logger: false });
+
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
+    const handoff = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+      reply.hijack();
+      handler(request.raw, reply.raw);
+    };
+    for (const path of ['/auth', '/auth/*', '/token', '/jwks', '/me', '/session/*', '/.well-known/*', '/reg', '/token/*']) scope.all(path, handoff);
+  });
+
+  app.register(async (scope) => {
+    await scope.register(formbody);
+    scope.get('/interaction/:uid', async (request, reply) => {
+      const details = await provider.interactionDetails(request.raw, reply.raw);
+      const page = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${o.label}</title>
+<style>body{font:1.125rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}button{font:inherit;min-height:44px;padding:.5rem 1rem;margin:.25rem 0;width:100%;text-align:left}</style></head>
+<body><main><h1>${o.label}</h1><p>Demo identity provider – choose a demo resident. (Esittelytunnistus · Demoidentifiering)</p>
+<form method="post" action="/interaction/${details.uid}">
+${o.residents.map((r) => html`<button type="submit" name="resident" value="${r.key}">${r.name}</button>`)}
+</form></main></body></html>`;
+      return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:").send(page.value);
+    });
+    scope.post('/interaction/:uid', async (request, reply) => {
+      const key = (request.body as { resident?: string }).resident;
+      const r = o.residents.find((x) => x.key === key);
+      if (!r) return reply.code(400).send({ error: 'unknown resident' });
+      reply.hijack();
+      await provider.interactionFinished(request.raw, reply.raw, { login: { accountId: demoSub(o.issuer, r), ...(o.acr ? { acr: o.acr } : {}), amr: ['demo'] } }, { mergeWithLastSubmission: false });
+      return reply;
+    });
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  return { app, provider };
+}

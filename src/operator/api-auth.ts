@@ -1,0 +1,74 @@
+/**
+ * Authentication of the operator's machine APIs (consent requests, consent feed, access
+ * reports, introspection): a DPoP-bound JWT access token issued by this operator itself
+ * for the resource `<issuer>/api`, carrying the needed scope.
+ */
+import type { FastifyRequest } from 'fastify';
+import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+import { ProblemError } from '../shared/errors.ts';
+import { ASYMMETRIC_ALGS, verifyDpopProof } from '../shared/oauth/dpop.ts';
+import type { ReplayCache } from '../shared/oauth/replay-cache.ts';
+
+export type ApiScope = 'consent_request' | 'consent_feed' | 'access_report' | 'introspect';
+
+export interface ApiCaller {
+  client_id: string;
+  scopes: Set<string>;
+}
+
+function unauthorized(detail: string): ProblemError {
+  return new ProblemError(401, 'invalid_token', detail, {}, { 'WWW-Authenticate': `DPoP error="invalid_token", error_description="${detail}"` });
+}
+
+/** Verifies API calls against this operator's own keys. */
+export class ApiAuthenticator {
+  private readonly issuer: string;
+  private readonly jwks: () => { keys: JWK[] };
+  private readonly replay: ReplayCache;
+
+  constructor(issuer: string, jwks: () => { keys: JWK[] }, replay: ReplayCache) {
+    this.issuer = issuer;
+    this.jwks = jwks;
+    this.replay = replay;
+  }
+
+  /** The resource URI of the operator's APIs (audience of their tokens). */
+  get resource(): string {
+    return `${this.issuer}/api`;
+  }
+
+  /** Authenticates a request and checks one scope; throws 401/403 problems. */
+  async authenticate(request: FastifyRequest, scope: ApiScope): Promise<ApiCaller> {
+    const auth = request.headers.authorization ?? '';
+    const [scheme, token] = auth.split(' ');
+    if (scheme?.toLowerCase() !== 'dpop' || !token) throw unauthorized('a DPoP-bound access token of this operator is required');
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, createLocalJWKSet(this.jwks()), {
+        issuer: this.issuer,
+        audience: this.resource,
+        typ: 'at+jwt',
+        algorithms: ASYMMETRIC_ALGS,
+        clockTolerance: 30,
+      }));
+    } catch {
+      throw unauthorized('access token invalid for this API');
+    }
+    const jkt = (payload.cnf as { jkt?: string } | undefined)?.jkt;
+    if (!jkt) throw unauthorized('access token is not DPoP-bound');
+    const proof = await verifyDpopProof(request.headers.dpop, {
+      method: request.method,
+      url: `${new URL(this.issuer).origin}${request.url}`,
+      accessToken: token,
+      maxAgeS: 60,
+      clockSkewS: 30,
+      replay: this.replay,
+    });
+    if (proof.jkt !== jkt) throw unauthorized('DPoP key does not match the token');
+    const scopes = new Set(String(payload.scope ?? '').split(' ').filter(Boolean));
+    if (!scopes.has(scope)) {
+      throw new ProblemError(403, 'forbidden', `this call needs scope ${scope}`, {}, { 'WWW-Authenticate': `DPoP error="insufficient_scope", scope="${scope}"` });
+    }
+    return { client_id: String(payload.client_id), scopes };
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * What a signed-in citizen may see and do: their pending requests and consents (as a
+ * participant, including as a guardian), decisions and withdrawals through their own
+ * party, receipts, and the access log of every record they take part in.
+ */
+import type { Kysely } from 'kysely';
+import { activators, sourcesOf, subjectsForSource, type ConsentState, type Party } from '../core/consent.ts';
+import { ProblemError } from '../shared/errors.ts';
+import type { Accounts } from './accounts.ts';
+import { loadHistory, loadRecord, recordIdsForAccount } from './consent.repository.ts';
+import type { ConsentService } from './consent.service.ts';
+import type { OperatorDatabase } from './operator.tables.ts';
+
+export interface AccessLogFilter {
+  record_id?: string;
+  outcome?: 'allowed' | 'refused' | 'error';
+  client_id?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  before?: string;
+}
+
+export class CitizenService {
+  private readonly db: Kysely<OperatorDatabase>;
+  private readonly accounts: Accounts;
+  private readonly consents: ConsentService;
+
+  constructor(db: Kysely<OperatorDatabase>, accounts: Accounts, consents: ConsentService) {
+    this.db = db;
+    this.accounts = accounts;
+    this.consents = consents;
+  }
+
+  /** The account's parties in a record (by account id or bound identifier). */
+  async myParties(accountId: string, state: ConsentState): Promise<Party[]> {
+    const ids = await this.accounts.identifiers(accountId);
+    return state.parties.filter((p) => p.account_id === accountId || ids.some((i) => i.identifier_type === p.identifier_type && i.identifier === p.identifier));
+  }
+
+  /** Every record the account takes part in, newest first, with history. */
+  async records(accountId: string) {
+    const ids = await recordIdsForAccount(this.db, accountId);
+    const states = (await Promise.all(ids.map((id) => loadRecord(this.db, id)))).filter((s): s is ConsentState => s !== undefined);
+    states.sort((a, b) => b.updated_at - a.updated_at);
+    return Promise.all(states.map((s) => this.view(accountId, s)));
+  }
+
+  /** One record as the citizen sees it, or 404 when they take no part in it. */
+  async record(accountId: string, recordId: string) {
+    const state = await loadRecord(this.db, recordId);
+    if (!state || (await this.myParties(accountId, state)).length === 0) throw new ProblemError(404, 'not_found', `no consent record ${recordId} of yours`);
+    return this.view(accountId, state);
+  }
+
+  private async view(accountId: string, state: ConsentState) {
+    const mine = await this.myParties(accountId, state);
+    const deciders = new Set(activators(state).map((p) => p.party_id));
+    const history = await loadHistory(this.db, state.record_id);
+    const service = await this.db.selectFrom('services').select(['name']).where('client_id', '=', state.client_id).executeTakeFirst();
+    return {
+      record_id: state.record_id,
+      client_id: state.client_id,
+      service_name: service ? (JSON.parse(service.name) as Record<string, string>) : null,
+      status: state.status,
+      activation_mode: state.activation_mode,
+      purposes: state.purposes,
+      created_at: new Date(state.created_at).toISOString(),
+      updated_at: new Date(state.updated_at).toISOString(),
+      expires_at: state.expires_at === null ? null : new Date(state.expires_at).toISOString(),
+      replaces: state.replaces,
+      my_parties: mine.map((p) => ({ party_id: p.party_id, role: p.role, status: p.status, acting_for: p.acting_for, decides: deciders.has(p.party_id), choices: p.choices })),
+      parties: state.parties.map((p) => ({
+        party_id: p.party_id,
+        role: p.role,
+        status: p.status,
+        acting_for: p.acting_for,
+        is_me: mine.some((m) => m.party_id === p.party_id),
+        decides: deciders.has(p.party_id),
+      })),
+      released: sourcesOf(state).map((source) => ({ source, subjects: subjectsForSource(state, source).map((s) => ({ ref: s.ref, datatypes: s.datatypes })) })),
+      history: history.map((h) => ({ ...h, time: new Date(h.time).toISOString() })),
+      awaiting_me: state.status === 'pending' && mine.some((p) => deciders.has(p.party_id) && p.status === 'pending'),
+    };
+  }
+
+  /** Pending records waiting for this account's decision. */
+  async pending(accountId: string) {
+    return (await this.records(accountId)).filter((r) => r.awaiting_me);
+  }
+
+  private async partyFor(accountId: string, recordId: string, partyId: string | undefined, pick: (p: Party, s: ConsentState) => boolean) {
+    const state = await this.consents.get(recordId);
+    const mine = (await this.myParties(accountId, state)).filter((p) => pick(p, state));
+    if (mine.length === 0) throw new ProblemError(404, 'not_found', `no consent record ${recordId} of yours to act on`);
+    if (partyId) {
+      const p = mine.find((x) => x.party_id === partyId);
+      if (!p) throw new ProblemError(403, 'forbidden', 'you do not act as that participant');
+      return p;
+    }
+    if (mine.length > 1) throw new ProblemError(400, 'bad_request', 'you take part in this record several times; name the party_id you act as');
+    return mine[0]!;
+  }
+
+  async decide(accountId: string, recordId: string, decision: { approve: boolean; choices?: string[]; party_id?: string }) {
+    const party = await this.partyFor(accountId, recordId, decision.party_id, (p, s) => activators(s).some((a) => a.party_id === p.party_id));
+    await this.consents.decide(recordId, party.party_id, `account:${accountId}`, decision);
+    return this.record(accountId, recordId);
+  }
+
+  async withdraw(accountId: string, recordId: string, partyId?: string) {
+    const party = await this.partyFor(accountId, recordId, partyId, (p, s) => activators(s).some((a) => a.party_id === p.party_id));
+    await this.consents.withdraw(recordId, party.party_id, `account:${accountId}`);
+    return this.record(accountId, recordId);
+  }
+
+  async receipts(accountId: string, recordId: string) {
+    await this.record(accountId, recordId);
+    return this.db.selectFrom('receipts').select(['receipt_id', 'time', 'jws']).where('record_id', '=', recordId).orderBy('time').execute();
+  }
+
+  /** Access records of the citizen's consent records, newest first, filtered. */
+  async accessLog(accountId: string, filter: AccessLogFilter = {}) {
+    const all = await recordIdsForAccount(this.db, accountId);
+    const ids = filter.record_id ? all.filter((i) => i === filter.record_id) : all;
+    if (ids.length === 0) return [];
+    let q = this.db.selectFrom('access_log').select(['body']).where('record_id', 'in', ids);
+    if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
+    if (filter.client_id) q = q.where('client_id', '=', filter.client_id);
+    if (filter.from) q = q.where('time', '>=', filter.from);
+    if (filter.to) q = q.where('time', '<=', filter.to);
+    if (filter.before) q = q.where('time', '<', filter.before);
+    const rows = await q.orderBy('time', 'desc').limit(Math.min(filter.limit ?? 100, 1000)).execute();
+    return rows.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Persistence of consent records: the record row, its parties and its history.
+ * Saves use optimistic concurrency on `version`, so two parents deciding at the same
+ * instant cannot overwrite each other's decision.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { ConsentStatus } from '../core/consent-event.ts';
+import type { ActivationMode, ConsentState, HistoryEntry, Party, PartyRole, PartyStatus, Purpose } from '../core/consent.ts';
+import { ProblemError } from '../shared/errors.ts';
+import type { OperatorDatabase } from './operator.tables.ts';
+
+type Db = Kysely<OperatorDatabase> | Transaction<OperatorDatabase>;
+
+function partyRow(recordId: string, p: Party) {
+  return {
+    party_id: p.party_id,
+    record_id: recordId,
+    role: p.role,
+    identifier_type: p.identifier_type,
+    identifier: p.identifier,
+    account_id: p.account_id,
+    acting_for: p.acting_for,
+    status: p.status,
+    choices: p.choices === null ? null : JSON.stringify(p.choices),
+    decided_at: p.decided_at,
+  };
+}
+
+/** Inserts a new record with its parties and first history entry. */
+export async function insertRecord(db: Db, state: ConsentState, first: HistoryEntry, language: string | null): Promise<void> {
+  await db
+    .insertInto('consent_records')
+    .values({
+      record_id: state.record_id,
+      client_id: state.client_id,
+      status: state.status,
+      activation_mode: state.activation_mode,
+      purposes: JSON.stringify(state.purposes),
+      created_at: state.created_at,
+      updated_at: state.updated_at,
+      expires_at: state.expires_at,
+      validity_duration: state.validity_duration,
+      replaces: state.replaces,
+      language,
+      version: state.version,
+    })
+    .execute();
+  for (const p of state.parties) await db.insertInto('consent_parties').values(partyRow(state.record_id, p)).execute();
+  await insertHistory(db, state.record_id, first);
+}
+
+async function insertHistory(db: Db, recordId: string, h: HistoryEntry): Promise<void> {
+  await db
+    .insertInto('consent_history')
+    .values({ record_id: recordId, time: h.time, event_type: h.event_type, from_status: h.from_status, to_status: h.to_status, actor: h.actor, party_id: h.party_id, reason: h.reason })
+    .execute();
+}
+
+/**
+ * Saves a transition of `previous` to `next`. Throws 409 when another writer changed the
+ * record in between (the caller reloads and retries or reports).
+ */
+export async function saveTransition(db: Db, previousVersion: number, next: ConsentState, history: HistoryEntry): Promise<void> {
+  const res = await db
+    .updateTable('consent_records')
+    .set({ status: next.status, updated_at: next.updated_at, expires_at: next.expires_at, version: next.version })
+    .where('record_id', '=', next.record_id)
+    .where('version', '=', previousVersion)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) {
+    throw new ProblemError(409, 'conflict', 'the record changed while you were deciding; reload and try again');
+  }
+  for (const p of next.parties) {
+    const row = partyRow(next.record_id, p);
+    await db.updateTable('consent_parties').set({ status: row.status, choices: row.choices, decided_at: row.decided_at, account_id: row.account_id }).where('party_id', '=', p.party_id).execute();
+  }
+  await insertHistory(db, next.record_id, history);
+}
+
+/** Loads one record's state, or undefined. */
+export async function loadRecord(db: Db, recordId: string): Promise<ConsentState | undefined> {
+  const r = await db.selectFrom('consent_records').selectAll().where('record_id', '=', recordId).executeTakeFirst();
+  if (!r) return undefined;
+  const parties = await db.selectFrom('consent_parties').selectAll().where('record_id', '=', recordId).orderBy('party_id').execute();
+  return {
+    record_id: r.record_id,
+    client_id: r.client_id,
+    status: r.status as ConsentStatus,
+    activation_mode: r.activation_mode as ActivationMode,
+    purposes: JSON.parse(r.purposes) as Purpose[],
+    parties: parties.map((p) => ({
+      party_id: p.party_id,
+      role: p.role as PartyRole,
+      identifier_type: p.identifier_type,
+      identifier: p.identifier,
+      account_id: p.account_id,
+      acting_for: p.acting_for,
+      status: p.status as PartyStatus,
+      choices: p.choices === null ? null : (JSON.parse(p.choices) as string[]),
+      decided_at: p.decided_at,
+    })),
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    expires_at: r.expires_at,
+    validity_duration: r.validity_duration,
+    replaces: r.replaces,
+    version: r.version,
+  };
+}
+
+/** The record's history, oldest first. */
+export async function loadHistory(db: Db, recordId: string): Promise<HistoryEntry[]> {
+  const rows = await db.selectFrom('consent_history').selectAll().where('record_id', '=', recordId).orderBy('id').execute();
+  return rows.map((h) => ({
+    time: h.time,
+    event_type: h.event_type,
+    from_status: h.from_status as ConsentStatus | null,
+    to_status: h.to_status as ConsentStatus,
+    actor: h.actor,
+    party_id: h.party_id,
+    reason: h.reason,
+  }));
+}
+
+/** Record ids in which an account (or one of its identifiers) takes part. */
+export async function recordIdsForAccount(db: Db, accountId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('consent_parties')
+    .select('record_id')
+    .distinct()
+    .where((eb) =>
+      eb.or([
+        eb('account_id', '=', accountId),
+        eb.exists(
+          eb
+            .selectFrom('account_identifiers')
+            .select('account_identifiers.account_id')
+            .whereRef('account_identifiers.identifier_type', '=', 'consent_parties.identifier_type')
+            .whereRef('account_identifiers.identifier', '=', 'consent_parties.identifier')
+            .where('account_identifiers.account_id', '=', accountId),
+        ),
+      ]),
+    )
+    .execute();
+  return rows.map((r) => r.record_id);
+}
+
+/** Records whose expiry has passed while still live. */
+export async function dueForExpiry(db: Db, now: number, limit = 100): Promise<string[]> {
+  const rows = await db
+    .selectFrom('consent_records')
+    .select('record_id')
+    .where('status', 'in', ['active', 'suspended', 'pending'])
+    .where('expires_at', 'is not', null)
+    .where('expires_at', '<=', now)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.record_id);
+}

@@ -1,0 +1,168 @@
+/**
+ * The citizen dashboard, rendered on the server so it works without JavaScript, with
+ * large targets and plain forms: sign in, overview, requests (approve with choices or
+ * decline), consents (withdraw in one step, receipts), who used my data, keychain.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IdentityProviderConfig } from '../shared/config.schema.ts';
+import { html } from '../web/html.ts';
+import { pick, t, type Locale, type MessageKey } from '../web/i18n.ts';
+import type { Accounts } from './accounts.ts';
+import type { CitizenService } from './citizen.service.ts';
+import { safeReturnTo } from './login.routes.ts';
+import type { Registry } from './registry.ts';
+import { checkCsrf, type Session, type Sessions } from './sessions.ts';
+import type { WebContext } from './web-context.ts';
+import { renderAccessLog, renderKeychain, renderRecord } from '../web/pages.ts';
+
+export interface DashboardDeps {
+  sessions: Sessions;
+  accounts: Accounts;
+  citizens: CitizenService;
+  registry: Registry;
+  web: WebContext;
+  providers: IdentityProviderConfig[];
+}
+
+type Page = 'overview' | 'requests' | 'consents' | 'access' | 'keychain';
+const PAGES: Array<[Page, string, MessageKey]> = [
+  ['overview', '/dashboard', 'nav_overview'],
+  ['requests', '/dashboard/requests', 'nav_requests'],
+  ['consents', '/dashboard/consents', 'nav_consents'],
+  ['access', '/dashboard/access', 'nav_access'],
+  ['keychain', '/dashboard/keychain', 'nav_keychain'],
+];
+
+function nav(locale: Locale, current: Page) {
+  return html`<nav class="main" aria-label="${t(locale, 'main_navigation')}"><ul>${PAGES.map(
+    ([id, href, key]) => html`<li><a href="${href}" ${id === current ? html`aria-current="page"` : ''}>${t(locale, key)}</a></li>`,
+  )}</ul></nav>`;
+}
+
+export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
+  const { web } = deps;
+
+  /** The signed-in session, or a redirect to sign-in (returns undefined then). */
+  async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<(Session & { accountId: string }) | undefined> {
+    const s = await deps.sessions.get(request);
+    if (s?.accountId) return s as Session & { accountId: string };
+    await reply.redirect(`/signin?return_to=${encodeURIComponent(request.url)}`, 303);
+    return undefined;
+  }
+
+  async function sourceLabels() {
+    const sources = await deps.registry.sources();
+    return {
+      sourceName: (resource: string, locale: Locale) => pick(sources.find((s) => s.resource === resource)?.name, locale) || resource,
+      attributeLabel: (resource: string, id: string, locale: Locale) =>
+        pick(sources.find((s) => s.resource === resource)?.attributes.find((a) => a.id === id)?.label, locale) || id,
+    };
+  }
+
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/dashboard', 303));
+
+  app.get('/signin', { schema: { hide: true, querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 512 }, lang: { type: 'string' } } } } }, async (request, reply) => {
+    const session = await deps.sessions.get(request);
+    const locale = web.locale(request, session);
+    const returnTo = safeReturnTo((request.query as { return_to?: string }).return_to);
+    const body = html`<p>${t(locale, 'operator_intro', { operator: web.operatorName(locale) })}</p>
+${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p>` : ''}
+<ul class="idps">${deps.providers.map((p) => html`<li><a class="button" href="/login/${p.id}?return_to=${encodeURIComponent(returnTo)}">${t(locale, 'sign_in_with', { name: pick(p.label, locale) })}</a></li>`)}</ul>`;
+    return web.send(reply, request, session, t(locale, 'sign_in_title'), body);
+  });
+
+  app.get('/dashboard', { schema: { hide: true } }, async (request, reply) => {
+    const s = await signedIn(request, reply);
+    if (!s) return reply;
+    const locale = web.locale(request, s);
+    const records = await deps.citizens.records(s.accountId);
+    const name = (await deps.accounts.displayName(s.accountId)) ?? '';
+    const body = html`<p>${t(locale, 'welcome', { name })}</p>
+<ul>
+<li><a href="/dashboard/requests">${t(locale, 'pending_count', { n: records.filter((r) => r.awaiting_me).length })}</a></li>
+<li><a href="/dashboard/consents">${t(locale, 'active_count', { n: records.filter((r) => r.status === 'active').length })}</a></li>
+</ul>`;
+    return web.send(reply, request, s, t(locale, 'nav_overview'), body, nav(locale, 'overview'));
+  });
+
+  app.get('/dashboard/requests', { schema: { hide: true } }, async (request, reply) => {
+    const s = await signedIn(request, reply);
+    if (!s) return reply;
+    const locale = web.locale(request, s);
+    const labels = await sourceLabels();
+    const pending = await deps.citizens.pending(s.accountId);
+    const body = pending.length === 0 ? html`<p>${t(locale, 'no_requests')}</p>` : html`${pending.map((r) => renderRecord(r, locale, s.data.csrf, labels, 'request'))}`;
+    return web.send(reply, request, s, t(locale, 'nav_requests'), body, nav(locale, 'requests'));
+  });
+
+  const recordParams = { type: 'object', properties: { record_id: { type: 'string', maxLength: 100 } } };
+
+  app.post('/dashboard/requests/:record_id', { schema: { hide: true, params: recordParams } }, async (request, reply) => {
+    const s = await deps.sessions.require(request);
+    checkCsrf(request, s);
+    const body = request.body as { decision?: string; choices?: string | string[]; party_id?: string };
+    const choices = body.choices === undefined ? [] : Array.isArray(body.choices) ? body.choices : [body.choices];
+    await deps.citizens.decide(s.accountId, (request.params as { record_id: string }).record_id, {
+      approve: body.decision === 'approve',
+      choices,
+      ...(body.party_id ? { party_id: body.party_id } : {}),
+    });
+    return reply.redirect('/dashboard/consents', 303);
+  });
+
+  app.get('/dashboard/consents', { schema: { hide: true } }, async (request, reply) => {
+    const s = await signedIn(request, reply);
+    if (!s) return reply;
+    const locale = web.locale(request, s);
+    const labels = await sourceLabels();
+    const records = await deps.citizens.records(s.accountId);
+    const body = records.length === 0 ? html`<p>${t(locale, 'no_consents')}</p>` : html`${records.map((r) => renderRecord(r, locale, s.data.csrf, labels, 'consent'))}`;
+    return web.send(reply, request, s, t(locale, 'nav_consents'), body, nav(locale, 'consents'));
+  });
+
+  app.post('/dashboard/consents/:record_id/withdraw', { schema: { hide: true, params: recordParams } }, async (request, reply) => {
+    const s = await deps.sessions.require(request);
+    checkCsrf(request, s);
+    const partyId = (request.body as { party_id?: string }).party_id;
+    await deps.citizens.withdraw(s.accountId, (request.params as { record_id: string }).record_id, partyId || undefined);
+    return reply.redirect('/dashboard/consents', 303);
+  });
+
+  app.get('/dashboard/consents/:record_id/receipt', { schema: { hide: true, params: recordParams } }, async (request, reply) => {
+    const s = await deps.sessions.require(request);
+    const receipts = await deps.citizens.receipts(s.accountId, (request.params as { record_id: string }).record_id);
+    const last = receipts.at(-1);
+    return reply
+      .header('content-disposition', `attachment; filename="consent-receipt-${last?.receipt_id.replace(/[^a-z0-9-]/gi, '') ?? 'none'}.jws"`)
+      .type('application/jose')
+      .send(last?.jws ?? '');
+  });
+
+  app.get('/dashboard/access', { schema: { hide: true, querystring: { type: 'object', properties: { outcome: { enum: ['', 'allowed', 'refused', 'error'] }, record_id: { type: 'string', maxLength: 100 }, lang: { type: 'string' } } } } }, async (request, reply) => {
+    const s = await signedIn(request, reply);
+    if (!s) return reply;
+    const locale = web.locale(request, s);
+    const q = request.query as { outcome?: 'allowed' | 'refused' | 'error' | ''; record_id?: string };
+    const entries = await deps.citizens.accessLog(s.accountId, { ...(q.outcome ? { outcome: q.outcome } : {}), ...(q.record_id ? { record_id: q.record_id } : {}) });
+    const services = new Map((await deps.registry.services()).map((x) => [x.client_id, (x.definition as { name: { fi: string; sv: string; en: string } }).name]));
+    const labels = await sourceLabels();
+    return web.send(reply, request, s, t(locale, 'nav_access'), renderAccessLog(entries, locale, q.outcome ?? '', (id) => pick(services.get(id), locale) || id, labels), nav(locale, 'access'));
+  });
+
+  app.get('/dashboard/keychain', { schema: { hide: true } }, async (request, reply) => {
+    const s = await signedIn(request, reply);
+    if (!s) return reply;
+    const locale = web.locale(request, s);
+    const chain = await deps.accounts.keychain(s.accountId);
+    return web.send(reply, request, s, t(locale, 'nav_keychain'), renderKeychain(chain, deps.providers, locale, s.data.csrf), nav(locale, 'keychain'));
+  });
+
+  app.post('/dashboard/keychain', { schema: { hide: true, body: { type: 'object', required: ['action', 'iss', 'sub'], properties: { action: { enum: ['unlink', 'prefer'] }, iss: { type: 'string', maxLength: 500 }, sub: { type: 'string', maxLength: 500 }, _csrf: { type: 'string' } } } } }, async (request, reply) => {
+    const s = await deps.sessions.require(request);
+    checkCsrf(request, s);
+    const { action, iss, sub } = request.body as { action: string; iss: string; sub: string };
+    if (action === 'unlink') await deps.accounts.unlink(s.accountId, iss, sub);
+    else await deps.accounts.prefer(s.accountId, iss, sub);
+    return reply.redirect('/dashboard/keychain', 303);
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * Sign-in with an identity of the citizen's choice: the operator is an OpenID Connect
+ * relying party (openid-client) of every configured identity provider. Authorization
+ * code + PKCE + state + nonce; a fresh session id at sign-in; `link=1` adds the new
+ * identity to the signed-in account's keychain (both authenticated in one session).
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type {} from '@fastify/cookie';
+import * as oidc from 'openid-client';
+import type { IdentityProviderConfig } from '../shared/config.schema.ts';
+import { ProblemError } from '../shared/errors.ts';
+import type { Accounts } from './accounts.ts';
+import type { Sessions } from './sessions.ts';
+
+export interface LoginDeps {
+  issuer: string;
+  providers: IdentityProviderConfig[];
+  accounts: Accounts;
+  sessions: Sessions;
+}
+
+/** Only same-origin relative paths are accepted as return targets (no open redirects). */
+export function safeReturnTo(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])[\w\-./?=&%:~]*$/.test(value) ? value : '/dashboard';
+}
+
+export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void {
+  const configs = new Map<string, Promise<oidc.Configuration>>();
+  const config = (idp: IdentityProviderConfig) => {
+    let c = configs.get(idp.id);
+    if (!c) {
+      const insecure = idp.issuer.startsWith('http://') ? { execute: [oidc.allowInsecureRequests] } : undefined;
+      c = oidc.discovery(new URL(idp.issuer), idp.client_id, idp.client_secret, undefined, insecure);
+      c.catch(() => configs.delete(idp.id));
+      configs.set(idp.id, c);
+    }
+    return c;
+  };
+  const redirectUri = `${deps.issuer}/login/callback`;
+
+  app.get(
+    '/login/:idp',
+    { schema: { hide: true, params: { type: 'object', properties: { idp: { type: 'string', maxLength: 64 } } }, querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 512 }, link: { enum: ['1'] } } } } },
+    async (request, reply) => {
+      const { idp: idpId } = request.params as { idp: string };
+      const query = request.query as { return_to?: string; link?: string };
+      const idp = deps.providers.find((p) => p.id === idpId);
+      if (!idp) throw new ProblemError(404, 'not_found', `no identity provider "${idpId}"`);
+      const session = await deps.sessions.getOrCreate(request, reply);
+      const link = query.link === '1';
+      if (link && !session.accountId) throw new ProblemError(401, 'session_required', 'sign in before linking another identity');
+      const verifier = oidc.randomPKCECodeVerifier();
+      const login = { idp: idp.id, state: oidc.randomState(), nonce: oidc.randomNonce(), verifier, returnTo: safeReturnTo(query.return_to), link };
+      session.data.login = login;
+      await deps.sessions.save(session);
+      const url = oidc.buildAuthorizationUrl(await config(idp), {
+        redirect_uri: redirectUri,
+        scope: 'openid profile',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state: login.state,
+        nonce: login.nonce,
+        ...(session.data.locale ? { ui_locales: session.data.locale } : {}),
+      });
+      return reply.redirect(url.href, 303);
+    },
+  );
+
+  app.get('/login/callback', { schema: { hide: true } }, async (request, reply: FastifyReply) => {
+    const session = await deps.sessions.get(request);
+    const login = session?.data.login;
+    if (!session || !login) throw new ProblemError(400, 'bad_request', 'no sign-in is in progress in this browser; start again');
+    const idp = deps.providers.find((p) => p.id === login.idp)!;
+    const current = new URL(request.url, deps.issuer);
+    let claims;
+    try {
+      const tokens = await oidc.authorizationCodeGrant(await config(idp), current, {
+        pkceCodeVerifier: login.verifier,
+        expectedState: login.state,
+        expectedNonce: login.nonce,
+        idTokenExpected: true,
+      });
+      claims = tokens.claims();
+    } catch (err) {
+      request.log.warn({ err: (err as Error).message }, 'sign-in failed');
+      throw new ProblemError(400, 'bad_request', 'the identity provider did not confirm the sign-in; please try again');
+    }
+    if (!claims) throw new ProblemError(400, 'bad_request', 'no ID token from the identity provider');
+    const identifier = claims[idp.identifier_claim];
+    const accountId = await deps.accounts.signIn(
+      {
+        idp: idp.id,
+        iss: claims.iss,
+        sub: claims.sub,
+        ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
+        ...(Array.isArray(claims.amr) ? { amr: claims.amr as string[] } : {}),
+        ...(typeof claims.name === 'string' ? { name: claims.name } : {}),
+        ...(typeof identifier === 'string' ? { identifier: { type: idp.identifier_type, value: identifier } } : {}),
+      },
+      login.link ? (session.accountId ?? undefined) : undefined,
+    );
+    const authenticated = [...(login.link ? session.data.authenticated : []), { iss: claims.iss, sub: claims.sub }];
+    const { login: _done, ...rest } = session.data;
+    // a new session id on every sign-in defeats session fixation
+    await deps.sessions.create(reply, accountId, { ...rest, authenticated }, session);
+    return reply.redirect(login.returnTo, 303);
+  });
+
+  app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
+    const session = await deps.sessions.get(request);
+    if (session) await deps.sessions.destroy(session.id);
+    reply.clearCookie('portti_session', { path: '/' });
+    return reply.redirect('/', 303);
+  });
+}

@@ -1,0 +1,170 @@
+/**
+ * Composition of one operator: store, keys, registry, consent service, authorization
+ * server, APIs for services, gateways, citizens and admins, the dashboard pages, and the
+ * background jobs (webhooks, expiry). The one place where the operator is wired.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { parseConfigText } from '../shared/config-loader.ts';
+import type { OperatorConfig } from '../shared/config.schema.ts';
+import { createHttpServer } from '../shared/http-server.ts';
+import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
+import { migrateToLatest, ping, type Store } from '../store/database.ts';
+import { loadSigningKeys, publicJwks, rotateSigningKey, type SigningKey } from '../store/keys.ts';
+import { Accounts } from './accounts.ts';
+import { registerAdminRoutes } from './admin.routes.ts';
+import { ApiAuthenticator } from './api-auth.ts';
+import { AuthorizationServer } from './authorization-server.ts';
+import { registerCitizenApiRoutes } from './citizen-api.routes.ts';
+import { CitizenService } from './citizen.service.ts';
+import { ConsentService, type SubjectRef } from './consent.service.ts';
+import { registerFeedRoutes } from './feed.routes.ts';
+import { registerInteractionRoutes } from './interaction.routes.ts';
+import { registerLoginRoutes } from './login.routes.ts';
+import { createOidcAdapter, sweepOidcStore } from './oidc-adapter.ts';
+import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
+import { registerDashboardRoutes } from './dashboard.routes.ts';
+import { Registry } from './registry.ts';
+import { RegistryFileSchema } from './registry.schema.ts';
+import { registerServiceApiRoutes } from './service-api.routes.ts';
+import { Sessions } from './sessions.ts';
+import { createWebContext } from './web-context.ts';
+import { WebhookSender } from './webhooks.ts';
+
+export interface OperatorOptions {
+  config: OperatorConfig;
+  store: Store<OperatorDatabase>;
+  logLevel?: string;
+  /** Resolves guardians of a person (the demo reads the population register). */
+  guardiansOf?: (subject: SubjectRef) => Promise<SubjectRef[]>;
+  /** Intervals of background jobs (tests shorten them). */
+  expiryIntervalMs?: number;
+}
+
+export interface Operator {
+  app: FastifyInstance;
+  registry: Registry;
+  consents: ConsentService;
+  accounts: Accounts;
+  keys: () => SigningKey[];
+  webhooks: WebhookSender;
+  startBackground(): void;
+  close(): Promise<void>;
+}
+
+/** Loads a registry file (YAML/JSON) with file/line errors. */
+export function loadRegistryFile(file: string) {
+  return parseConfigText(file, readFileSync(file, 'utf8'), RegistryFileSchema);
+}
+
+/** Builds an operator; call `app.listen` and then `startBackground()`. */
+export async function createOperator(options: OperatorOptions): Promise<Operator> {
+  const { config, store } = options;
+  const issuer = config.issuer.replace(/\/$/, '');
+  await migrateToLatest(store, operatorMigrations);
+  let keys = await loadSigningKeys(store.db);
+  const signingKey = () => keys[0] as SigningKey;
+  const jwks = () => publicJwks(keys);
+
+  const registry = new Registry(store.db, issuer);
+  await registry.refreshJwksUris();
+  for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file)));
+  const consents = new ConsentService({
+    db: store.db,
+    registry,
+    issuer,
+    operatorName: config.display_name.en,
+    signingKey,
+    ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
+  });
+  const accounts = new Accounts(store.db);
+  const app = await createHttpServer({
+    name: `portti-operator (${config.name})`,
+    description: 'Portti MyData operator: authorization server, consent records, consent feed, citizen API.',
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+  });
+  app.addReadinessCheck('store', () => ping(store));
+  const as = new AuthorizationServer({
+    issuer,
+    registry,
+    consents,
+    keys: () => keys,
+    cookieKeys: [config.cookie_secret],
+    accessTokenTtlS: config.access_token_ttl_s,
+    adapter: createOidcAdapter(store.db, (id) => registry.clientMetadata(id)) as never,
+    interactionUrl: (uid) => `/interaction/${uid}`,
+    trustedFetch: (url) => registry.isRegisteredJwksUri(url),
+    onError: (event, err) => app.log.info({ event, error: err.message, detail: err.error_description, cause: err.cause?.message, cause_detail: (err.cause as { error_description?: string } | undefined)?.error_description }, 'oauth request refused'),
+  });
+
+
+  // oidc-provider owns /oauth/* and the discovery documents; it reads the raw body itself.
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
+    const handoff = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+      reply.hijack();
+      as.handle(request.raw, reply.raw);
+    };
+    scope.all('/oauth/*', { schema: { hide: true } }, handoff);
+    scope.get('/.well-known/openid-configuration', { schema: { hide: true } }, handoff);
+    scope.get('/.well-known/oauth-authorization-server', { schema: { summary: 'RFC 8414 authorization server metadata', tags: ['metadata'] } }, handoff);
+  });
+
+  const replay = new MemoryReplayCache();
+  const auth = new ApiAuthenticator(issuer, jwks, replay);
+  const sessions = new Sessions(store.db, issuer.startsWith('https://'));
+  const web = createWebContext(config.display_name);
+  const citizens = new CitizenService(store.db, accounts, consents);
+  const webhooks = new WebhookSender({ db: store.db, issuer, signingKey, maxAttempts: config.webhook_max_attempts, log: app.log });
+
+  await app.register(async (scope) => {
+    await scope.register(cookie, { secret: config.cookie_secret });
+    await scope.register(formbody);
+    await scope.register(fastifyStatic, { root: resolve(import.meta.dirname, '../../web/assets'), prefix: '/assets/', decorateReply: false, cacheControl: true, maxAge: 3600_000 });
+    registerFeedRoutes(scope, { db: store.db, auth, registry, consents });
+    registerServiceApiRoutes(scope, { db: store.db, auth, consents, issuer, jwks });
+    registerAdminRoutes(scope, {
+      db: store.db,
+      registry,
+      consents,
+      adminToken: config.admin_token,
+      rotateKeys: async () => {
+        const kid = await rotateSigningKey(store.db);
+        keys = await loadSigningKeys(store.db);
+        as.reload();
+        return kid;
+      },
+    });
+    registerLoginRoutes(scope, { issuer, providers: config.identity_providers, accounts, sessions });
+    registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
+    registerCitizenApiRoutes(scope, { sessions, accounts, citizens });
+    registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers });
+  });
+
+  let expiryTimer: NodeJS.Timeout | undefined;
+  return {
+    app,
+    registry,
+    consents,
+    accounts,
+    keys: () => keys,
+    webhooks,
+    startBackground() {
+      webhooks.start();
+      expiryTimer = setInterval(() => {
+        consents.expireDue().catch((err: Error) => app.log.warn({ err: err.message }, 'expiry run failed'));
+        sweepOidcStore(store.db).catch(() => undefined);
+      }, options.expiryIntervalMs ?? 1000);
+    },
+    async close() {
+      clearInterval(expiryTimer);
+      await webhooks.stop();
+      await app.close();
+    },
+  };
+}

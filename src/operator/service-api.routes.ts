@@ -1,0 +1,130 @@
+/**
+ * Service-facing APIs: asynchronous consent requests (the daycare flow), a record's
+ * status for its own client, RFC 7662 introspection (live consent status included) and
+ * RFC 7009 revocation of JWT access tokens. Form bodies are parsed by the enclosing scope.
+ */
+import type { FastifyInstance } from 'fastify';
+import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+import type { Kysely } from 'kysely';
+import { ACTIVATION_MODES, sourcesOf, subjectsForSource, type ConsentState } from '../core/consent.ts';
+import { ProblemError } from '../shared/errors.ts';
+import { ASYMMETRIC_ALGS } from '../shared/oauth/dpop.ts';
+import type { ApiAuthenticator } from './api-auth.ts';
+import type { ConsentRequestInput, ConsentService } from './consent.service.ts';
+import type { OperatorDatabase } from './operator.tables.ts';
+
+export interface ServiceApiDeps {
+  db: Kysely<OperatorDatabase>;
+  auth: ApiAuthenticator;
+  consents: ConsentService;
+  issuer: string;
+  jwks: () => { keys: JWK[] };
+}
+
+/** The view of a record its client gets: no identifiers beyond what it filed. */
+export function clientView(state: ConsentState) {
+  return {
+    record_id: state.record_id,
+    status: state.status,
+    activation_mode: state.activation_mode,
+    purpose: state.purposes[0]?.purpose,
+    lawful_basis: state.purposes[0]?.lawful_basis,
+    expires_at: state.expires_at === null ? null : new Date(state.expires_at).toISOString(),
+    parties: state.parties.map((p) => ({ party_id: p.party_id, role: p.role, status: p.status, identifier_type: p.identifier_type, identifier: p.identifier, acting_for: p.acting_for })),
+    sources: sourcesOf(state).map((source) => ({ source, subjects: subjectsForSource(state, source).map((s) => ({ ref: s.ref, datatypes: s.datatypes })) })),
+    replaces: state.replaces,
+  };
+}
+
+const SubjectSchema = {
+  type: 'object',
+  required: ['identifier_type', 'identifier'],
+  additionalProperties: false,
+  properties: { identifier_type: { type: 'string', minLength: 1, maxLength: 40 }, identifier: { type: 'string', minLength: 1, maxLength: 100 } },
+};
+
+export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
+  const revoked = new Map<string, number>();
+
+  app.post(
+    '/api/consent-requests',
+    {
+      schema: {
+        summary: 'File an asynchronous consent request naming the data subjects',
+        tags: ['service api'],
+        body: {
+          type: 'object',
+          required: ['subjects', 'activation_mode', 'purpose'],
+          additionalProperties: false,
+          properties: {
+            subjects: { type: 'array', minItems: 1, maxItems: 10, items: SubjectSchema },
+            activation_mode: { enum: ACTIVATION_MODES },
+            purpose: { type: 'string', minLength: 1, maxLength: 300 },
+            attributes: {
+              type: 'array',
+              maxItems: 100,
+              items: { type: 'object', required: ['source', 'id'], additionalProperties: false, properties: { source: { type: 'string', maxLength: 100 }, id: { type: 'string', maxLength: 100 } } },
+            },
+            language: { enum: ['fi', 'sv', 'en'] },
+            validity_duration: { type: 'string', pattern: '^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const caller = await deps.auth.authenticate(request, 'consent_request');
+      const state = await deps.consents.fileRequest(caller.client_id, request.body as ConsentRequestInput);
+      return reply.code(201).header('location', `/api/consents/${encodeURIComponent(state.record_id)}`).send(clientView(state));
+    },
+  );
+
+  app.get(
+    '/api/consents/:record_id',
+    { schema: { summary: 'A consent record, for the service that filed it', tags: ['service api'], params: { type: 'object', properties: { record_id: { type: 'string', maxLength: 100 } } } } },
+    async (request) => {
+      const caller = await deps.auth.authenticate(request, 'consent_request');
+      const { record_id } = request.params as { record_id: string };
+      const state = await deps.consents.get(record_id);
+      if (state.client_id !== caller.client_id) throw new ProblemError(404, 'not_found', `no consent record ${record_id}`);
+      return clientView(state);
+    },
+  );
+
+  {
+    const scope = app;
+    const form = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 8192 }, token_type_hint: { type: 'string' } } };
+
+    scope.post('/api/introspect', { schema: { summary: 'RFC 7662 token introspection (live consent status included)', tags: ['gateway api'], body: form } }, async (request, reply) => {
+      await deps.auth.authenticate(request, 'introspect');
+      const { token } = request.body as { token: string };
+      reply.header('cache-control', 'no-store');
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), { issuer: deps.issuer, typ: 'at+jwt', algorithms: ASYMMETRIC_ALGS }));
+      } catch {
+        return { active: false };
+      }
+      if (typeof payload.jti === 'string' && revoked.has(payload.jti)) return { active: false };
+      const details = (Array.isArray(payload.authorization_details) ? payload.authorization_details : []) as Array<{ consent_record_id?: string }>;
+      for (const d of details) {
+        if (!d.consent_record_id) continue;
+        const state = await deps.consents.get(d.consent_record_id).catch(() => undefined);
+        if (!state || state.status !== 'active' || (state.expires_at !== null && state.expires_at <= Date.now())) return { active: false };
+      }
+      return { active: true, token_type: 'DPoP', ...payload };
+    });
+
+    scope.post('/api/revoke', { schema: { summary: 'RFC 7009 revocation of a JWT access token by its client', tags: ['service api'], body: form } }, async (request, reply) => {
+      const caller = await deps.auth.authenticate(request, 'consent_request');
+      const { token } = request.body as { token: string };
+      try {
+        const { payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), { issuer: deps.issuer, typ: 'at+jwt', algorithms: ASYMMETRIC_ALGS });
+        if (payload.client_id === caller.client_id && typeof payload.jti === 'string') revoked.set(payload.jti, (payload.exp ?? 0) * 1000);
+      } catch {
+        // RFC 7009: invalid tokens are not an error
+      }
+      for (const [jti, exp] of revoked) if (exp < Date.now()) revoked.delete(jti);
+      return reply.code(200).send();
+    });
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Citizen sessions of the operator's dashboard: a random id in a signed, HttpOnly,
+ * SameSite=Lax cookie, the state in the operator store, a CSRF token per session, and a
+ * fresh id at every sign-in (no session fixation).
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/cookie';
+import type { Kysely } from 'kysely';
+import { ProblemError } from '../shared/errors.ts';
+import type { OperatorDatabase } from './operator.tables.ts';
+
+export const SESSION_COOKIE = 'portti_session';
+const TTL_MS = 60 * 60 * 1000;
+
+export interface SessionData {
+  csrf: string;
+  /** Identities authenticated in this session (for keychain linking). */
+  authenticated: Array<{ iss: string; sub: string }>;
+  /** Pending login: state, nonce, PKCE verifier, IdP and where to return. */
+  login?: { idp: string; state: string; nonce: string; verifier: string; returnTo: string; link: boolean };
+  locale?: string;
+}
+
+export interface Session {
+  id: string;
+  accountId: string | null;
+  data: SessionData;
+}
+
+/** Store-backed sessions. */
+export class Sessions {
+  private readonly db: Kysely<OperatorDatabase>;
+  private readonly secure: boolean;
+
+  constructor(db: Kysely<OperatorDatabase>, secure: boolean) {
+    this.db = db;
+    this.secure = secure;
+  }
+
+  /** The request's session, or undefined. */
+  async get(request: FastifyRequest): Promise<Session | undefined> {
+    const raw = request.cookies[SESSION_COOKIE];
+    if (!raw) return undefined;
+    const unsigned = request.unsignCookie(raw);
+    if (!unsigned.valid || !unsigned.value) return undefined;
+    const row = await this.db.selectFrom('web_sessions').selectAll().where('session_id', '=', unsigned.value).executeTakeFirst();
+    if (!row || row.expires_at < Date.now()) return undefined;
+    return { id: row.session_id, accountId: row.account_id, data: JSON.parse(row.data) as SessionData };
+  }
+
+  /** The session or a new anonymous one (set on the reply). */
+  async getOrCreate(request: FastifyRequest, reply: FastifyReply): Promise<Session> {
+    return (await this.get(request)) ?? this.create(reply, null, { csrf: randomBytes(24).toString('base64url'), authenticated: [] });
+  }
+
+  /** Starts a new session (new id: any previous id is discarded). */
+  async create(reply: FastifyReply, accountId: string | null, data: SessionData, previous?: Session): Promise<Session> {
+    if (previous) await this.destroy(previous.id);
+    const id = randomBytes(32).toString('base64url');
+    const now = Date.now();
+    await this.db.insertInto('web_sessions').values({ session_id: id, account_id: accountId, data: JSON.stringify(data), created_at: now, expires_at: now + TTL_MS }).execute();
+    reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.secure, signed: true, maxAge: TTL_MS / 1000 });
+    return { id, accountId, data };
+  }
+
+  async save(session: Session): Promise<void> {
+    await this.db
+      .updateTable('web_sessions')
+      .set({ account_id: session.accountId, data: JSON.stringify(session.data), expires_at: Date.now() + TTL_MS })
+      .where('session_id', '=', session.id)
+      .execute();
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.db.deleteFrom('web_sessions').where('session_id', '=', id).execute();
+  }
+
+  /** Deletes every session of an account (erasure, sign-out everywhere). */
+  async destroyAccount(accountId: string): Promise<void> {
+    await this.db.deleteFrom('web_sessions').where('account_id', '=', accountId).execute();
+  }
+
+  /** The signed-in session or a 401 problem. */
+  async require(request: FastifyRequest): Promise<Session & { accountId: string }> {
+    const s = await this.get(request);
+    if (!s?.accountId) throw new ProblemError(401, 'session_required', 'sign in first');
+    return s as Session & { accountId: string };
+  }
+}
+
+/** Checks the CSRF token of a state-changing request (header or form field). */
+export function checkCsrf(request: FastifyRequest, session: Session): void {
+  const header = request.headers['x-csrf-token'];
+  const field = (request.body as { _csrf?: unknown } | undefined)?._csrf;
+  const token = typeof header === 'string' ? header : typeof field === 'string' ? field : undefined;
+  if (!token || token !== session.data.csrf) throw new ProblemError(403, 'csrf_failed', 'the form is stale or came from another site; reload the page and try again');
+}

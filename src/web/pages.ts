@@ -1,0 +1,90 @@
+/**
+ * Rendering of the dashboard's building blocks: a consent record (as a request to
+ * decide or as a consent to review and withdraw), the access log, and the keychain.
+ */
+import type { IdentityProviderConfig } from '../shared/config.schema.ts';
+import type { KeychainEntry } from '../operator/accounts.ts';
+import type { CitizenService } from '../operator/citizen.service.ts';
+import { attrKey, isConsentBasis } from '../core/consent.ts';
+import { html } from './html.ts';
+import { pick, t, type Locale, type MessageKey } from './i18n.ts';
+
+type RecordView = Awaited<ReturnType<CitizenService['record']>>;
+
+export interface Labels {
+  sourceName(resource: string, locale: Locale): string;
+  attributeLabel(resource: string, id: string, locale: Locale): string;
+}
+
+const statusText = (locale: Locale, status: string) => t(locale, `status_${status}` as MessageKey);
+
+function when(iso: string | null, locale: Locale): string {
+  if (!iso) return t(locale, 'until_withdrawn');
+  return new Date(iso).toLocaleString(locale === 'en' ? 'en-GB' : `${locale}-FI`, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Helsinki' });
+}
+
+/** One record as a card; `mode` decides whether decision or withdrawal controls show. */
+export function renderRecord(r: RecordView, locale: Locale, csrf: string, labels: Labels, mode: 'request' | 'consent') {
+  const purpose = r.purposes[0]!;
+  const id = encodeURIComponent(r.record_id);
+  const decider = r.my_parties.find((p) => p.decides);
+  const others = r.parties.filter((p) => !p.is_me && p.decides);
+  return html`<article class="card" aria-labelledby="h-${id}">
+<h2 id="h-${id}">${pick(r.service_name as never, locale) || r.client_id}</h2>
+<dl class="facts">
+  <dt>${t(locale, 'status')}</dt><dd><span class="status status-${r.status}">${statusText(locale, r.status)}</span></dd>
+  <dt>${t(locale, 'purpose')}</dt><dd>${purpose.purpose}</dd>
+  <dt>${t(locale, 'lawful_basis')}</dt><dd>${isConsentBasis(purpose.lawful_basis) ? t(locale, 'lawful_basis_consent') : t(locale, 'lawful_basis_other', { basis: purpose.lawful_basis })}</dd>
+  <dt>${t(locale, 'retention')}</dt><dd>${purpose.retention_period}</dd>
+  <dt>${t(locale, 'expires')}</dt><dd>${when(r.expires_at, locale)}</dd>
+</dl>
+<h3>${t(locale, 'participants')}</h3>
+<ul>${r.parties.map((p) => html`<li>${t(locale, `role_${p.role}` as MessageKey)}${p.is_me ? html` (<strong>${t(locale, 'you')}</strong>)` : ''}: ${statusText(locale, p.status)}</li>`)}</ul>
+${mode === 'request' && decider
+  ? html`<form method="post" action="/dashboard/requests/${id}">
+<input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="party_id" value="${decider.party_id}">
+<fieldset><legend>${t(locale, 'attributes')} – ${labels.sourceName(purpose.pii_information[0]?.source ?? '', locale)}</legend>
+${purpose.pii_information.map((i) =>
+  i.pii_optional
+    ? html`<label><input type="checkbox" name="choices" value="${attrKey(i)}" checked> ${labels.attributeLabel(i.source, i.pii_attribute_id, locale)} (${t(locale, 'optional')})</label>`
+    : html`<label><input type="checkbox" checked disabled> ${labels.attributeLabel(i.source, i.pii_attribute_id, locale)} (${t(locale, 'required')})</label>`,
+)}
+</fieldset>
+${others.length > 0 ? html`<p class="notice">${t(locale, 'others_must_approve')}</p>` : ''}
+<div class="actions"><button type="submit" name="decision" value="approve">${t(locale, 'approve')}</button>
+<button type="submit" name="decision" value="decline" class="secondary">${t(locale, 'decline')}</button></div>
+</form>`
+  : html`<h3>${t(locale, 'attributes')}</h3>
+<ul>${r.released.flatMap((s) => s.subjects.flatMap((sub) => sub.datatypes.map((d) => html`<li>${labels.attributeLabel(s.source, d, locale)}</li>`)))}</ul>`}
+<details><summary>${t(locale, 'history')}</summary><ol>${r.history.map((h) => html`<li>${when(h.time, locale)}: ${h.event_type} → ${statusText(locale, h.to_status)}</li>`)}</ol></details>
+<div class="actions">
+<a class="button secondary" href="/dashboard/consents/${id}/receipt">${t(locale, 'receipt')}</a>
+${mode === 'consent' && decider && (r.status === 'active' || r.status === 'suspended') && r.activation_mode !== 'automatically_activated'
+  ? html`<form method="post" action="/dashboard/consents/${id}/withdraw"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="party_id" value="${decider.party_id}"><button type="submit" class="danger">${t(locale, 'withdraw')}</button></form>`
+  : ''}
+</div>
+</article>`;
+}
+
+/** The access log table with an outcome filter. */
+export function renderAccessLog(entries: Array<Record<string, unknown>>, locale: Locale, outcome: string, serviceName: (id: string) => string, labels: Labels) {
+  return html`<form method="get" action="/dashboard/access" class="filter">
+<label>${t(locale, 'outcome')} <select name="outcome">
+${['', 'allowed', 'refused', 'error'].map((o) => html`<option value="${o}" ${o === outcome ? html`selected` : ''}>${o ? t(locale, `outcome_${o}` as MessageKey) : t(locale, 'all')}</option>`)}
+</select></label> <button type="submit" class="secondary">${t(locale, 'filter')}</button></form>
+${entries.length === 0
+  ? html`<p>${t(locale, 'no_access')}</p>`
+  : html`<table><caption class="muted">${entries.length}</caption><thead><tr><th scope="col">${t(locale, 'time')}</th><th scope="col">${t(locale, 'service')}</th><th scope="col">${t(locale, 'attributes')}</th><th scope="col">${t(locale, 'purpose')}</th><th scope="col">${t(locale, 'outcome')}</th></tr></thead>
+<tbody>${entries.map((e) => html`<tr><td>${when(String(e.time), locale)}</td><td>${serviceName(String(e.client_id ?? ''))}</td><td>${((e.datatypes_released as string[]) ?? []).map((d) => labels.attributeLabel(String(e.source), d, locale)).join(', ')}</td><td>${String(e.purpose ?? '')}</td><td class="outcome-${String(e.outcome)}">${t(locale, `outcome_${String(e.outcome)}` as MessageKey)}</td></tr>`)}</tbody></table>`}`;
+}
+
+/** The keychain: linked identities, link another, choose which one services see, unlink. */
+export function renderKeychain(chain: KeychainEntry[], providers: IdentityProviderConfig[], locale: Locale, csrf: string) {
+  return html`<ul>${chain.map((k) => html`<li class="card"><dl class="facts">
+<dt>${t(locale, 'identity_provider')}</dt><dd>${pick(providers.find((p) => p.id === k.idp)?.label, locale) || k.iss}</dd>
+<dt>${t(locale, 'linked_at')}</dt><dd>${when(k.linked_at, locale)}</dd></dl>
+${k.preferred ? html`<p><strong>${t(locale, 'shown_to_services')}</strong></p>` : html`<form method="post" action="/dashboard/keychain"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="action" value="prefer"><input type="hidden" name="iss" value="${k.iss}"><input type="hidden" name="sub" value="${k.sub}"><button type="submit" class="secondary">${t(locale, 'use_for_services')}</button></form>`}
+${chain.length > 1 ? html`<form method="post" action="/dashboard/keychain"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="action" value="unlink"><input type="hidden" name="iss" value="${k.iss}"><input type="hidden" name="sub" value="${k.sub}"><button type="submit" class="danger">${t(locale, 'unlink')}</button></form>` : ''}
+</li>`)}</ul>
+<ul>${providers.map((p) => html`<li><a class="button secondary" href="/login/${p.id}?link=1&amp;return_to=%2Fdashboard%2Fkeychain">${t(locale, 'link_identity', { name: pick(p.label, locale) })}</a></li>`)}</ul>`;
+}

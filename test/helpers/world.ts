@@ -1,0 +1,284 @@
+/**
+ * Boots a small real world for integration tests: an upstream register, one gateway,
+ * two operators with their own keys and stores, and a demo identity provider, all on
+ * ephemeral loopback ports with real HTTP between them.
+ */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { createGateway, type Gateway } from '../../src/gateway/gateway.ts';
+import type { GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
+import { createDemoIdp, type DemoResident } from '../../src/idp/demo-idp.ts';
+import { createOperator, type Operator } from '../../src/operator/operator.ts';
+import type { OperatorDatabase } from '../../src/operator/operator.tables.ts';
+import type { ServiceDefinition } from '../../src/operator/registry.schema.ts';
+import { createDpopKey, createDpopProof, type DpopKey } from '../../src/shared/oauth/dpop.ts';
+import { clientCredentialsToken, discover, type AuthorizationServerMetadata } from '../../src/shared/oauth/oauth-client.ts';
+import { openStore, type StoreLocation } from '../../src/store/database.ts';
+import { tempDir } from './stores.ts';
+
+/** A free loopback port (listen on 0, close, reuse the number). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const PEOPLE = {
+  aino: { key: 'aino', name: 'Aino Virtanen', given_name: 'Aino', family_name: 'Virtanen', personal_identity_code: '010188-902R', birthdate: '1988-01-01' },
+  mikko: { key: 'mikko', name: 'Mikko Virtanen', given_name: 'Mikko', family_name: 'Virtanen', personal_identity_code: '020286-905C', birthdate: '1986-02-02' },
+} satisfies Record<string, DemoResident>;
+
+/** A stand-in register: income data with more attributes than any consent covers. */
+export function createStubRegister(): FastifyInstance {
+  const app = Fastify({ logger: false });
+  app.get('/people/:id/income', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const known = Object.values(PEOPLE).find((p) => p.personal_identity_code === id);
+    if (!known) return reply.code(404).send({ error: 'unknown person' });
+    return {
+      person: { personal_identity_code: id, name: known.name },
+      income_year: 2025,
+      annual_income: { gross_eur: 48213.55, taxable_eur: 45100.1 },
+      employer: { name: 'Helsingin kaupunki', business_id: '0201256-6' },
+      tax_debt_eur: 1200,
+      bank_account: { iban: 'FI2112345600000785' },
+    };
+  });
+  return app;
+}
+
+export interface TestService {
+  clientId: string;
+  key: { privateKey: CryptoKey; alg: string; kid: string };
+  publicJwk: JWK;
+  dpop: DpopKey;
+}
+
+/** A data-using service's credentials (private_key_jwt key + DPoP key). */
+export async function createTestService(clientId: string): Promise<TestService> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: `${clientId}-1`, alg: 'ES256', use: 'sig' };
+  return { clientId, key: { privateKey, alg: 'ES256', kid: `${clientId}-1` }, publicJwk, dpop: await createDpopKey() };
+}
+
+export const PURPOSE = 'https://w3id.org/dpv#ServiceProvision';
+export const CONSENT_BASIS = 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-a';
+
+/** The service definition used by the tests: required income, optional employer. */
+export function serviceDefinition(service: TestService, redirectUris: string[] = [], webhook?: string): ServiceDefinition {
+  const label = { fi: 'Asiakasmaksut', sv: 'Klientavgifter', en: 'Customer fees' };
+  return {
+    client_id: service.clientId,
+    name: { fi: 'Asiakasmaksuyksikkö', sv: 'Klientavgiftsenheten', en: 'Customer Fee Unit' },
+    kind: 'public_service',
+    controller: { name: 'City of Helsinki' },
+    privacy_notice: 'https://www.hel.fi/privacy',
+    jwks: { keys: [service.publicJwk as Record<string, unknown>] },
+    redirect_uris: redirectUris,
+    ...(webhook ? { webhook_url: webhook } : {}),
+    purposes: [
+      {
+        purpose: PURPOSE,
+        label,
+        lawful_basis: CONSENT_BASIS,
+        retention_period: 'P1Y',
+        recipients: [],
+        attributes: [
+          { source: 'incomes', id: 'annual_income', required: true },
+          { source: 'incomes', id: 'income_year', required: true },
+          { source: 'incomes', id: 'employer', required: false },
+        ],
+      },
+    ],
+  };
+}
+
+export interface World {
+  gateway: Gateway;
+  gatewayUrl: string;
+  resource: string;
+  operators: Record<'a' | 'b', Operator>;
+  issuers: Record<'a' | 'b', string>;
+  idpIssuer: string;
+  close(): Promise<void>;
+}
+
+export interface WorldOptions {
+  /** Store for each component; default a SQLite file per component in a temp dir. */
+  location?: (name: string) => StoreLocation;
+  feedStaleAfterMs?: number;
+  /** Operators the source admits (default both). */
+  admitted?: Array<'a' | 'b'>;
+}
+
+/** Starts the world. Call `close()` in afterAll. */
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const dir = tempDir();
+  const location = options.location ?? ((name: string) => ({ kind: 'sqlite' as const, path: join(dir, `${name}.db`) }));
+  const [gwPort, aPort, bPort, idpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const upstream = createStubRegister();
+  await upstream.listen({ port: 0, host: '127.0.0.1' });
+  const upstreamUrl = `http://127.0.0.1:${(upstream.server.address() as { port: number }).port}`;
+  const gatewayUrl = `http://127.0.0.1:${gwPort}`;
+  const issuers = { a: `http://127.0.0.1:${aPort}`, b: `http://127.0.0.1:${bPort}` };
+  const idpIssuer = `http://127.0.0.1:${idpPort}`;
+  const resource = `${gatewayUrl}/sources/incomes`;
+
+  const idp = createDemoIdp({
+    issuer: idpIssuer,
+    label: 'Demo IdP',
+    residents: Object.values(PEOPLE),
+    clients: (['a', 'b'] as const).map((k) => ({ client_id: `operator-${k}`, client_secret: `secret-${k}-0123456789abcdef`, redirect_uris: [`${issuers[k]}/login/callback`] })),
+  });
+  await idp.app.listen({ port: idpPort, host: '127.0.0.1' });
+
+  const admitted = (options.admitted ?? ['a', 'b']).map((k) => issuers[k]);
+  const gateway = await createGateway({
+    store: await openStore<GatewayDatabase>(location('gateway')),
+    logLevel: 'silent',
+    config: {
+      name: 'gateway',
+      listen: { host: '127.0.0.1', port: gwPort },
+      public_url: gatewayUrl,
+      sources: [
+        {
+          id: 'incomes',
+          upstream: { base_url: upstreamUrl, timeout_ms: 2000, max_response_bytes: 1048576 },
+          operations: [
+            {
+              name: 'income',
+              method: 'GET',
+              path: '/people/{identifier}/income',
+              identifier_type: 'fi_hetu',
+              attributes: { annual_income: '/annual_income', income_year: '/income_year', employer: '/employer', tax_debt: '/tax_debt_eur' },
+            },
+          ],
+          admitted_operators: admitted,
+        },
+      ],
+      operators: [
+        { issuer: issuers.a, client_id: 'gateway' },
+        { issuer: issuers.b, client_id: 'gateway' },
+      ],
+      feed_stale_after_ms: options.feedStaleAfterMs ?? 30000,
+      checkpoint_every: 5,
+      clock_skew_s: 30,
+      dpop_max_age_s: 60,
+      report_interval_ms: 100,
+    },
+  });
+  await gateway.app.listen({ port: gwPort, host: '127.0.0.1' });
+
+  const operators = {} as Record<'a' | 'b', Operator>;
+  for (const k of ['a', 'b'] as const) {
+    const op = await createOperator({
+      store: await openStore<OperatorDatabase>(location(`operator-${k}`)),
+      logLevel: process.env.PORTTI_TEST_LOG ?? 'silent',
+      expiryIntervalMs: 100,
+      config: {
+        name: `operator-${k}`,
+        listen: { host: '127.0.0.1', port: k === 'a' ? aPort : bPort },
+        issuer: issuers[k],
+        display_name: { fi: `Operaattori ${k.toUpperCase()}`, sv: `Operatör ${k.toUpperCase()}`, en: `Operator ${k.toUpperCase()}` },
+        admin_token: `admin-token-${k}-0123456789`,
+        cookie_secret: `cookie-secret-${k}-0123456789abcdefghijklmnop`,
+        identity_providers: [
+          {
+            id: 'demo',
+            label: { fi: 'Demotunnistus', sv: 'Demoidentifiering', en: 'Demo identity' },
+            issuer: idpIssuer,
+            client_id: `operator-${k}`,
+            client_secret: `secret-${k}-0123456789abcdef`,
+            identifier_claim: 'personal_identity_code',
+            identifier_type: 'fi_hetu',
+          },
+        ],
+        registry_files: [],
+        access_token_ttl_s: 300,
+        webhook_max_attempts: 5,
+      },
+    });
+    await op.registry.putSource({
+      id: 'incomes',
+      resource,
+      name: { fi: 'Tulorekisteri', sv: 'Inkomstregistret', en: 'Incomes Register' },
+      identifier_type: 'fi_hetu',
+      attributes: [
+        { id: 'annual_income', label: { fi: 'Vuositulot', sv: 'Årsinkomst', en: 'Annual income' }, category: 'https://w3id.org/dpv/pd#Income', sensitivity: 'financial' },
+        { id: 'income_year', label: { fi: 'Tulovuosi', sv: 'Inkomstår', en: 'Income year' }, category: 'https://w3id.org/dpv/pd#Income', sensitivity: 'normal' },
+        { id: 'employer', label: { fi: 'Työnantaja', sv: 'Arbetsgivare', en: 'Employer' }, category: 'https://w3id.org/dpv/pd#Employer', sensitivity: 'normal' },
+        { id: 'tax_debt', label: { fi: 'Verovelka', sv: 'Skatteskuld', en: 'Tax debt' }, category: 'https://w3id.org/dpv/pd#Tax', sensitivity: 'financial' },
+      ],
+    });
+    await op.registry.putGateway({ client_id: 'gateway', name: 'Gateway', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes'] });
+    await op.app.listen({ port: k === 'a' ? aPort : bPort, host: '127.0.0.1' });
+    op.startBackground();
+    operators[k] = op;
+  }
+  gateway.startBackground();
+  return {
+    gateway,
+    gatewayUrl,
+    resource,
+    operators,
+    issuers,
+    idpIssuer,
+    async close() {
+      await gateway.close();
+      for (const op of Object.values(operators)) await op.close();
+      await idp.app.close();
+      await upstream.close();
+    },
+  };
+}
+
+const metaCache = new Map<string, AuthorizationServerMetadata>();
+
+/** Operator metadata (cached). */
+export async function metadata(issuer: string): Promise<AuthorizationServerMetadata> {
+  let m = metaCache.get(issuer);
+  if (!m) metaCache.set(issuer, (m = await discover(issuer)));
+  return m;
+}
+
+/** A token for the operator's own API (consent requests). */
+export async function apiToken(service: TestService, issuer: string): Promise<string> {
+  const res = await clientCredentialsToken(await metadata(issuer), { clientId: service.clientId, key: service.key }, service.dpop, { scope: 'consent_request', resource: `${issuer}/api` });
+  return res.access_token;
+}
+
+/** Calls an operator API with DPoP. */
+export async function callApi(service: TestService, issuer: string, method: string, path: string, body?: unknown): Promise<Response> {
+  const token = await apiToken(service, issuer);
+  const url = `${issuer}${path}`;
+  return fetch(url, {
+    method,
+    headers: {
+      authorization: `DPoP ${token}`,
+      dpop: await createDpopProof(service.dpop, method, url, token),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+/** A DPoP-bound token for reading a source under a consent record. */
+export async function sourceToken(service: TestService, issuer: string, resource: string, recordId: string, datatypes: string[]): Promise<string> {
+  const res = await clientCredentialsToken(await metadata(issuer), { clientId: service.clientId, key: service.key }, service.dpop, {
+    resource,
+    authorization_details: JSON.stringify([{ type: 'personal_data_access', locations: [resource], actions: ['read'], datatypes, consent_record_id: recordId }]),
+  });
+  return res.access_token;
+}
+
+/** Reads through the gateway with a DPoP proof. */
+export async function readSource(service: TestService, url: string, token: string, dpop = service.dpop): Promise<Response> {
+  return fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(dpop, 'GET', url, token) } });
+}
