@@ -10,7 +10,7 @@ import { ProblemError } from '../shared/errors.ts';
 import type { OperatorDatabase } from './operator.tables.ts';
 import type { GatewayClientDefinition, RegistryFile, RegistrySource, ServiceDefinition } from './registry.schema.ts';
 
-export interface SourceEntry extends RegistrySource {}
+export type SourceEntry = RegistrySource;
 
 export interface ServiceEntry {
   client_id: string;

@@ -79,6 +79,13 @@ const ENV_REF = /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
 /** Replaces `${NAME}` / `${NAME:-default}` in every string; collects unset names as issues. */
 function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: Segment[], missing: Segment[][]): unknown {
   if (typeof value === 'string') {
+    // a value that is only `${VAR}` takes the variable's type: `port: ${PORT}` becomes a number
+    const whole = /^\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}$/.exec(value);
+    if (whole) {
+      const v = env[whole[1]!] || whole[2];
+      if (v !== undefined && /^-?\d+$/.test(v)) return Number(v);
+      if (v === 'true' || v === 'false') return v === 'true';
+    }
     return value.replace(ENV_REF, (_m, name: string, fallback: string | undefined) => {
       const v = env[name];
       if (v !== undefined && v !== '') return v;
@@ -164,8 +171,7 @@ export function parseConfigText<S extends TSchema>(
       missing.map((m) => issueAt(m.slice(0, -1), `environment variable ${String(m.at(-1))} is not set`)),
     );
   }
-  // defaults, then conversion: `port: ${PORT}` arrives as a string and becomes a number
-  const value = Value.Convert(schema, Value.Default(schema, Value.Clone(expanded)));
+  const value = Value.Default(schema, Value.Clone(expanded));
   const errors = [...Value.Errors(schema, value)];
   if (errors.length === 0) {
     const problems = check?.(value as Static<S>) ?? [];
