@@ -6,7 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
-import Provider, { type Configuration } from 'oidc-provider';
+import Provider, { type Adapter, type AdapterPayload, type Configuration } from 'oidc-provider';
+import { exportJWK, generateKeyPair } from 'jose';
 import { html } from '../web/html.ts';
 
 export interface DemoResident {
@@ -34,10 +35,50 @@ export function demoSub(issuer: string, resident: DemoResident): string {
   return createHash('sha256').update(`${issuer}|${resident.personal_identity_code}`).digest('base64url').slice(0, 22);
 }
 
+/** Process-local storage for the demo IdP's sessions and codes (demo only: lost on restart). */
+function memoryAdapter() {
+  const store = new Map<string, { payload: AdapterPayload; expires: number }>();
+  return class DemoMemoryAdapter implements Adapter {
+    private readonly name: string;
+    constructor(name: string) {
+      this.name = name;
+    }
+    private key = (id: string) => `${this.name}:${id}`;
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number) {
+      store.set(this.key(id), { payload, expires: Date.now() + expiresIn * 1000 });
+    }
+    async find(id: string) {
+      const e = store.get(this.key(id));
+      return e && e.expires > Date.now() ? e.payload : undefined;
+    }
+    async findByUid(uid: string) {
+      for (const [k, e] of store) if (k.startsWith(`${this.name}:`) && e.payload.uid === uid && e.expires > Date.now()) return e.payload;
+      return undefined;
+    }
+    async findByUserCode() {
+      return undefined;
+    }
+    async consume(id: string) {
+      const e = store.get(this.key(id));
+      if (e) e.payload.consumed = Math.floor(Date.now() / 1000);
+    }
+    async destroy(id: string) {
+      store.delete(this.key(id));
+    }
+    async revokeByGrantId(grantId: string) {
+      for (const [k, e] of store) if (e.payload.grantId === grantId) store.delete(k);
+    }
+  };
+}
+
 /** Builds the demo IdP's Fastify app (provider mounted on it). */
-export function createDemoIdp(o: DemoIdpOptions): { app: FastifyInstance; provider: Provider } {
+export async function createDemoIdp(o: DemoIdpOptions): Promise<{ app: FastifyInstance; provider: Provider }> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const bySub = new Map(o.residents.map((r) => [demoSub(o.issuer, r), r]));
   const config: Configuration = {
+    adapter: memoryAdapter(),
+    jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: 'demo-idp' }] as never },
+    clientDefaults: { id_token_signed_response_alg: 'ES256' },
     clients: o.clients.map((c) => ({ ...c, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' })),
     claims: { openid: ['sub'], profile: ['name', 'given_name', 'family_name', 'birthdate', 'personal_identity_code'] },
     findAccount: async (_ctx, sub) => {

@@ -109,6 +109,7 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
       if (o.trustedFetch?.(String(url))) delete init.dispatcher;
       return fetch(url, init);
     },
+    responseTypes: ['code'],
     scopes: ['openid', 'consent_request', 'consent_feed', 'access_report', 'introspect'],
     clientAuthMethods: ['private_key_jwt'],
     enabledJWA: {

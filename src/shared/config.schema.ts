@@ -137,7 +137,10 @@ export const DemoSchema = Type.Object(
   {
     incomes_register: Type.Optional(ListenSchema),
     population_register: Type.Optional(ListenSchema),
-    identity_provider: Type.Optional(Type.Object({ listen: ListenSchema, issuer: Url }, strict)),
+    /** Demo OpenID providers; each operator whose identity_providers names the issuer is a client. */
+    identity_providers: Type.Array(Type.Object({ label: Type.String({ minLength: 1 }), listen: ListenSchema, issuer: Url, acr: Type.Optional(Type.String()) }, strict), { default: [] }),
+    /** API key the demo registers require (the gateway sends it as upstream auth). */
+    register_api_key: Type.String({ default: 'demo-register-key' }),
     fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url }, strict)),
     people: Type.Integer({ minimum: 10, maximum: 100000, default: 300 }),
     seed: Type.Integer({ default: 2026 }),

@@ -131,7 +131,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const idpIssuer = `http://127.0.0.1:${idpPort}`;
   const resource = `${gatewayUrl}/sources/incomes`;
 
-  const idp = createDemoIdp({
+  const idp = await createDemoIdp({
     issuer: idpIssuer,
     label: 'Demo IdP',
     residents: Object.values(PEOPLE),

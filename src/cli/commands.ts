@@ -1,0 +1,176 @@
+/**
+ * The CLI's subcommands. Servers run until SIGINT/SIGTERM and shut down cleanly;
+ * offline commands (migrate, audit verify, receipt verify, service add) use the stores directly.
+ */
+import { readFileSync } from 'node:fs';
+import { runSystem, type RunningSystem } from '../app/system.ts';
+import { verifyAccessLog } from '../audit/access-log.ts';
+import { verifyReceipt } from '../core/receipt.ts';
+import { gatewayMigrations, type GatewayDatabase } from '../gateway/gateway.tables.ts';
+import { operatorMigrations, type OperatorDatabase } from '../operator/operator.tables.ts';
+import { loadRegistryFile } from '../operator/operator.ts';
+import { Registry } from '../operator/registry.ts';
+import { loadPorttiConfig, storeLocationFor } from '../shared/config.ts';
+import type { PorttiConfig } from '../shared/config.schema.ts';
+import { migrateToLatest, openStore } from '../store/database.ts';
+import { loadSigningKeys, publicJwks } from '../store/keys.ts';
+import { UsageError, type Command } from './command.ts';
+
+const DEFAULT_CONFIG = 'config/demo.yaml';
+const configOption = { config: { type: 'string', short: 'c', default: DEFAULT_CONFIG } } as const;
+
+function load(values: Record<string, unknown>): PorttiConfig {
+  return loadPorttiConfig(String(values.config ?? DEFAULT_CONFIG));
+}
+
+/** Keeps a running system up until a signal, then closes it. */
+async function serve(system: RunningSystem): Promise<number> {
+  for (const u of system.urls) process.stdout.write(`  ${u.name.padEnd(44)} ${u.url}\n`);
+  process.stdout.write('Portti is running. Press Ctrl+C to stop.\n');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stdout.write('Stopping…\n');
+  await system.close();
+  return 0;
+}
+
+function named(config: PorttiConfig, kind: 'gateway' | 'operator', name: string | undefined): string {
+  const list = kind === 'gateway' ? config.gateways : config.operators;
+  if (list.length === 0) throw new UsageError(`the configuration has no ${kind}s`);
+  if (name === undefined) {
+    if (list.length > 1) throw new UsageError(`the configuration has several ${kind}s (${list.map((x) => x.name).join(', ')}): choose one with --name`);
+    return list[0]!.name;
+  }
+  if (!list.some((x) => x.name === name)) throw new UsageError(`no ${kind} named "${name}" (have: ${list.map((x) => x.name).join(', ')})`);
+  return name;
+}
+
+export const COMMANDS: Command[] = [
+  {
+    path: ['start'],
+    summary: 'run every component of the configuration in one process (demo by default)',
+    usage: 'portti start [--config config/demo.yaml]',
+    options: configOption,
+    async run(values) {
+      const config = load(values);
+      process.stdout.write(`Starting Portti (${config.database_url ? 'PostgreSQL' : `SQLite under ${config.data_dir}`})…\n`);
+      return serve(await runSystem(config));
+    },
+  },
+  {
+    path: ['gateway'],
+    summary: 'run one Access Gateway',
+    usage: 'portti gateway [--config FILE] [--name NAME]',
+    options: { ...configOption, name: { type: 'string', short: 'n' } },
+    async run(values) {
+      const config = load(values);
+      return serve(await runSystem(config, { only: { kind: 'gateway', name: named(config, 'gateway', values.name as string | undefined) } }));
+    },
+  },
+  {
+    path: ['operator'],
+    summary: 'run one MyData operator',
+    usage: 'portti operator [--config FILE] [--name NAME]',
+    options: { ...configOption, name: { type: 'string', short: 'n' } },
+    async run(values) {
+      const config = load(values);
+      return serve(await runSystem(config, { only: { kind: 'operator', name: named(config, 'operator', values.name as string | undefined) } }));
+    },
+  },
+  {
+    path: ['operator', 'service', 'add'],
+    summary: 'register sources, services and gateways from a registry file',
+    usage: 'portti operator service add --file registry.yaml [--config FILE] [--name OPERATOR]',
+    options: { ...configOption, name: { type: 'string', short: 'n' }, file: { type: 'string', short: 'f' } },
+    async run(values) {
+      if (!values.file) throw new UsageError('--file is required');
+      const config = load(values);
+      const op = config.operators.find((o) => o.name === named(config, 'operator', values.name as string | undefined))!;
+      const file = loadRegistryFile(String(values.file));
+      const store = await openStore<OperatorDatabase>(storeLocationFor(config, op.name));
+      try {
+        await migrateToLatest(store, operatorMigrations);
+        await new Registry(store.db, op.issuer.replace(/\/$/, '')).apply(file);
+      } finally {
+        await store.close();
+      }
+      process.stdout.write(`registered ${file.sources.length} sources, ${file.services.length} services, ${file.gateways.length} gateways at ${op.name}\n`);
+      return 0;
+    },
+  },
+  {
+    path: ['migrate'],
+    summary: 'apply database migrations of every component',
+    usage: 'portti migrate [--config FILE]',
+    options: configOption,
+    async run(values) {
+      const config = load(values);
+      for (const g of config.gateways) {
+        const store = await openStore<GatewayDatabase>(storeLocationFor(config, g.name));
+        const applied = await migrateToLatest(store, gatewayMigrations).finally(() => store.close());
+        process.stdout.write(`${g.name}: ${applied.length ? applied.join(', ') : 'up to date'}\n`);
+      }
+      for (const o of config.operators) {
+        const store = await openStore<OperatorDatabase>(storeLocationFor(config, o.name));
+        const applied = await migrateToLatest(store, operatorMigrations).finally(() => store.close());
+        process.stdout.write(`${o.name}: ${applied.length ? applied.join(', ') : 'up to date'}\n`);
+      }
+      return 0;
+    },
+  },
+  {
+    path: ['audit', 'verify'],
+    summary: 'walk a gateway\'s access-log hash chain and signed checkpoints',
+    usage: 'portti audit verify [--config FILE] [--name GATEWAY] [--json]',
+    options: { ...configOption, name: { type: 'string', short: 'n' }, json: { type: 'boolean' } },
+    async run(values) {
+      const config = load(values);
+      const name = named(config, 'gateway', values.name as string | undefined);
+      const store = await openStore<GatewayDatabase>(storeLocationFor(config, name));
+      try {
+        await migrateToLatest(store, gatewayMigrations);
+        const reports = await verifyAccessLog(store.db, publicJwks(await loadSigningKeys(store.db)));
+        if (values.json) process.stdout.write(`${JSON.stringify(reports)}\n`);
+        else if (reports.length === 0) process.stdout.write('no access records yet\n');
+        for (const r of values.json ? [] : reports) {
+          if (r.ok) process.stdout.write(`chain ${r.chain}: OK, ${r.checked} records, ${r.checkpoints} signed checkpoints\n`);
+          else if (r.broken_at) process.stdout.write(`chain ${r.chain}: BROKEN at record ${r.broken_at.position} (seq ${r.broken_at.seq}, ${r.broken_at.access_id}): ${r.broken_at.reason}\n`);
+          else process.stdout.write(`chain ${r.chain}: BROKEN: ${r.checkpoint_failure}\n`);
+        }
+        return reports.every((r) => r.ok) ? 0 : 1;
+      } finally {
+        await store.close();
+      }
+    },
+  },
+  {
+    path: ['receipt', 'verify'],
+    summary: 'verify a signed consent receipt offline',
+    usage: 'portti receipt verify <receipt.jws> [--jwks operator-jwks.json]',
+    options: { jwks: { type: 'string' } },
+    allowPositionals: true,
+    async run(values, positionals) {
+      const file = positionals[0];
+      if (!file) throw new UsageError('name the receipt file');
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        throw new UsageError(`cannot read ${file}`);
+      }
+      const jwks = values.jwks ? (JSON.parse(readFileSync(String(values.jwks), 'utf8')) as { keys: [] }) : undefined;
+      const verdict = await verifyReceipt(text, jwks);
+      if (!verdict.ok) {
+        process.stdout.write(`INVALID: ${verdict.reason}\n`);
+        return 1;
+      }
+      const r = verdict.receipt as { record_id?: string; status?: string; operator?: { issuer?: string } };
+      process.stdout.write(`VALID: receipt for ${r.record_id} (status ${r.status}) from ${r.operator?.issuer}; signing key thumbprint ${verdict.key_thumbprint}`);
+      process.stdout.write(jwks ? '; key is in the given JWKS\n' : '\n(pass --jwks with the operator\'s published keys to check the key belongs to it)\n');
+      return 0;
+    },
+  },
+];
