@@ -20,15 +20,21 @@ export interface AccessLogOptions {
 }
 
 /**
- * Appends access records in order. Appends are serialised through one promise queue
- * so the chain stays linear even when requests finish concurrently.
+ * Appends access records in order, with group commit: records that arrive while a write
+ * is in flight are written together in the next transaction (one multi-row insert), and
+ * every caller's promise resolves only once its record is committed. The chain stays
+ * linear because this instance is the only writer of its chain.
  */
 export class AccessLog {
   private readonly options: AccessLogOptions;
+  /** This instance's chain id. */
+  get chain(): string {
+    return this.options.chain;
+  }
   private lastHash = GENESIS_HASH;
   private lastSeq = 0;
-  private count = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private pending: Array<{ input: AccessRecordInput; resolve: (r: AccessRecord) => void; reject: (e: unknown) => void }> = [];
+  private writing: Promise<void> | undefined;
   /** Called after each append (the reporter uses it to wake up). */
   onAppend: ((record: AccessRecord) => void) | undefined;
 
@@ -49,55 +55,63 @@ export class AccessLog {
       this.lastHash = last.hash;
       this.lastSeq = last.seq;
     }
-    const c = await this.options.db
-      .selectFrom('access_records')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('chain', '=', this.options.chain)
-      .executeTakeFirstOrThrow();
-    this.count = Number(c.n);
   }
 
   /** Appends one record; resolves when it is durably stored. */
   append(input: AccessRecordInput): Promise<AccessRecord> {
-    const run = this.queue.then(() => this.write(input));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ input, resolve, reject });
+      if (!this.writing) this.writing = this.drain();
+    });
   }
 
-  private async write(input: AccessRecordInput): Promise<AccessRecord> {
-    const { db, chain } = this.options;
-    const base = {
-      access_id: `urn:uuid:${randomUUID()}`,
-      time: new Date().toISOString(),
+  private async drain(): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, 500);
+      try {
+        const records = await this.write(batch.map((b) => b.input));
+        batch.forEach((b, i) => b.resolve(records[i]!));
+        for (const r of records) this.onAppend?.(r);
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  private async write(inputs: AccessRecordInput[]): Promise<AccessRecord[]> {
+    const { db, chain, checkpointEvery } = this.options;
+    const time = new Date().toISOString();
+    let prev = this.lastHash;
+    let seq = this.lastSeq;
+    const records = inputs.map((input) => {
+      seq += 1;
+      const base = { access_id: `urn:uuid:${randomUUID()}`, time, chain, seq, ...input, prev_hash: prev };
+      const record: AccessRecord = { ...base, hash: hashAccessRecord(base) };
+      prev = record.hash;
+      return record;
+    });
+    const rows = records.map((r) => ({
       chain,
-      ...input,
-      prev_hash: this.lastHash,
-    };
-    // one writer per chain (this instance), so the next position is known without a round trip
-    const withSeq = { ...base, seq: this.lastSeq + 1 };
-    const record: AccessRecord = { ...withSeq, hash: hashAccessRecord(withSeq) };
-    await db
-      .insertInto('access_records')
-      .values({
-        chain,
-        seq: record.seq,
-        access_id: record.access_id,
-        time: record.time,
-        iss: record.iss,
-        client_id: record.client_id,
-        consent_record_id: record.consent_record_id,
-        body: JSON.stringify(record),
-        prev_hash: record.prev_hash,
-        hash: record.hash,
-        reported: record.iss && record.consent_record_id ? 0 : 1,
-      })
-      .execute();
-    this.lastHash = record.hash;
-    this.lastSeq = record.seq;
-    this.count += 1;
-    if (this.count % this.options.checkpointEvery === 0) await this.checkpoint();
-    this.onAppend?.(record);
-    return record;
+      seq: r.seq,
+      access_id: r.access_id,
+      time: r.time,
+      iss: r.iss,
+      client_id: r.client_id,
+      consent_record_id: r.consent_record_id,
+      body: JSON.stringify(r),
+      prev_hash: r.prev_hash,
+      hash: r.hash,
+    }));
+    await db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += 100) await trx.insertInto('access_records').values(rows.slice(i, i + 100)).execute();
+    });
+    const crossed = Math.floor(seq / checkpointEvery) > Math.floor(this.lastSeq / checkpointEvery);
+    this.lastHash = prev;
+    this.lastSeq = seq;
+    if (crossed) await this.checkpoint();
+    return records;
   }
 
   /** Signs the current chain head as a checkpoint (compact JWS). */
@@ -117,7 +131,7 @@ export class AccessLog {
 
   /** Waits for queued appends (used at shutdown). */
   async flush(): Promise<void> {
-    await this.queue;
+    while (this.writing) await this.writing;
   }
 }
 

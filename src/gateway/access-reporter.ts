@@ -1,6 +1,6 @@
 /**
  * Sends access records back to the operator that issued each token, in batches,
- * at least once: a record is marked reported only after the operator answered 2xx.
+ * at least once: the per-operator cursor moves only after the operator answered 2xx.
  * The operator deduplicates by `access_id`, so retries are harmless.
  */
 import type { FastifyBaseLogger } from 'fastify';
@@ -12,6 +12,8 @@ import type { OperatorDirectory } from './operator-directory.ts';
 
 export interface ReporterOptions {
   db: Kysely<GatewayDatabase>;
+  /** The chain this instance writes (and reports). */
+  chain: string;
   directory: OperatorDirectory;
   intervalMs: number;
   batchSize?: number;
@@ -68,37 +70,44 @@ export class AccessReporter {
   }
 
   private async sendBatch(iss: string): Promise<number> {
-    const { db, directory } = this.options;
+    const { db, directory, chain } = this.options;
+    const limit = this.options.batchSize ?? 500;
+    const cursor = await db.selectFrom('report_cursors').select('last_seq').where('chain', '=', chain).where('iss', '=', iss).executeTakeFirst();
+    const from = cursor?.last_seq ?? 0;
     const rows = await db
       .selectFrom('access_records')
-      .select(['chain', 'seq', 'body'])
-      .where('reported', '=', 0)
+      .select(['seq', 'body', 'consent_record_id'])
+      .where('chain', '=', chain)
+      .where('seq', '>', from)
       .where('iss', '=', iss)
       .orderBy('seq')
-      .limit(this.options.batchSize ?? 500)
+      .limit(limit)
       .execute();
     if (rows.length === 0) return 0;
-    const { metadata } = await directory.resolve(iss);
-    if (!metadata.access_report_endpoint) throw new Error(`operator ${iss} has no access_report_endpoint`);
-    const token = await directory.gatewayToken(iss);
-    const records = rows.map((r) => JSON.parse(r.body) as AccessRecord);
-    const res = await fetch(metadata.access_report_endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `DPoP ${token}`,
-        dpop: await createDpopProof(directory.dpopKey, 'POST', metadata.access_report_endpoint, token),
-      },
-      body: JSON.stringify({ records }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (res.status === 401) directory.dropToken(iss);
-    if (!res.ok) throw new Error(`operator ${iss} refused the access report: ${res.status}`);
-    await db.transaction().execute(async (trx) => {
-      for (const r of rows) {
-        await trx.updateTable('access_records').set({ reported: 1 }).where('chain', '=', r.chain).where('seq', '=', r.seq).execute();
-      }
-    });
+    const records = rows.filter((r) => r.consent_record_id !== null).map((r) => JSON.parse(r.body) as AccessRecord);
+    if (records.length > 0) {
+      const { metadata } = await directory.resolve(iss);
+      if (!metadata.access_report_endpoint) throw new Error(`operator ${iss} has no access_report_endpoint`);
+      const token = await directory.gatewayToken(iss);
+      const res = await fetch(metadata.access_report_endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `DPoP ${token}`,
+          dpop: await createDpopProof(directory.dpopKey, 'POST', metadata.access_report_endpoint, token),
+        },
+        body: JSON.stringify({ records }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (res.status === 401) directory.dropToken(iss);
+      if (!res.ok) throw new Error(`operator ${iss} refused the access report: ${res.status}`);
+    }
+    const last = rows[rows.length - 1]!.seq;
+    await db
+      .insertInto('report_cursors')
+      .values({ chain, iss, last_seq: last })
+      .onConflict((oc) => oc.columns(['chain', 'iss']).doUpdateSet({ last_seq: last }))
+      .execute();
     return rows.length;
   }
 

@@ -42,7 +42,13 @@ export interface AccessRecordsTable {
   body: string;
   prev_hash: string;
   hash: string;
-  reported: number;
+}
+
+/** How far each operator has been sent this chain's records (the reporter's cursor). */
+export interface ReportCursorsTable {
+  chain: string;
+  iss: string;
+  last_seq: number;
 }
 
 export interface AuditCheckpointsTable {
@@ -57,6 +63,7 @@ export interface GatewayDatabase {
   replica_consents: ReplicaConsentsTable;
   replica_cursors: ReplicaCursorsTable;
   access_records: AccessRecordsTable;
+  report_cursors: ReportCursorsTable;
   audit_checkpoints: AuditCheckpointsTable;
   signing_keys: SigningKeysTable;
 }
@@ -106,7 +113,7 @@ export const gatewayMigrations: MigrationSet = (dialect) => {
         .createTable('access_records')
         .addColumn('chain', 'text', (c) => c.notNull())
         .addColumn('seq', t.bigint, (c) => c.notNull())
-        .addColumn('access_id', 'text', (c) => c.notNull().unique())
+        .addColumn('access_id', 'text', (c) => c.notNull())
         .addColumn('time', 'text', (c) => c.notNull())
         .addColumn('iss', 'text')
         .addColumn('client_id', 'text')
@@ -114,13 +121,14 @@ export const gatewayMigrations: MigrationSet = (dialect) => {
         .addColumn('body', 'text', (c) => c.notNull())
         .addColumn('prev_hash', 'text', (c) => c.notNull())
         .addColumn('hash', 'text', (c) => c.notNull())
-        .addColumn('reported', 'integer', (c) => c.notNull().defaultTo(0))
         .addPrimaryKeyConstraint('access_records_pk', ['chain', 'seq'])
         .execute();
       await db.schema
-        .createIndex('access_records_unreported')
-        .on('access_records')
-        .columns(['reported', 'iss', 'seq'])
+        .createTable('report_cursors')
+        .addColumn('chain', 'text', (c) => c.notNull())
+        .addColumn('iss', 'text', (c) => c.notNull())
+        .addColumn('last_seq', t.bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('report_cursors_pk', ['chain', 'iss'])
         .execute();
       await db.schema
         .createTable('audit_checkpoints')
@@ -133,7 +141,7 @@ export const gatewayMigrations: MigrationSet = (dialect) => {
         .execute();
     },
     async down(db) {
-      for (const table of ['audit_checkpoints', 'access_records', 'replica_cursors', 'replica_consents', 'signing_keys']) {
+      for (const table of ['audit_checkpoints', 'report_cursors', 'access_records', 'replica_cursors', 'replica_consents', 'signing_keys']) {
         await sql`drop table if exists ${sql.table(table)}`.execute(db);
       }
     },

@@ -75,7 +75,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     signingKey,
   });
   await accessLog.open();
-  const reporter = new AccessReporter({ db: store.db, directory, intervalMs: config.report_interval_ms, log: app.log });
+  const reporter = new AccessReporter({ db: store.db, chain: accessLog.chain, directory, intervalMs: config.report_interval_ms, log: app.log });
   accessLog.onAppend = () => reporter.poke();
 
   const sources = compileSources(config.public_url, config.sources);

@@ -145,12 +145,14 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
       const { records } = request.body as { records: AccessRecord[] };
       const foreign = records.filter((r) => !allowed.has(r.source));
       if (foreign.length > 0) throw new ProblemError(403, 'forbidden', `records for sources this gateway does not front: ${[...new Set(foreign.map((r) => r.source))].join(', ')}`);
+      const now = Date.now();
       let accepted = 0;
-      await deps.db.transaction().execute(async (trx) => {
-        for (const r of records) {
-          const res = await trx
-            .insertInto('access_log')
-            .values({
+      // multi-row inserts, 100 at a time: a batch of 1000 records costs ten statements
+      for (let i = 0; i < records.length; i += 100) {
+        const res = await deps.db
+          .insertInto('access_log')
+          .values(
+            records.slice(i, i + 100).map((r) => ({
               access_id: r.access_id,
               record_id: r.consent_record_id,
               client_id: r.client_id,
@@ -158,13 +160,13 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
               time: r.time,
               outcome: r.outcome,
               body: JSON.stringify(r),
-              received_at: Date.now(),
-            })
-            .onConflict((oc) => oc.column('access_id').doNothing())
-            .executeTakeFirst();
-          accepted += Number(res.numInsertedOrUpdatedRows ?? 0);
-        }
-      });
+              received_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.column('access_id').doNothing())
+          .executeTakeFirst();
+        accepted += Number(res.numInsertedOrUpdatedRows ?? 0);
+      }
       return { accepted, duplicates: records.length - accepted };
     },
   );
