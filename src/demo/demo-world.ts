@@ -6,12 +6,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { PorttiConfig } from '../shared/config.schema.ts';
 import { createDemoIdp, type DemoResident } from '../idp/demo-idp.ts';
+import { createFeeService, type FeeService } from './fee-service/fee-service.ts';
 import { createIncomesRegister } from './incomes-register.ts';
 import { createPopulationRegister } from './population-register.ts';
 import { ageAt, displayName, generatePopulationData, type Person } from './population.ts';
 
 export interface DemoWorld {
   people: Person[];
+  feeService?: FeeService;
   urls: Array<{ name: string; url: string }>;
   close(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export async function startDemo(config: PorttiConfig): Promise<DemoWorld> {
   const { people, families } = generatePopulationData(demo.people, demo.seed);
   const apps: FastifyInstance[] = [];
   const urls: DemoWorld['urls'] = [];
+  let feeService: FeeService | undefined;
   const start = async (name: string, app: FastifyInstance, host: string, port: number) => {
     await app.listen({ host, port });
     apps.push(app);
@@ -57,12 +60,17 @@ export async function startDemo(config: PorttiConfig): Promise<DemoWorld> {
       const { app } = await createDemoIdp({ issuer: idp.issuer, label: idp.label, residents, clients, ...(idp.acr ? { acr: idp.acr } : {}) });
       await start(`demo identity provider (${idp.label})`, app, idp.listen.host, idp.listen.port);
     }
+    if (demo.fee_service) {
+      feeService = await createFeeService({ publicUrl: demo.fee_service.public_url, incomesResource: demo.fee_service.incomes_resource });
+      await start('demo Customer Fee Unit (service)', feeService.app, demo.fee_service.listen.host, demo.fee_service.listen.port);
+    }
   } catch (err) {
     for (const app of apps) await app.close();
     throw err;
   }
   return {
     people,
+    ...(feeService ? { feeService } : {}),
     urls,
     async close() {
       for (const app of apps.reverse()) await app.close();

@@ -149,9 +149,10 @@ export function parseConfigText<S extends TSchema>(
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
   if (doc.errors.length > 0) {
+    // the first syntax error explains the rest; later ones are usually its echoes
     throw new ConfigError(
       file,
-      doc.errors.map((e) => {
+      doc.errors.slice(0, 3).map((e) => {
         const pos = at(e.pos[0]);
         return { path: '', line: pos.line, column: pos.col, reason: e.message.split('\n')[0] ?? e.code };
       }),

@@ -141,7 +141,8 @@ export const DemoSchema = Type.Object(
     identity_providers: Type.Array(Type.Object({ label: Type.String({ minLength: 1 }), listen: ListenSchema, issuer: Url, acr: Type.Optional(Type.String()) }, strict), { default: [] }),
     /** API key the demo registers require (the gateway sends it as upstream auth). */
     register_api_key: Type.String({ default: 'demo-register-key' }),
-    fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url }, strict)),
+    /** The City's demo Customer Fee Unit (a data-using service). */
+    fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url, incomes_resource: Url }, strict)),
     people: Type.Integer({ minimum: 10, maximum: 100000, default: 300 }),
     seed: Type.Integer({ default: 2026 }),
   },

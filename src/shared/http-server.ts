@@ -66,7 +66,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: true,
-    disableRequestLogging: process.env.PORTTI_REQUEST_LOGGING === 'off',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     ...options.fastify,
   });
