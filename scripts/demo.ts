@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { runSystem } from '../src/app/system.ts';
 import { DEMO_RESIDENTS } from '../src/demo/population.ts';
-import { TestBrowser } from '../src/demo/scripted-browser.ts';
+import { citizenGet, citizenPost, decide, signIn, type Citizen } from '../src/demo/citizen-client.ts';
 import { loadPorttiConfig } from '../src/shared/config.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -22,24 +22,10 @@ function check(step: string, ok: boolean, detail: string): void {
   if (!ok) throw new Error(`step failed: ${step}`);
 }
 
-/** Signs a demo resident in at an operator through the demo IdP, as a browser would. */
-async function signIn(issuer: string, idp: string, code: string): Promise<{ browser: TestBrowser; csrf: string }> {
-  const browser = new TestBrowser();
-  const page = await (await browser.get(`${issuer}/login/${idp}?return_to=/dashboard`)).text();
-  const uid = /action="\/interaction\/([^"]+)"/.exec(page)?.[1];
-  if (!uid) throw new Error('the identity provider showed no sign-in page');
-  await browser.postForm(`${new URL(browser.lastUrl).origin}/interaction/${uid}`, { resident: code });
-  const me = (await (await browser.get(`${issuer}/citizen/api/me`)).json()) as { csrf_token: string };
-  return { browser, csrf: me.csrf_token };
-}
-
-async function citizenPost(who: { browser: TestBrowser; csrf: string }, url: string, body: unknown) {
-  return who.browser.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': who.csrf }, body: JSON.stringify(body) });
-}
-
 async function main(): Promise<void> {
-  const config = loadPorttiConfig('config/demo.yaml', { ...process.env, PORTTI_DATA_DIR: process.env.PORTTI_DATA_DIR ?? join(tempDir(), 'data'), PORTTI_LOG_LEVEL: 'warn', DATABASE_URL: process.env.PORTTI_DEMO_DATABASE_URL ?? '' });
-  const system = await runSystem(config, { logLevel: 'warn' });
+  const env = { ...process.env, PORTTI_DATA_DIR: process.env.PORTTI_DATA_DIR ?? join(tempDir(), 'data'), PORTTI_LOG_LEVEL: 'warn', DATABASE_URL: process.env.PORTTI_DEMO_DATABASE_URL ?? '' };
+  const config = loadPorttiConfig('config/demo.yaml', env);
+  const system = await runSystem(config, { logLevel: 'warn', env });
   try {
     const [a, b] = config.operators.map((o) => o.issuer);
     const fee = system.demo?.feeService;
@@ -61,13 +47,13 @@ async function main(): Promise<void> {
     const recordAt = (issuer: string) => application.consents.find((c) => c.operator === issuer)!.record_id;
 
     const ainoAtA = await signIn(a, 'suomifi', aino.personal_identity_code);
-    const pendingA = (await (await ainoAtA.browser.get(`${a}/citizen/api/requests`)).json()) as Array<{ record_id: string }>;
-    const approvedA = await citizenPost(ainoAtA, `${a}/citizen/api/consents/${encodeURIComponent(recordAt(a))}/decision`, { approve: true, choices: [] });
+    const pendingA = await citizenGet<Array<{ record_id: string }>>(ainoAtA, '/citizen/api/requests');
+    const approvedA = await decide(ainoAtA, recordAt(a), { approve: true, choices: [] });
     check('2. Aino signs in at operator A and approves (optional monthly income and benefits unticked)', pendingA.some((p) => p.record_id === recordAt(a)) && approvedA.status === 200, `record ${recordAt(a)} is ${((await approvedA.json()) as { status: string }).status}`);
     const stillWaiting = fee.applications.get(application.application_id)!.status;
 
     const mikkoAtB = await signIn(b, 'suomifi', mikko.personal_identity_code);
-    const approvedB = await citizenPost(mikkoAtB, `${b}/citizen/api/consents/${encodeURIComponent(recordAt(b))}/decision`, { approve: true, choices: [] });
+    const approvedB = await decide(mikkoAtB, recordAt(b), { approve: true, choices: [] });
     check('3. Mikko signs in at operator B and approves', approvedB.status === 200 && stillWaiting === 'waiting_for_consents', `until now the application was "${stillWaiting}"; record ${recordAt(b)} is active`);
 
     const decided = await fee.waitFor(application.application_id, (x) => x.status === 'fee_decided' || x.status === 'paper_process');
@@ -76,23 +62,24 @@ async function main(): Promise<void> {
       decided.reads.map((r) => `read ${r.status} ${r.access_id ?? ''}`).join('; '));
     check('5. the fee is computed', decided.status === 'fee_decided' && decided.fee !== undefined, decided.message);
 
-    const withdrawn = await citizenPost(mikkoAtB, `${b}/citizen/api/consents/${encodeURIComponent(recordAt(b))}/withdraw`, {});
+    const withdrawn = await citizenPost(mikkoAtB, `/citizen/api/consents/${encodeURIComponent(recordAt(b))}/withdraw`, {});
     const paper = await fee.waitFor(application.application_id, (x) => x.status === 'paper_process');
     check('6. Mikko withdraws at operator B; the service is told and falls back to the paper process', withdrawn.status === 200, paper.message);
 
     const after = await fee.readIncomes(application.application_id);
     check('7. the next read of Mikko\'s income is refused at the gateway (Aino\'s alone is not enough)', after[1] === 403, `statuses of the next reads: Aino ${after[0]}, Mikko ${after[1]}`);
 
-    const logOf = async (who: { browser: TestBrowser }, issuer: string) => {
-      for (let i = 0; i < 40; i += 1) {
-        const entries = (await (await who.browser.get(`${issuer}/citizen/api/access-log`)).json()) as Array<{ outcome: string }>;
-        if (entries.length >= (issuer === b ? 2 : 2)) return entries;
-        await new Promise((r) => setTimeout(r, 100));
+    // access records reach the operators in the gateway's next report batch
+    const logOf = async (who: Citizen) => {
+      let entries: Array<{ outcome: string }> = [];
+      for (let i = 0; i < 40 && entries.length < 2; i += 1) {
+        entries = await citizenGet<Array<{ outcome: string }>>(who, '/citizen/api/access-log');
+        if (entries.length < 2) await new Promise((r) => setTimeout(r, 100));
       }
-      return (await (await who.browser.get(`${issuer}/citizen/api/access-log`)).json()) as Array<{ outcome: string }>;
+      return entries;
     };
-    const logA = await logOf(ainoAtA, a);
-    const logB = await logOf(mikkoAtB, b);
+    const logA = await logOf(ainoAtA);
+    const logB = await logOf(mikkoAtB);
     const count = (l: Array<{ outcome: string }>, o: string) => l.filter((e) => e.outcome === o).length;
     check('8. both parents see every read in "Who used my data"', count(logA, 'allowed') >= 2 && count(logB, 'allowed') >= 1 && count(logB, 'refused') >= 1,
       `Aino at A: ${count(logA, 'allowed')} released; Mikko at B: ${count(logB, 'allowed')} released, ${count(logB, 'refused')} refused`);

@@ -27,6 +27,8 @@ export interface RunOptions {
   /** Only this component (by name); default everything. */
   only?: { kind: 'gateway' | 'operator'; name: string };
   logLevel?: string;
+  /** Environment the configuration was loaded with (registry files expand from it too). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Reads guardians from a population register (`GET /people/{id}/guardians`). */
@@ -77,7 +79,7 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
       system.gateways.push(gateway);
     }
     for (const o of config.operators.filter((x) => wants('operator', x.name))) {
-      const operator = await createOperator({ config: o, store: await openStore<OperatorDatabase>(storeLocationFor(config, o.name)), logLevel, ...guardianship(o) });
+      const operator = await createOperator({ config: o, store: await openStore<OperatorDatabase>(storeLocationFor(config, o.name)), logLevel, ...guardianship(o), ...(options.env ? { env: options.env } : {}) });
       closers.push(() => operator.close());
       urls.push({ name: `operator ${o.name}`, url: await listen(operator.app, o.listen.host, o.listen.port) });
       system.operators.push(operator);

@@ -103,7 +103,7 @@ export class AccessTokenVerifier {
     }
     const iat = payload.iat as number;
     const exp = payload.exp as number;
-    if (exp - iat > this.options.maxLifetimeS + this.options.clockSkewS) throw fail('access token lifetime exceeds 300 s');
+    if (exp - iat > this.options.maxLifetimeS + this.options.clockSkewS) throw fail(`access token lifetime exceeds the ${this.options.maxLifetimeS} s maximum`);
     const jkt = (payload.cnf as { jkt?: unknown } | undefined)?.jkt;
     if (typeof jkt !== 'string') throw fail('access token is not DPoP-bound (no cnf.jkt)');
     const details = Array.isArray(payload.authorization_details) ? payload.authorization_details : [];

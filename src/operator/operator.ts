@@ -41,6 +41,8 @@ export interface OperatorOptions {
   logLevel?: string;
   /** Resolves guardians of a person (the demo reads the population register). */
   guardiansOf?: (subject: SubjectRef) => Promise<SubjectRef[]>;
+  /** Environment for `${VAR}` references in registry files (default: process.env). */
+  env?: NodeJS.ProcessEnv;
   /** Intervals of background jobs (tests shorten them). */
   expiryIntervalMs?: number;
 }
@@ -56,9 +58,9 @@ export interface Operator {
   close(): Promise<void>;
 }
 
-/** Loads a registry file (YAML/JSON) with file/line errors. */
-export function loadRegistryFile(file: string) {
-  return parseConfigText(file, readFileSync(file, 'utf8'), RegistryFileSchema);
+/** Loads a registry file (YAML/JSON) with file/line errors; `${ENV}` references expand from `env`. */
+export function loadRegistryFile(file: string, env: NodeJS.ProcessEnv = process.env) {
+  return parseConfigText(file, readFileSync(file, 'utf8'), RegistryFileSchema, env);
 }
 
 /** Builds an operator; call `app.listen` and then `startBackground()`. */
@@ -72,7 +74,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
 
   const registry = new Registry(store.db, issuer);
   await registry.refreshJwksUris();
-  for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file)));
+  for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file), options.env));
   const consents = new ConsentService({
     db: store.db,
     registry,

@@ -20,6 +20,7 @@ export type ProblemCode =
   | 'conflict'
   | 'invalid_transition'
   | 'payload_too_large'
+  | 'headers_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'upstream_error'
@@ -61,6 +62,7 @@ const TITLES: Record<ProblemCode, string> = {
   conflict: 'Conflict',
   invalid_transition: 'Invalid consent state transition',
   payload_too_large: 'Payload too large',
+  headers_too_large: 'Request header fields too large',
   unsupported_media_type: 'Unsupported media type',
   rate_limited: 'Too many requests',
   upstream_error: 'Upstream source failed',

@@ -66,6 +66,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: true,
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      // malformed requests never reach a route: answer them as problem+json too
+      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+      const status = tooLarge ? 431 : 400;
+      const body = JSON.stringify(problemBody(status, tooLarge ? 'headers_too_large' : 'bad_request', tooLarge ? 'request headers exceed the size this server accepts' : 'the request could not be parsed as HTTP'));
+      if (socket.writable) {
+        socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      } else socket.destroy(err);
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     ...options.fastify,
   });

@@ -43,6 +43,8 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
   let DPoP: oidc.DPoPHandle;
   let redirectUri: string;
   let issuer: string;
+  /** From the main flow: the token, its record and the signed-in citizen. */
+  let granted: { token: string; recordId: string; aino: { browser: TestBrowser; csrf: string } };
 
   const details = (datatypes: string[]) =>
     JSON.stringify([{ type: 'personal_data_access', locations: [world.resource], actions: ['read'], datatypes, purpose: PURPOSE }]);
@@ -143,6 +145,124 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
     const body = (await res!.json()) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(['annual_income', 'income_year']);
     expect(body.income_year).toBe(2025);
+    granted = { token: tokens.access_token, recordId: detail!.consent_record_id!, aino };
+
+    // the token is useless with any other DPoP key
+    const otherKey = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    const stolen = await oidc.fetchProtectedResource(config, tokens.access_token, new URL(`${world.resource}/income`), 'GET', undefined, undefined, { DPoP: otherKey }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(stolen).toBeInstanceOf(oidc.WWWAuthenticateChallengeError);
+    const challenge = stolen as oidc.WWWAuthenticateChallengeError;
+    expect(challenge.status).toBe(401);
+    expect(challenge.cause[0]?.scheme).toBe('dpop');
+    expect(challenge.cause[0]?.parameters.error).toBe('invalid_token');
+    expect(((await challenge.response.json()) as { code: string }).code).toBe('invalid_token');
+  });
+
+  it('stops the token once the citizen withdraws the consent given in the flow', async () => {
+    const { token, recordId, aino } = granted;
+    const res = await aino.browser.request(`${issuer}/citizen/api/consents/${encodeURIComponent(recordId)}/withdraw`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': aino.csrf },
+      body: '{}',
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { status: string }).status).toBe('withdrawn');
+    let read: Response | undefined;
+    for (let i = 0; i < 40; i += 1) {
+      read = await oidc.fetchProtectedResource(config, token, new URL(`${world.resource}/income`), 'GET', undefined, undefined, { DPoP });
+      if (read.status !== 200) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(read?.status).toBe(403);
+    const problem = (await read!.json()) as { code: string; consent_status: string };
+    expect(problem.code).toBe('consent_not_active');
+    expect(problem.consent_status).toBe('withdrawn');
+  });
+
+  it('sends a citizen who is not signed in to sign in first, back to the consent page, and keeps a ticked optional attribute', async () => {
+    const pkceCodeVerifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const authUrl = await oidc.buildAuthorizationUrlWithPAR(
+      config,
+      {
+        redirect_uri: redirectUri,
+        code_challenge: await oidc.calculatePKCECodeChallenge(pkceCodeVerifier),
+        code_challenge_method: 'S256',
+        state,
+        resource: world.resource,
+        authorization_details: details(['annual_income', 'income_year', 'employer']),
+      },
+      { DPoP },
+    );
+    const browser = new TestBrowser();
+    const signinPage = await browser.get(authUrl.href);
+    expect(signinPage.status).toBe(200);
+    const signinUrl = new URL(browser.lastUrl);
+    expect(signinUrl.pathname).toBe('/signin');
+    const returnTo = signinUrl.searchParams.get('return_to')!;
+    expect(returnTo).toMatch(/^\/interaction\/[A-Za-z0-9_-]+$/);
+    const loginHref = /href="(\/login\/demo\?return_to=[^"]+)"/.exec(await signinPage.text())?.[1];
+    expect(loginHref).toBe(`/login/demo?return_to=${encodeURIComponent(returnTo)}`);
+
+    const idpPage = await browser.get(`${issuer}${loginHref}`);
+    expect(idpPage.status).toBe(200);
+    const idpUid = /action="\/interaction\/([^"]+)"/.exec(await idpPage.text())?.[1];
+    const consentPage = await browser.postForm(`${new URL(browser.lastUrl).origin}/interaction/${idpUid}`, { resident: 'aino' });
+    expect(consentPage.status).toBe(200);
+    expect(new URL(browser.lastUrl).pathname).toBe(returnTo);
+    const html = await consentPage.text();
+    const done = await browser.postForm(
+      browser.lastUrl,
+      { decision: 'approve', _csrf: TestBrowser.field(html, '_csrf'), choices: [`${world.resource}#employer`] },
+      (u) => u.origin === new URL(redirectUri).origin,
+    );
+    expect(done.status).toBe(299);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(browser.lastUrl), { pkceCodeVerifier, expectedState: state }, undefined, { DPoP });
+    const claims = decodeJwt(tokens.access_token) as { authorization_details?: PdaDetail[] };
+    expect(claims.authorization_details?.[0]?.datatypes).toEqual(['annual_income', 'income_year', 'employer']);
+    let res: Response | undefined;
+    for (let i = 0; i < 40; i += 1) {
+      res = await oidc.fetchProtectedResource(config, tokens.access_token, new URL(`${world.resource}/income`), 'GET', undefined, undefined, { DPoP });
+      if (res.status !== 403) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(res?.status).toBe(200);
+    expect(Object.keys((await res!.json()) as object).sort()).toEqual(['annual_income', 'employer', 'income_year']);
+  });
+
+  it('refuses the code at the token endpoint with a DPoP key other than the PAR\'s', async () => {
+    const pkceCodeVerifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const authUrl = await oidc.buildAuthorizationUrlWithPAR(
+      config,
+      {
+        redirect_uri: redirectUri,
+        code_challenge: await oidc.calculatePKCECodeChallenge(pkceCodeVerifier),
+        code_challenge_method: 'S256',
+        state,
+        resource: world.resource,
+        authorization_details: details(['annual_income', 'income_year']),
+      },
+      { DPoP },
+    );
+    const aino = await signIn(issuer, 'aino');
+    const page = await aino.browser.get(authUrl.href);
+    expect(page.status).toBe(200);
+    const csrf = TestBrowser.field(await page.text(), '_csrf');
+    await aino.browser.postForm(aino.browser.lastUrl, { decision: 'approve', _csrf: csrf }, (u) => u.origin === new URL(redirectUri).origin);
+    const finalUrl = new URL(aino.browser.lastUrl);
+
+    const otherKey = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    const wrongKey = await oidc.authorizationCodeGrant(config, finalUrl, { pkceCodeVerifier, expectedState: state }, undefined, { DPoP: otherKey }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(wrongKey).toBeInstanceOf(oidc.ResponseBodyError);
+    expect((wrongKey as oidc.ResponseBodyError).error).toBe('invalid_grant');
+
   });
 
   it('sends the person back with access_denied and creates no record when they decline', async () => {

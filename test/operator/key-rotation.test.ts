@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
+import { verifyReceipt } from '../../src/core/receipt.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { callApi, createTestService, metadata, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
 
@@ -144,11 +145,42 @@ describe('operator signing key rotation', () => {
     expect(((await after.json()) as { code: string }).code).toBe('consent_not_active');
   });
 
-  it('signs receipts and webhooks-to-be with the new key', async () => {
+  it('signs receipts after the rotation with the new key, and keeps the earlier ones verifiable', async () => {
     const res = await aino.browser.get(`${issuer}/citizen/api/consents/${encodeURIComponent(recordId)}/receipts`);
     const receipts = (await res.json()) as Array<{ jws: string }>;
     expect(receipts.length).toBe(3);
     expect(decodeProtectedHeader(receipts[0]!.jws).kid).toBe(oldKid);
     expect(decodeProtectedHeader(receipts.at(-1)!.jws).kid).toBe(newKid);
+    const jwks = (await (await fetch((await metadata(issuer)).jwks_uri)).json()) as { keys: JWK[] };
+    for (const r of receipts) {
+      const verdict = await verifyReceipt(r.jws, jwks);
+      expect(verdict.ok).toBe(true);
+      expect(verdict.key_trusted).toBe(true);
+    }
+  });
+
+  it('enforces a withdrawal made right after another rotation within a second', async () => {
+    const filed = await callApi(service, issuer, 'POST', '/api/consent-requests', {
+      subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
+      activation_mode: 'data_subject_activates',
+      purpose: PURPOSE,
+    });
+    const second = ((await filed.json()) as { record_id: string }).record_id;
+    const post = (path: string) =>
+      aino.browser.request(`${issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': aino.csrf }, body: JSON.stringify(path.endsWith('/decision') ? { approve: true } : {}) });
+    expect((await post(`/citizen/api/consents/${encodeURIComponent(second)}/decision`)).status).toBe(200);
+    const token = await sourceToken(service, issuer, world.resource, second, ['annual_income']);
+    expect((await readUntil(service, income(), token, (s) => s === 200, 3000)).res.status).toBe(200);
+
+    const rotated = await fetch(`${issuer}/admin/keys/rotate`, { method: 'POST', headers: ADMIN });
+    const thirdKid = ((await rotated.json()) as { kid: string }).kid;
+    expect([oldKid, newKid]).not.toContain(thirdKid);
+    // the feed event of this withdrawal is signed with a kid the gateway has not fetched yet
+    expect((await post(`/citizen/api/consents/${encodeURIComponent(second)}/withdraw`)).status).toBe(200);
+    const started = Date.now();
+    const { res } = await readUntil(service, income(), token, (s) => s !== 200, 1000);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { code: string }).code).toBe('consent_not_active');
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

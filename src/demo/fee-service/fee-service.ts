@@ -58,6 +58,10 @@ export interface FeeService {
   waitFor(id: string, predicate: (a: Application) => boolean, timeoutMs?: number): Promise<Application>;
   /** Reads both guardians' incomes again (e.g. to check a renewal); returns the statuses. */
   readIncomes(id: string): Promise<number[]>;
+  /** Files any consent request of this service at an operator (demo and test use). */
+  fileRequest(issuer: string, body: Record<string, unknown>): Promise<{ record_id: string; status: string; sources: Array<{ source: string; subjects: Array<{ ref: string; datatypes: string[] }> }>; parties: Array<{ party_id: string; role: string; identifier: string }> }>;
+  /** Reads `operation` of a source for a record's subject with a fresh DPoP-bound token. */
+  read(issuer: string, recordId: string, resource: string, operation: string, datatypes: string[], subject?: string): Promise<{ status: number; body: unknown }>;
 }
 
 const PAPER_MESSAGE =
@@ -96,7 +100,7 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     if (!res.ok) throw new Error(`${issuer} answered ${res.status}: ${await res.text()}`);
-    return res.json() as Promise<{ record_id: string; status: string; sources: Array<{ subjects: Array<{ ref: string }> }>; parties: Array<{ party_id: string; identifier: string }> }>;
+    return res.json() as Promise<{ record_id: string; status: string; sources: Array<{ source: string; subjects: Array<{ ref: string; datatypes: string[] }> }>; parties: Array<{ party_id: string; role: string; identifier: string }> }>;
   }
 
   /** Tokens are reused until shortly before they expire, as a real service would. */
@@ -155,6 +159,24 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
     notify();
   }
 
+  async function read(issuer: string, recordId: string, resource: string, operation: string, datatypes: string[], subject?: string) {
+    const { meta } = await operator(issuer);
+    let token: string;
+    try {
+      token = (
+        await clientCredentialsToken(meta, client, dpop, {
+          resource,
+          authorization_details: JSON.stringify([{ type: 'personal_data_access', locations: [resource], actions: ['read'], datatypes, consent_record_id: recordId }]),
+        })
+      ).access_token;
+    } catch (err) {
+      return { status: 403, body: { error: (err as Error).message } };
+    }
+    const url = `${resource}/${operation}${subject ? `?subject=${encodeURIComponent(subject)}` : ''}`;
+    const res = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(dpop, 'GET', url, token) } });
+    return { status: res.status, body: await res.json() };
+  }
+
   const app = Fastify({ logger: false });
   app.addContentTypeParser('application/secevent+jwt', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.get('/.well-known/jwks.json', async () => jwks);
@@ -167,6 +189,7 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
         required: ['child', 'guardians', 'family_size'],
         additionalProperties: false,
         properties: {
+          validity_duration: { type: 'string', pattern: '^P' },
           child: { type: 'string', minLength: 11, maxLength: 11 },
           family_size: { type: 'integer', minimum: 2, maximum: 20 },
           guardians: {
@@ -179,7 +202,7 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
       },
     },
   }, async (request, reply) => {
-    const body = request.body as { child: string; family_size: number; guardians: Guardian[] };
+    const body = request.body as { child: string; family_size: number; guardians: Guardian[]; validity_duration?: string };
     const application: Application = { application_id: randomUUID(), child: body.child, family_size: body.family_size, guardians: body.guardians, consents: [], status: 'waiting_for_consents', reads: [], message: 'Waiting for both guardians to decide in their MyData operator.' };
     const byOperator = new Map<string, Guardian[]>();
     for (const g of body.guardians) byOperator.set(g.operator, [...(byOperator.get(g.operator) ?? []), g]);
@@ -189,6 +212,7 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
         activation_mode: guardians.length > 1 ? 'all_activators_activate' : 'data_subject_activates',
         purpose: FEE_PURPOSE,
         language: 'fi',
+        ...(body.validity_duration ? { validity_duration: body.validity_duration } : {}),
       });
       const subjects = record.sources[0]!.subjects.map((s) => ({ ref: s.ref, identifier: record.parties.find((p) => p.party_id === s.ref)!.identifier }));
       application.consents.push({ operator: issuer, record_id: record.record_id, status: record.status, subjects });
@@ -229,6 +253,8 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
     jwks,
     applications,
     readIncomes,
+    read,
+    fileRequest: (issuer, body) => api(issuer, 'POST', '/api/consent-requests', body),
     waitFor(id, predicate, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
