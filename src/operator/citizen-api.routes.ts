@@ -84,6 +84,16 @@ export function registerCitizenApiRoutes(app: FastifyInstance, deps: CitizenApiD
     return rows.map((r) => ({ receipt_id: r.receipt_id, time: new Date(r.time).toISOString(), jws: r.jws }));
   });
 
+  app.get('/citizen/api/export', { schema: { summary: 'Everything the operator holds about me (JSON download)', tags } }, async (request, reply) => {
+    const s = await deps.sessions.require(request);
+    const bundle = JSON.stringify(await deps.citizens.export(s.accountId), null, 2);
+    return reply
+      .header('content-disposition', 'attachment; filename="portti-export.json"')
+      .header('cache-control', 'no-store')
+      .type('application/json')
+      .send(bundle);
+  });
+
   app.get(
     '/citizen/api/access-log',
     {

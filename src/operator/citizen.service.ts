@@ -57,7 +57,8 @@ export class CitizenService {
     const mine = await this.myParties(accountId, state);
     const deciders = new Set(activators(state).map((p) => p.party_id));
     const history = await loadHistory(this.db, state.record_id);
-    const service = await this.db.selectFrom('services').select(['name']).where('client_id', '=', state.client_id).executeTakeFirst();
+    const service = await this.db.selectFrom('services').select(['name', 'definition']).where('client_id', '=', state.client_id).executeTakeFirst();
+    const definition = service ? (JSON.parse(service.definition) as { purposes?: Array<{ purpose: string; label: Record<string, string> }> }) : undefined;
     return {
       record_id: state.record_id,
       client_id: state.client_id,
@@ -65,11 +66,21 @@ export class CitizenService {
       status: state.status,
       activation_mode: state.activation_mode,
       purposes: state.purposes,
+      purpose_label: definition?.purposes?.find((p) => p.purpose === state.purposes[0]?.purpose)?.label ?? null,
       created_at: new Date(state.created_at).toISOString(),
       updated_at: new Date(state.updated_at).toISOString(),
       expires_at: state.expires_at === null ? null : new Date(state.expires_at).toISOString(),
       replaces: state.replaces,
-      my_parties: mine.map((p) => ({ party_id: p.party_id, role: p.role, status: p.status, acting_for: p.acting_for, decides: deciders.has(p.party_id), choices: p.choices })),
+      my_parties: mine.map((p) => ({
+        party_id: p.party_id,
+        role: p.role,
+        status: p.status,
+        acting_for: p.acting_for,
+        /** For a guardian: the identifier of the child they act for. */
+        acting_for_identifier: p.acting_for ? (state.parties.find((x) => x.party_id === p.acting_for)?.identifier ?? null) : null,
+        decides: deciders.has(p.party_id),
+        choices: p.choices,
+      })),
       parties: state.parties.map((p) => ({
         party_id: p.party_id,
         role: p.role,
@@ -117,6 +128,48 @@ export class CitizenService {
   async receipts(accountId: string, recordId: string) {
     await this.record(accountId, recordId);
     return this.db.selectFrom('receipts').select(['receipt_id', 'time', 'jws']).where('record_id', '=', recordId).orderBy('time').execute();
+  }
+
+  /**
+   * Everything the operator holds about the account, as one JSON document (GDPR Art. 15
+   * and 20): profile, keychain, identifiers, consent records with history, receipts and
+   * the access log.
+   */
+  async export(accountId: string) {
+    const records = await this.records(accountId);
+    const receipts = await Promise.all(records.map(async (r) => ({ record_id: r.record_id, receipts: await this.receipts(accountId, r.record_id) })));
+    return {
+      format: 'portti-export/1',
+      exported_at: new Date().toISOString(),
+      profile: { account_id: accountId, name: await this.accounts.displayName(accountId) },
+      keychain: await this.accounts.keychain(accountId),
+      identifiers: await this.accounts.identifiers(accountId),
+      consent_records: records,
+      receipts: receipts.flatMap((r) => r.receipts.map((x) => ({ record_id: r.record_id, receipt_id: x.receipt_id, time: new Date(x.time).toISOString(), jws: x.jws }))),
+      access_log: await this.accessLog(accountId, { limit: 1000 }),
+    };
+  }
+
+  /**
+   * Erases the account (GDPR Art. 17): withdraws every live consent the person decides,
+   * then deletes the account, keychain, identifiers and sessions. Consent history,
+   * receipts and the access log stay, detached from the account, as Art. 7(1) requires.
+   */
+  async erase(accountId: string): Promise<{ withdrawn: number }> {
+    let withdrawn = 0;
+    for (const r of await this.records(accountId)) {
+      const mine = r.my_parties.find((p) => p.decides);
+      if (mine && (r.status === 'active' || r.status === 'suspended') && r.activation_mode !== 'automatically_activated') {
+        await this.consents.withdraw(r.record_id, mine.party_id, `account:${accountId}`);
+        withdrawn += 1;
+      }
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('consent_parties').set({ account_id: null }).where('account_id', '=', accountId).execute();
+      await trx.deleteFrom('web_sessions').where('account_id', '=', accountId).execute();
+      await trx.deleteFrom('accounts').where('account_id', '=', accountId).execute();
+    });
+    return { withdrawn };
   }
 
   /** Access records of the citizen's consent records, newest first, filtered. */

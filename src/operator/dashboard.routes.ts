@@ -13,7 +13,20 @@ import { safeReturnTo } from './login.routes.ts';
 import type { Registry } from './registry.ts';
 import { checkCsrf, type Session, type Sessions } from './sessions.ts';
 import type { WebContext } from './web-context.ts';
-import { renderAccessLog, renderKeychain, renderRecord } from '../web/pages.ts';
+import { renderAccessLog, renderExportErase, renderKeychain, renderRecord } from '../web/pages.ts';
+import { hashAccessRecord, type AccessRecord } from '../audit/access-record.ts';
+
+/** Recomputes each shown record's hash and checks links between consecutive records of a chain. */
+function verifyShown(entries: Array<Record<string, unknown>>): { checked: number; broken: number } {
+  const records = entries as unknown as AccessRecord[];
+  const byPosition = new Map(records.map((r) => [`${r.chain}#${r.seq}`, r]));
+  let broken = 0;
+  for (const r of records) {
+    const previous = byPosition.get(`${r.chain}#${r.seq - 1}`);
+    if (hashAccessRecord(r) !== r.hash || (previous && previous.hash !== r.prev_hash)) broken += 1;
+  }
+  return { checked: records.length, broken };
+}
 
 export interface DashboardDeps {
   sessions: Sessions;
@@ -24,13 +37,15 @@ export interface DashboardDeps {
   providers: IdentityProviderConfig[];
 }
 
-type Page = 'overview' | 'requests' | 'consents' | 'access' | 'keychain';
+type Page = 'overview' | 'requests' | 'consents' | 'access' | 'others' | 'keychain' | 'export';
 const PAGES: Array<[Page, string, MessageKey]> = [
   ['overview', '/dashboard', 'nav_overview'],
   ['requests', '/dashboard/requests', 'nav_requests'],
   ['consents', '/dashboard/consents', 'nav_consents'],
   ['access', '/dashboard/access', 'nav_access'],
+  ['others', '/dashboard/others', 'nav_others'],
   ['keychain', '/dashboard/keychain', 'nav_keychain'],
+  ['export', '/dashboard/export', 'nav_export'],
 ];
 
 function nav(locale: Locale, current: Page) {
@@ -138,15 +153,44 @@ ${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p
       .send(last?.jws ?? '');
   });
 
-  app.get('/dashboard/access', { schema: { hide: true, querystring: { type: 'object', properties: { outcome: { enum: ['', 'allowed', 'refused', 'error'] }, record_id: { type: 'string', maxLength: 100 }, lang: { type: 'string' } } } } }, async (request, reply) => {
+  app.get('/dashboard/access', { schema: { hide: true, querystring: { type: 'object', properties: { outcome: { enum: ['', 'allowed', 'refused', 'error'] }, record_id: { type: 'string', maxLength: 100 }, verify: { enum: ['1'] }, lang: { type: 'string' } } } } }, async (request, reply) => {
     const s = await signedIn(request, reply);
     if (!s) return reply;
     const locale = web.locale(request, s);
-    const q = request.query as { outcome?: 'allowed' | 'refused' | 'error' | ''; record_id?: string };
+    const q = request.query as { outcome?: 'allowed' | 'refused' | 'error' | ''; record_id?: string; verify?: string };
     const entries = await deps.citizens.accessLog(s.accountId, { ...(q.outcome ? { outcome: q.outcome } : {}), ...(q.record_id ? { record_id: q.record_id } : {}) });
-    const services = new Map((await deps.registry.services()).map((x) => [x.client_id, (x.definition as { name: { fi: string; sv: string; en: string } }).name]));
+    type Definition = { name: { fi: string; sv: string; en: string }; purposes?: Array<{ purpose: string; label: { fi: string; sv: string; en: string } }> };
+    const services = new Map((await deps.registry.services()).map((x) => [x.client_id, x.definition as Definition]));
     const labels = await sourceLabels();
-    return web.send(reply, request, s, t(locale, 'nav_access'), renderAccessLog(entries, locale, q.outcome ?? '', (id) => pick(services.get(id), locale) || id, labels), nav(locale, 'access'));
+    const verdict = q.verify ? verifyShown(entries) : undefined;
+    const purposeLabel = (clientId: string, purpose: string) => pick(services.get(clientId)?.purposes?.find((p) => p.purpose === purpose)?.label, locale) || purpose;
+    return web.send(reply, request, s, t(locale, 'nav_access'), renderAccessLog(entries, locale, q.outcome ?? '', (id) => pick(services.get(id)?.name, locale) || id, labels, verdict, purposeLabel), nav(locale, 'access'));
+  });
+
+  app.get('/dashboard/others', { schema: { hide: true } }, async (request, reply) => {
+    const s = await signedIn(request, reply);
+    if (!s) return reply;
+    const locale = web.locale(request, s);
+    const labels = await sourceLabels();
+    const records = (await deps.citizens.records(s.accountId)).filter((r) => r.my_parties.some((p) => p.role === 'guardian'));
+    const body = records.length === 0 ? html`<p>${t(locale, 'no_others')}</p>` : html`${records.map((r) => renderRecord(r, locale, s.data.csrf, labels, r.awaiting_me ? 'request' : 'consent'))}`;
+    return web.send(reply, request, s, t(locale, 'nav_others'), body, nav(locale, 'others'));
+  });
+
+  app.get('/dashboard/export', { schema: { hide: true } }, async (request, reply) => {
+    const s = await signedIn(request, reply);
+    if (!s) return reply;
+    const locale = web.locale(request, s);
+    return web.send(reply, request, s, t(locale, 'nav_export'), renderExportErase(locale, s.data.csrf), nav(locale, 'export'));
+  });
+
+  app.post('/dashboard/erase', { schema: { hide: true, body: { type: 'object', required: ['confirm', '_csrf'], properties: { confirm: { enum: ['yes'] }, _csrf: { type: 'string' } } } } }, async (request, reply) => {
+    const s = await deps.sessions.require(request);
+    checkCsrf(request, s);
+    const locale = web.locale(request, s);
+    await deps.citizens.erase(s.accountId);
+    reply.clearCookie('portti_session', { path: '/' });
+    return web.send(reply, request, undefined, t(locale, 'erase_title'), html`<p role="status">${t(locale, 'erased')}</p><p><a href="/signin">${t(locale, 'sign_in')}</a></p>`);
   });
 
   app.get('/dashboard/keychain', { schema: { hide: true } }, async (request, reply) => {

@@ -124,9 +124,11 @@ describe('refusals with the right problem codes', () => {
       expect(body.detail).toMatch(/already approved/);
       // the record is untouched by the refused second decision
       const res = await callApi(fees, issuer, 'GET', `/api/consents/${encodeURIComponent(both)}`);
-      const view = (await res.json()) as { status: string; parties: Array<{ status: string }> };
+      const view = (await res.json()) as { status: string; parties: Array<{ status: string; identifier: string }> };
       expect(view.status).toBe('pending');
-      expect(view.parties.map((p) => p.status)).toEqual(['approved', 'pending']);
+      const statusOf = (hetu: string) => view.parties.find((p) => p.identifier === hetu)?.status;
+      expect(statusOf(PEOPLE.aino.personal_identity_code)).toBe('approved');
+      expect(statusOf(PEOPLE.mikko.personal_identity_code)).toBe('pending');
     });
 
     it('refuses choices that are not optional attributes of the record', async () => {
