@@ -136,7 +136,12 @@ export class ConsentFeedClient {
       if (msg.event !== 'consent' || msg.id === undefined) continue;
       let payload: unknown;
       try {
-        const verified = await compactVerify(msg.data, jwks);
+        // after a key rotation the first event carries an unknown kid: reload the key set once at once
+        const verified = await compactVerify(msg.data, jwks).catch(async (err: { code?: string }) => {
+          if (err.code !== 'ERR_JWKS_NO_MATCHING_KEY' || !('reload' in jwks)) throw err;
+          await (jwks as unknown as { reload(): Promise<void> }).reload();
+          return compactVerify(msg.data, jwks);
+        });
         if (verified.protectedHeader.typ !== 'consent-event+jws') throw new Error('wrong typ');
         payload = JSON.parse(new TextDecoder().decode(verified.payload));
       } catch {

@@ -127,7 +127,7 @@ export class CitizenService {
 
   async receipts(accountId: string, recordId: string) {
     await this.record(accountId, recordId);
-    return this.db.selectFrom('receipts').select(['receipt_id', 'time', 'jws']).where('record_id', '=', recordId).orderBy('time').execute();
+    return this.db.selectFrom('receipts').select(['receipt_id', 'time', 'jws']).where('record_id', '=', recordId).orderBy('seq').execute();
   }
 
   /**

@@ -11,10 +11,11 @@ import type { OperatorDatabase } from './operator.tables.ts';
 
 type Db = Kysely<OperatorDatabase> | Transaction<OperatorDatabase>;
 
-function partyRow(recordId: string, p: Party) {
+function partyRow(recordId: string, p: Party, position: number) {
   return {
     party_id: p.party_id,
     record_id: recordId,
+    position,
     role: p.role,
     identifier_type: p.identifier_type,
     identifier: p.identifier,
@@ -45,7 +46,7 @@ export async function insertRecord(db: Db, state: ConsentState, first: HistoryEn
       version: state.version,
     })
     .execute();
-  for (const p of state.parties) await db.insertInto('consent_parties').values(partyRow(state.record_id, p)).execute();
+  for (const [i, p] of state.parties.entries()) await db.insertInto('consent_parties').values(partyRow(state.record_id, p, i)).execute();
   await insertHistory(db, state.record_id, first);
 }
 
@@ -70,8 +71,8 @@ export async function saveTransition(db: Db, previousVersion: number, next: Cons
   if (Number(res.numUpdatedRows) !== 1) {
     throw new ProblemError(409, 'conflict', 'the record changed while you were deciding; reload and try again');
   }
-  for (const p of next.parties) {
-    const row = partyRow(next.record_id, p);
+  for (const [i, p] of next.parties.entries()) {
+    const row = partyRow(next.record_id, p, i);
     await db.updateTable('consent_parties').set({ status: row.status, choices: row.choices, decided_at: row.decided_at, account_id: row.account_id }).where('party_id', '=', p.party_id).execute();
   }
   await insertHistory(db, next.record_id, history);
@@ -81,7 +82,7 @@ export async function saveTransition(db: Db, previousVersion: number, next: Cons
 export async function loadRecord(db: Db, recordId: string): Promise<ConsentState | undefined> {
   const r = await db.selectFrom('consent_records').selectAll().where('record_id', '=', recordId).executeTakeFirst();
   if (!r) return undefined;
-  const parties = await db.selectFrom('consent_parties').selectAll().where('record_id', '=', recordId).orderBy('party_id').execute();
+  const parties = await db.selectFrom('consent_parties').selectAll().where('record_id', '=', recordId).orderBy('position').execute();
   return {
     record_id: r.record_id,
     client_id: r.client_id,

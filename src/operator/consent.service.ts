@@ -243,7 +243,7 @@ export class ConsentService extends EventEmitter {
       result = step(current);
     } catch (err) {
       if (err instanceof InvalidTransition) {
-        throw new ProblemError(409, 'invalid_transition', err.message, { record_id: recordId, status: err.from });
+        throw new ProblemError(409, 'invalid_transition', err.message, { record_id: recordId, consent_status: err.from });
       }
       throw err;
     }

@@ -78,6 +78,8 @@ export interface ConsentRecordsTable {
 
 export interface ConsentPartiesTable {
   party_id: string;
+  /** Order of the party in the record (as filed). */
+  position: number;
   record_id: string;
   role: string;
   identifier_type: string;
@@ -110,6 +112,7 @@ export interface ConsentEventsTable {
 }
 
 export interface ReceiptsTable {
+  seq: Generated<number>;
   receipt_id: string;
   record_id: string;
   time: number;
@@ -257,6 +260,7 @@ export const operatorMigrations: MigrationSet = (dialect) => {
         .createTable('consent_parties')
         .addColumn('party_id', 'text', (c) => c.primaryKey())
         .addColumn('record_id', 'text', (c) => c.notNull().references('consent_records.record_id').onDelete('cascade'))
+        .addColumn('position', 'integer', (c) => c.notNull())
         .addColumn('role', 'text', (c) => c.notNull())
         .addColumn('identifier_type', 'text', (c) => c.notNull())
         .addColumn('identifier', 'text', (c) => c.notNull())
@@ -293,7 +297,8 @@ export const operatorMigrations: MigrationSet = (dialect) => {
       await db.schema.createIndex('consent_events_source').on('consent_events').columns(['source', 'seq']).execute();
       await db.schema
         .createTable('receipts')
-        .addColumn('receipt_id', 'text', (c) => c.primaryKey())
+        .addColumn('seq', t.serial, serialPk)
+        .addColumn('receipt_id', 'text', (c) => c.notNull().unique())
         .addColumn('record_id', 'text', (c) => c.notNull())
         .addColumn('time', t.bigint, (c) => c.notNull())
         .addColumn('jws', 'text', (c) => c.notNull())

@@ -116,14 +116,15 @@ export function problemBody(
   extensions: Record<string, unknown> = {},
   instance?: string,
 ): ProblemBody {
+  // extensions first: they can never overwrite the RFC 9457 members
   return {
+    ...extensions,
     type: PROBLEM_TYPE_BASE + code.replaceAll('_', '-'),
     title: TITLES[code],
     status,
     ...(detail === undefined ? {} : { detail }),
     code,
     ...(instance === undefined ? {} : { instance }),
-    ...extensions,
   };
 }
 
