@@ -23,15 +23,19 @@ function load(values: Record<string, unknown>): PorttiConfig {
   return loadPorttiConfig(String(values.config ?? DEFAULT_CONFIG));
 }
 
-/** Keeps a running system up until a signal, then closes it. */
-async function serve(system: RunningSystem): Promise<number> {
+/**
+ * Starts a system and keeps it up until SIGINT/SIGTERM, then closes it. The signal handlers
+ * are in place before anything starts, so a signal during start-up also ends cleanly.
+ */
+async function serve(start: () => Promise<RunningSystem>): Promise<number> {
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  const system = await start();
   for (const u of system.urls) process.stdout.write(`  ${u.name.padEnd(44)} ${u.url}\n`);
   process.stdout.write('Portti is running. Press Ctrl+C to stop.\n');
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   process.stdout.write('Stopping…\n');
   await system.close();
   return 0;
@@ -57,7 +61,7 @@ export const COMMANDS: Command[] = [
     async run(values) {
       const config = load(values);
       process.stdout.write(`Starting Portti (${config.database_url ? 'PostgreSQL' : `SQLite under ${config.data_dir}`})…\n`);
-      return serve(await runSystem(config));
+      return serve(() => runSystem(config));
     },
   },
   {
@@ -67,7 +71,8 @@ export const COMMANDS: Command[] = [
     options: { ...configOption, name: { type: 'string', short: 'n' } },
     async run(values) {
       const config = load(values);
-      return serve(await runSystem(config, { only: { kind: 'gateway', name: named(config, 'gateway', values.name as string | undefined) } }));
+      const name = named(config, 'gateway', values.name as string | undefined);
+      return serve(() => runSystem(config, { only: { kind: 'gateway', name } }));
     },
   },
   {
@@ -77,7 +82,8 @@ export const COMMANDS: Command[] = [
     options: { ...configOption, name: { type: 'string', short: 'n' } },
     async run(values) {
       const config = load(values);
-      return serve(await runSystem(config, { only: { kind: 'operator', name: named(config, 'operator', values.name as string | undefined) } }));
+      const name = named(config, 'operator', values.name as string | undefined);
+      return serve(() => runSystem(config, { only: { kind: 'operator', name } }));
     },
   },
   {

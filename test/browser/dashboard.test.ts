@@ -79,6 +79,9 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
       const host = new URL(r.url()).hostname;
       if (host !== '127.0.0.1') third.push(r.url());
     });
+    await page.goto(`${world.issuers.a}/signin`);
+    await axe(page, 'signin');
+    await snap(page, 'signin');
     await signIn(page, world.issuers.a, 'Aino Virtanen');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Overview');
     await axe(page, 'overview');
@@ -122,6 +125,8 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Withdraw consent' }).first().click();
     await expect(page.locator('article').first().getByText('withdrawn', { exact: true }).first().isVisible()).resolves.toBe(true);
 
+    await nav(page, 'Acting for others').click();
+    await axe(page, 'others');
     await nav(page, 'Keychain').click();
     await axe(page, 'keychain');
     await snap(page, 'keychain');

@@ -98,6 +98,8 @@ describe('portti CLI', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(healthy, output).toBe(true);
+    for (let i = 0; i < 100 && !output.includes('Portti is running'); i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect(output).toContain('Portti is running');
     const signin = await fetch('http://127.0.0.1:4001/signin', { headers: { 'accept-language': 'sv' } });
     expect(await signin.text()).toContain('Logga in med det identifieringssätt du väljer');
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,0 +1,72 @@
+/**
+ * The gateway's persistent state on both dialects: the consent replica and its feed
+ * cursor survive a restart; the access log continues its chain after a restart.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { AccessLog } from '../../src/audit/access-log.ts';
+import { verifyAccessLog } from '../../src/audit/access-log.ts';
+import type { ConsentEvent } from '../../src/core/consent-event.ts';
+import { ConsentReplica } from '../../src/gateway/consent-replica.ts';
+import { gatewayMigrations, type GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
+import { migrateToLatest, openStore, type Store, type StoreLocation } from '../../src/store/database.ts';
+import { loadSigningKeys, publicJwks } from '../../src/store/keys.ts';
+import { dialectCases, dropLocation } from '../helpers/stores.ts';
+
+const event = (seq: number, status: ConsentEvent['status']): ConsentEvent => ({
+  typ: 'consent-state', iss: 'https://op', seq, record_id: 'urn:uuid:r1', client_id: 'svc', source: 'https://gw/sources/s', status,
+  subjects: [{ ref: 'p1', identifier_type: 'fi_hetu', identifier: '010188-902R', datatypes: ['annual_income'] }],
+  purpose: 'https://w3id.org/dpv#ServiceProvision', legal_basis: null, expires_at: null, updated_at: 1,
+});
+
+for (const dialect of dialectCases()) {
+  describe(`gateway state on ${dialect.name}`, () => {
+    const locations: StoreLocation[] = [];
+    afterAll(async () => {
+      for (const l of locations) await dropLocation(l);
+    });
+    const open = async (location: StoreLocation) => {
+      const store = await openStore<GatewayDatabase>(location);
+      await migrateToLatest(store, gatewayMigrations);
+      return store;
+    };
+
+    it('keeps the replica and the cursor across a restart and ignores older events', async () => {
+      const location = dialect.location();
+      locations.push(location);
+      let store: Store<GatewayDatabase> = await open(location);
+      const replica = new ConsentReplica(store.db);
+      await replica.apply(event(3, 'active'), '3');
+      await replica.apply(event(2, 'withdrawn'), '2'); // a repeated older event must not win
+      expect(replica.get('https://op', 'urn:uuid:r1', 'https://gw/sources/s')?.status).toBe('active');
+      await store.close();
+      store = await open(location);
+      const again = new ConsentReplica(store.db);
+      await again.load();
+      expect(again.get('https://op', 'urn:uuid:r1', 'https://gw/sources/s')).toMatchObject({ status: 'active', client_id: 'svc', event_seq: 3 });
+      expect(again.cursor('https://op')).toBe('2');
+      await again.apply(event(4, 'withdrawn'), '4');
+      expect(again.get('https://op', 'urn:uuid:r1', 'https://gw/sources/s')?.status).toBe('withdrawn');
+      await store.close();
+    });
+
+    it('continues the access-log chain after a restart and verifies', async () => {
+      const location = dialect.location();
+      locations.push(location);
+      const input = { iss: 'https://op', client_id: 'svc', consent_record_id: 'urn:uuid:r1', source: 's', operation: 'o', datatypes_released: ['a'], purpose: null, outcome: 'allowed' as const, status: 200, reason: null, subject_ref: null };
+      for (let round = 0; round < 2; round += 1) {
+        const store = await open(location);
+        const keys = await loadSigningKeys(store.db);
+        const log = new AccessLog({ db: store.db, chain: 'gw/main', checkpointEvery: 3, signingKey: () => keys[0]! });
+        await log.open();
+        await Promise.all(Array.from({ length: 5 }, () => log.append(input)));
+        await log.flush();
+        await store.close();
+      }
+      const store = await open(location);
+      const reports = await verifyAccessLog(store.db, publicJwks(await loadSigningKeys(store.db)));
+      // a checkpoint is signed at the end of each group commit that crosses a multiple of 3
+      expect(reports).toEqual([{ chain: 'gw/main', ok: true, checked: 10, checkpoints: 2 }]);
+      await store.close();
+    });
+  });
+}
