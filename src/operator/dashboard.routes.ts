@@ -15,6 +15,7 @@ import { checkCsrf, type Session, type Sessions } from './sessions.ts';
 import type { WebContext } from './web-context.ts';
 import { renderAccessLog, renderExportErase, renderKeychain, renderRecord } from '../web/pages.ts';
 import { hashAccessRecord, type AccessRecord } from '../audit/access-record.ts';
+import { flatten, type Insight, type InsightResult } from './insight.ts';
 
 /** Recomputes each shown record's hash and checks links between consecutive records of a chain. */
 function verifyShown(entries: Array<Record<string, unknown>>): { checked: number; broken: number } {
@@ -29,6 +30,7 @@ function verifyShown(entries: Array<Record<string, unknown>>): { checked: number
 }
 
 export interface DashboardDeps {
+  insight: Insight;
   sessions: Sessions;
   accounts: Accounts;
   citizens: CitizenService;
@@ -37,12 +39,13 @@ export interface DashboardDeps {
   providers: IdentityProviderConfig[];
 }
 
-type Page = 'overview' | 'requests' | 'consents' | 'access' | 'others' | 'keychain' | 'export';
+type Page = 'overview' | 'requests' | 'consents' | 'access' | 'mydata' | 'others' | 'keychain' | 'export';
 const PAGES: Array<[Page, string, MessageKey]> = [
   ['overview', '/dashboard', 'nav_overview'],
   ['requests', '/dashboard/requests', 'nav_requests'],
   ['consents', '/dashboard/consents', 'nav_consents'],
   ['access', '/dashboard/access', 'nav_access'],
+  ['mydata', '/dashboard/mydata', 'nav_mydata'],
   ['others', '/dashboard/others', 'nav_others'],
   ['keychain', '/dashboard/keychain', 'nav_keychain'],
   ['export', '/dashboard/export', 'nav_export'],
@@ -165,6 +168,39 @@ ${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p
     const verdict = q.verify ? verifyShown(entries) : undefined;
     const purposeLabel = (clientId: string, purpose: string) => pick(services.get(clientId)?.purposes?.find((p) => p.purpose === purpose)?.label, locale) || purpose;
     return web.send(reply, request, s, t(locale, 'nav_access'), renderAccessLog(entries, locale, q.outcome ?? '', (id) => pick(services.get(id)?.name, locale) || id, labels, verdict, purposeLabel), nav(locale, 'access'));
+  });
+
+  const mydataPage = async (request: FastifyRequest, reply: FastifyReply, s: Session & { accountId: string }, result?: InsightResult) => {
+    const locale = web.locale(request, s);
+    const sources = await deps.registry.sources();
+    const body = html`<p>${t(locale, 'mydata_intro')}</p>
+${sources.map((src) => html`<section class="card" aria-labelledby="src-${src.id}"><h2 id="src-${src.id}">${pick(src.name, locale)}</h2>
+<form method="post" action="/dashboard/mydata"><input type="hidden" name="_csrf" value="${s.data.csrf}"><input type="hidden" name="source" value="${src.id}">
+<button type="submit">${t(locale, 'mydata_show', { source: pick(src.name, locale) })}</button></form>
+${result?.source.id === src.id
+  ? result.operations.map((op) => {
+      const rows = op.data ? flatten(op.data) : [];
+      return rows.length === 0
+        ? html`<p>${t(locale, 'mydata_nothing')}</p>`
+        : html`<table><caption>${op.name}</caption><thead><tr><th scope="col">${t(locale, 'item')}</th><th scope="col">${t(locale, 'value')}</th></tr></thead><tbody>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</tbody></table>`;
+    })
+  : ''}
+${src.correction_url ? html`<p><a href="${src.correction_url}">${t(locale, 'mydata_correction', { source: pick(src.name, locale) })}</a></p>` : ''}
+</section>`)}`;
+    return web.send(reply, request, s, t(locale, 'nav_mydata'), body, nav(locale, 'mydata'));
+  };
+
+  app.get('/dashboard/mydata', { schema: { hide: true } }, async (request, reply) => {
+    const s = await signedIn(request, reply);
+    if (!s) return reply;
+    return mydataPage(request, reply, s);
+  });
+
+  app.post('/dashboard/mydata', { schema: { hide: true, body: { type: 'object', required: ['source', '_csrf'], properties: { source: { type: 'string', maxLength: 64 }, _csrf: { type: 'string' } } } } }, async (request, reply) => {
+    const s = await deps.sessions.require(request);
+    checkCsrf(request, s);
+    const result = await deps.insight.show(s.accountId, await deps.accounts.identifiers(s.accountId), (request.body as { source: string }).source);
+    return mydataPage(request, reply, s, result);
   });
 
   app.get('/dashboard/others', { schema: { hide: true } }, async (request, reply) => {

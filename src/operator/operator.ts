@@ -28,6 +28,7 @@ import { registerLoginRoutes } from './login.routes.ts';
 import { createOidcAdapter, sweepOidcStore } from './oidc-adapter.ts';
 import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
 import { registerDashboardRoutes } from './dashboard.routes.ts';
+import { Insight } from './insight.ts';
 import { Registry } from './registry.ts';
 import { RegistryFileSchema } from './registry.schema.ts';
 import { registerServiceApiRoutes } from './service-api.routes.ts';
@@ -145,7 +146,8 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     registerLoginRoutes(scope, { issuer, providers: config.identity_providers, accounts, sessions });
     registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
     registerCitizenApiRoutes(scope, { sessions, accounts, citizens });
-    registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers });
+    const insight = new Insight({ issuer, registry, consents, keys: () => keys });
+    registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight });
   });
 
   let expiryTimer: NodeJS.Timeout | undefined;

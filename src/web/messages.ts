@@ -113,4 +113,15 @@ export const MESSAGES = {
   hours: { fi: '{n} h', sv: '{n} h', en: '{n} h' },
   minutes: { fi: '{n} min', sv: '{n} min', en: '{n} min' },
   seconds: { fi: '{n} s', sv: '{n} s', en: '{n} s' },
+  nav_mydata: { fi: 'Tietoni', sv: 'Mina data', en: 'My data' },
+  mydata_intro: {
+    fi: 'Näet, mitä tietolähteet sinusta tietävät. Haku kulkee samaa reittiä kuin palveluiden haut: annat luvan napsauttamalla, luku kirjataan lokiin ja lupa perutaan heti luvun jälkeen.',
+    sv: 'Du ser vad datakällorna vet om dig. Hämtningen går samma väg som tjänsternas: du ger samtycke genom att klicka, läsningen loggas och samtycket återkallas direkt efteråt.',
+    en: 'See what the sources hold about you. The read takes the same path as services\' reads: your click is your consent, the read is logged, and the consent is withdrawn right after.',
+  },
+  mydata_show: { fi: 'Näytä, mitä {source} tietää minusta', sv: 'Visa vad {source} vet om mig', en: 'Show what {source} holds about me' },
+  mydata_correction: { fi: 'Pyydä korjausta: {source}', sv: 'Begär rättelse: {source}', en: 'Ask {source} to correct your data' },
+  mydata_nothing: { fi: 'Lähteellä ei ole sinusta tietoja tässä kohdassa.', sv: 'Källan har inga uppgifter om dig här.', en: 'The source holds nothing about you here.' },
+  item: { fi: 'Tieto', sv: 'Uppgift', en: 'Item' },
+  value: { fi: 'Arvo', sv: 'Värde', en: 'Value' },
 } as const;

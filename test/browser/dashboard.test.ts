@@ -87,6 +87,13 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
     await axe(page, 'overview');
     await snap(page, 'overview');
 
+    await nav(page, 'My data').click();
+    await page.getByRole('button', { name: 'Show what Incomes Register holds about me' }).click();
+    await expect(page.getByRole('rowheader', { name: 'annual_income › gross_eur' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('row', { name: /income_year 2025/ }).isVisible()).resolves.toBe(true);
+    await axe(page, 'mydata');
+    await snap(page, 'mydata');
+
     await nav(page, 'Requests').click();
     await expect(page.getByText('Other participants must approve too.').isVisible()).resolves.toBe(true);
     const employer = page.getByLabel(/Employer \(optional\)/);
