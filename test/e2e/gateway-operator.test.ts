@@ -3,6 +3,7 @@
  * decided by citizens signed in through the demo IdP, DPoP-bound tokens, attribute
  * filtering, an operator not admitted, revocation propagation, access reports.
  */
+import { signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, generateKeyPair, exportJWK } from 'jose';
 import { verifyAccessLog } from '../../src/audit/access-log.ts';
@@ -11,20 +12,8 @@ import { createDpopProof } from '../../src/shared/oauth/dpop.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { callApi, createTestService, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
 
-/** Signs a demo resident in at an operator; returns the browser and its CSRF token. */
-export async function signIn(issuer: string, resident: string): Promise<{ browser: TestBrowser; csrf: string }> {
-  const browser = new TestBrowser();
-  const page = await browser.get(`${issuer}/login/demo?return_to=/dashboard`);
-  expect(page.status).toBe(200);
-  const uid = /action="\/interaction\/([^"]+)"/.exec(await page.text())?.[1];
-  expect(uid).toBeTruthy();
-  const idpOrigin = new URL(browser.lastUrl).origin;
-  const done = await browser.postForm(`${idpOrigin}/interaction/${uid}`, { resident });
-  expect(done.status).toBe(200);
-  expect(browser.lastUrl).toBe(`${issuer}/dashboard`);
-  const me = (await (await browser.get(`${issuer}/citizen/api/me`)).json()) as { csrf_token: string };
-  return { browser, csrf: me.csrf_token };
-}
+/** Signs a demo resident in at an operator through the demo IdP (shared helper). */
+const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
 
 async function decide(issuer: string, who: { browser: TestBrowser; csrf: string }, recordId: string, body: unknown) {
   return who.browser.request(`${issuer}/citizen/api/consents/${encodeURIComponent(recordId)}/decision`, {

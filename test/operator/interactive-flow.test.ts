@@ -5,26 +5,15 @@
  * exchanged for a DPoP-bound RFC 9068 token that reads only what was consented through
  * the gateway. Also: PAR beyond the agreement and an authorization request without PAR.
  */
+import { signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestService, freePort, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
 
-/** Signs a demo resident in at an operator; returns the browser and its CSRF token. */
-async function signIn(issuer: string, resident: string): Promise<{ browser: TestBrowser; csrf: string }> {
-  const browser = new TestBrowser();
-  const page = await browser.get(`${issuer}/login/demo?return_to=/dashboard`);
-  expect(page.status).toBe(200);
-  const uid = /action="\/interaction\/([^"]+)"/.exec(await page.text())?.[1];
-  expect(uid).toBeTruthy();
-  const idpOrigin = new URL(browser.lastUrl).origin;
-  const done = await browser.postForm(`${idpOrigin}/interaction/${uid}`, { resident });
-  expect(done.status).toBe(200);
-  expect(browser.lastUrl).toBe(`${issuer}/dashboard`);
-  const me = (await (await browser.get(`${issuer}/citizen/api/me`)).json()) as { csrf_token: string };
-  return { browser, csrf: me.csrf_token };
-}
+/** Signs a demo resident in at an operator through the demo IdP (shared helper). */
+const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
 
 interface PdaDetail {
   type: string;

@@ -4,15 +4,10 @@
  * beyond the data agreement, malformed bodies (never a 500), and citizen calls without a
  * session or without the CSRF header.
  */
+import { signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestBrowser } from '../helpers/browser.ts';
 import { apiToken, callApi, createTestService, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
 import { createDpopProof } from '../../src/shared/oauth/dpop.ts';
-
-interface Citizen {
-  browser: TestBrowser;
-  csrf: string;
-}
 
 interface Problem {
   type: string;
@@ -24,20 +19,8 @@ interface Problem {
   [k: string]: unknown;
 }
 
-/** Signs a demo resident in at an operator; returns the browser and its CSRF token. */
-async function signIn(issuer: string, resident: string): Promise<Citizen> {
-  const browser = new TestBrowser();
-  const page = await browser.get(`${issuer}/login/demo?return_to=/dashboard`);
-  expect(page.status).toBe(200);
-  const uid = /action="\/interaction\/([^"]+)"/.exec(await page.text())?.[1];
-  expect(uid).toBeTruthy();
-  const idpOrigin = new URL(browser.lastUrl).origin;
-  const done = await browser.postForm(`${idpOrigin}/interaction/${uid}`, { resident });
-  expect(done.status).toBe(200);
-  expect(browser.lastUrl).toBe(`${issuer}/dashboard`);
-  const me = (await (await browser.get(`${issuer}/citizen/api/me`)).json()) as { csrf_token: string };
-  return { browser, csrf: me.csrf_token };
-}
+/** Signs a demo resident in at an operator through the demo IdP (shared helper). */
+const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
 
 /** Reads a problem+json answer and checks its envelope. */
 async function problem(res: Response, status: number, code: string): Promise<Problem> {

@@ -3,35 +3,18 @@
  * verifiable offline (library and `portti receipt verify`) and against the operator's
  * published keys; a single changed character of the payload breaks the signature.
  */
+import { signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, type JWK } from 'jose';
 import { verifyReceipt } from '../../src/core/receipt.ts';
-import { TestBrowser } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/stores.ts';
 import { callApi, createTestService, metadata, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
 
-interface Citizen {
-  browser: TestBrowser;
-  csrf: string;
-}
-
-/** Signs a demo resident in at an operator; returns the browser and its CSRF token. */
-async function signIn(issuer: string, resident: string): Promise<Citizen> {
-  const browser = new TestBrowser();
-  const page = await browser.get(`${issuer}/login/demo?return_to=/dashboard`);
-  expect(page.status).toBe(200);
-  const uid = /action="\/interaction\/([^"]+)"/.exec(await page.text())?.[1];
-  expect(uid).toBeTruthy();
-  const idpOrigin = new URL(browser.lastUrl).origin;
-  const done = await browser.postForm(`${idpOrigin}/interaction/${uid}`, { resident });
-  expect(done.status).toBe(200);
-  expect(browser.lastUrl).toBe(`${issuer}/dashboard`);
-  const me = (await (await browser.get(`${issuer}/citizen/api/me`)).json()) as { csrf_token: string };
-  return { browser, csrf: me.csrf_token };
-}
+/** Signs a demo resident in at an operator through the demo IdP (shared helper). */
+const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
 
 /** Changes one character in the middle of the payload segment to another base64url character. */
 function tamperPayload(jws: string): string {

@@ -3,31 +3,14 @@
  * consent becomes active and after it is withdrawn, signed with the operator's published
  * key; a failing endpoint is retried and the delivery's status is visible to the admin.
  */
+import { signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyResult } from 'jose';
-import { TestBrowser } from '../helpers/browser.ts';
 import { callApi, createTestService, metadata, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
 
-interface Citizen {
-  browser: TestBrowser;
-  csrf: string;
-}
-
-/** Signs a demo resident in at an operator; returns the browser and its CSRF token. */
-async function signIn(issuer: string, resident: string): Promise<Citizen> {
-  const browser = new TestBrowser();
-  const page = await browser.get(`${issuer}/login/demo?return_to=/dashboard`);
-  expect(page.status).toBe(200);
-  const uid = /action="\/interaction\/([^"]+)"/.exec(await page.text())?.[1];
-  expect(uid).toBeTruthy();
-  const idpOrigin = new URL(browser.lastUrl).origin;
-  const done = await browser.postForm(`${idpOrigin}/interaction/${uid}`, { resident });
-  expect(done.status).toBe(200);
-  expect(browser.lastUrl).toBe(`${issuer}/dashboard`);
-  const me = (await (await browser.get(`${issuer}/citizen/api/me`)).json()) as { csrf_token: string };
-  return { browser, csrf: me.csrf_token };
-}
+/** Signs a demo resident in at an operator through the demo IdP (shared helper). */
+const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
 
 interface Received {
   path: string;
