@@ -3,7 +3,7 @@
  * linking a second identity needs both authenticated in one session. National
  * identifiers from identity claims bind the account to consent requests that name them.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ProblemError } from '../shared/errors.ts';
 import type { OperatorDatabase } from './operator.tables.ts';
@@ -131,6 +131,17 @@ export class Accounts {
       if (Number(res.numUpdatedRows) !== 1) throw new ProblemError(404, 'not_found', 'no such identity in your keychain');
       await trx.updateTable('identities').set({ preferred: 0 }).where('account_id', '=', accountId).where((eb) => eb.or([eb('iss', '!=', iss), eb('sub', '!=', sub)])).execute();
     });
+  }
+
+  /**
+   * The subject a service sees: SHA-256 over the operator's secret salt, the identity the
+   * citizen chose to show services, and the client id. Services cannot correlate citizens
+   * across each other, and the account id never leaves the operator.
+   */
+  async pairwiseSubject(accountId: string, clientId: string, salt: string): Promise<string> {
+    const preferred = await this.db.selectFrom('identities').select(['iss', 'sub']).where('account_id', '=', accountId).orderBy('preferred', 'desc').orderBy('linked_at').executeTakeFirst();
+    const basis = preferred ? `${preferred.iss}|${preferred.sub}` : accountId;
+    return createHash('sha256').update(`${salt}|${basis}|${clientId}`).digest('base64url');
   }
 
   async displayName(accountId: string): Promise<string | null> {

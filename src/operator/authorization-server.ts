@@ -41,6 +41,8 @@ export interface AuthorizationServerOptions {
    * SSRF protection.
    */
   trustedFetch?: (url: string) => boolean;
+  /** The pairwise subject a client sees for an account (see Accounts.pairwiseSubject). */
+  pairwiseSubject: (accountId: string, clientId: string) => Promise<string>;
   /** Told about OAuth errors (for the log; the client gets the OAuth error response). */
   onError?: (event: string, err: Error & { error_description?: string; cause?: Error }) => void;
 }
@@ -132,6 +134,10 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
     },
     interactions: { url: (_ctx, interaction) => o.interactionUrl(interaction.uid) },
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    // services never see account ids: each gets its own pairwise subject, derived from the
+    // identity the citizen chose to show services (keychain), so changing it changes what they see
+    subjectTypes: ['pairwise'],
+    pairwiseIdentifier: async (_ctx, accountId, client) => o.pairwiseSubject(accountId, client.clientId),
     loadExistingGrant: async (ctx) => {
       const grantId = ctx.oidc.result?.consent?.grantId;
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;

@@ -101,6 +101,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     adapter: createOidcAdapter(store.db, (id) => registry.clientMetadata(id)) as never,
     interactionUrl: (uid) => `/interaction/${uid}`,
     trustedFetch: (url) => registry.isRegisteredJwksUri(url),
+    pairwiseSubject: (accountId, clientId) => accounts.pairwiseSubject(accountId, clientId, `pairwise|${config.cookie_secret}`),
     onError: (event, err) => app.log.info({ event, error: err.message, detail: err.error_description, cause: err.cause?.message, cause_detail: (err.cause as { error_description?: string } | undefined)?.error_description }, 'oauth request refused'),
   });
 
