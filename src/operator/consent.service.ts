@@ -72,7 +72,10 @@ const WEBHOOK_EVENT: Partial<Record<string, string>> = {
   expired: 'consent.expired',
 };
 
-/** The operator's consent lifecycle. Emits `event` with the new feed seq after each commit. */
+/**
+ * The operator's consent lifecycle. Emits `event` (feeds wake up) and `committed` (other
+ * instances are notified) with the new feed seq after each commit.
+ */
 export class ConsentService extends EventEmitter {
   private readonly o: ConsentServiceOptions;
 
@@ -262,7 +265,10 @@ export class ConsentService extends EventEmitter {
   private async commit(clientId: string, work: (trx: Trx, service: ServiceEntry | undefined) => Promise<number | undefined>): Promise<void> {
     const service = await this.o.registry.service(clientId);
     const seq = await this.o.db.transaction().execute((trx) => work(trx, service));
-    if (seq !== undefined) this.emit('event', seq);
+    if (seq !== undefined) {
+      this.emit('event', seq);
+      this.emit('committed', seq);
+    }
   }
 
   /** Side effects of a change, inside its transaction. Returns the last feed seq. */

@@ -88,7 +88,11 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
       };
       const onEvent = () => void pump().catch((err: Error) => request.log.error({ err: err.message }, 'feed pump failed'));
       deps.consents.on('event', onEvent);
-      const heartbeat = setInterval(() => res.write(': keepalive\n\n'), deps.heartbeatMs ?? 2000);
+      // the heartbeat also re-reads the feed: a safety net if a change notification was missed
+      const heartbeat = setInterval(() => {
+        res.write(': keepalive\n\n');
+        onEvent();
+      }, deps.heartbeatMs ?? 2000);
       const stop = () => {
         closed = true;
         clearInterval(heartbeat);

@@ -9,6 +9,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { parseConfigText } from '../shared/config-loader.ts';
 import type { OperatorConfig } from '../shared/config.schema.ts';
 import { createHttpServer } from '../shared/http-server.ts';
@@ -57,6 +58,24 @@ export interface Operator {
   webhooks: WebhookSender;
   startBackground(): void;
   close(): Promise<void>;
+}
+
+const CONSENT_CHANNEL = 'portti_consent_events';
+
+/** LISTENs for consent changes committed by other instances and replays them on the local emitter. */
+async function listenForConsentEvents(pool: import('pg').Pool, consents: ConsentService, log: import('fastify').FastifyBaseLogger) {
+  const client = await pool.connect();
+  client.on('notification', (msg) => {
+    if (msg.channel === CONSENT_CHANNEL) consents.emit('event', Number(msg.payload));
+  });
+  client.on('error', (err) => log.warn({ err: err.message }, 'consent notification listener failed; feeds fall back to their 2 s re-read'));
+  await client.query(`LISTEN ${CONSENT_CHANNEL}`);
+  return {
+    async close() {
+      await client.query(`UNLISTEN ${CONSENT_CHANNEL}`).catch(() => undefined);
+      client.release();
+    },
+  };
 }
 
 /** Loads a registry file (YAML/JSON) with file/line errors; `${ENV}` references expand from `env`. */
@@ -151,6 +170,10 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight });
   });
 
+  // several operator instances on one PostgreSQL: every instance's feed hears every change
+  const listener = store.pool ? await listenForConsentEvents(store.pool, consents, app.log) : undefined;
+  if (store.pool) consents.on('committed', (seq: number) => void sql`select pg_notify(${CONSENT_CHANNEL}, ${String(seq)})`.execute(store.db).catch(() => undefined));
+
   let expiryTimer: NodeJS.Timeout | undefined;
   return {
     app,
@@ -170,6 +193,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
       clearInterval(expiryTimer);
       await webhooks.stop();
       await app.close();
+      await listener?.close();
     },
   };
 }
