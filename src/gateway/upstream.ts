@@ -40,9 +40,9 @@ export class Upstream {
         method: 'GET',
         path: this.basePath + path,
         headers: this.headers,
+        // undici's own timers: no per-request AbortSignal timer on the hot path
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
-        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
       throw mapError(err);
