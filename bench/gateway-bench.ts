@@ -187,6 +187,7 @@ async function main() {
     clock_skew_s: 30,
     dpop_max_age_s: 120,
     report_interval_ms: 1000,
+    replay_cache: 'memory',
   };
   await start('gateway', gwPort, { dir, gatewayConfig: JSON.stringify(gatewayConfig) });
   await start('bare', barePort, {}, [upstreamUrl, upstreamPath]);

@@ -59,7 +59,14 @@ export interface AuditCheckpointsTable {
   jws: string;
 }
 
+/** DPoP proof ids seen by any instance (when instances share the store). */
+export interface DpopReplayTable {
+  key: string;
+  expires_at: number;
+}
+
 export interface GatewayDatabase {
+  dpop_replay: DpopReplayTable;
   replica_consents: ReplicaConsentsTable;
   replica_cursors: ReplicaCursorsTable;
   access_records: AccessRecordsTable;
@@ -146,5 +153,18 @@ export const gatewayMigrations: MigrationSet = (dialect) => {
       }
     },
   };
-  return { '0001_initial': initial };
+  const replay: Migration = {
+    async up(db) {
+      await db.schema
+        .createTable('dpop_replay')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', t.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('dpop_replay_expiry').on('dpop_replay').column('expires_at').execute();
+    },
+    async down(db) {
+      await sql`drop table if exists dpop_replay`.execute(db);
+    },
+  };
+  return { '0001_initial': initial, '0002_dpop_replay': replay };
 };

@@ -20,6 +20,7 @@ import { gatewayMigrations, type GatewayDatabase } from './gateway.tables.ts';
 import { OperatorDirectory } from './operator-directory.ts';
 import { compileSources } from './source-registry.ts';
 import { AccessTokenVerifier } from './token-verifier.ts';
+import { StoreReplayCache } from './store-replay-cache.ts';
 import { registerGatewayMetadataRoutes } from './metadata.routes.ts';
 
 export interface GatewayOptions {
@@ -124,6 +125,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return body.active === true;
   };
 
+  const replay = options.replay ?? (config.replay_cache === 'store' ? new StoreReplayCache(store.db) : new MemoryReplayCache());
   const handler = createAccessHandler({
     publicOrigin: new URL(config.public_url).origin,
     sources,
@@ -138,7 +140,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
     },
     accessLog,
-    replay: options.replay ?? new MemoryReplayCache(),
+    replay,
     dpopMaxAgeS: config.dpop_max_age_s,
     clockSkewS: config.clock_skew_s,
     onDecision: (outcome, code) => decisions.inc({ outcome, code }),
@@ -197,6 +199,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await app.close();
       await accessLog.flush();
       for (const s of sources.values()) await s.upstream.close();
+      if (replay instanceof StoreReplayCache) replay.close();
       keys = [];
     },
   };

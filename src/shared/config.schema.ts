@@ -94,6 +94,8 @@ export const GatewaySchema = Type.Object(
     clock_skew_s: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
     dpop_max_age_s: Type.Integer({ minimum: 1, maximum: 600, default: 60 }),
     report_interval_ms: Type.Integer({ minimum: 50, default: 1000 }),
+    /** Where DPoP proof ids are remembered: `memory` (one instance) or `store` (instances sharing PostgreSQL). */
+    replay_cache: Type.Enum(['memory', 'store'], { default: 'memory' }),
   },
   strict,
 );

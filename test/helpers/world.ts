@@ -116,6 +116,7 @@ export interface WorldOptions {
   feedStaleAfterMs?: number;
   /** Operators the source admits (default both). */
   admitted?: Array<'a' | 'b'>;
+  replayCache?: 'memory' | 'store';
 }
 
 /** Starts the world. Call `close()` in afterAll. */
@@ -172,6 +173,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       clock_skew_s: 30,
       dpop_max_age_s: 60,
       report_interval_ms: 100,
+      replay_cache: options.replayCache ?? 'memory',
     },
   });
   await gateway.app.listen({ port: gwPort, host: '127.0.0.1' });

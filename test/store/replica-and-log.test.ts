@@ -10,6 +10,7 @@ import { ConsentReplica } from '../../src/gateway/consent-replica.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { migrateToLatest, openStore, type Store, type StoreLocation } from '../../src/store/database.ts';
 import { loadSigningKeys, publicJwks } from '../../src/store/keys.ts';
+import { StoreReplayCache } from '../../src/gateway/store-replay-cache.ts';
 import { dialectCases, dropLocation } from '../helpers/stores.ts';
 
 const event = (seq: number, status: ConsentEvent['status']): ConsentEvent => ({
@@ -67,6 +68,31 @@ for (const dialect of dialectCases()) {
       // a checkpoint is signed at the end of each group commit that crosses a multiple of 3
       expect(reports).toEqual([{ chain: 'gw/main', ok: true, checked: 10, checkpoints: 2 }]);
       await store.close();
+    });
+  });
+}
+
+for (const dialect of dialectCases()) {
+  describe(`DPoP replay cache in the store on ${dialect.name}`, () => {
+    it('refuses a proof id any instance has seen, until it expires', async () => {
+      const location = dialect.location();
+      const one = await openStore<GatewayDatabase>(location);
+      await migrateToLatest(one, gatewayMigrations);
+      const two = await openStore<GatewayDatabase>(location);
+      const a = new StoreReplayCache(one.db);
+      const b = new StoreReplayCache(two.db);
+      const now = Date.now();
+      expect(await a.firstUse('jkt:jti-1', now + 60_000, now)).toBe(true);
+      expect(await b.firstUse('jkt:jti-1', now + 60_000, now)).toBe(false);
+      expect(await a.firstUse('jkt:jti-1', now + 60_000, now)).toBe(false);
+      expect(await b.firstUse('jkt:jti-2', now + 60_000, now)).toBe(true);
+      // after expiry the id may be taken again (the proof itself would be too old by then)
+      expect(await b.firstUse('jkt:jti-1', now + 200_000, now + 120_000)).toBe(true);
+      a.close();
+      b.close();
+      await one.close();
+      await two.close();
+      await dropLocation(location);
     });
   });
 }
