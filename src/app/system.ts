@@ -76,12 +76,16 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
       const gateway = await createGateway({ config: g, store: await openStore<GatewayDatabase>(storeLocationFor(config, g.name)), logLevel, instance: process.env.PORTTI_INSTANCE ?? 'main' });
       closers.push(() => gateway.close());
       urls.push({ name: `gateway ${g.name}`, url: await listen(gateway.app, g.listen.host, g.listen.port) });
+      const mtlsUrl = await gateway.listenMtls();
+      if (mtlsUrl) urls.push({ name: `gateway ${g.name} (mutual TLS)`, url: mtlsUrl });
       system.gateways.push(gateway);
     }
     for (const o of config.operators.filter((x) => wants('operator', x.name))) {
       const operator = await createOperator({ config: o, store: await openStore<OperatorDatabase>(storeLocationFor(config, o.name)), logLevel, ...guardianship(o), ...(options.env ? { env: options.env } : {}) });
       closers.push(() => operator.close());
       urls.push({ name: `operator ${o.name}`, url: await listen(operator.app, o.listen.host, o.listen.port) });
+      const mtlsUrl = await operator.listenMtls();
+      if (mtlsUrl) urls.push({ name: `operator ${o.name} (mutual TLS)`, url: mtlsUrl });
       system.operators.push(operator);
     }
     for (const op of system.operators) op.startBackground();

@@ -1,6 +1,6 @@
 /**
  * The gateway's request path, top to bottom:
- * token → DPoP → authorization_details → consent (replica) → person → upstream →
+ * token → sender constraint (DPoP or mTLS) → authorization_details → consent (replica) → person → upstream →
  * attribute filter → access record. Default deny: every step that cannot prove access
  * refuses, and every decision (allowed or refused) is written to the access log.
  */
@@ -12,6 +12,7 @@ import { decideRelease } from '../core/release-decision.ts';
 import { ProblemError } from '../shared/errors.ts';
 import { sha256b64url, verifyDpopProof } from '../shared/oauth/dpop.ts';
 import type { ReplayCache } from '../shared/oauth/replay-cache.ts';
+import { connectionThumbprint } from '../shared/mtls.ts';
 import type { ConsentReplica, ReplicaEntry } from './consent-replica.ts';
 import { upstreamPath, type CompiledSource } from './source-registry.ts';
 import { invalidToken, type AccessTokenVerifier, type PersonalDataAccess, type VerifiedToken } from './token-verifier.ts';
@@ -76,10 +77,11 @@ export function createAccessHandler(deps: AccessHandlerDeps) {
   async function decide(request: FastifyRequest, source: CompiledSource, operation: NonNullable<ReturnType<CompiledSource['operations']['get']>>, facts: Facts) {
     // 1. the access token, verified against the issuer's keys (allowlist only)
     const auth = request.headers.authorization;
-    if (!auth) throw invalidToken('DPoP-bound access token required', source.metadataUrl);
+    if (!auth) throw invalidToken('a sender-constrained access token is required (DPoP, or Bearer over mutual TLS)', source.metadataUrl);
     const [scheme, tokenValue, extra] = auth.split(' ');
-    if (scheme?.toLowerCase() !== 'dpop' || !tokenValue || extra !== undefined) {
-      throw invalidToken('use the DPoP authorization scheme with a DPoP-bound token', source.metadataUrl);
+    const kind = scheme?.toLowerCase();
+    if ((kind !== 'dpop' && kind !== 'bearer') || !tokenValue || extra !== undefined) {
+      throw invalidToken('use the DPoP authorization scheme (or Bearer with a certificate-bound token over mutual TLS)', source.metadataUrl);
     }
     const tokenHash = sha256b64url(tokenValue);
     const token = await deps.verifier.verify(tokenValue, tokenHash, source.metadataUrl);
@@ -87,20 +89,30 @@ export function createAccessHandler(deps: AccessHandlerDeps) {
     if (!token.aud.includes(source.resource)) throw invalidToken('access token audience is not this source', source.metadataUrl);
     facts.token = token;
 
-    // 2. the DPoP proof: this method, this URL, this token, this key, never seen before
-    const { jkt } = await verifyDpopProof(
-      request.headers.dpop,
-      {
-        method: request.method,
-        url: deps.publicOrigin + request.url,
-        accessToken: tokenValue,
-        maxAgeS: deps.dpopMaxAgeS,
-        clockSkewS: deps.clockSkewS,
-        replay: deps.replay,
-      },
-      `resource_metadata="${source.metadataUrl}"`,
-    );
-    if (jkt !== token.jkt) throw invalidToken('DPoP key does not match the token binding (cnf.jkt)', source.metadataUrl);
+    // 2. the sender constraint: a certificate-bound token must come over the same TLS client
+    //    certificate (checked once per connection); a DPoP-bound token needs a fresh proof for
+    //    this method, this URL and this token
+    if ('x5t' in token.binding) {
+      if (kind !== 'bearer') throw invalidToken('a certificate-bound token is presented with the Bearer scheme', source.metadataUrl);
+      if (connectionThumbprint(request.raw) !== token.binding.x5t) {
+        throw invalidToken('the token is bound to a client certificate this connection did not present', source.metadataUrl);
+      }
+    } else {
+      if (kind !== 'dpop') throw invalidToken('use the DPoP authorization scheme with a DPoP-bound token', source.metadataUrl);
+      const { jkt } = await verifyDpopProof(
+        request.headers.dpop,
+        {
+          method: request.method,
+          url: deps.publicOrigin + request.url,
+          accessToken: tokenValue,
+          maxAgeS: deps.dpopMaxAgeS,
+          clockSkewS: deps.clockSkewS,
+          replay: deps.replay,
+        },
+        `resource_metadata="${source.metadataUrl}"`,
+      );
+      if (jkt !== token.binding.jkt) throw invalidToken('DPoP key does not match the token binding (cnf.jkt)', source.metadataUrl);
+    }
 
     // 3. what the token authorizes at this source
     const detail = token.authorization_details.find((d) => d.locations?.includes(source.resource));

@@ -21,6 +21,7 @@ import { OperatorDirectory } from './operator-directory.ts';
 import { compileSources } from './source-registry.ts';
 import { AccessTokenVerifier } from './token-verifier.ts';
 import { StoreReplayCache } from './store-replay-cache.ts';
+import { closeServer, startMtlsListener } from '../shared/mtls.ts';
 import { registerGatewayMetadataRoutes } from './metadata.routes.ts';
 
 export interface GatewayOptions {
@@ -44,6 +45,8 @@ export interface Gateway {
   keys: () => SigningKey[];
   /** Starts feeds and the reporter (after the operators can be reached). */
   startBackground(): void;
+  /** Starts the mutual-TLS listener when configured; returns its URL. */
+  listenMtls(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -125,6 +128,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return body.active === true;
   };
 
+  let mtlsServer: Awaited<ReturnType<typeof startMtlsListener>> | undefined;
   const replay = options.replay ?? (config.replay_cache === 'store' ? new StoreReplayCache(store.db) : new MemoryReplayCache());
   const handler = createAccessHandler({
     publicOrigin: new URL(config.public_url).origin,
@@ -193,7 +197,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       for (const f of feeds.values()) f.start();
       reporter.start();
     },
+    async listenMtls() {
+      if (!config.mtls) return undefined;
+      mtlsServer = await startMtlsListener(app, config.mtls);
+      return config.mtls.public_url;
+    },
     async close() {
+      await closeServer(mtlsServer);
       for (const f of feeds.values()) await f.stop();
       await reporter.stop();
       await app.close();

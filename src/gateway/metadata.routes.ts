@@ -15,13 +15,17 @@ export interface MetadataDeps {
   jwks: () => { keys: JWK[] };
 }
 
-/** RFC 9728 metadata for one source. */
-export function protectedResourceMetadata(source: CompiledSource) {
+/**
+ * RFC 9728 metadata for one source. Every token must be sender-constrained: by DPoP, or by
+ * a client certificate when the gateway has a mutual-TLS listener (then DPoP is not the only way).
+ */
+export function protectedResourceMetadata(source: CompiledSource, mtls = false) {
   return {
     resource: source.resource,
     authorization_servers: [...source.admitted],
     bearer_methods_supported: ['header'],
-    dpop_bound_access_tokens_required: true,
+    dpop_bound_access_tokens_required: !mtls,
+    tls_client_certificate_bound_access_tokens: mtls,
     dpop_signing_alg_values_supported: ASYMMETRIC_ALGS,
     authorization_details_types_supported: ['personal_data_access'],
     resource_name: source.id,
@@ -44,7 +48,7 @@ export function registerGatewayMetadataRoutes(app: FastifyInstance, deps: Metada
       const { source } = request.params as { source: string };
       const s = deps.sources.get(source);
       if (!s) throw new ProblemError(404, 'not_found', `no source "${source}" at this gateway`);
-      return protectedResourceMetadata(s);
+      return protectedResourceMetadata(s, Boolean(deps.config.mtls));
     },
   );
   app.get('/.well-known/jwks.json', { schema: { summary: 'The gateway\'s public keys', tags: ['metadata'] } }, async () => deps.jwks());

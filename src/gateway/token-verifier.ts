@@ -26,7 +26,8 @@ export interface VerifiedToken {
   sub?: string;
   aud: string[];
   exp: number;
-  jkt: string;
+  /** The sender constraint: a DPoP key thumbprint (RFC 9449) or a certificate thumbprint (RFC 8705). */
+  binding: { jkt: string } | { x5t: string };
   authorization_details: PersonalDataAccess[];
 }
 
@@ -104,8 +105,9 @@ export class AccessTokenVerifier {
     const iat = payload.iat as number;
     const exp = payload.exp as number;
     if (exp - iat > this.options.maxLifetimeS + this.options.clockSkewS) throw fail(`access token lifetime exceeds the ${this.options.maxLifetimeS} s maximum`);
-    const jkt = (payload.cnf as { jkt?: unknown } | undefined)?.jkt;
-    if (typeof jkt !== 'string') throw fail('access token is not DPoP-bound (no cnf.jkt)');
+    const cnf = (payload.cnf ?? {}) as { jkt?: unknown; 'x5t#S256'?: unknown };
+    const binding = typeof cnf.jkt === 'string' ? { jkt: cnf.jkt } : typeof cnf['x5t#S256'] === 'string' ? { x5t: cnf['x5t#S256'] } : undefined;
+    if (!binding) throw fail('access token is not sender-constrained (no cnf.jkt or cnf.x5t#S256)');
     const details = Array.isArray(payload.authorization_details) ? payload.authorization_details : [];
     const verified: VerifiedToken = {
       iss,
@@ -113,7 +115,7 @@ export class AccessTokenVerifier {
       ...(typeof payload.sub === 'string' ? { sub: payload.sub } : {}),
       aud: Array.isArray(payload.aud) ? payload.aud : [String(payload.aud)],
       exp,
-      jkt,
+      binding,
       authorization_details: details.filter(
         (d): d is PersonalDataAccess => typeof d === 'object' && d !== null && (d as { type?: unknown }).type === 'personal_data_access',
       ),

@@ -8,6 +8,7 @@ import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { ProblemError } from '../shared/errors.ts';
 import { ASYMMETRIC_ALGS, verifyDpopProof } from '../shared/oauth/dpop.ts';
 import type { ReplayCache } from '../shared/oauth/replay-cache.ts';
+import { connectionThumbprint } from '../shared/mtls.ts';
 
 export type ApiScope = 'consent_request' | 'consent_feed' | 'access_report' | 'introspect';
 
@@ -25,11 +26,18 @@ export class ApiAuthenticator {
   private readonly issuer: string;
   private readonly jwks: () => { keys: JWK[] };
   private readonly replay: ReplayCache;
+  private readonly mtlsOrigin: string | undefined;
 
-  constructor(issuer: string, jwks: () => { keys: JWK[] }, replay: ReplayCache) {
+  constructor(issuer: string, jwks: () => { keys: JWK[] }, replay: ReplayCache, mtlsUrl?: string) {
     this.issuer = issuer;
     this.jwks = jwks;
     this.replay = replay;
+    this.mtlsOrigin = mtlsUrl ? new URL(mtlsUrl).origin : undefined;
+  }
+
+  /** The origin a DPoP proof must name: the issuer's, or the mutual-TLS listener's. */
+  private requestOrigin(request: FastifyRequest): string {
+    return 'encrypted' in request.raw.socket && this.mtlsOrigin ? this.mtlsOrigin : new URL(this.issuer).origin;
   }
 
   /** The resource URI of the operator's APIs (audience of their tokens). */
@@ -41,7 +49,7 @@ export class ApiAuthenticator {
   async authenticate(request: FastifyRequest, scope: ApiScope): Promise<ApiCaller> {
     const auth = request.headers.authorization ?? '';
     const [scheme, token] = auth.split(' ');
-    if (scheme?.toLowerCase() !== 'dpop' || !token) throw unauthorized('a DPoP-bound access token of this operator is required');
+    if (!['dpop', 'bearer'].includes(scheme?.toLowerCase() ?? '') || !token) throw unauthorized('a DPoP- or certificate-bound access token of this operator is required');
     let payload;
     try {
       ({ payload } = await jwtVerify(token, createLocalJWKSet(this.jwks()), {
@@ -54,17 +62,22 @@ export class ApiAuthenticator {
     } catch {
       throw unauthorized('access token invalid for this API');
     }
-    const jkt = (payload.cnf as { jkt?: string } | undefined)?.jkt;
-    if (!jkt) throw unauthorized('access token is not DPoP-bound');
-    const proof = await verifyDpopProof(request.headers.dpop, {
-      method: request.method,
-      url: `${new URL(this.issuer).origin}${request.url}`,
-      accessToken: token,
-      maxAgeS: 60,
-      clockSkewS: 30,
-      replay: this.replay,
-    });
-    if (proof.jkt !== jkt) throw unauthorized('DPoP key does not match the token');
+    const cnf = (payload.cnf ?? {}) as { jkt?: string; 'x5t#S256'?: string };
+    if (cnf['x5t#S256']) {
+      // RFC 8705: a certificate-bound token over the mutual-TLS listener, same certificate
+      if (connectionThumbprint(request.raw) !== cnf['x5t#S256']) throw unauthorized('the token is bound to a client certificate this connection did not present');
+    } else {
+      if (!cnf.jkt || scheme?.toLowerCase() !== 'dpop') throw unauthorized('access token is not DPoP-bound');
+      const proof = await verifyDpopProof(request.headers.dpop, {
+        method: request.method,
+        url: `${this.requestOrigin(request)}${request.url}`,
+        accessToken: token,
+        maxAgeS: 60,
+        clockSkewS: 30,
+        replay: this.replay,
+      });
+      if (proof.jkt !== cnf.jkt) throw unauthorized('DPoP key does not match the token');
+    }
     const scopes = new Set(String(payload.scope ?? '').split(' ').filter(Boolean));
     if (!scopes.has(scope)) {
       throw new ProblemError(403, 'forbidden', `this call needs scope ${scope}`, {}, { 'WWW-Authenticate': `DPoP error="insufficient_scope", scope="${scope}"` });

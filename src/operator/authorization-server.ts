@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { subjectsForSource } from '../core/consent.ts';
 import type { SigningKey } from '../store/keys.ts';
+import { peerCertificate } from '../shared/mtls.ts';
 import type { ConsentService } from './consent.service.ts';
 import type { Registry } from './registry.ts';
 
@@ -41,6 +42,8 @@ export interface AuthorizationServerOptions {
    * SSRF protection.
    */
   trustedFetch?: (url: string) => boolean;
+  /** Base URL of the mutual-TLS listener, published as RFC 8705 mtls_endpoint_aliases. */
+  mtlsUrl?: string;
   /** The pairwise subject a client sees for an account (see Accounts.pairwiseSubject). */
   pairwiseSubject: (accountId: string, clientId: string) => Promise<string>;
   /** Told about OAuth errors (for the log; the client gets the OAuth error response). */
@@ -149,6 +152,9 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
       introspection_endpoint: `${o.issuer}/api/introspect`,
       revocation_endpoint: `${o.issuer}/api/revoke`,
       service_documentation: `${o.issuer}/docs`,
+      ...(o.mtlsUrl
+        ? { mtls_endpoint_aliases: { token_endpoint: `${o.mtlsUrl}/oauth/token`, introspection_endpoint: `${o.mtlsUrl}/api/introspect`, consent_request_endpoint: `${o.mtlsUrl}/api/consent-requests` } }
+        : {}),
     },
     features: {
       devInteractions: { enabled: false },
@@ -158,6 +164,13 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
       revocation: { enabled: false },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: true },
       dPoP: { enabled: true },
+      // RFC 8705: clients registered with tls_client_certificate_bound_access_tokens get tokens bound to
+      // the certificate of their TLS connection to the mutual-TLS listener
+      mTLS: {
+        enabled: true,
+        certificateBoundAccessTokens: true,
+        getCertificate: (ctx: KoaContextWithOIDC) => peerCertificate(ctx.req),
+      },
       clientCredentials: { enabled: true },
       fapi: { enabled: true, profile: '2.0' },
       resourceIndicators: {

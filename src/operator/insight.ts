@@ -52,6 +52,7 @@ export class Insight {
       privacy_notice: `${this.deps.issuer}/dashboard`,
       jwks: publicJwks(this.deps.keys()) as never,
       redirect_uris: [],
+      sender_constraint: 'dpop',
       purposes: [
         {
           purpose: INSIGHT_PURPOSE,

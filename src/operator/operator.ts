@@ -36,6 +36,7 @@ import { registerServiceApiRoutes } from './service-api.routes.ts';
 import { Sessions } from './sessions.ts';
 import { createWebContext } from './web-context.ts';
 import { WebhookSender } from './webhooks.ts';
+import { closeServer, startMtlsListener } from '../shared/mtls.ts';
 
 export interface OperatorOptions {
   config: OperatorConfig;
@@ -57,6 +58,8 @@ export interface Operator {
   keys: () => SigningKey[];
   webhooks: WebhookSender;
   startBackground(): void;
+  /** Starts the mutual-TLS listener when configured; returns its URL. */
+  listenMtls(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -120,6 +123,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     adapter: createOidcAdapter(store.db, (id) => registry.clientMetadata(id)) as never,
     interactionUrl: (uid) => `/interaction/${uid}`,
     trustedFetch: (url) => registry.isRegisteredJwksUri(url),
+    ...(config.mtls ? { mtlsUrl: config.mtls.public_url.replace(/\/$/, '') } : {}),
     pairwiseSubject: (accountId, clientId) => accounts.pairwiseSubject(accountId, clientId, `pairwise|${config.cookie_secret}`),
     onError: (event, err) => app.log.info({ event, error: err.message, detail: err.error_description, cause: err.cause?.message, cause_detail: (err.cause as { error_description?: string } | undefined)?.error_description }, 'oauth request refused'),
   });
@@ -139,7 +143,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   });
 
   const replay = new MemoryReplayCache();
-  const auth = new ApiAuthenticator(issuer, jwks, replay);
+  const auth = new ApiAuthenticator(issuer, jwks, replay, config.mtls?.public_url);
   const sessions = new Sessions(store.db, issuer.startsWith('https://'));
   const web = createWebContext(config.display_name);
   const citizens = new CitizenService(store.db, accounts, consents);
@@ -175,6 +179,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   if (store.pool) consents.on('committed', (seq: number) => void sql`select pg_notify(${CONSENT_CHANNEL}, ${String(seq)})`.execute(store.db).catch(() => undefined));
 
   let expiryTimer: NodeJS.Timeout | undefined;
+  let mtlsServer: Awaited<ReturnType<typeof startMtlsListener>> | undefined;
   return {
     app,
     registry,
@@ -189,7 +194,13 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
         sweepOidcStore(store.db).catch(() => undefined);
       }, options.expiryIntervalMs ?? 1000);
     },
+    async listenMtls() {
+      if (!config.mtls) return undefined;
+      mtlsServer = await startMtlsListener(app, config.mtls);
+      return config.mtls.public_url;
+    },
     async close() {
+      await closeServer(mtlsServer);
       clearInterval(expiryTimer);
       await webhooks.stop();
       await app.close();

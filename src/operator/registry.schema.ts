@@ -78,6 +78,8 @@ export const ServiceSchema = Type.Object(
     jwks_uri: Type.Optional(Url),
     redirect_uris: Type.Array(Url, { default: [] }),
     webhook_url: Type.Optional(Url),
+    /** How the service's tokens are bound: DPoP (default) or its TLS client certificate (RFC 8705). */
+    sender_constraint: Type.Enum(['dpop', 'mtls'], { default: 'dpop' }),
     purposes: Type.Array(ServicePurposeSchema, { minItems: 1 }),
   },
   strict,

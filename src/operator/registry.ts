@@ -184,8 +184,10 @@ export class Registry {
     }
     const service = d as ServiceDefinition;
     const interactive = service.redirect_uris.length > 0;
+    const binding = service.sender_constraint === 'mtls' ? { dpop_bound_access_tokens: false, tls_client_certificate_bound_access_tokens: true } : {};
     return {
       ...common,
+      ...binding,
       grant_types: interactive ? ['client_credentials', 'authorization_code'] : ['client_credentials'],
       response_types: interactive ? ['code'] : [],
       redirect_uris: service.redirect_uris,

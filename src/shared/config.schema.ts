@@ -22,6 +22,20 @@ export const ListenSchema = Type.Object(
   strict,
 );
 
+/** A mutual-TLS listener (RFC 8705): same routes, HTTPS, client certificate required. */
+export const MtlsSchema = Type.Object(
+  {
+    listen: ListenSchema,
+    /** The URL clients use for this listener (published as mtls_endpoint_aliases by operators). */
+    public_url: Url,
+    cert_file: Type.String({ minLength: 1 }),
+    key_file: Type.String({ minLength: 1 }),
+    /** CA whose certificates clients must present. */
+    client_ca_file: Type.String({ minLength: 1 }),
+  },
+  strict,
+);
+
 /** How the gateway authenticates to an upstream source (the client's token is never forwarded). */
 export const UpstreamAuthSchema = Type.Object(
   {
@@ -94,6 +108,8 @@ export const GatewaySchema = Type.Object(
     clock_skew_s: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
     dpop_max_age_s: Type.Integer({ minimum: 1, maximum: 600, default: 60 }),
     report_interval_ms: Type.Integer({ minimum: 50, default: 1000 }),
+    /** Optional mutual-TLS listener for certificate-bound tokens (RFC 8705). */
+    mtls: Type.Optional(MtlsSchema),
     /** Where DPoP proof ids are remembered: `memory` (one instance) or `store` (instances sharing PostgreSQL). */
     replay_cache: Type.Enum(['memory', 'store'], { default: 'memory' }),
   },
@@ -129,6 +145,8 @@ export const OperatorSchema = Type.Object(
     registry_files: Type.Array(Type.String(), { default: [] }),
     access_token_ttl_s: Type.Integer({ minimum: 10, maximum: 300, default: 300 }),
     webhook_max_attempts: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
+    /** Optional mutual-TLS listener: services bound by certificate use its token endpoint. */
+    mtls: Type.Optional(MtlsSchema),
     /** Where guardianship comes from: a population-register URL, or none. */
     guardianship_source: Type.Optional(Url),
   },

@@ -72,7 +72,7 @@ export const PURPOSE = 'https://w3id.org/dpv#ServiceProvision';
 export const CONSENT_BASIS = 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-a';
 
 /** The service definition used by the tests: required income, optional employer. */
-export function serviceDefinition(service: TestService, redirectUris: string[] = [], webhook?: string): ServiceDefinition {
+export function serviceDefinition(service: TestService, redirectUris: string[] = [], webhook?: string, senderConstraint: 'dpop' | 'mtls' = 'dpop'): ServiceDefinition {
   const label = { fi: 'Asiakasmaksut', sv: 'Klientavgifter', en: 'Customer fees' };
   return {
     client_id: service.clientId,
@@ -82,6 +82,7 @@ export function serviceDefinition(service: TestService, redirectUris: string[] =
     privacy_notice: 'https://www.hel.fi/privacy',
     jwks: { keys: [service.publicJwk as Record<string, unknown>] },
     redirect_uris: redirectUris,
+    sender_constraint: senderConstraint,
     ...(webhook ? { webhook_url: webhook } : {}),
     purposes: [
       {
@@ -103,6 +104,8 @@ export function serviceDefinition(service: TestService, redirectUris: string[] =
 export interface World {
   gateway: Gateway;
   gatewayUrl: string;
+  /** Mutual-TLS URLs of operator A and the gateway (when started with `mtls`). */
+  mtlsUrls: { a: string; gateway: string };
   resource: string;
   operators: Record<'a' | 'b', Operator>;
   issuers: Record<'a' | 'b', string>;
@@ -117,13 +120,17 @@ export interface WorldOptions {
   /** Operators the source admits (default both). */
   admitted?: Array<'a' | 'b'>;
   replayCache?: 'memory' | 'store';
+  /** Give operator A and the gateway mutual-TLS listeners with these certificates. */
+  mtls?: { ca: string; cert: string; key: string };
 }
 
 /** Starts the world. Call `close()` in afterAll. */
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const dir = tempDir();
   const location = options.location ?? ((name: string) => ({ kind: 'sqlite' as const, path: join(dir, `${name}.db`) }));
-  const [gwPort, aPort, bPort, idpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [gwPort, aPort, bPort, idpPort, gwMtlsPort, aMtlsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const mtlsFor = (port: number) =>
+    options.mtls ? { mtls: { listen: { host: '127.0.0.1', port }, public_url: `https://127.0.0.1:${port}`, cert_file: options.mtls.cert, key_file: options.mtls.key, client_ca_file: options.mtls.ca } } : {};
   const upstream = createStubRegister();
   await upstream.listen({ port: 0, host: '127.0.0.1' });
   const upstreamUrl = `http://127.0.0.1:${(upstream.server.address() as { port: number }).port}`;
@@ -174,9 +181,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       dpop_max_age_s: 60,
       report_interval_ms: 100,
       replay_cache: options.replayCache ?? 'memory',
+      ...mtlsFor(gwMtlsPort),
     },
   });
   await gateway.app.listen({ port: gwPort, host: '127.0.0.1' });
+  await gateway.listenMtls();
 
   const operators = {} as Record<'a' | 'b', Operator>;
   for (const k of ['a', 'b'] as const) {
@@ -205,6 +214,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         registry_files: [],
         access_token_ttl_s: 300,
         webhook_max_attempts: 5,
+        ...(k === 'a' ? mtlsFor(aMtlsPort) : {}),
       },
     });
     await op.registry.putSource({
@@ -221,6 +231,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     });
     await op.registry.putGateway({ client_id: 'gateway', name: 'Gateway', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes'] });
     await op.app.listen({ port: k === 'a' ? aPort : bPort, host: '127.0.0.1' });
+    await op.listenMtls();
     op.startBackground();
     operators[k] = op;
   }
@@ -228,6 +239,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   return {
     gateway,
     gatewayUrl,
+    mtlsUrls: { a: `https://127.0.0.1:${aMtlsPort}`, gateway: `https://127.0.0.1:${gwMtlsPort}` },
     resource,
     operators,
     issuers,
