@@ -50,9 +50,11 @@ async function operator() {
       registry_files: [env.registry!],
       access_token_ttl_s: 300,
       webhook_max_attempts: 1,
+      ...(env.operatorMtls ? { mtls: JSON.parse(env.operatorMtls) } : {}),
     },
   });
   await op.app.listen({ port: Number(port), host: '127.0.0.1' });
+  await op.listenMtls();
   op.startBackground();
   send({ ready: env.issuer });
 }
@@ -64,6 +66,7 @@ async function gateway() {
     config: JSON.parse(env.gatewayConfig!),
   });
   await gw.app.listen({ port: Number(port), host: '127.0.0.1' });
+  await gw.listenMtls();
   gw.startBackground();
   // wait until the consent feed is fresh, so the measured path is the replica path
   for (let i = 0; i < 200 && ![...gw.feeds.values()].every((f) => f.isFresh()); i += 1) await new Promise((r) => setTimeout(r, 50));

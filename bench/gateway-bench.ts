@@ -3,7 +3,9 @@
  *   (a) the source directly, (b) a bare keep-alive proxy with no checks,
  *   (c) the Portti gateway with every check on (JWT, DPoP with replay cache, replica,
  *       attribute filter, hash-chained access record), and
- *   (d) a per-request-introspection connector (introspection + access-item report per request).
+ *   (d) a per-request-introspection connector (introspection + access-item report per request),
+ *   (e) the Portti gateway with an RFC 8705 certificate-bound token over mutual TLS (the binding is
+ *       checked once per connection, so no per-request signature check; TLS costs its own).
  * Throughput with autocannon (10 connections, 5 s each after a 1 s warm-up), added latency
  * with one connection. BENCH_PROFILE=<role> BENCH_PROFILE_TARGET=<target> writes a CPU profile
  * of that process during that target's run (e.g. BENCH_PROFILE=gateway BENCH_PROFILE_TARGET=gateway).
@@ -14,9 +16,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair } from 'jose';
-import { Client } from 'undici';
+import { readFileSync } from 'node:fs';
+import { Agent, Client, fetch as undiciFetch } from 'undici';
+import type { CryptoKey } from 'jose';
+import { makeCertificates } from '../test/helpers/certs.ts';
 import { createDpopKey, createDpopProof } from '../src/shared/oauth/dpop.ts';
-import { clientCredentialsToken, discover } from '../src/shared/oauth/oauth-client.ts';
+import { clientAssertion, clientCredentialsToken, discover } from '../src/shared/oauth/oauth-client.ts';
 import { DEMO_RESIDENTS } from '../src/demo/population.ts';
 import { freePort } from '../test/helpers/world.ts';
 import { tempDir } from '../test/helpers/stores.ts';
@@ -83,9 +88,10 @@ function start(role: string, port: number, env: Record<string, string>, args: st
   });
 }
 
-async function run(url: string, headers: () => Record<string, string>, seconds = DURATION_S) {
+async function run(url: string, headers: () => Record<string, string>, seconds = DURATION_S, tlsOptions?: object) {
   const result = await autocannon({
     url,
+    ...(tlsOptions ? { tlsOptions } : {}),
     connections: CONNECTIONS,
     duration: seconds,
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, headers: { ...req.headers, ...headers() } }) }],
@@ -116,9 +122,42 @@ async function latency(url: string, headers: () => Promise<Record<string, string
   return { p50: q(0.5), p99: q(0.99) };
 }
 
+/** A certificate-bound token for a B2B service: consent filed and token issued over mutual TLS. */
+async function mtlsToken(issuer: string, privateKey: CryptoKey, files: { ca: string; cert: string; key: string }, resource: string, person: string): Promise<string> {
+  const agent = new Agent({ connect: { ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key) } });
+  const meta = await discover(issuer);
+  const tokenEndpoint = (meta.mtls_endpoint_aliases as { token_endpoint: string }).token_endpoint;
+  const client = { clientId: 'bench-b2b', key: { privateKey, alg: 'ES256', kid: 'b2b-1' } };
+  const grant = async (extra: Record<string, string>) => {
+    const res = await undiciFetch(tokenEndpoint, {
+      dispatcher: agent,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await clientAssertion(client, issuer), ...extra }),
+    });
+    return ((await res.json()) as { access_token: string }).access_token;
+  };
+  const api = await grant({ scope: 'consent_request', resource: `${issuer}/api` });
+  const mtlsBase = new URL(tokenEndpoint).origin;
+  const filed = await undiciFetch(`${mtlsBase}/api/consent-requests`, {
+    dispatcher: agent,
+    method: 'POST',
+    headers: { authorization: `Bearer ${api}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ subjects: [{ identifier_type: 'fi_hetu', identifier: person }], activation_mode: 'automatically_activated', purpose: 'https://w3id.org/dpv#ServiceProvision' }),
+  });
+  const record = (await filed.json()) as { record_id: string };
+  const token = await grant({ resource, authorization_details: JSON.stringify([{ type: 'personal_data_access', locations: [resource], actions: ['read'], datatypes: ['annual_income', 'income_year'], consent_record_id: record.record_id }]) });
+  await agent.close();
+  return token;
+}
+
 async function main() {
   const dir = tempDir('portti-bench-');
-  const [upPort, opPort, gwPort, barePort, basePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [upPort, opPort, gwPort, barePort, basePort, gwTlsPort, opTlsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const certs = makeCertificates();
+  const b2bCert = certs.client('bench-b2b');
+  const mtls = (port: number) => ({ listen: { host: '127.0.0.1', port }, public_url: `https://127.0.0.1:${port}`, cert_file: certs.serverCert, key_file: certs.serverKey, client_ca_file: certs.ca });
+  const b2bKey = await generateKeyPair('ES256', { extractable: true });
   const issuer = `http://127.0.0.1:${opPort}`;
   const gatewayUrl = `http://127.0.0.1:${gwPort}`;
   const resource = `${gatewayUrl}/sources/incomes-register`;
@@ -155,6 +194,26 @@ async function main() {
           },
         ],
       },
+      {
+        client_id: 'bench-b2b',
+        name: { fi: 'B2B', sv: 'B2B', en: 'B2B' },
+        controller: { name: 'Bench' },
+        privacy_notice: 'https://example.org/privacy',
+        jwks: { keys: [await pub(b2bKey.publicKey, 'b2b-1')] },
+        sender_constraint: 'mtls',
+        purposes: [
+          {
+            purpose: 'https://w3id.org/dpv#ServiceProvision',
+            label: { fi: 'x', sv: 'x', en: 'x' },
+            lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e',
+            retention_period: 'P1Y',
+            attributes: [
+              { source: 'incomes-register', id: 'annual_income' },
+              { source: 'incomes-register', id: 'income_year' },
+            ],
+          },
+        ],
+      },
     ],
     gateways: [
       { client_id: 'gateway', name: 'gw', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes-register'] },
@@ -168,7 +227,7 @@ async function main() {
 
   log('starting upstream, operator, gateway, bare proxy, introspection baseline (separate processes)…');
   const upstreamUrl = await start('upstream', upPort, {});
-  await start('operator', opPort, { dir, issuer, registry: registryFile });
+  await start('operator', opPort, { dir, issuer, registry: registryFile, operatorMtls: JSON.stringify(mtls(opTlsPort)) });
   const gatewayConfig = {
     name: 'gateway',
     listen: { host: '127.0.0.1', port: gwPort },
@@ -188,6 +247,7 @@ async function main() {
     dpop_max_age_s: 120,
     report_interval_ms: 1000,
     replay_cache: 'memory',
+    mtls: mtls(gwTlsPort),
   };
   await start('gateway', gwPort, { dir, gatewayConfig: JSON.stringify(gatewayConfig) });
   await start('bare', barePort, {}, [upstreamUrl, upstreamPath]);
@@ -212,6 +272,7 @@ async function main() {
   ).access_token;
 
   const gwUrl = `${resource}/income`;
+  const b2b = await mtlsToken(issuer, b2bKey.privateKey, { ca: certs.ca, ...b2bCert }, resource, person);
   const proofs = async (n: number) => {
     const list: string[] = [];
     for (let i = 0; i < n; i += 1) list.push(await createDpopProof(dpop, 'GET', gwUrl, token));
@@ -234,17 +295,19 @@ async function main() {
     bare_proxy: { url: `http://127.0.0.1:${barePort}/sources/incomes-register/income`, headers: async () => () => ({ authorization: `DPoP ${token}` }) },
     gateway: { url: gwUrl, headers: () => withProofs(PROOFS) },
     introspection: { url: `http://127.0.0.1:${basePort}/sources/incomes-register/income`, headers: async () => () => ({ authorization: `DPoP ${token}` }) },
+    gateway_mtls: { url: `https://127.0.0.1:${gwTlsPort}/sources/incomes-register/income`, headers: async () => () => ({ authorization: `Bearer ${b2b}` }), tls: { ca: readFileSync(certs.ca), cert: readFileSync(b2bCert.cert), key: readFileSync(b2bCert.key) } },
   };
   const rps: Record<string, number> = {};
   for (const [name, t] of Object.entries(targets)) {
     log(`warming up ${name}…`);
-    await run(t.url, await t.headers(), 1).catch(() => undefined);
+    const tls = 'tls' in t ? t.tls : undefined;
+    await run(t.url, await t.headers(), 1, tls).catch(() => undefined);
     log(`measuring ${name} (${DURATION_S} s, ${CONNECTIONS} connections)…`);
     const headers = await t.headers();
     const profiled = process.env.BENCH_PROFILE && name === process.env.BENCH_PROFILE_TARGET ? roles.get(process.env.BENCH_PROFILE) : undefined;
     if (profiled) await ask(profiled, { profile: 'start' }, 'profiling');
     const before = await cpuByRole();
-    const r = await run(t.url, headers);
+    const r = await run(t.url, headers, DURATION_S, tls);
     const after = await cpuByRole();
     if (profiled) log(`  profile written to ${String(await ask(profiled, { profile: 'stop', file: `${process.env.BENCH_PROFILE}-${name}.cpuprofile` }, 'profiled'))}`);
     rps[name] = r.rps;
@@ -276,12 +339,15 @@ async function main() {
     ratio_gateway_introspection: Number((rps.gateway! / rps.introspection!).toFixed(3)),
     p50_added_ms: Number((gw.p50 - direct.p50).toFixed(3)),
     p99_added_ms: Number((gw.p99 - direct.p99).toFixed(3)),
+    gateway_mtls_rps: Math.round(rps.gateway_mtls!),
+    ratio_gateway_mtls_bare_proxy: Number((rps.gateway_mtls! / rps.bare_proxy!).toFixed(3)),
   };
   const rows = [
     ['direct to the source', summary.direct_rps, '1.00'],
     ['bare proxy (no checks)', summary.bare_proxy_rps, (rps.bare_proxy! / rps.direct!).toFixed(2)],
     ['Portti gateway (all checks)', summary.gateway_rps, summary.ratio_gateway_direct.toFixed(2)],
     ['per-request introspection', summary.introspection_rps, (rps.introspection! / rps.direct!).toFixed(2)],
+    ['Portti gateway, mTLS-bound token (TLS)', summary.gateway_mtls_rps, (rps.gateway_mtls! / rps.direct!).toFixed(2)],
   ];
   console.log('\n| path | requests/s | vs direct |\n|---|---:|---:|');
   for (const [name, r, ratio] of rows) console.log(`| ${name} | ${r} | ${ratio} |`);
