@@ -140,7 +140,7 @@ function transition(state: ConsentState, to: ConsentStatus, entry: Omit<HistoryE
 
 /** Adds an ISO 8601 duration (PnYnMnDTnHnMnS subset) to an epoch time. */
 export function addDuration(epochMs: number, duration: string): number {
-  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(duration);
+  const m = /^P(?:(\d{1,4})Y)?(?:(\d{1,5})M)?(?:(\d{1,5})W)?(?:(\d{1,6})D)?(?:T(?:(\d{1,7})H)?(?:(\d{1,9})M)?(?:(\d{1,10}(?:\.\d+)?)S)?)?$/.exec(duration);
   if (!m || duration === 'P' || duration.endsWith('T')) throw new Error(`not an ISO 8601 duration: ${duration}`);
   const [, y, mo, w, d, h, mi, s] = m.map((v) => (v === undefined ? 0 : Number(v)));
   const date = new Date(epochMs);
@@ -150,7 +150,10 @@ export function addDuration(epochMs: number, duration: string): number {
   date.setUTCFullYear(date.getUTCFullYear() + (y as number), date.getUTCMonth() + (mo as number));
   const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
   date.setUTCDate(Math.min(day, lastDay));
-  return date.getTime() + (((w as number) * 7 + (d as number)) * 86400 + (h as number) * 3600 + (mi as number) * 60 + (s as number)) * 1000;
+  const result = date.getTime() + (((w as number) * 7 + (d as number)) * 86400 + (h as number) * 3600 + (mi as number) * 60 + (s as number)) * 1000;
+  // Date handles ±8.64e15 ms; anything beyond is not a usable expiry
+  if (!Number.isFinite(result) || Math.abs(result) > 8.64e15) throw new Error(`duration ${duration} is out of range`);
+  return result;
 }
 
 function activate(state: ConsentState, now: number): ConsentState {
@@ -246,6 +249,8 @@ export function markMoved(state: ConsentState, newRecordId: string, actor: strin
 /**
  * What each data subject allows, per source: required attributes plus the optional ones
  * chosen by whoever decides for that subject (the subject, or all of their guardians).
+ * A subject none of whose own deciders approved releases nothing, whatever the record's
+ * status: another participant's approval never releases someone else's data.
  */
 export function subjectsForSource(state: ConsentState, source: string): ReplicaSubject[] {
   const items = state.purposes.flatMap((p) => p.pii_information).filter((i) => i.source === source);
@@ -256,6 +261,9 @@ export function subjectsForSource(state: ConsentState, source: string): ReplicaS
     .map((subject) => {
       const guardians = state.parties.filter((p) => p.role === 'guardian' && p.acting_for === subject.party_id);
       const deciders = guardians.length > 0 ? guardians : [subject];
+      const auto = state.activation_mode === 'automatically_activated';
+      const approvedByOwn = auto || deciders.some((d) => d.status === 'approved' || d.status === 'withdrawn');
+      if (!approvedByOwn) return { ref: subject.party_id, identifier_type: subject.identifier_type, identifier: subject.identifier, datatypes: [] };
       const chosen =
         state.activation_mode === 'automatically_activated'
           ? optional

@@ -25,6 +25,8 @@ export class AccessReporter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private again = false;
+  private dueAt = Infinity;
 
   constructor(options: ReporterOptions) {
     this.options = options;
@@ -32,25 +34,32 @@ export class AccessReporter {
 
   start(): void {
     this.stopped = false;
-    this.schedule();
+    this.schedule(this.options.intervalMs);
   }
 
-  /** Asks for a run soon (after a new record); runs are never concurrent. */
+  /** Asks for a run soon (after a new record). Runs never overlap: a poke during a run repeats it. */
   poke(): void {
-    if (!this.timer && !this.stopped) this.schedule(50);
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.dueAt - Date.now() > 50) this.schedule(50);
   }
 
-  private schedule(delay = this.options.intervalMs): void {
+  private schedule(delay: number): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
+    this.dueAt = Date.now() + delay;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.again = false;
       this.running = this.runOnce()
         .then(() => undefined)
         .catch((err: Error) => this.options.log.warn({ err: err.message }, 'access report failed'))
         .finally(() => {
           this.running = undefined;
-          if (!this.timer) this.schedule();
+          this.schedule(this.again ? 50 : this.options.intervalMs);
         });
     }, delay);
   }

@@ -102,7 +102,10 @@ export class ConsentFeedClient {
       this.connected = false;
       this.synced = false;
       if (!this.running) break;
-      await new Promise((r) => setTimeout(r, backoff));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoff);
+        this.abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
       backoff = Math.min(backoff * 2, 10_000);
     }
   }

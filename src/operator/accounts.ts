@@ -77,7 +77,7 @@ export class Accounts {
           amr: identity.amr ? JSON.stringify(identity.amr) : null,
           linked_at: now,
           link_method: created ? 'first_sign_in' : linkTo ? 'linked_in_session' : 'same_national_identifier',
-          claims: JSON.stringify({ name: identity.name ?? null }),
+          claims: JSON.stringify({ name: identity.name ?? null, identifier: identity.identifier ?? null }),
           preferred: created ? 1 : 0,
         })
         .execute();
@@ -117,7 +117,18 @@ export class Accounts {
     const chain = await this.keychain(accountId);
     if (!chain.some((k) => k.iss === iss && k.sub === sub)) throw new ProblemError(404, 'not_found', 'no such identity in your keychain');
     if (chain.length === 1) throw new ProblemError(409, 'conflict', 'this is your only identity; erase the account instead');
-    await this.db.deleteFrom('identities').where('account_id', '=', accountId).where('iss', '=', iss).where('sub', '=', sub).execute();
+    await this.db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('identities').select(['iss', 'sub', 'claims']).where('account_id', '=', accountId).execute();
+      const carried = (r: { claims: string }) => (JSON.parse(r.claims) as { identifier?: { type: string; value: string } | null }).identifier ?? null;
+      const gone = rows.find((r) => r.iss === iss && r.sub === sub);
+      const identifier = gone ? carried(gone) : null;
+      await trx.deleteFrom('identities').where('account_id', '=', accountId).where('iss', '=', iss).where('sub', '=', sub).execute();
+      // the national identifier this identity brought leaves with it, unless another identity carries it too
+      const stillCarried = rows.some((r) => !(r.iss === iss && r.sub === sub) && carried(r)?.type === identifier?.type && carried(r)?.value === identifier?.value);
+      if (identifier && !stillCarried) {
+        await trx.deleteFrom('account_identifiers').where('account_id', '=', accountId).where('identifier_type', '=', identifier.type).where('identifier', '=', identifier.value).execute();
+      }
+    });
     if (chain.find((k) => k.iss === iss && k.sub === sub)?.preferred) {
       const next = chain.find((k) => !(k.iss === iss && k.sub === sub))!;
       await this.prefer(accountId, next.iss, next.sub);

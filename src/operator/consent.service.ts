@@ -7,7 +7,8 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Dialect } from '../store/database.ts';
 import type { ConsentEvent } from '../core/consent-event.ts';
 import {
   addDuration,
@@ -60,9 +61,13 @@ export interface ConsentServiceOptions {
   issuer: string;
   operatorName: string;
   signingKey: () => SigningKey;
+  dialect: Dialect;
   /** Guardians of a person (empty for adults); from the configured guardianship source. */
   guardiansOf?: (subject: SubjectRef) => Promise<SubjectRef[]>;
 }
+
+/** Advisory-lock key serialising consent-feed writers on PostgreSQL ("portti" in hex). */
+const FEED_LOCK = 0x706f72747469;
 
 const WEBHOOK_EVENT: Partial<Record<string, string>> = {
   active: 'consent.allowed',
@@ -145,6 +150,13 @@ export class ConsentService extends EventEmitter {
     }
     const auto = input.activation_mode === 'automatically_activated';
     const duration = input.validity_duration ?? validity ?? null;
+    if (duration !== null) {
+      try {
+        addDuration(now, duration);
+      } catch {
+        throw new ProblemError(400, 'validation_failed', `validity_duration ${duration} is not a usable ISO 8601 duration`);
+      }
+    }
     const state: ConsentState = {
       record_id: `urn:uuid:${randomUUID()}`,
       client_id: clientId,
@@ -177,7 +189,7 @@ export class ConsentService extends EventEmitter {
   }
 
   /** Creates an active record from an interactive authorization (the citizen is the data subject). */
-  async createInteractive(clientId: string, accountId: string, subject: SubjectRef, purposes: Purpose[], choices: string[], now = Date.now()): Promise<ConsentState> {
+  async createInteractive(clientId: string, accountId: string, subject: SubjectRef, purposes: Purpose[], choices: string[], validity: string | null = null, now = Date.now()): Promise<ConsentState> {
     const party: Party = { party_id: randomUUID(), role: 'data_subject', ...subject, account_id: accountId, acting_for: null, status: 'approved', choices, decided_at: now };
     const state: ConsentState = {
       record_id: `urn:uuid:${randomUUID()}`,
@@ -188,8 +200,8 @@ export class ConsentService extends EventEmitter {
       parties: [party],
       created_at: now,
       updated_at: now,
-      expires_at: null,
-      validity_duration: null,
+      expires_at: validity ? addDuration(now, validity) : null,
+      validity_duration: validity,
       replaces: null,
       version: 1,
     };
@@ -274,6 +286,9 @@ export class ConsentService extends EventEmitter {
   /** Side effects of a change, inside its transaction. Returns the last feed seq. */
   private async afterChange(trx: Trx, state: ConsentState, service: ServiceEntry | undefined): Promise<number | undefined> {
     const key = this.o.signingKey();
+    // PostgreSQL hands out sequence numbers before commit: serialise the feed's writers so that
+    // commit order equals seq order and a feed reading `seq > cursor` can never skip an event
+    if (this.o.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${FEED_LOCK})`.execute(trx);
     const now = state.updated_at;
     let last: number | undefined;
     for (const source of sourcesOf(state)) {

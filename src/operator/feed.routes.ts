@@ -3,6 +3,7 @@
  * sources a gateway may see) and the access-report batch endpoint (idempotent by
  * `access_id`), both behind the gateway's DPoP-bound API token.
  */
+import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AccessRecord } from '../audit/access-record.ts';
@@ -76,7 +77,8 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
                 .execute();
               for (const r of rows) {
                 if (closed) return;
-                res.write(`id: ${r.seq}\nevent: consent\ndata: ${r.jws}\n\n`);
+                // a slow gateway is not buffered in memory: wait for the socket to drain
+                if (!res.write(`id: ${r.seq}\nevent: consent\ndata: ${r.jws}\n\n`)) await once(res, 'drain');
                 cursor = Number(r.seq);
               }
               if (rows.length < 500) break;
@@ -140,15 +142,18 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
             },
           },
         },
-        response: { 200: { type: 'object', properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' } } } },
+        response: { 200: { type: 'object', properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' }, rejected: { type: 'integer' } } } },
       },
     },
     async (request) => {
       const caller = await deps.auth.authenticate(request, 'access_report');
       const allowed = await gatewaySources(deps.registry, caller.client_id);
-      const { records } = request.body as { records: AccessRecord[] };
-      const foreign = records.filter((r) => !allowed.has(r.source));
-      if (foreign.length > 0) throw new ProblemError(403, 'forbidden', `records for sources this gateway does not front: ${[...new Set(foreign.map((r) => r.source))].join(', ')}`);
+      const { records: all } = request.body as { records: AccessRecord[] };
+      // records for sources this gateway may not report are skipped (and counted), not the whole batch:
+      // one stale record must not stop every later report from reaching citizens
+      const records = all.filter((r) => allowed.has(r.source));
+      const rejected = all.length - records.length;
+      if (rejected > 0) request.log.warn({ gateway: caller.client_id, rejected }, 'access records for sources this gateway does not front were skipped');
       const now = Date.now();
       let accepted = 0;
       // multi-row inserts, 100 at a time: a batch of 1000 records costs ten statements
@@ -171,7 +176,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
           .executeTakeFirst();
         accepted += Number(res.numInsertedOrUpdatedRows ?? 0);
       }
-      return { accepted, duplicates: records.length - accepted };
+      return { accepted, duplicates: records.length - accepted, rejected };
     },
   );
 }

@@ -29,6 +29,7 @@ export interface InteractionDeps {
 interface Prepared {
   detail: PersonalDataAccessDetail;
   purposes: Purpose[];
+  validity: string | null;
   service: ServiceDefinition;
   sourceName: { fi: string; sv: string; en: string };
   labels: Map<string, { fi: string; sv: string; en: string }>;
@@ -43,8 +44,8 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       rar.map(async (detail) => {
         const source = await deps.registry.sourceByResource(detail.locations[0]!);
         if (!source) throw new ProblemError(400, 'bad_request', 'unknown source in the request');
-        const { purposes, service } = await deps.consents.purposesFor(clientId, detail.purpose!, detail.datatypes.map((id) => ({ source: source.id, id })));
-        return { detail, purposes, service, sourceName: source.name, labels: new Map(source.attributes.map((a) => [a.id, a.label])), identifierType: source.identifier_type };
+        const { purposes, service, validity } = await deps.consents.purposesFor(clientId, detail.purpose!, detail.datatypes.map((id) => ({ source: source.id, id })));
+        return { detail, purposes, service, validity: validity ?? null, sourceName: source.name, labels: new Map(source.attributes.map((a) => [a.id, a.label])), identifierType: source.identifier_type };
       }),
     );
   }
@@ -101,7 +102,7 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
         if (!id) throw new ProblemError(409, 'conflict', 'your identity carries no identifier this source uses; link one in your keychain');
         const items = p.purposes.flatMap((x) => x.pii_information);
         const choices = items.filter((i) => i.pii_optional && chosen.has(attrKey(i))).map(attrKey);
-        const record = await deps.consents.createInteractive(String(details.params.client_id), session.accountId, id, p.purposes, choices);
+        const record = await deps.consents.createInteractive(String(details.params.client_id), session.accountId, id, p.purposes, choices, p.validity);
         const datatypes = items.filter((i) => !i.pii_optional || chosen.has(attrKey(i))).map((i) => i.pii_attribute_id);
         grant.addRar({ ...p.detail, actions: ['read'], datatypes, legal_basis: p.purposes[0]!.lawful_basis, consent_record_id: record.record_id } as never);
       }

@@ -5,6 +5,7 @@
  * identity to the signed-in account's keychain (both authenticated in one session).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import * as oidc from 'openid-client';
 import type { IdentityProviderConfig } from '../shared/config.schema.ts';
@@ -100,9 +101,9 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
       login.link ? (session.accountId ?? undefined) : undefined,
     );
     const authenticated = [...(login.link ? session.data.authenticated : []), { iss: claims.iss, sub: claims.sub }];
-    const { login: _done, ...rest } = session.data;
-    // a new session id on every sign-in defeats session fixation
-    await deps.sessions.create(reply, accountId, { ...rest, authenticated }, session);
+    const { login: _done, csrf: _old, ...rest } = session.data;
+    // a new session id and a new CSRF token on every sign-in defeat session fixation
+    await deps.sessions.create(reply, accountId, { ...rest, csrf: randomBytes(24).toString('base64url'), authenticated }, session);
     return reply.redirect(login.returnTo, 303);
   });
 

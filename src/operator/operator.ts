@@ -104,6 +104,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     issuer,
     operatorName: config.display_name.en,
     signingKey,
+    dialect: store.dialect,
     ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
   });
   const accounts = new Accounts(store.db);
@@ -192,6 +193,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
       expiryTimer = setInterval(() => {
         consents.expireDue().catch((err: Error) => app.log.warn({ err: err.message }, 'expiry run failed'));
         sweepOidcStore(store.db).catch(() => undefined);
+        store.db.deleteFrom('web_sessions').where('expires_at', '<', Date.now()).execute().catch(() => undefined);
       }, options.expiryIntervalMs ?? 1000);
     },
     async listenMtls() {

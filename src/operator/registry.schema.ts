@@ -12,6 +12,11 @@ const Localized = Type.Object(
 );
 const Url = Type.String({ pattern: '^https?://[^\\s]+$' });
 const Iri = Type.String({ pattern: '^https?://[^\\s]+$', description: 'IRI, e.g. a DPV concept' });
+const Duration = Type.String({
+  maxLength: 40,
+  pattern: '^P(?!$)(\\d{1,4}Y)?(\\d{1,5}M)?(\\d{1,5}W)?(\\d{1,6}D)?(T(?=\\d)(\\d{1,7}H)?(\\d{1,9}M)?(\\d{1,10}S)?)?$',
+  description: 'ISO 8601 duration, e.g. P1Y or PT10M',
+});
 const ClientId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' });
 const Jwks = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown()), { minItems: 1 }) });
 
@@ -47,9 +52,9 @@ export const ServicePurposeSchema = Type.Object(
     description: Type.Optional(Localized),
     lawful_basis: Iri,
     /** ISO 8601 duration the service keeps the data. */
-    retention_period: Type.String({ pattern: '^P' }),
+    retention_period: Duration,
     /** ISO 8601 duration a consent lasts once active; none = until withdrawn. */
-    validity_duration: Type.Optional(Type.String({ pattern: '^P' })),
+    validity_duration: Type.Optional(Duration),
     recipients: Type.Array(Type.String(), { default: [] }),
     attributes: Type.Array(
       Type.Object(

@@ -30,7 +30,15 @@ export function clientView(state: ConsentState) {
     purpose: state.purposes[0]?.purpose,
     lawful_basis: state.purposes[0]?.lawful_basis,
     expires_at: state.expires_at === null ? null : new Date(state.expires_at).toISOString(),
-    parties: state.parties.map((p) => ({ party_id: p.party_id, role: p.role, status: p.status, identifier_type: p.identifier_type, identifier: p.identifier, acting_for: p.acting_for })),
+    // identifiers only of the data subjects the service named itself; guardians found by the
+    // operator stay unnamed to the service
+    parties: state.parties.map((p) => ({
+      party_id: p.party_id,
+      role: p.role,
+      status: p.status,
+      acting_for: p.acting_for,
+      ...(p.role === 'data_subject' ? { identifier_type: p.identifier_type, identifier: p.identifier } : {}),
+    })),
     sources: sourcesOf(state).map((source) => ({ source, subjects: subjectsForSource(state, source).map((s) => ({ ref: s.ref, datatypes: s.datatypes })) })),
     replaces: state.replaces,
   };
@@ -66,7 +74,7 @@ export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiD
               items: { type: 'object', required: ['source', 'id'], additionalProperties: false, properties: { source: { type: 'string', maxLength: 100 }, id: { type: 'string', maxLength: 100 } } },
             },
             language: { enum: ['fi', 'sv', 'en'] },
-            validity_duration: { type: 'string', pattern: '^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$' },
+            validity_duration: { type: 'string', maxLength: 40, pattern: '^P(?!$)(\\d{1,4}Y)?(\\d{1,5}M)?(\\d{1,5}W)?(\\d{1,6}D)?(T(?=\\d)(\\d{1,7}H)?(\\d{1,9}M)?(\\d{1,10}S)?)?$' },
           },
         },
       },

@@ -574,10 +574,10 @@ describe('optional attribute choices', () => {
       ]);
     });
 
-    it('lists only data subjects, and an undecided subject gets required attributes only', () => {
+    it('lists only data subjects, and an undecided subject releases nothing', () => {
       const s = couple('all_activators_activate');
       expect(subjectsForSource(s, INCOMES)).toEqual([
-        { ref: 'adult', identifier_type: 'fi_hetu', identifier: 'id-adult', datatypes: ['income'] },
+        { ref: 'adult', identifier_type: 'fi_hetu', identifier: 'id-adult', datatypes: [] },
       ]);
     });
 
@@ -617,9 +617,10 @@ describe('optional attribute choices', () => {
     });
 
     it('de-duplicates attributes named by several purposes and ignores other sources', () => {
-      const s = couple('data_subject_activates', {
+      const filed = couple('data_subject_activates', {
         purposes: [purpose([item(INCOMES, 'income'), item(INCOMES, 'employer', true)]), purpose([item(INCOMES, 'income'), item(INCOMES, 'employer')])],
       });
+      const s = approve(filed, 'adult', T0, []).state;
       expect(subjectsForSource(s, INCOMES)[0]?.datatypes).toEqual(['income', 'employer']);
       expect(subjectsForSource(s, 'https://gw.example/sources/unknown')[0]?.datatypes).toEqual([]);
     });

@@ -282,3 +282,24 @@ describe('refusals with the right problem codes', () => {
     });
   });
 });
+
+describe('durations a client may ask for', () => {
+  let world: World;
+  let svc: TestService;
+  beforeAll(async () => {
+    world = await startWorld();
+    svc = await createTestService('dur-service');
+    await world.operators.a.registry.putService(serviceDefinition(svc));
+  });
+  afterAll(async () => world?.close());
+
+  it('refuses an unusable validity_duration with 400 instead of failing later', async () => {
+    for (const validity_duration of ['P999999999999Y', 'P1X', 'PT', 'P']) {
+      const res = await callApi(svc, world.issuers.a, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE, validity_duration });
+      expect(res.status, validity_duration).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('validation_failed');
+    }
+    const ok = await callApi(svc, world.issuers.a, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE, validity_duration: 'P9999Y' });
+    expect(ok.status).toBe(201);
+  });
+});

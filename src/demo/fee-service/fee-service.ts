@@ -59,7 +59,7 @@ export interface FeeService {
   /** Reads both guardians' incomes again (e.g. to check a renewal); returns the statuses. */
   readIncomes(id: string): Promise<number[]>;
   /** Files any consent request of this service at an operator (demo and test use). */
-  fileRequest(issuer: string, body: Record<string, unknown>): Promise<{ record_id: string; status: string; sources: Array<{ source: string; subjects: Array<{ ref: string; datatypes: string[] }> }>; parties: Array<{ party_id: string; role: string; identifier: string }> }>;
+  fileRequest(issuer: string, body: Record<string, unknown>): Promise<{ record_id: string; status: string; sources: Array<{ source: string; subjects: Array<{ ref: string; datatypes: string[] }> }>; parties: Array<{ party_id: string; role: string; identifier?: string }> }>;
   /** Reads `operation` of a source for a record's subject with a fresh DPoP-bound token. */
   read(issuer: string, recordId: string, resource: string, operation: string, datatypes: string[], subject?: string): Promise<{ status: number; body: unknown }>;
 }
@@ -100,7 +100,7 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     if (!res.ok) throw new Error(`${issuer} answered ${res.status}: ${await res.text()}`);
-    return res.json() as Promise<{ record_id: string; status: string; sources: Array<{ source: string; subjects: Array<{ ref: string; datatypes: string[] }> }>; parties: Array<{ party_id: string; role: string; identifier: string }> }>;
+    return res.json() as Promise<{ record_id: string; status: string; sources: Array<{ source: string; subjects: Array<{ ref: string; datatypes: string[] }> }>; parties: Array<{ party_id: string; role: string; identifier?: string }> }>;
   }
 
   /** Tokens are reused until shortly before they expire, as a real service would. */
@@ -214,7 +214,7 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
         language: 'fi',
         ...(body.validity_duration ? { validity_duration: body.validity_duration } : {}),
       });
-      const subjects = record.sources[0]!.subjects.map((s) => ({ ref: s.ref, identifier: record.parties.find((p) => p.party_id === s.ref)!.identifier }));
+      const subjects = record.sources[0]!.subjects.map((s) => ({ ref: s.ref, identifier: record.parties.find((p) => p.party_id === s.ref)?.identifier ?? '' }));
       application.consents.push({ operator: issuer, record_id: record.record_id, status: record.status, subjects });
     }
     applications.set(application.application_id, application);
