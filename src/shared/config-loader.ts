@@ -158,7 +158,13 @@ export function parseConfigText<S extends TSchema>(
       }),
     );
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 50 }) ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 50 }) ?? {};
+  } catch (err) {
+    // e.g. an alias to an anchor that does not exist, or an alias bomb
+    throw new ConfigError(file, [{ path: '', line: 1, column: 1, reason: (err as Error).message.split('\n')[0] ?? 'unreadable document' }]);
+  }
   const missing: Segment[][] = [];
   const expanded = expandEnv(raw, env, [], missing);
   const issueAt = (segments: Segment[], reason: string, key?: string): ConfigIssue => {
