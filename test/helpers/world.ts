@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { createGateway, type Gateway } from '../../src/gateway/gateway.ts';
+import type { GatewayConfig } from '../../src/shared/config.schema.ts';
 import type { GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { createDemoIdp, type DemoResident } from '../../src/idp/demo-idp.ts';
 import { createOperator, type Operator } from '../../src/operator/operator.ts';
@@ -103,6 +104,8 @@ export function serviceDefinition(service: TestService, redirectUris: string[] =
 
 export interface World {
   gateway: Gateway;
+  /** The gateway's configuration (to start further instances of it). */
+  gatewayConfig: GatewayConfig;
   gatewayUrl: string;
   /** Mutual-TLS URLs of operator A and the gateway (when started with `mtls`). */
   mtlsUrls: { a: string; gateway: string };
@@ -148,10 +151,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   await idp.app.listen({ port: idpPort, host: '127.0.0.1' });
 
   const admitted = (options.admitted ?? ['a', 'b']).map((k) => issuers[k]);
-  const gateway = await createGateway({
-    store: await openStore<GatewayDatabase>(location('gateway')),
-    logLevel: 'silent',
-    config: {
+  const gatewayConfig: GatewayConfig = {
       name: 'gateway',
       listen: { host: '127.0.0.1', port: gwPort },
       public_url: gatewayUrl,
@@ -182,8 +182,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       report_interval_ms: 100,
       replay_cache: options.replayCache ?? 'memory',
       ...mtlsFor(gwMtlsPort),
-    },
-  });
+  };
+  const gateway = await createGateway({ store: await openStore<GatewayDatabase>(location('gateway')), logLevel: 'silent', config: gatewayConfig });
   await gateway.app.listen({ port: gwPort, host: '127.0.0.1' });
   await gateway.listenMtls();
 
@@ -238,6 +238,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   gateway.startBackground();
   return {
     gateway,
+    gatewayConfig,
     gatewayUrl,
     mtlsUrls: { a: `https://127.0.0.1:${aMtlsPort}`, gateway: `https://127.0.0.1:${gwMtlsPort}` },
     resource,
