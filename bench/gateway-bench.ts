@@ -122,6 +122,30 @@ async function latency(url: string, headers: () => Promise<Record<string, string
   return { p50: q(0.5), p99: q(0.99) };
 }
 
+/** A bench service reading two attributes under a public-task lawful basis (active at once). */
+function benchService(clientId: string, jwk: object, senderConstraint: 'dpop' | 'mtls') {
+  return {
+    client_id: clientId,
+    name: { fi: clientId, sv: clientId, en: clientId },
+    controller: { name: 'Bench' },
+    privacy_notice: 'https://example.org/privacy',
+    jwks: { keys: [jwk] },
+    sender_constraint: senderConstraint,
+    purposes: [
+      {
+        purpose: 'https://w3id.org/dpv#ServiceProvision',
+        label: { fi: 'x', sv: 'x', en: 'x' },
+        lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e',
+        retention_period: 'P1Y',
+        attributes: [
+          { source: 'incomes-register', id: 'annual_income' },
+          { source: 'incomes-register', id: 'income_year' },
+        ],
+      },
+    ],
+  };
+}
+
 /** A certificate-bound token for a B2B service: consent filed and token issued over mutual TLS. */
 async function mtlsToken(issuer: string, privateKey: CryptoKey, files: { ca: string; cert: string; key: string }, resource: string, person: string): Promise<string> {
   const agent = new Agent({ connect: { ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key) } });
@@ -175,45 +199,8 @@ async function main() {
       },
     ],
     services: [
-      {
-        client_id: 'bench-service',
-        name: { fi: 'Bench', sv: 'Bench', en: 'Bench' },
-        controller: { name: 'Bench' },
-        privacy_notice: 'https://example.org/privacy',
-        jwks: { keys: [await pub(service.publicKey, 'svc-1')] },
-        purposes: [
-          {
-            purpose: 'https://w3id.org/dpv#ServiceProvision',
-            label: { fi: 'x', sv: 'x', en: 'x' },
-            lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e',
-            retention_period: 'P1Y',
-            attributes: [
-              { source: 'incomes-register', id: 'annual_income' },
-              { source: 'incomes-register', id: 'income_year' },
-            ],
-          },
-        ],
-      },
-      {
-        client_id: 'bench-b2b',
-        name: { fi: 'B2B', sv: 'B2B', en: 'B2B' },
-        controller: { name: 'Bench' },
-        privacy_notice: 'https://example.org/privacy',
-        jwks: { keys: [await pub(b2bKey.publicKey, 'b2b-1')] },
-        sender_constraint: 'mtls',
-        purposes: [
-          {
-            purpose: 'https://w3id.org/dpv#ServiceProvision',
-            label: { fi: 'x', sv: 'x', en: 'x' },
-            lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e',
-            retention_period: 'P1Y',
-            attributes: [
-              { source: 'incomes-register', id: 'annual_income' },
-              { source: 'incomes-register', id: 'income_year' },
-            ],
-          },
-        ],
-      },
+      benchService('bench-service', await pub(service.publicKey, 'svc-1'), 'dpop'),
+      benchService('bench-b2b', await pub(b2bKey.publicKey, 'b2b-1'), 'mtls'),
     ],
     gateways: [
       { client_id: 'gateway', name: 'gw', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes-register'] },
