@@ -21,6 +21,7 @@ export type ProblemCode =
   | 'invalid_transition'
   | 'payload_too_large'
   | 'headers_too_large'
+  | 'request_timeout'
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'upstream_error'
@@ -63,6 +64,7 @@ const TITLES: Record<ProblemCode, string> = {
   invalid_transition: 'Invalid consent state transition',
   payload_too_large: 'Payload too large',
   headers_too_large: 'Request header fields too large',
+  request_timeout: 'Request not received in time',
   unsupported_media_type: 'Unsupported media type',
   rate_limited: 'Too many requests',
   upstream_error: 'Upstream source failed',

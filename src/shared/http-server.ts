@@ -20,6 +20,8 @@ export interface HttpServerOptions {
   /** A ready pino logger; takes precedence over `logLevel`. */
   logger?: FastifyServerOptions['loggerInstance'];
   bodyLimit?: number;
+  /** How long a client may take to send a whole request (slow clients are cut off); default 10 s. */
+  requestTimeoutMs?: number;
   /** Extra Fastify options (e.g. `serverFactory` for the operator). */
   fastify?: Partial<FastifyServerOptions>;
 }
@@ -63,16 +65,25 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       ? { loggerInstance: options.logger }
       : { logger: loggerOptions(options.logLevel, options.name) }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // slow clients (slowloris): the whole request must arrive in time; responses (SSE) may stream on
+    requestTimeout: options.requestTimeoutMs ?? 10_000,
+    keepAliveTimeout: 5_000,
+    // Node checks the request timeout on this interval (default 30 s): check often enough to matter
+    http: { connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs ?? 10_000) } as never,
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: true,
     clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
-      // malformed requests never reach a route: answer them as problem+json too
-      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-      const status = tooLarge ? 431 : 400;
-      const body = JSON.stringify(problemBody(status, tooLarge ? 'headers_too_large' : 'bad_request', tooLarge ? 'request headers exceed the size this server accepts' : 'the request could not be parsed as HTTP'));
+      // malformed or too slow requests never reach a route: answer them as problem+json too
+      const [status, code, reason, detail] =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? ([431, 'headers_too_large', 'Request Header Fields Too Large', 'request headers exceed the size this server accepts'] as const)
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? ([408, 'request_timeout', 'Request Timeout', 'the request was not received in time'] as const)
+            : ([400, 'bad_request', 'Bad Request', 'the request could not be parsed as HTTP'] as const);
+      const body = JSON.stringify(problemBody(status, code, detail));
       if (socket.writable) {
-        socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       } else socket.destroy(err);
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

@@ -71,3 +71,24 @@ describe('http server base', () => {
     expect(out).toContain('"name":"test"');
   });
 });
+
+describe('slow clients', () => {
+  it('cuts off a client that sends its request too slowly (slowloris)', async () => {
+    const { connect } = await import('node:net');
+    const app = await createHttpServer({ name: 't', logLevel: 'silent', requestTimeoutMs: 500 });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d) => (answer += d.toString()));
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(performance.now())));
+    const started = performance.now();
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    const drip = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 100);
+    const at = await closed;
+    clearInterval(drip);
+    expect(at - started).toBeLessThan(3000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408|^$/);
+    await app.close();
+  });
+});
