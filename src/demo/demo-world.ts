@@ -61,7 +61,8 @@ export async function startDemo(config: PorttiConfig): Promise<DemoWorld> {
       await start(`demo identity provider (${idp.label})`, app, idp.listen.host, idp.listen.port);
     }
     if (demo.fee_service) {
-      feeService = await createFeeService({ publicUrl: demo.fee_service.public_url, incomesResource: demo.fee_service.incomes_resource });
+      const operators = config.operators.map((op) => ({ issuer: op.issuer, name: op.display_name.en }));
+      feeService = await createFeeService({ publicUrl: demo.fee_service.public_url, incomesResource: demo.fee_service.incomes_resource, operators });
       await start('demo Customer Fee Unit (service)', feeService.app, demo.fee_service.listen.host, demo.fee_service.listen.port);
     }
   } catch (err) {

@@ -117,3 +117,28 @@ describe('daycare fee variations', () => {
     expect(read.body).toEqual({ birth_date: '2022-05-11', municipality: { code: '091', name: 'Helsinki' } });
   });
 });
+
+describe('the Customer Fee Unit page for people clicking through', () => {
+  it('takes an application from a form and shows its status', async () => {
+    const env = { ...process.env, DATABASE_URL: '', PORTTI_DATA_DIR: join(tempDir(), 'data'), PORTTI_LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [`PORTTI_${k}_PORT`, String(v + 50)])) };
+    const config = loadPorttiConfig('config/demo.yaml', env);
+    const system = await runSystem(config, { logLevel: 'silent', env });
+    try {
+      const base = config.demo!.fee_service!.public_url;
+      const form = await (await fetch(base)).text();
+      expect(form).toContain('Apply and ask the guardians for consent');
+      const res = await fetch(`${base}/apply`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ child: DEMO_RESIDENTS.eelis.personal_identity_code, family_size: '3', guardian1: DEMO_RESIDENTS.aino.personal_identity_code, operator1: config.operators[0]!.issuer, guardian2: DEMO_RESIDENTS.mikko.personal_identity_code, operator2: config.operators[1]!.issuer }),
+        redirect: 'manual',
+      });
+      expect(res.status).toBe(303);
+      const view = await (await fetch(new URL(res.headers.get('location')!, base))).text();
+      expect(view).toContain('Waiting for both guardians to decide');
+      expect(view.match(/<td>pending<\/td>/g)).toHaveLength(2);
+    } finally {
+      await system.close();
+    }
+  }, 60_000);
+});
