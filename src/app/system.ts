@@ -73,7 +73,9 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
       urls.push(...system.demo.urls);
     }
     for (const g of config.gateways.filter((x) => wants('gateway', x.name))) {
-      const gateway = await createGateway({ config: g, store: await openStore<GatewayDatabase>(storeLocationFor(config, g.name)), logLevel, instance: process.env.PORTTI_INSTANCE ?? 'main' });
+      const gatewayStore = await openStore<GatewayDatabase>(storeLocationFor(config, g.name));
+      closers.push(() => gatewayStore.close());
+      const gateway = await createGateway({ config: g, store: gatewayStore, logLevel, instance: process.env.PORTTI_INSTANCE ?? 'main' });
       closers.push(() => gateway.close());
       urls.push({ name: `gateway ${g.name}`, url: await listen(gateway.app, g.listen.host, g.listen.port) });
       const mtlsUrl = await gateway.listenMtls();
@@ -81,7 +83,9 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
       system.gateways.push(gateway);
     }
     for (const o of config.operators.filter((x) => wants('operator', x.name))) {
-      const operator = await createOperator({ config: o, store: await openStore<OperatorDatabase>(storeLocationFor(config, o.name)), logLevel, ...guardianship(o), ...(options.env ? { env: options.env } : {}) });
+      const operatorStore = await openStore<OperatorDatabase>(storeLocationFor(config, o.name));
+      closers.push(() => operatorStore.close());
+      const operator = await createOperator({ config: o, store: operatorStore, logLevel, ...guardianship(o), ...(options.env ? { env: options.env } : {}) });
       closers.push(() => operator.close());
       urls.push({ name: `operator ${o.name}`, url: await listen(operator.app, o.listen.host, o.listen.port) });
       const mtlsUrl = await operator.listenMtls();

@@ -34,7 +34,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code !== -1) process.exitCode = code;
+    // everything was closed in order; do not wait for idle pooled connections to time out
+    process.stdout.write('', () => process.exit(code));
   },
   (err: unknown) => {
     if (err instanceof UsageError) {
