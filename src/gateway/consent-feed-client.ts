@@ -67,6 +67,11 @@ export class ConsentFeedClient {
     this.options = options;
   }
 
+  /** The source resources this subscription follows. */
+  get sources(): string[] {
+    return this.options.sources;
+  }
+
   /** True while the feed is connected, caught up, and heard from within the bound. */
   isFresh(now = Date.now()): boolean {
     return this.connected && this.synced && now - this.lastContact <= this.options.staleAfterMs;

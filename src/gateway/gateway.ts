@@ -22,6 +22,7 @@ import { compileSources } from './source-registry.ts';
 import { AccessTokenVerifier } from './token-verifier.ts';
 import { StoreReplayCache } from './store-replay-cache.ts';
 import { closeServer, startMtlsListener } from '../shared/mtls.ts';
+import { TrustGroupWatcher } from './trust-group-watcher.ts';
 import { registerGatewayMetadataRoutes } from './metadata.routes.ts';
 
 export interface GatewayOptions {
@@ -36,6 +37,8 @@ export interface GatewayOptions {
 /** A running gateway's handles, for the CLI, tests and benchmarks. */
 export interface Gateway {
   app: FastifyInstance;
+  /** The trust-group watcher, when the gateway is configured with a trust group. */
+  trustGroup: TrustGroupWatcher | undefined;
   store: Store<GatewayDatabase>;
   replica: ConsentReplica;
   accessLog: AccessLog;
@@ -84,13 +87,26 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const sources = compileSources(config.public_url, config.sources);
   const feeds = new Map<string, ConsentFeedClient>();
-  for (const op of config.operators) {
-    const served = [...sources.values()].filter((s) => s.admitted.has(op.issuer)).map((s) => s.resource);
-    feeds.set(
-      op.issuer,
-      new ConsentFeedClient({ issuer: op.issuer, sources: served, directory, replica, staleAfterMs: config.feed_stale_after_ms, log: app.log }),
-    );
-  }
+  const trustGroup = config.trust_group ? new TrustGroupWatcher(config.trust_group, sources, config.operators.map((o) => o.issuer), app.log) : undefined;
+  if (trustGroup) await trustGroup.reload();
+  let background = false;
+  /** (Re)creates the feed of every operator admitted somewhere; stops the others. */
+  const syncFeeds = () => {
+    for (const op of config.operators) {
+      const served = [...sources.values()].filter((s) => s.admitted.has(op.issuer)).map((s) => s.resource);
+      const existing = feeds.get(op.issuer);
+      const same = existing && existing.sources.join() === served.join();
+      if (same) continue;
+      if (existing) void existing.stop();
+      feeds.delete(op.issuer);
+      if (served.length === 0 && trustGroup) continue;
+      const feed = new ConsentFeedClient({ issuer: op.issuer, sources: served, directory, replica, staleAfterMs: config.feed_stale_after_ms, log: app.log });
+      feeds.set(op.issuer, feed);
+      if (background) feed.start();
+    }
+  };
+  syncFeeds();
+  if (trustGroup) trustGroup.onChange = () => syncFeeds();
 
   const decisions = new Counter({
     name: 'portti_gateway_decisions_total',
@@ -186,6 +202,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return {
     app,
+    trustGroup,
     store,
     replica,
     accessLog,
@@ -194,8 +211,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     feeds,
     keys: () => keys,
     startBackground() {
+      background = true;
       for (const f of feeds.values()) f.start();
       reporter.start();
+      trustGroup?.start();
     },
     async listenMtls() {
       if (!config.mtls) return undefined;
@@ -203,6 +222,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return config.mtls.public_url;
     },
     async close() {
+      trustGroup?.stop();
       await closeServer(mtlsServer);
       for (const f of feeds.values()) await f.stop();
       await reporter.stop();

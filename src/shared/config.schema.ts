@@ -110,6 +110,21 @@ export const GatewaySchema = Type.Object(
     report_interval_ms: Type.Integer({ minimum: 50, default: 1000 }),
     /** Optional mutual-TLS listener for certificate-bound tokens (RFC 8705). */
     mtls: Type.Optional(MtlsSchema),
+    /**
+     * Optional trust group: a signed document (file or URL) decides which of the configured
+     * operators each source admits, instead of `admitted_operators`; reloaded every `refresh_ms`.
+     */
+    trust_group: Type.Optional(
+      Type.Object(
+        {
+          file: Type.Optional(Type.String({ minLength: 1 })),
+          url: Type.Optional(Url),
+          governance_jwks_file: Type.String({ minLength: 1 }),
+          refresh_ms: Type.Integer({ minimum: 100, default: 60000 }),
+        },
+        strict,
+      ),
+    ),
     /** Where DPoP proof ids are remembered: `memory` (one instance) or `store` (instances sharing PostgreSQL). */
     replay_cache: Type.Enum(['memory', 'store'], { default: 'memory' }),
   },

@@ -34,6 +34,9 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
   };
   config.gateways.forEach((g, i) => {
     unique(g.name, ['gateways', i, 'name']);
+    if (g.trust_group && !g.trust_group.file === !g.trust_group.url) {
+      issues.push({ path: ['gateways', i, 'trust_group'], reason: 'give exactly one of file or url' });
+    }
     g.sources.forEach((s, j) => {
       const auth = s.upstream.auth;
       const at = ['gateways', i, 'sources', j, 'upstream', 'auth'];

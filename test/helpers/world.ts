@@ -123,6 +123,8 @@ export interface WorldOptions {
   /** Operators the source admits (default both). */
   admitted?: Array<'a' | 'b'>;
   replayCache?: 'memory' | 'store';
+  /** Writes a signed trust-group document for the gateway (given its resource and the issuers); returns its files. */
+  trustGroup?: (resource: string, issuers: { a: string; b: string }) => Promise<{ file: string; jwks: string }>;
   /** Give operator A and the gateway mutual-TLS listeners with these certificates. */
   mtls?: { ca: string; cert: string; key: string };
 }
@@ -151,6 +153,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   await idp.app.listen({ port: idpPort, host: '127.0.0.1' });
 
   const admitted = (options.admitted ?? ['a', 'b']).map((k) => issuers[k]);
+  const trust = options.trustGroup ? await options.trustGroup(resource, issuers) : undefined;
   const gatewayConfig: GatewayConfig = {
       name: 'gateway',
       listen: { host: '127.0.0.1', port: gwPort },
@@ -182,6 +185,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       report_interval_ms: 100,
       replay_cache: options.replayCache ?? 'memory',
       ...mtlsFor(gwMtlsPort),
+      ...(trust ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } } : {}),
   };
   const gateway = await createGateway({ store: await openStore<GatewayDatabase>(location('gateway')), logLevel: 'silent', config: gatewayConfig });
   await gateway.app.listen({ port: gwPort, host: '127.0.0.1' });
