@@ -42,6 +42,8 @@ export interface AuthorizationServerOptions {
    * SSRF protection.
    */
   trustedFetch?: (url: string) => boolean;
+  /** False for a source resource the operator's trust group does not admit it to. */
+  inGroup?: (resource: string) => boolean;
   /** Base URL of the mutual-TLS listener, published as RFC 8705 mtls_endpoint_aliases. */
   mtlsUrl?: string;
   /** The pairwise subject a client sees for an account (see Accounts.pairwiseSubject). */
@@ -181,6 +183,7 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
           if (resource === apiResource) {
             return { scope: 'consent_request consent_feed access_report introspect', audience: apiResource, accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtlS, jwt };
           }
+          if (o.inGroup && !o.inGroup(resource)) throw new errors.InvalidTarget(`the trust group does not admit this operator to ${resource}`);
           if (await o.registry.sourceByResource(resource)) {
             return { scope: '', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtlS, jwt };
           }

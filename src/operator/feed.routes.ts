@@ -20,14 +20,16 @@ export interface FeedDeps {
   registry: Registry;
   consents: ConsentService;
   heartbeatMs?: number;
+  /** False for a source resource the operator's trust group does not admit it to. */
+  inGroup?: (resource: string) => boolean;
 }
 
-/** Resource URIs a gateway client may see. */
-async function gatewaySources(registry: Registry, clientId: string): Promise<Set<string>> {
+/** Resource URIs a gateway client may see (and that the trust group admits this operator to). */
+async function gatewaySources(registry: Registry, clientId: string, inGroup: (resource: string) => boolean = () => true): Promise<Set<string>> {
   const entry = await registry.service(clientId);
   if (!entry || entry.kind !== 'gateway') throw new ProblemError(403, 'forbidden', 'this client is not a registered gateway');
   const ids = new Set((entry.definition as GatewayClientDefinition).sources);
-  return new Set((await registry.sources()).filter((s) => ids.has(s.id)).map((s) => s.resource));
+  return new Set((await registry.sources()).filter((s) => ids.has(s.id) && inGroup(s.resource)).map((s) => s.resource));
 }
 
 export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
@@ -43,7 +45,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
     },
     async (request, reply) => {
       const caller = await deps.auth.authenticate(request, 'consent_feed');
-      const allowed = await gatewaySources(deps.registry, caller.client_id);
+      const allowed = await gatewaySources(deps.registry, caller.client_id, deps.inGroup);
       const q = (request.query as { source?: string | string[] }).source;
       const asked = q === undefined ? [...allowed] : Array.isArray(q) ? q : [q];
       const denied = asked.filter((s) => !allowed.has(s));
@@ -147,7 +149,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
     },
     async (request) => {
       const caller = await deps.auth.authenticate(request, 'access_report');
-      const allowed = await gatewaySources(deps.registry, caller.client_id);
+      const allowed = await gatewaySources(deps.registry, caller.client_id, deps.inGroup);
       const { records: all } = request.body as { records: AccessRecord[] };
       // records for sources this gateway may not report are skipped (and counted), not the whole batch:
       // one stale record must not stop every later report from reaching citizens

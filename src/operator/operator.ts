@@ -37,6 +37,7 @@ import { Sessions } from './sessions.ts';
 import { createWebContext } from './web-context.ts';
 import { WebhookSender } from './webhooks.ts';
 import { closeServer, startMtlsListener } from '../shared/mtls.ts';
+import { TrustGroupLoader } from '../trust/trust-group-loader.ts';
 
 export interface OperatorOptions {
   config: OperatorConfig;
@@ -108,12 +109,19 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
   });
   const accounts = new Accounts(store.db);
+  // a trust group, when configured, bounds the sources this operator issues tokens and feeds for
+  let trustGroup: TrustGroupLoader | undefined;
+  const inGroup = (resource: string) => !trustGroup || trustGroup.admits(issuer, resource);
   const app = await createHttpServer({
     name: `portti-operator (${config.name})`,
     description: 'Portti MyData operator: authorization server, consent records, consent feed, citizen API.',
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
   });
   app.addReadinessCheck('store', () => ping(store));
+  if (config.trust_group) {
+    trustGroup = new TrustGroupLoader(config.trust_group, app.log);
+    await trustGroup.reload();
+  }
   const as = new AuthorizationServer({
     issuer,
     registry,
@@ -124,6 +132,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     adapter: createOidcAdapter(store.db, (id) => registry.clientMetadata(id)) as never,
     interactionUrl: (uid) => `/interaction/${uid}`,
     trustedFetch: (url) => registry.isRegisteredJwksUri(url),
+    inGroup,
     ...(config.mtls ? { mtlsUrl: config.mtls.public_url.replace(/\/$/, '') } : {}),
     pairwiseSubject: (accountId, clientId) => accounts.pairwiseSubject(accountId, clientId, `pairwise|${config.cookie_secret}`),
     onError: (event, err) => app.log.info({ event, error: err.message, detail: err.error_description, cause: err.cause?.message, cause_detail: (err.cause as { error_description?: string } | undefined)?.error_description }, 'oauth request refused'),
@@ -154,7 +163,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     await scope.register(cookie, { secret: config.cookie_secret });
     await scope.register(formbody);
     await scope.register(fastifyStatic, { root: resolve(import.meta.dirname, '../../web/assets'), prefix: '/assets/', decorateReply: false, cacheControl: true, maxAge: 3600_000 });
-    registerFeedRoutes(scope, { db: store.db, auth, registry, consents });
+    registerFeedRoutes(scope, { db: store.db, auth, registry, consents, inGroup });
     registerServiceApiRoutes(scope, { db: store.db, auth, consents, issuer, jwks });
     registerAdminRoutes(scope, {
       db: store.db,
@@ -190,6 +199,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     webhooks,
     startBackground() {
       webhooks.start();
+      trustGroup?.start();
       expiryTimer = setInterval(() => {
         consents.expireDue().catch((err: Error) => app.log.warn({ err: err.message }, 'expiry run failed'));
         sweepOidcStore(store.db).catch(() => undefined);
@@ -202,6 +212,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
       return config.mtls.public_url;
     },
     async close() {
+      trustGroup?.stop();
       await closeServer(mtlsServer);
       clearInterval(expiryTimer);
       await webhooks.stop();

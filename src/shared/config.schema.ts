@@ -36,6 +36,17 @@ export const MtlsSchema = Type.Object(
   strict,
 );
 
+/** Where a signed trust-group document comes from (exactly one of file or url). */
+export const TrustGroupLocationSchema = Type.Object(
+  {
+    file: Type.Optional(Type.String({ minLength: 1 })),
+    url: Type.Optional(Url),
+    governance_jwks_file: Type.String({ minLength: 1 }),
+    refresh_ms: Type.Integer({ minimum: 100, default: 60000 }),
+  },
+  strict,
+);
+
 /** How the gateway authenticates to an upstream source (the client's token is never forwarded). */
 export const UpstreamAuthSchema = Type.Object(
   {
@@ -114,17 +125,7 @@ export const GatewaySchema = Type.Object(
      * Optional trust group: a signed document (file or URL) decides which of the configured
      * operators each source admits, instead of `admitted_operators`; reloaded every `refresh_ms`.
      */
-    trust_group: Type.Optional(
-      Type.Object(
-        {
-          file: Type.Optional(Type.String({ minLength: 1 })),
-          url: Type.Optional(Url),
-          governance_jwks_file: Type.String({ minLength: 1 }),
-          refresh_ms: Type.Integer({ minimum: 100, default: 60000 }),
-        },
-        strict,
-      ),
-    ),
+    trust_group: Type.Optional(TrustGroupLocationSchema),
     /** Where DPoP proof ids are remembered: `memory` (one instance) or `store` (instances sharing PostgreSQL). */
     replay_cache: Type.Enum(['memory', 'store'], { default: 'memory' }),
   },
@@ -162,6 +163,8 @@ export const OperatorSchema = Type.Object(
     webhook_max_attempts: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
     /** Optional mutual-TLS listener: services bound by certificate use its token endpoint. */
     mtls: Type.Optional(MtlsSchema),
+    /** Optional trust group: tokens, feeds and reports only for sources where the group admits this operator. */
+    trust_group: Type.Optional(TrustGroupLocationSchema),
     /** Where guardianship comes from: a population-register URL, or none. */
     guardianship_source: Type.Optional(Url),
   },

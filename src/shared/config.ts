@@ -58,7 +58,10 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
       });
     });
   });
-  config.operators.forEach((o, i) => unique(o.name, ['operators', i, 'name']));
+  config.operators.forEach((o, i) => {
+    unique(o.name, ['operators', i, 'name']);
+    if (o.trust_group && !o.trust_group.file === !o.trust_group.url) issues.push({ path: ['operators', i, 'trust_group'], reason: 'give exactly one of file or url' });
+  });
   return issues;
 };
 

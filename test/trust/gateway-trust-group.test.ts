@@ -1,7 +1,8 @@
 /**
- * A gateway inside a trust group: the signed document decides which operators a source
- * admits; removing a member takes effect without a restart, re-adding it too, and a forged
- * document admits nobody (fail closed).
+ * A gateway and an operator inside a trust group: the signed document decides which
+ * operators a source admits; removing a member takes effect without a restart (at the
+ * gateway, and at the operator, which stops issuing tokens for that source), re-adding it
+ * too, and a forged document admits nobody (fail closed).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,9 +34,10 @@ describe('gateway in a trust group', () => {
   let issuersAtStart: { a: string; b: string };
   let resourceAtStart: string;
 
+  /** The status of a read; a token the operator refuses to issue counts as 401 too. */
   const read = async (k: 'a' | 'b') => {
-    const token = await sourceToken(services[k], world.issuers[k], world.resource, records[k], ['annual_income']);
-    return readSource(services[k], `${world.resource}/income`, token);
+    const token = await sourceToken(services[k], world.issuers[k], world.resource, records[k], ['annual_income']).catch(() => undefined);
+    return token ? readSource(services[k], `${world.resource}/income`, token) : { status: 401 };
   };
   const eventually = async (k: 'a' | 'b', status: number) => {
     let last = 0;
@@ -51,6 +53,7 @@ describe('gateway in a trust group', () => {
     gov = await generateGovernanceKey('gov-1');
     writeFileSync(join(dir, 'gov.jwks.json'), JSON.stringify(gov.jwks));
     world = await startWorld({
+      operatorInGroup: true,
       trustGroup: async (resource, issuers) => {
         issuersAtStart = issuers;
         resourceAtStart = resource;
@@ -75,6 +78,14 @@ describe('gateway in a trust group', () => {
     await publish(['a']); // B leaves the group
     expect(await eventually('b', 401)).toBe(401);
     expect((await read('a')).status).toBe(200);
+
+    await publish(['b']); // A leaves: its own operator stops issuing tokens for the source
+    let refusal = '';
+    for (let i = 0; i < 40 && !refusal; i += 1) {
+      await sourceToken(services.a, world.issuers.a, world.resource, records.a, ['annual_income']).catch((err: Error) => (refusal = err.message));
+      if (!refusal) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(refusal).toMatch(/invalid_target/);
 
     await publish(['a', 'b'], await generateGovernanceKey('gov-1')); // forged: signed by another key
     expect(await eventually('a', 401)).toBe(401);
