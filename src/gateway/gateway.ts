@@ -21,7 +21,7 @@ import { OperatorDirectory } from './operator-directory.ts';
 import { compileSources } from './source-registry.ts';
 import { AccessTokenVerifier } from './token-verifier.ts';
 import { StoreReplayCache } from './store-replay-cache.ts';
-import { closeServer, startMtlsListener } from '../shared/mtls.ts';
+import { mtlsListener } from '../shared/mtls.ts';
 import { TrustGroupWatcher } from './trust-group-watcher.ts';
 import { registerGatewayMetadataRoutes } from './metadata.routes.ts';
 
@@ -144,7 +144,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return body.active === true;
   };
 
-  let mtlsServer: Awaited<ReturnType<typeof startMtlsListener>> | undefined;
+  const mtls = mtlsListener(app, config.mtls);
   const replay = options.replay ?? (config.replay_cache === 'store' ? new StoreReplayCache(store.db) : new MemoryReplayCache());
   const handler = createAccessHandler({
     publicOrigin: new URL(config.public_url).origin,
@@ -216,14 +216,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       reporter.start();
       trustGroup?.start();
     },
-    async listenMtls() {
-      if (!config.mtls) return undefined;
-      mtlsServer = await startMtlsListener(app, config.mtls);
-      return config.mtls.public_url;
-    },
+    listenMtls: () => mtls.listen(),
     async close() {
       trustGroup?.stop();
-      await closeServer(mtlsServer);
+      await mtls.close();
       for (const f of feeds.values()) await f.stop();
       await reporter.stop();
       await app.close();

@@ -36,7 +36,7 @@ import { registerServiceApiRoutes } from './service-api.routes.ts';
 import { Sessions } from './sessions.ts';
 import { createWebContext } from './web-context.ts';
 import { WebhookSender } from './webhooks.ts';
-import { closeServer, startMtlsListener } from '../shared/mtls.ts';
+import { mtlsListener } from '../shared/mtls.ts';
 import { TrustGroupLoader } from '../trust/trust-group-loader.ts';
 
 export interface OperatorOptions {
@@ -189,7 +189,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   if (store.pool) consents.on('committed', (seq: number) => void sql`select pg_notify(${CONSENT_CHANNEL}, ${String(seq)})`.execute(store.db).catch(() => undefined));
 
   let expiryTimer: NodeJS.Timeout | undefined;
-  let mtlsServer: Awaited<ReturnType<typeof startMtlsListener>> | undefined;
+  const mtls = mtlsListener(app, config.mtls);
   return {
     app,
     registry,
@@ -206,14 +206,10 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
         store.db.deleteFrom('web_sessions').where('expires_at', '<', Date.now()).execute().catch(() => undefined);
       }, options.expiryIntervalMs ?? 1000);
     },
-    async listenMtls() {
-      if (!config.mtls) return undefined;
-      mtlsServer = await startMtlsListener(app, config.mtls);
-      return config.mtls.public_url;
-    },
+    listenMtls: () => mtls.listen(),
     async close() {
       trustGroup?.stop();
-      await closeServer(mtlsServer);
+      await mtls.close();
       clearInterval(expiryTimer);
       await webhooks.stop();
       await app.close();

@@ -63,3 +63,17 @@ export async function closeServer(server: Server | undefined): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
+
+/** The optional mutual-TLS listener of a component: started on demand, closed with it. */
+export function mtlsListener(app: FastifyInstance, config: (MtlsListenerConfig & { public_url: string }) | undefined) {
+  let server: Server | undefined;
+  return {
+    /** Starts the listener when configured; returns its public URL. */
+    async listen(): Promise<string | undefined> {
+      if (!config) return undefined;
+      server = await startMtlsListener(app, config);
+      return config.public_url;
+    },
+    close: () => closeServer(server),
+  };
+}
