@@ -33,7 +33,7 @@ export type ProblemCode =
   | 'internal_error'
   | 'not_ready';
 
-/** Base URI under which problem types are documented (docs/problems.md). */
+/** Base URI of the problem `type` members (one per `code`). */
 export const PROBLEM_TYPE_BASE = 'https://portti.dev/problems/';
 
 /** The RFC 9457 body, with Portti's `code` extension member. */
@@ -129,14 +129,3 @@ export function problemBody(
     ...(instance === undefined ? {} : { instance }),
   };
 }
-
-/** Shorthands for the common cases. */
-export const problems = {
-  badRequest: (detail: string, ext?: Record<string, unknown>) => new ProblemError(400, 'bad_request', detail, ext),
-  notFound: (detail: string) => new ProblemError(404, 'not_found', detail),
-  forbidden: (detail: string, ext?: Record<string, unknown>) => new ProblemError(403, 'forbidden', detail, ext),
-  conflict: (detail: string, ext?: Record<string, unknown>) => new ProblemError(409, 'conflict', detail, ext),
-  invalidTransition: (detail: string, ext?: Record<string, unknown>) =>
-    new ProblemError(409, 'invalid_transition', detail, ext),
-  unauthorized: (detail: string) => new ProblemError(401, 'unauthorized', detail),
-};

@@ -3,25 +3,17 @@
  * decided by citizens signed in through the demo IdP, DPoP-bound tokens, attribute
  * filtering, an operator not admitted, revocation propagation, access reports.
  */
-import { signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
+import { decide as citizenDecide, signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, generateKeyPair, exportJWK } from 'jose';
 import { verifyAccessLog } from '../../src/audit/access-log.ts';
 import { publicJwks } from '../../src/store/keys.ts';
 import { createDpopProof } from '../../src/shared/oauth/dpop.ts';
-import { TestBrowser } from '../helpers/browser.ts';
 import { callApi, createTestService, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
 
 /** Signs a demo resident in at an operator through the demo IdP (shared helper). */
 const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
 
-async function decide(issuer: string, who: { browser: TestBrowser; csrf: string }, recordId: string, body: unknown) {
-  return who.browser.request(`${issuer}/citizen/api/consents/${encodeURIComponent(recordId)}/decision`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-csrf-token': who.csrf },
-    body: JSON.stringify(body),
-  });
-}
 
 describe('gateway and operators end to end', () => {
   let world: World;
@@ -29,7 +21,7 @@ describe('gateway and operators end to end', () => {
   let feeB: TestService;
   let recordA: string;
   let recordB: string;
-  let aino: { browser: TestBrowser; csrf: string };
+  let aino: Citizen;
 
   beforeAll(async () => {
     world = await startWorld();
@@ -54,7 +46,7 @@ describe('gateway and operators end to end', () => {
     aino = await signIn(world.issuers.a, 'aino');
     const pending = (await (await aino.browser.get(`${world.issuers.a}/citizen/api/requests`)).json()) as Array<{ record_id: string }>;
     expect(pending.map((p) => p.record_id)).toContain(recordA);
-    const decided = await decide(world.issuers.a, aino, recordA, { approve: true, choices: [] });
+    const decided = await citizenDecide(aino, recordA, { approve: true, choices: [] });
     expect(decided.status).toBe(200);
     expect(((await decided.json()) as { status: string }).status).toBe('active');
   });
@@ -80,7 +72,7 @@ describe('gateway and operators end to end', () => {
     });
     recordB = ((await res.json()) as { record_id: string }).record_id;
     const mikko = await signIn(world.issuers.b, 'mikko');
-    const decided = await decide(world.issuers.b, mikko, recordB, { approve: true, choices: [`${world.resource}#employer`] });
+    const decided = await citizenDecide(mikko, recordB, { approve: true, choices: [`${world.resource}#employer`] });
     expect(decided.status).toBe(200);
 
     const [tokenA, tokenB] = await Promise.all([

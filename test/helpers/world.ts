@@ -157,37 +157,37 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const admitted = (options.admitted ?? ['a', 'b']).map((k) => issuers[k]);
   const trust = options.trustGroup ? await options.trustGroup(resource, issuers) : undefined;
   const gatewayConfig: GatewayConfig = {
-      name: 'gateway',
-      listen: { host: '127.0.0.1', port: gwPort },
-      public_url: gatewayUrl,
-      sources: [
-        {
-          id: 'incomes',
-          upstream: { base_url: upstreamUrl, timeout_ms: 2000, max_response_bytes: 1048576 },
-          operations: [
-            {
-              name: 'income',
-              method: 'GET',
-              path: '/people/{identifier}/income',
-              identifier_type: 'fi_hetu',
-              attributes: { annual_income: '/annual_income', income_year: '/income_year', employer: '/employer', tax_debt: '/tax_debt_eur' },
-            },
-          ],
-          admitted_operators: admitted,
-        },
-      ],
-      operators: [
-        { issuer: issuers.a, client_id: 'gateway' },
-        { issuer: issuers.b, client_id: 'gateway' },
-      ],
-      feed_stale_after_ms: options.feedStaleAfterMs ?? 30000,
-      checkpoint_every: 5,
-      clock_skew_s: 30,
-      dpop_max_age_s: 60,
-      report_interval_ms: 100,
-      replay_cache: options.replayCache ?? 'memory',
-      ...mtlsFor(gwMtlsPort),
-      ...(trust ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } } : {}),
+    name: 'gateway',
+    listen: { host: '127.0.0.1', port: gwPort },
+    public_url: gatewayUrl,
+    sources: [
+      {
+        id: 'incomes',
+        upstream: { base_url: upstreamUrl, timeout_ms: 2000, max_response_bytes: 1048576 },
+        operations: [
+          {
+            name: 'income',
+            method: 'GET',
+            path: '/people/{identifier}/income',
+            identifier_type: 'fi_hetu',
+            attributes: { annual_income: '/annual_income', income_year: '/income_year', employer: '/employer', tax_debt: '/tax_debt_eur' },
+          },
+        ],
+        admitted_operators: admitted,
+      },
+    ],
+    operators: [
+      { issuer: issuers.a, client_id: 'gateway' },
+      { issuer: issuers.b, client_id: 'gateway' },
+    ],
+    feed_stale_after_ms: options.feedStaleAfterMs ?? 30000,
+    checkpoint_every: 5,
+    clock_skew_s: 30,
+    dpop_max_age_s: 60,
+    report_interval_ms: 100,
+    replay_cache: options.replayCache ?? 'memory',
+    ...mtlsFor(gwMtlsPort),
+    ...(trust ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } } : {}),
   };
   const gateway = await createGateway({ store: await openStore<GatewayDatabase>(location('gateway')), logLevel: 'silent', config: gatewayConfig });
   await gateway.app.listen({ port: gwPort, host: '127.0.0.1' });

@@ -4,7 +4,7 @@
  * signed before the rotation keep working until they expire, both keys are published,
  * and consent changes signed with the new key still reach the gateway.
  */
-import { signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
+import { decide as citizenDecide, signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { verifyReceipt } from '../../src/core/receipt.ts';
@@ -53,11 +53,7 @@ describe('operator signing key rotation', () => {
     expect(res.status).toBe(201);
     recordId = ((await res.json()) as { record_id: string }).record_id;
     aino = await signIn(issuer, 'aino');
-    const decided = await aino.browser.request(`${issuer}/citizen/api/consents/${encodeURIComponent(recordId)}/decision`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-csrf-token': aino.csrf },
-      body: JSON.stringify({ approve: true }),
-    });
+    const decided = await citizenDecide(aino, recordId, { approve: true });
     expect(decided.status).toBe(200);
   });
   afterAll(async () => world?.close());

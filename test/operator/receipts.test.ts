@@ -3,7 +3,7 @@
  * verifiable offline (library and `portti receipt verify`) and against the operator's
  * published keys; a single changed character of the payload breaks the signature.
  */
-import { signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
+import { decide as citizenDecide, signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,11 +70,7 @@ describe('consent receipts', () => {
     expect(res.status).toBe(201);
     recordId = ((await res.json()) as { record_id: string }).record_id;
     aino = await signIn(issuer, 'aino');
-    const decided = await aino.browser.request(`${issuer}/citizen/api/consents/${encodeURIComponent(recordId)}/decision`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-csrf-token': aino.csrf },
-      body: JSON.stringify({ approve: true, choices: [`${world.resource}#employer`] }),
-    });
+    const decided = await citizenDecide(aino, recordId, { approve: true, choices: [`${world.resource}#employer`] });
     expect(decided.status).toBe(200);
     recordStatus = ((await decided.json()) as { status: string }).status;
     expect(recordStatus).toBe('active');
