@@ -35,6 +35,8 @@ export interface ConsentEvent {
   expires_at: number | null;
   updated_at: number;
   replaces?: string | null;
+  /** For a `moved` record: the record that replaced it at the new operator. */
+  replaced_by?: string | null;
 }
 
 /** Checks an untrusted (but signature-verified) payload has the event shape. */

@@ -64,6 +64,8 @@ export interface ConsentServiceOptions {
   dialect: Dialect;
   /** Guardians of a person (empty for adults); from the configured guardianship source. */
   guardiansOf?: (subject: SubjectRef) => Promise<SubjectRef[]>;
+  /** Standing rules (permission arrangements) that may decide a freshly filed request. */
+  arrangements?: { verdicts(state: ConsentState, now?: number): Promise<Array<{ party_id: string; choices: string[]; arrangement_id: string; reason: string }>> };
 }
 
 /** Advisory-lock key serialising consent-feed writers on PostgreSQL ("portti" in hex). */
@@ -75,6 +77,7 @@ const WEBHOOK_EVENT: Partial<Record<string, string>> = {
   suspended: 'consent.disallowed',
   withdrawn: 'consent.withdrawn',
   expired: 'consent.expired',
+  moved: 'consent.moved',
 };
 
 /**
@@ -185,7 +188,20 @@ export class ConsentService extends EventEmitter {
       await insertRecord(trx, state, first, input.language ?? null);
       return this.afterChange(trx, state, service);
     });
-    return state;
+    return this.applyArrangements(state, now);
+  }
+
+  /** Lets the data subjects' permission arrangements decide a new pending record. */
+  private async applyArrangements(state: ConsentState, now: number): Promise<ConsentState> {
+    let current = state;
+    for (const v of (await this.o.arrangements?.verdicts(state, now)) ?? []) {
+      current = await this.transition(state.record_id, (s) => {
+        const r = decideCore(s, v.party_id, { approve: true, choices: v.choices }, `arrangement:${v.arrangement_id}`, now);
+        r.history.reason = v.reason;
+        return r;
+      });
+    }
+    return current;
   }
 
   /** Creates an active record from an interactive authorization (the citizen is the data subject). */
@@ -308,6 +324,7 @@ export class ConsentService extends EventEmitter {
         expires_at: state.expires_at,
         updated_at: now,
         replaces: state.replaces,
+        ...(state.replaced_by ? { replaced_by: state.replaced_by } : {}),
       };
       const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(event)))
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'consent-event+jws' })
@@ -337,7 +354,13 @@ export class ConsentService extends EventEmitter {
           client_id: state.client_id,
           event_type: eventType,
           record_id: state.record_id,
-          payload: JSON.stringify({ record_id: state.record_id, status: state.status, time: new Date(now).toISOString() }),
+          payload: JSON.stringify({
+            record_id: state.record_id,
+            status: state.status,
+            time: new Date(now).toISOString(),
+            ...(state.replaces ? { replaces: state.replaces } : {}),
+            ...(state.replaced_by ? { replaced_by: state.replaced_by } : {}),
+          }),
           status: 'pending',
           attempts: 0,
           next_attempt_at: now,

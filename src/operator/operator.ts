@@ -17,6 +17,7 @@ import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
 import { loadSigningKeys, publicJwks, rotateSigningKey, type SigningKey } from '../store/keys.ts';
 import { Accounts } from './accounts.ts';
+import { Arrangements } from './arrangements.ts';
 import { registerAdminRoutes } from './admin.routes.ts';
 import { ApiAuthenticator } from './api-auth.ts';
 import { AuthorizationServer } from './authorization-server.ts';
@@ -56,6 +57,7 @@ export interface Operator {
   registry: Registry;
   consents: ConsentService;
   accounts: Accounts;
+  arrangements: Arrangements;
   keys: () => SigningKey[];
   webhooks: WebhookSender;
   startBackground(): void;
@@ -99,6 +101,12 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const registry = new Registry(store.db, issuer);
   await registry.refreshJwksUris();
   for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file), options.env));
+  // a trust group, when configured, bounds the sources this operator issues tokens and feeds for
+  let trustGroup: TrustGroupLoader | undefined;
+  const inGroup = (resource: string) => !trustGroup || trustGroup.admits(issuer, resource);
+  const trustGroupsFor = (resources: string[]) =>
+    trustGroup?.current && resources.length > 0 && resources.every((r) => trustGroup!.admits(issuer, r)) ? [trustGroup.current.group_id] : [];
+  const arrangements = new Arrangements({ db: store.db, registry, trustGroupsFor });
   const consents = new ConsentService({
     db: store.db,
     registry,
@@ -106,12 +114,10 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     operatorName: config.display_name.en,
     signingKey,
     dialect: store.dialect,
+    arrangements,
     ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
   });
   const accounts = new Accounts(store.db);
-  // a trust group, when configured, bounds the sources this operator issues tokens and feeds for
-  let trustGroup: TrustGroupLoader | undefined;
-  const inGroup = (resource: string) => !trustGroup || trustGroup.admits(issuer, resource);
   const app = await createHttpServer({
     name: `portti-operator (${config.name})`,
     description: 'Portti MyData operator: authorization server, consent records, consent feed, citizen API.',
@@ -195,6 +201,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     registry,
     consents,
     accounts,
+    arrangements,
     keys: () => keys,
     webhooks,
     startBackground() {

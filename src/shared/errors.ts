@@ -31,7 +31,8 @@ export type ProblemCode =
   | 'csrf_failed'
   | 'session_required'
   | 'internal_error'
-  | 'not_ready';
+  | 'not_ready'
+  | 'invalid_bundle';
 
 /** Base URI of the problem `type` members (one per `code`). */
 export const PROBLEM_TYPE_BASE = 'https://portti.dev/problems/';
@@ -48,6 +49,7 @@ export interface ProblemBody {
 }
 
 const TITLES: Record<ProblemCode, string> = {
+  invalid_bundle: 'Portability bundle refused',
   bad_request: 'Bad request',
   validation_failed: 'Request validation failed',
   unauthorized: 'Authentication required',
