@@ -62,6 +62,8 @@ export function isConsentEvent(v: unknown): v is ConsentEvent {
         Array.isArray((s as ReplicaSubject).datatypes),
     ) &&
     (e.expires_at === null || typeof e.expires_at === 'number') &&
+    (e.replaces === undefined || e.replaces === null || typeof e.replaces === 'string') &&
+    (e.replaced_by === undefined || e.replaced_by === null || typeof e.replaced_by === 'string') &&
     typeof e.updated_at === 'number'
   );
 }

@@ -191,6 +191,8 @@ export interface MovesTable {
   done: number;
   /** JSON: per-record outcome (old id → new id or reason). */
   result: string;
+  /** At the new operator: the verified bundle as received (the citizen's history there). */
+  bundle: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -416,6 +418,7 @@ export const operatorMigrations: MigrationSet = (dialect) => {
         .addColumn('total', 'integer', (c) => c.notNull())
         .addColumn('done', 'integer', (c) => c.notNull())
         .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('bundle', 'text')
         .addColumn('created_at', t.bigint, (c) => c.notNull())
         .addColumn('updated_at', t.bigint, (c) => c.notNull())
         .execute();

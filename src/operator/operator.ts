@@ -18,6 +18,9 @@ import { migrateToLatest, ping, type Store } from '../store/database.ts';
 import { loadSigningKeys, publicJwks, rotateSigningKey, type SigningKey } from '../store/keys.ts';
 import { Accounts } from './accounts.ts';
 import { Arrangements } from './arrangements.ts';
+import { registerArrangementRoutes } from './arrangements.routes.ts';
+import { Portability } from './portability.ts';
+import { registerPortabilityRoutes } from './portability.routes.ts';
 import { registerAdminRoutes } from './admin.routes.ts';
 import { ApiAuthenticator } from './api-auth.ts';
 import { AuthorizationServer } from './authorization-server.ts';
@@ -58,6 +61,7 @@ export interface Operator {
   consents: ConsentService;
   accounts: Accounts;
   arrangements: Arrangements;
+  portability: Portability;
   keys: () => SigningKey[];
   webhooks: WebhookSender;
   startBackground(): void;
@@ -163,6 +167,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const sessions = new Sessions(store.db, issuer.startsWith('https://'));
   const web = createWebContext(config.display_name);
   const citizens = new CitizenService(store.db, accounts, consents);
+  const portability = new Portability({ db: store.db, issuer, signingKey, accounts, consents, registry, arrangements, trustGroup: () => trustGroup?.current, log: app.log });
   const webhooks = new WebhookSender({ db: store.db, issuer, signingKey, maxAttempts: config.webhook_max_attempts, log: app.log });
 
   await app.register(async (scope) => {
@@ -186,6 +191,16 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     registerLoginRoutes(scope, { issuer, providers: config.identity_providers, accounts, sessions });
     registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
     registerCitizenApiRoutes(scope, { sessions, accounts, citizens });
+    registerArrangementRoutes(scope, { sessions, arrangements, registry, web, trustGroupId: () => trustGroup?.current?.group_id });
+    await scope.register(async (inner) =>
+      registerPortabilityRoutes(inner, {
+        sessions,
+        portability,
+        web,
+        issuer,
+        peers: () => (trustGroup?.current?.members ?? []).filter((m) => m.issuer !== issuer).map((m) => ({ issuer: m.issuer, name: m.name })),
+      }),
+    );
     const insight = new Insight({ issuer, registry, consents, keys: () => keys });
     registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight });
   });
@@ -202,10 +217,12 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     consents,
     accounts,
     arrangements,
+    portability,
     keys: () => keys,
     webhooks,
     startBackground() {
       webhooks.start();
+      portability.start();
       trustGroup?.start();
       expiryTimer = setInterval(() => {
         consents.expireDue().catch((err: Error) => app.log.warn({ err: err.message }, 'expiry run failed'));
@@ -219,6 +236,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
       await mtls.close();
       clearInterval(expiryTimer);
       await webhooks.stop();
+      await portability.stop();
       await app.close();
       await listener?.close();
     },
