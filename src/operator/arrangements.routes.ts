@@ -98,9 +98,7 @@ export function registerArrangementRoutes(app: FastifyInstance, deps: Arrangemen
     const sources = await deps.registry.sources();
     const services = await deps.registry.services();
     const kinds = [...new Set(services.filter((x) => x.kind !== 'gateway').map((x) => (x.definition as ServiceDefinition).kind))].sort();
-    const purposeLabels = new Map<string, string>();
-    for (const x of services) for (const p of (x.definition as ServiceDefinition).purposes ?? []) purposeLabels.set(p.purpose, pick(p.label, locale));
-    const purposeLabel = (iri: string) => purposeLabels.get(iri) ?? words(dpvLocalName(iri));
+    const purposeLabel = (iri: string) => words(dpvLocalName(iri));
     const kindLabel = (k: string) => (k === 'public_service' ? t(locale, 'kind_public_service') : words(k));
     const attributeLabel = (key: string) => {
       const [resource, id] = [key.slice(0, key.lastIndexOf('#')), key.slice(key.lastIndexOf('#') + 1)];
