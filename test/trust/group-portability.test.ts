@@ -266,7 +266,7 @@ describe('two cities in one trust group', () => {
     type View = { record_id: string; status: string; replaces: string | null; client_id: string };
     let before: View[] = [];
     const moved = new Map<string, string>(); // old → new
-    let violations: string[] = [];
+    const violations: string[] = [];
     let samples = 0;
 
     it('re-creates every live single-person record at B, leaves the rest, and hands over without a gap', async () => {
