@@ -387,6 +387,71 @@ describe('two cities in one trust group', () => {
       expect(rules.map((r) => r.label)).toContain('City services may check my income');
     });
 
+    it('asks again where the rulebook says so, and hands over only once the citizen confirms', async () => {
+      await publish({ rule: 'reconfirm_all' });
+      await new Promise((r) => setTimeout(r, 400)); // both operators reload the rulebook
+      const mine = await fileRequest(svc.fees!, issuers.a, [PEOPLE.mikko.personal_identity_code]);
+      await approve('a', mine);
+      const replica = world.gateway.replica;
+      await waitFor(async () => replica.get(issuers.a, mine.record_id, resource1)?.status === 'active', Boolean);
+      const mikkoA = await signIn(issuers.a, 'demo', 'mikko');
+      const mikkoB = await signIn(issuers.b, 'demo', 'mikko');
+      const bundle = await (await citizenPost(mikkoA, '/citizen/api/portability/bundle', { target: issuers.b })).text();
+      const res = await mikkoB.browser.request(`${issuers.b}/citizen/api/portability/imports`, { method: 'POST', headers: { 'content-type': 'application/jose', 'x-csrf-token': mikkoB.csrf }, body: bundle });
+      const move = (await res.json()) as { move_id: string };
+      type Move = { status: string; items: Array<{ old: string; new?: string; outcome: string; handed_over?: boolean }> };
+      const progress = () => citizenGet<Move>(mikkoB, `/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`);
+      const done = await waitFor(progress, (m) => m.status === 'done');
+      const item = done.items.find((i) => i.old === mine.record_id)!;
+      expect(item.outcome).toBe('reconfirm');
+      // until Mikko confirms at B, the old record stays in force and the new one waits for him
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await citizenGet<{ status: string }>(mikkoA, `/citizen/api/consents/${encodeURIComponent(mine.record_id)}`)).status).toBe('active');
+      const pending = await citizenGet<Array<{ record_id: string; replaces: string | null }>>(mikkoB, '/citizen/api/requests');
+      expect(pending.find((r) => r.record_id === item.new)?.replaces).toBe(mine.record_id);
+      expect(replica.honours(replica.get(issuers.a, mine.record_id, resource1)!).honoured).toBe(true);
+
+      expect((await citizenPost(mikkoB, `/citizen/api/consents/${encodeURIComponent(item.new!)}/decision`, { approve: true })).status).toBe(200);
+      const handed = await waitFor(progress, (m) => m.items.find((i) => i.old === mine.record_id)?.handed_over === true);
+      expect(handed.items.find((i) => i.old === mine.record_id)?.handed_over).toBe(true);
+      expect((await citizenGet<{ status: string }>(mikkoA, `/citizen/api/consents/${encodeURIComponent(mine.record_id)}`)).status).toBe('moved');
+      await waitFor(async () => replica.get(issuers.b, item.new!, resource1)?.status === 'active', Boolean);
+      expect(replica.honours(replica.get(issuers.a, mine.record_id, resource1)!).honoured).toBe(false);
+      expect(replica.honours(replica.get(issuers.b, item.new!, resource1)!).honoured).toBe(true);
+      await publish();
+    });
+
+    it('moves a large bundle with progress', async () => {
+      const n = 200;
+      const t0 = performance.now();
+      for (let i = 0; i < n; i += 1) {
+        await world.operators.a.consents.fileRequest('city-fees', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE });
+      }
+      const filed = performance.now() - t0;
+      const t1 = performance.now();
+      const bundleRes = await citizenPost(ainoA, '/citizen/api/portability/bundle', { target: issuers.b });
+      const bundle = await bundleRes.text();
+      const exported = performance.now() - t1;
+      const t2 = performance.now();
+      const res = await ainoB.browser.request(`${issuers.b}/citizen/api/portability/imports`, { method: 'POST', headers: { 'content-type': 'application/jose', 'x-csrf-token': ainoB.csrf }, body: bundle });
+      expect(res.status).toBe(202);
+      const move = (await res.json()) as { move_id: string };
+      const seen = new Set<number>();
+      const done = await waitFor(
+        async () => {
+          const m = await citizenGet<{ status: string; done: number; total: number; items: Array<{ outcome: string; handed_over?: boolean }> }>(ainoB, `/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`);
+          seen.add(m.done);
+          return m;
+        },
+        (m) => m.status === 'done' && m.items.filter((i) => i.outcome === 'moved').every((i) => i.handed_over),
+        600,
+      );
+      const imported = performance.now() - t2;
+      expect(done.items.filter((i) => i.outcome === 'moved').length).toBeGreaterThanOrEqual(n);
+      expect(seen.size).toBeGreaterThan(1); // progress was visible on the way
+      console.log(`large move: ${n} new records filed in ${filed.toFixed(0)} ms; bundle of ${done.total} records (${(bundle.length / 1024).toFixed(0)} KiB) signed in ${exported.toFixed(0)} ms; imported and handed over in ${imported.toFixed(0)} ms (${((n * 1000) / imported).toFixed(0)} records/s); progress steps seen: ${seen.size}`);
+    }, 120_000);
+
     it('a second import of the same bundle changes nothing', async () => {
       const bundle = await (await citizenPost(ainoA, '/citizen/api/portability/bundle', { target: issuers.b })).text();
       const res = await ainoB.browser.request(`${issuers.b}/citizen/api/portability/imports`, { method: 'POST', headers: { 'content-type': 'application/jose', 'x-csrf-token': ainoB.csrf }, body: bundle });
