@@ -135,6 +135,10 @@ export class Portability {
       throw new ProblemError(400, 'validation_failed', 'target must be the new operator\'s issuer URL');
     }
     if (aud === this.o.issuer) throw new ProblemError(400, 'validation_failed', 'the target is this operator');
+    // only to members of the trust group: the new operator is later trusted to report the hand-over
+    if (!this.o.trustGroup()?.members.some((m) => m.issuer === aud)) {
+      throw new ProblemError(400, 'validation_failed', `${aud} is not a member of this operator's trust group`);
+    }
     const db = this.o.db;
     const ids = await recordIdsForAccount(db, accountId);
     const records = [];

@@ -322,6 +322,9 @@ describe('two cities in one trust group', () => {
       expect(((await tamperedRes.json()) as { code: string }).code).toBe('invalid_bundle');
       const mikkoB = await signIn(issuers.b, 'demo', 'mikko');
       expect((await importAs(mikkoB, bundle)).status).toBe(403);
+      const outsider = await citizenPost(ainoA, '/citizen/api/portability/bundle', { target: 'http://169.254.169.254' });
+      expect(outsider.status).toBe(400);
+      expect(((await outsider.json()) as { detail: string }).detail).toContain('not a member');
       const ainoBackAtA = await importAs(ainoA, bundle);
       expect(ainoBackAtA.status).toBe(400);
 
