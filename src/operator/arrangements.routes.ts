@@ -10,7 +10,7 @@ import { pick, t, type Locale } from '../web/i18n.ts';
 import type { Arrangement, Arrangements } from './arrangements.ts';
 import type { Registry } from './registry.ts';
 import type { ServiceDefinition } from './registry.schema.ts';
-import { checkCsrf, type Session, type Sessions } from './sessions.ts';
+import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from './sessions.ts';
 import type { WebContext } from './web-context.ts';
 import { dashboardNav } from './dashboard.routes.ts';
 
@@ -87,12 +87,7 @@ export function registerArrangementRoutes(app: FastifyInstance, deps: Arrangemen
 
   // ---- dashboard pages ------------------------------------------------------------------
 
-  async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<(Session & { accountId: string }) | undefined> {
-    const s = await deps.sessions.get(request);
-    if (s?.accountId) return s as Session & { accountId: string };
-    await reply.redirect(`/signin?return_to=${encodeURIComponent(request.url)}`, 303);
-    return undefined;
-  }
+  const signedIn = (request: FastifyRequest, reply: FastifyReply) => signedInOrRedirect(deps.sessions, request, reply);
 
   async function catalogue(locale: Locale) {
     const sources = await deps.registry.sources();

@@ -11,7 +11,7 @@ import type { Accounts } from './accounts.ts';
 import type { CitizenService } from './citizen.service.ts';
 import { safeReturnTo } from './login.routes.ts';
 import type { Registry } from './registry.ts';
-import { checkCsrf, type Session, type Sessions } from './sessions.ts';
+import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from './sessions.ts';
 import type { WebContext } from './web-context.ts';
 import { renderAccessLog, renderExportErase, renderKeychain, renderRecord } from '../web/pages.ts';
 import { hashAccessRecord, type AccessRecord } from '../audit/access-record.ts';
@@ -63,13 +63,7 @@ export function dashboardNav(locale: Locale, current: Page) {
 export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
   const { web } = deps;
 
-  /** The signed-in session, or a redirect to sign-in (returns undefined then). */
-  async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<(Session & { accountId: string }) | undefined> {
-    const s = await deps.sessions.get(request);
-    if (s?.accountId) return s as Session & { accountId: string };
-    await reply.redirect(`/signin?return_to=${encodeURIComponent(request.url)}`, 303);
-    return undefined;
-  }
+  const signedIn = (request: FastifyRequest, reply: FastifyReply) => signedInOrRedirect(deps.sessions, request, reply);
 
   async function sourceLabels() {
     const sources = await deps.registry.sources();

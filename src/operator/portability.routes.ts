@@ -9,7 +9,7 @@ import { html } from '../web/html.ts';
 import { t, type Locale, type MessageKey } from '../web/i18n.ts';
 import { dashboardNav } from './dashboard.routes.ts';
 import type { MoveView, Portability } from './portability.ts';
-import { checkCsrf, type Session, type Sessions } from './sessions.ts';
+import { checkCsrf, signedInOrRedirect, type Sessions } from './sessions.ts';
 import type { WebContext } from './web-context.ts';
 
 export interface PortabilityRoutesDeps {
@@ -82,12 +82,7 @@ export function registerPortabilityRoutes(app: FastifyInstance, deps: Portabilit
 
   // ---- dashboard ------------------------------------------------------------------------
 
-  async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<(Session & { accountId: string }) | undefined> {
-    const s = await deps.sessions.get(request);
-    if (s?.accountId) return s as Session & { accountId: string };
-    await reply.redirect(`/signin?return_to=${encodeURIComponent(request.url)}`, 303);
-    return undefined;
-  }
+  const signedIn = (request: FastifyRequest, reply: FastifyReply) => signedInOrRedirect(deps.sessions, request, reply);
 
   const renderMove = (m: MoveView, locale: Locale) => html`<article class="card move" data-move-id="${m.move_id}" data-status="${m.status}">
 <h3>${t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer: m.peer })}: ${t(locale, `move_status_${m.status}` as MessageKey)}</h3>

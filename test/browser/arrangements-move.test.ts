@@ -5,32 +5,13 @@
  * Every page is checked with axe-core for serious or critical violations.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../../src/trust/trust-group.ts';
 import { tempDir } from '../helpers/stores.ts';
+import { axe, CHROMIUM, CHROMIUM_ARGS, signInPage as signIn, snap } from '../helpers/browser.ts';
 import { callApi, createTestService, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const shots = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : tempDir('portti-shots-');
-
-async function axe(page: Page, name: string): Promise<void> {
-  await page.evaluate(axeSource);
-  const result = (await page.evaluate(() => (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as {
-    violations: Array<{ id: string; impact: string; help: string }>;
-  };
-  expect(result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${name}: ${v.id} ${v.help}`)).toEqual([]);
-}
-
-async function signIn(page: Page, issuer: string, resident: string): Promise<void> {
-  await page.goto(`${issuer}/signin`);
-  await page.getByRole('link', { name: /Demo/ }).click();
-  await page.getByRole('button', { name: resident }).click();
-  await page.waitForURL(`${issuer}/dashboard`);
-}
 
 describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chromium', () => {
   let browser: Browser;
@@ -73,7 +54,7 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     for (const k of ['a', 'b'] as const) await world.operators[k].registry.putService({ ...serviceDefinition(service), kind: 'public_service' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
     });
   }, 60_000);
   afterAll(async () => {
@@ -99,7 +80,7 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     await page.waitForURL(`${world.issuers.a}/dashboard/arrangements`);
     expect(await page.getByRole('heading', { name: 'City may check my income' }).count()).toBe(1);
     await axe(page, 'arrangements');
-    await page.screenshot({ path: join(shots, 'standing-permissions.png'), fullPage: true });
+    await snap(page, 'standing-permissions');
 
     // applied to a matching request: active at once, with the rule named in the history
     const filed = await file();
@@ -138,7 +119,7 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     expect(await atB.locator('li[data-outcome="moved"]').count()).toBe(2); // the active one and the pending one
     expect(await atB.getByText('Here from').count()).toBe(1);
     await axe(atB, 'move progress (B)');
-    await atB.screenshot({ path: join(shots, 'move-done.png'), fullPage: true });
+    await snap(atB, 'move-done');
     await atB.locator('nav').getByRole('link', { name: 'My consents', exact: true }).click();
     expect(await atB.getByText('Moved here from another operator').count()).toBeGreaterThan(0);
     await context.close();

@@ -34,7 +34,7 @@ describe('two cities in one trust group', () => {
   const svc: Record<string, TestService> = {};
 
   /** Signs and writes the group document; gateways and operators reload it within 200 ms. */
-  async function publish(o: { members?: Array<'a' | 'b'>; expired?: boolean; signer?: typeof gov; rule?: 'carry_over' | 'reconfirm_sensitive' } = {}) {
+  async function publish(o: { members?: Array<'a' | 'b'>; expired?: boolean; signer?: typeof gov; rule?: 'carry_over' | 'reconfirm_sensitive' | 'reconfirm_all' } = {}) {
     const members = o.members ?? ['a', 'b'];
     const now = Date.now();
     const doc = {
