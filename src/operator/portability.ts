@@ -362,10 +362,14 @@ export class Portability {
       const jws = await sign(payload, COMPLETE_TYP, this.o.signingKey());
       const res = await fetch(`${move.peer}/portability/complete`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws, signal: AbortSignal.timeout(10_000) });
       if (!res.ok) throw new Error(`${move.peer} answered ${res.status} to the hand-over`);
-      const answer = (await res.json()) as { marked: string[] };
+      const answer = (await res.json()) as { marked: string[]; refused: Array<{ record_id: string; reason: string }> };
       const marked = new Set(answer.marked);
+      // a refusal is final (e.g. the citizen withdrew the old record meanwhile): stop retrying it
+      const refused = new Map(answer.refused.map((r) => [r.record_id, r.reason]));
       const fresh = (await this.o.db.selectFrom('moves').select('result').where('move_id', '=', move.move_id).executeTakeFirstOrThrow()).result;
-      const updated = (JSON.parse(fresh) as MoveItem[]).map((i) => (marked.has(i.old) ? { ...i, handed_over: true } : i));
+      const updated = (JSON.parse(fresh) as MoveItem[]).map((i) =>
+        marked.has(i.old) ? { ...i, handed_over: true } : refused.has(i.old) ? { ...i, handed_over: true, reason: `the old operator did not hand it over: ${refused.get(i.old)}` } : i,
+      );
       await this.o.db.updateTable('moves').set({ result: JSON.stringify(updated), updated_at: Date.now() }).where('move_id', '=', move.move_id).execute();
     }
   }
