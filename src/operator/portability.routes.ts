@@ -88,7 +88,7 @@ export function registerPortabilityRoutes(app: FastifyInstance, deps: Portabilit
 <h3>${t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer: m.peer })}: ${t(locale, `move_status_${m.status}` as MessageKey)}</h3>
 <p>${t(locale, 'move_progress', { done: m.done, total: m.total })}</p>
 <progress max="${Math.max(m.total, 1)}" value="${m.done}"></progress>
-${m.items.length > 0 ? html`<ul>${m.items.map((i) => html`<li data-outcome="${i.outcome}">${i.client_id || i.old}: ${t(locale, `move_outcome_${i.outcome}` as MessageKey)}${i.handed_over ? html` (${t(locale, 'move_handed_over')})` : ''}${i.reason ? html` – ${i.reason}` : ''}</li>`)}</ul>` : ''}
+${m.items.length > 0 ? html`<ul>${m.items.map((i) => html`<li data-outcome="${i.outcome}">${i.client_id || i.old}: ${t(locale, `move_outcome_${i.outcome}` as MessageKey)}${i.handed_over ? html` (${t(locale, 'move_handed_over')})` : ''}${i.reason ? html` – ${i.reason}` : ''}${i.hand_over_refused ? html` – ${i.hand_over_refused}` : ''}</li>`)}</ul>` : ''}
 </article>`;
 
   app.get('/dashboard/move', { schema: { hide: true } }, async (request, reply) => {

@@ -60,6 +60,8 @@ export interface MoveItem {
   reason?: string;
   /** The old operator confirmed it marked the old record moved. */
   handed_over?: boolean;
+  /** The old operator refused the hand-over (e.g. the record was withdrawn there meanwhile); final. */
+  hand_over_refused?: string;
 }
 
 export interface MoveView {
@@ -353,7 +355,7 @@ export class Portability {
       const items = JSON.parse(move.result) as MoveItem[];
       const ready: MoveItem[] = [];
       for (const i of items) {
-        if (!i.new || i.handed_over || (i.outcome !== 'moved' && i.outcome !== 'reconfirm')) continue;
+        if (!i.new || i.handed_over || i.hand_over_refused || (i.outcome !== 'moved' && i.outcome !== 'reconfirm')) continue;
         const now = await loadRecord(this.o.db, i.new);
         if (now?.status === 'active' || (i.outcome === 'moved' && now?.status === 'pending')) ready.push(i);
       }
@@ -368,7 +370,7 @@ export class Portability {
       const refused = new Map(answer.refused.map((r) => [r.record_id, r.reason]));
       const fresh = (await this.o.db.selectFrom('moves').select('result').where('move_id', '=', move.move_id).executeTakeFirstOrThrow()).result;
       const updated = (JSON.parse(fresh) as MoveItem[]).map((i) =>
-        marked.has(i.old) ? { ...i, handed_over: true } : refused.has(i.old) ? { ...i, handed_over: true, reason: `the old operator did not hand it over: ${refused.get(i.old)}` } : i,
+        marked.has(i.old) ? { ...i, handed_over: true } : refused.has(i.old) ? { ...i, hand_over_refused: refused.get(i.old)! } : i,
       );
       await this.o.db.updateTable('moves').set({ result: JSON.stringify(updated), updated_at: Date.now() }).where('move_id', '=', move.move_id).execute();
     }
