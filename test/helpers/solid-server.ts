@@ -47,6 +47,10 @@ export async function startSolidServer(timeoutMs = 90_000): Promise<SolidServer>
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // never leave the server behind when the test process ends without afterAll
+  const stop = () => child.kill('SIGTERM');
+  process.once('exit', stop);
+  void exited.then(() => process.off('exit', stop));
   try {
     await waitUntilUp(baseUrl, child, timeoutMs);
   } catch (err) {
