@@ -5,7 +5,7 @@
  * document, so the normal JSON-pointer filter (`/<attribute id>`) then releases only what
  * the consent covers.
  */
-import { Parser, type Quad } from 'n3';
+import type { Quad } from 'n3';
 
 const XSD = 'http://www.w3.org/2001/XMLSchema#';
 const NUMERIC = new Set(['integer', 'decimal', 'double', 'float', 'long', 'int', 'short', 'nonNegativeInteger', 'positiveInteger'].map((t) => XSD + t));
@@ -29,10 +29,12 @@ export class NotRdfError extends Error {}
  * One value gives a scalar, several an array (in a stable order); literals become strings,
  * numbers or booleans by datatype, IRIs strings, blank nodes objects keyed by predicate IRI.
  *
- * @example turtleToDocument('<#me> <http://xmlns.com/foaf/0.1/givenName> "Aino".', 'https://pod.example/aino/card',
+ * @example await turtleToDocument('<#me> <http://xmlns.com/foaf/0.1/givenName> "Aino".', 'https://pod.example/aino/card',
  *   { subject: '#me', predicates: new Map([['given_name', 'http://xmlns.com/foaf/0.1/givenName']]) }) // → { given_name: 'Aino' }
  */
-export function turtleToDocument(text: string, url: string, mapping: RdfMapping): Record<string, RdfJson> {
+export async function turtleToDocument(text: string, url: string, mapping: RdfMapping): Promise<Record<string, RdfJson>> {
+  // loaded on first use: gateways without RDF sources (and the CLI) never pay for the parser
+  const { Parser } = await import('n3');
   let quads: Quad[];
   try {
     quads = new Parser({ baseIRI: url, format: 'text/turtle' }).parse(text);

@@ -18,7 +18,7 @@ export interface UpstreamResponse {
 /** What an operation asks the source for and how the answer becomes a JSON document. */
 export interface ResponseFormat {
   accept: string;
-  /** Throws an Error whose message may be shown to clients when the body is unusable. */
+  /** Throws (or rejects with) an Error whose message may be shown to clients when the body is unusable. */
   decode(text: string, url: string, contentType: string): unknown;
 }
 
@@ -91,7 +91,7 @@ export class Upstream {
     if (res.statusCode !== 200) throw new ProblemError(502, 'upstream_error', `the source answered status ${res.statusCode}`);
     const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     try {
-      return { status: 200, body: format.decode(Buffer.concat(chunks).toString('utf8'), url, contentType) };
+      return { status: 200, body: await format.decode(Buffer.concat(chunks).toString('utf8'), url, contentType) };
     } catch (err) {
       throw new ProblemError(502, 'upstream_error', (err as Error).message);
     }

@@ -125,7 +125,7 @@ describe('Solid-OIDC upstream', () => {
     await up.close();
   });
 
-  it('turns RDF terms into JSON: typed literals, IRIs, nested blank nodes, nothing outside the mapping', () => {
+  it('turns RDF terms into JSON: typed literals, IRIs, nested blank nodes, nothing outside the mapping', async () => {
     const ttl = `@prefix ex: <http://example.org/>.
 <#me> ex:age 38; ex:member true; ex:homepage <https://aino.example/>; ex:address [ ex:city "Helsinki"; ex:zip "00100" ]; ex:secret "x".
 <> ex:age 99.`;
@@ -137,7 +137,7 @@ describe('Solid-OIDC upstream', () => {
       ['__proto__', 'http://example.org/secret'],
       ['missing', 'http://example.org/none'],
     ]);
-    const doc = turtleToDocument(ttl, 'https://pod.example/aino/card', { subject: '#me', predicates });
+    const doc = await turtleToDocument(ttl, 'https://pod.example/aino/card', { subject: '#me', predicates });
     expect(doc).toEqual({
       age: 38,
       member: true,
@@ -146,6 +146,6 @@ describe('Solid-OIDC upstream', () => {
       ['__proto__']: 'x',
     });
     expect(Object.getPrototypeOf(doc)).toBe(Object.prototype);
-    expect(turtleToDocument(ttl, 'https://pod.example/aino/card', { subject: '', predicates })).toEqual({ age: 99 });
+    expect(await turtleToDocument(ttl, 'https://pod.example/aino/card', { subject: '', predicates })).toEqual({ age: 99 });
   });
 });
