@@ -107,6 +107,8 @@ export class SolidOidcSession {
     const meta = (await res.json().catch(() => ({}))) as { issuer?: unknown; token_endpoint?: unknown };
     if (typeof meta.issuer !== 'string' || meta.issuer.replace(/\/$/, '') !== issuer) throw authFailed("the source's identity provider metadata names another issuer");
     if (typeof meta.token_endpoint !== 'string' || !/^https?:\/\//.test(meta.token_endpoint)) throw authFailed("the source's identity provider has no token endpoint");
+    // the client secret goes only to the configured issuer's own origin
+    if (new URL(meta.token_endpoint).origin !== new URL(issuer).origin) throw authFailed("the source's identity provider names a token endpoint on another origin");
     return meta.token_endpoint;
   }
 
