@@ -172,7 +172,7 @@ export function createAccessHandler(deps: AccessHandlerDeps) {
     } catch {
       throw forbidden('consent_missing', 'the identifier in the consent cannot be used with this source');
     }
-    const upstream = await source.upstream.get(path);
+    const upstream = await source.upstream.get(path, operation.format);
     if (upstream.status === 404) throw new ProblemError(404, 'not_found', 'the source holds no data for this person in this operation');
 
     // 8. only the consented attributes leave

@@ -4,12 +4,15 @@
  */
 import { compileAttributeMap, type CompiledAttributeMap } from '../core/attribute-filter.ts';
 import type { OperationConfig, SourceConfig } from '../shared/config.schema.ts';
-import { Upstream } from './upstream.ts';
+import { turtleToDocument } from './rdf-document.ts';
+import { JSON_FORMAT, Upstream, type ResponseFormat } from './upstream.ts';
 
 export interface CompiledOperation {
   config: OperationConfig;
   attributeIds: string[];
   map: CompiledAttributeMap;
+  /** What the source is asked for and how its answer becomes the document `map` points into. */
+  format: ResponseFormat;
 }
 
 export interface CompiledSource {
@@ -38,13 +41,40 @@ export function compileSources(publicUrl: string, sources: SourceConfig[]): Map<
         metadataUrl: `${origin}/.well-known/oauth-protected-resource${basePath}/sources/${s.id}`,
         admitted: new Set(s.admitted_operators),
         operations: new Map(
-          s.operations.map((o) => [o.name, { config: o, attributeIds: Object.keys(o.attributes), map: compileAttributeMap(o.attributes) }]),
+          s.operations.map((o) => [o.name, compileOperation(o)]),
         ),
         upstream: new Upstream(s),
         config: s,
       },
     ]),
   );
+}
+
+/**
+ * A JSON operation points into the source's own document. A Turtle operation first turns the
+ * resource into `{ <attribute id>: <values of its predicate> }`, so its pointers are `/<id>`.
+ */
+export function compileOperation(o: OperationConfig): CompiledOperation {
+  const attributeIds = Object.keys(o.attributes);
+  if (o.format !== 'turtle') return { config: o, attributeIds, map: compileAttributeMap(o.attributes as Record<string, string | string[]>), format: JSON_FORMAT };
+  const predicates = new Map<string, string>();
+  for (const [id, iri] of Object.entries(o.attributes)) {
+    if (typeof iri !== 'string' || !/^https?:\/\//.test(iri)) throw new Error(`operation ${o.name}: attribute ${id} of a turtle operation needs one predicate IRI`);
+    predicates.set(id, iri);
+  }
+  const mapping = { subject: o.subject ?? '#me', predicates };
+  return {
+    config: o,
+    attributeIds,
+    map: compileAttributeMap(Object.fromEntries(attributeIds.map((id) => [id, `/${id}`]))),
+    format: {
+      accept: 'text/turtle',
+      decode(text, url, contentType) {
+        if (contentType !== 'text/turtle') throw new Error('the source answered with something that is not Turtle');
+        return turtleToDocument(text, url, mapping);
+      },
+    },
+  };
 }
 
 /**

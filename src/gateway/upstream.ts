@@ -2,50 +2,74 @@
  * Calls one upstream source over a keep-alive undici pool. Only the gateway's own
  * upstream credentials are sent (never the client's token or headers); failures map to
  * 502/503/504 problems that say which kind of failure without leaking upstream details.
+ * A `solid-oidc` source gets a DPoP-bound token and a fresh proof per request; on a 401 the
+ * token is renewed and the read tried once more.
  */
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ProblemError } from '../shared/errors.ts';
 import type { SourceConfig } from '../shared/config.schema.ts';
+import { SolidOidcSession } from './solid-oidc-session.ts';
 
 export interface UpstreamResponse {
   status: number;
   body: unknown;
 }
 
+/** What an operation asks the source for and how the answer becomes a JSON document. */
+export interface ResponseFormat {
+  accept: string;
+  /** Throws (or rejects with) an Error whose message may be shown to clients when the body is unusable. */
+  decode(text: string, url: string, contentType: string): unknown;
+}
+
+/** The default: a JSON API. */
+export const JSON_FORMAT: ResponseFormat = {
+  accept: 'application/json',
+  decode(text) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new Error('the source answered with something that is not JSON');
+    }
+  },
+};
+
 /** A pooled HTTP client for one source. */
 export class Upstream {
   private readonly pool: Pool;
+  private readonly origin: string;
   private readonly basePath: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
+  private readonly solid: SolidOidcSession | undefined;
 
   constructor(source: SourceConfig) {
     const base = new URL(source.upstream.base_url);
     this.pool = new Pool(base.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 });
+    this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/$/, '');
     this.timeoutMs = source.upstream.timeout_ms;
     this.maxBytes = source.upstream.max_response_bytes;
-    this.headers = { accept: 'application/json' };
+    this.headers = {};
     const auth = source.upstream.auth;
     if (auth?.type === 'bearer') this.headers.authorization = `Bearer ${auth.token}`;
     if (auth?.type === 'header' && auth.name) this.headers[auth.name.toLowerCase()] = auth.value ?? '';
+    if (auth?.type === 'solid-oidc') {
+      if (!auth.issuer || !auth.client_id || !auth.client_secret) throw new Error(`source ${source.id}: solid-oidc needs issuer, client_id and client_secret`);
+      this.solid = new SolidOidcSession({ issuer: auth.issuer, client_id: auth.client_id, client_secret: auth.client_secret, timeoutMs: this.timeoutMs });
+    }
   }
 
-  /** GETs `path` (already built from the operation's template) and parses JSON. */
-  async get(path: string): Promise<UpstreamResponse> {
-    let res;
-    try {
-      res = await this.pool.request({
-        method: 'GET',
-        path: this.basePath + path,
-        headers: this.headers,
-        // undici's own timers: no per-request AbortSignal timer on the hot path
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-    } catch (err) {
-      throw mapError(err);
+  /** GETs `path` (already built from the operation's template) and decodes it (JSON by default). */
+  async get(path: string, format: ResponseFormat = JSON_FORMAT): Promise<UpstreamResponse> {
+    const url = this.origin + this.basePath + path;
+    let res = await this.send(url, format);
+    if (res.statusCode === 401 && res.token !== undefined) {
+      // the pod no longer takes the cached token: renew it once
+      await res.body.dump().catch(() => undefined);
+      this.solid?.invalidate(res.token);
+      res = await this.send(url, format);
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -65,10 +89,35 @@ export class Upstream {
     if (res.statusCode === 404) return { status: 404, body: undefined };
     if (res.statusCode >= 500) throw new ProblemError(502, 'upstream_error', `the source failed (status ${res.statusCode})`);
     if (res.statusCode !== 200) throw new ProblemError(502, 'upstream_error', `the source answered status ${res.statusCode}`);
+    const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     try {
-      return { status: 200, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
-    } catch {
-      throw new ProblemError(502, 'upstream_error', 'the source answered with something that is not JSON');
+      return { status: 200, body: await format.decode(Buffer.concat(chunks).toString('utf8'), url, contentType) };
+    } catch (err) {
+      throw new ProblemError(502, 'upstream_error', (err as Error).message);
+    }
+  }
+
+  private async send(url: string, format: ResponseFormat): Promise<Dispatcher.ResponseData & { token?: string }> {
+    const headers: Record<string, string> = { ...this.headers, accept: format.accept };
+    let token: string | undefined;
+    if (this.solid) {
+      const auth = await this.solid.headers('GET', url);
+      headers.authorization = auth.authorization;
+      headers.dpop = auth.dpop;
+      token = auth.token;
+    }
+    try {
+      const res = await this.pool.request({
+        method: 'GET',
+        path: url.slice(this.origin.length),
+        headers,
+        // undici's own timers: no per-request AbortSignal timer on the hot path
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      return token === undefined ? res : Object.assign(res, { token });
+    } catch (err) {
+      throw mapError(err);
     }
   }
 

@@ -47,21 +47,31 @@ export const TrustGroupLocationSchema = Type.Object(
   strict,
 );
 
-/** How the gateway authenticates to an upstream source (the client's token is never forwarded). */
+/**
+ * How the gateway authenticates to an upstream source (the client's token is never forwarded).
+ * `solid-oidc`: the gateway is a Solid-OIDC client of `issuer` (e.g. a Community Solid Server)
+ * with client credentials; it sends a DPoP-bound token and a fresh DPoP proof with every read.
+ */
 export const UpstreamAuthSchema = Type.Object(
   {
-    type: Type.Enum(['none', 'bearer', 'header']),
+    type: Type.Enum(['none', 'bearer', 'header', 'solid-oidc']),
     /** For `bearer`. */
     token: Type.Optional(Type.String({ minLength: 1 })),
     /** For `header`: the header name and value. */
     name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]+$' })),
     value: Type.Optional(Type.String()),
+    /** For `solid-oidc`: the OpenID provider that issues the gateway's tokens, and the gateway's client credentials there. */
+    issuer: Type.Optional(Url),
+    client_id: Type.Optional(Type.String({ minLength: 1 })),
+    client_secret: Type.Optional(Type.String({ minLength: 1 })),
   },
   strict,
 );
 
 /** An attribute's JSON pointer(s) into the upstream response. */
 const Pointer = Type.String({ pattern: '^(/([^~/]|~[01])*)*$', description: 'RFC 6901 JSON pointer' });
+/** An RDF predicate IRI (for `format: turtle`). */
+const PredicateIri = Type.String({ pattern: '^https?://[^\\s<>"{}|\\\\^`]+$', description: 'predicate IRI' });
 
 export const OperationSchema = Type.Object(
   {
@@ -70,7 +80,14 @@ export const OperationSchema = Type.Object(
     /** Upstream path template; `{identifier}` is replaced by the person's source identifier. */
     path: Type.String({ pattern: '^/.*\\{identifier\\}.*$' }),
     identifier_type: Type.String({ minLength: 1 }),
-    attributes: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 })]), { minProperties: 1 }),
+    /**
+     * What the source answers: `json` (default; attributes are JSON pointers) or `turtle`
+     * (RDF, e.g. a Solid pod; attributes are predicate IRIs of `subject`).
+     */
+    format: Type.Optional(Type.Enum(['json', 'turtle'])),
+    /** For `turtle`: the node the attributes describe, relative to the resource URL (default `#me`). */
+    subject: Type.Optional(Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\s<>"{}|\\\\^`]*$' })),
+    attributes: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 }), PredicateIri]), { minProperties: 1 }),
   },
   strict,
 );

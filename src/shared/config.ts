@@ -42,6 +42,8 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
       const at = ['gateways', i, 'sources', j, 'upstream', 'auth'];
       if (auth?.type === 'bearer' && !auth.token) issues.push({ path: at, reason: 'type bearer needs a token' });
       if (auth?.type === 'header' && (!auth.name || auth.value === undefined)) issues.push({ path: at, reason: 'type header needs name and value' });
+      if (auth) issues.push(...authFieldIssues(auth, at));
+      s.operations.forEach((o, k) => issues.push(...formatIssues(o, ['gateways', i, 'sources', j, 'operations', k])));
     });
     const ids = new Set<string>();
     const known = new Set(g.operators.map((o) => o.issuer));
@@ -64,6 +66,41 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
   });
   return issues;
 };
+
+type Auth = NonNullable<PorttiConfig['gateways'][number]['sources'][number]['upstream']['auth']>;
+type Operation = PorttiConfig['gateways'][number]['sources'][number]['operations'][number];
+const AUTH_FIELDS: Record<Auth['type'], Array<keyof Auth>> = {
+  none: [],
+  bearer: ['token'],
+  header: ['name', 'value'],
+  'solid-oidc': ['issuer', 'client_id', 'client_secret'],
+};
+
+/** Each upstream auth type takes its own fields only; `solid-oidc` needs all of its three. */
+function authFieldIssues(auth: Auth, at: Segment[]): Array<{ path: Segment[]; reason: string }> {
+  const issues: Array<{ path: Segment[]; reason: string }> = [];
+  const own = AUTH_FIELDS[auth.type];
+  for (const field of ['token', 'name', 'value', 'issuer', 'client_id', 'client_secret'] as const) {
+    if (auth[field] !== undefined && !own.includes(field)) issues.push({ path: [...at, field], reason: `not a field of type ${auth.type}` });
+  }
+  if (auth.type === 'solid-oidc') {
+    for (const field of own) if (auth[field] === undefined) issues.push({ path: [...at, field], reason: `type solid-oidc needs ${field}` });
+  }
+  return issues;
+}
+
+/** `json` operations map attributes to JSON pointers, `turtle` operations to one predicate IRI each. */
+function formatIssues(operation: Operation, at: Segment[]): Array<{ path: Segment[]; reason: string }> {
+  const issues: Array<{ path: Segment[]; reason: string }> = [];
+  const turtle = operation.format === 'turtle';
+  if (!turtle && operation.subject !== undefined) issues.push({ path: [...at, 'subject'], reason: 'subject is only for format turtle' });
+  for (const [id, target] of Object.entries(operation.attributes)) {
+    const isIri = typeof target === 'string' && /^https?:/.test(target);
+    if (turtle && !isIri) issues.push({ path: [...at, 'attributes', id], reason: 'format turtle maps each attribute to one predicate IRI' });
+    if (!turtle && isIri) issues.push({ path: [...at, 'attributes', id], reason: 'a predicate IRI needs format turtle; JSON sources take JSON pointers' });
+  }
+  return issues;
+}
 
 /** Where component `name` keeps its data under this configuration. */
 export function storeLocationFor(config: Pick<PorttiConfig, 'database_url' | 'data_dir'>, name: string): StoreLocation {

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { createGateway, type Gateway } from '../../src/gateway/gateway.ts';
-import type { GatewayConfig } from '../../src/shared/config.schema.ts';
+import type { GatewayConfig, SourceConfig } from '../../src/shared/config.schema.ts';
 import type { GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { createDemoIdp, type DemoResident } from '../../src/idp/demo-idp.ts';
 import { createOperator, type Operator } from '../../src/operator/operator.ts';
 import type { OperatorDatabase } from '../../src/operator/operator.tables.ts';
-import type { ServiceDefinition } from '../../src/operator/registry.schema.ts';
+import type { RegistrySource, ServiceDefinition } from '../../src/operator/registry.schema.ts';
 import { createDpopKey, createDpopProof, type DpopKey } from '../../src/shared/oauth/dpop.ts';
 import { clientCredentialsToken, discover, type AuthorizationServerMetadata } from '../../src/shared/oauth/oauth-client.ts';
 import { openStore, type StoreLocation } from '../../src/store/database.ts';
@@ -129,6 +129,8 @@ export interface WorldOptions {
   operatorInGroup?: boolean | 'both';
   /** Give operator A and the gateway mutual-TLS listeners with these certificates. */
   mtls?: { ca: string; cert: string; key: string };
+  /** Further sources at the gateway (admitting the same operators), registered at both operators with their resource filled in. */
+  extraSources?: Array<{ gateway: Omit<SourceConfig, 'admitted_operators'>; registry: Omit<RegistrySource, 'resource'> }>;
 }
 
 /** Starts the world. Call `close()` in afterAll. */
@@ -175,6 +177,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         ],
         admitted_operators: admitted,
       },
+      ...(options.extraSources ?? []).map((e) => ({ ...e.gateway, admitted_operators: admitted })),
     ],
     operators: [
       { issuer: issuers.a, client_id: 'gateway' },
@@ -236,7 +239,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         { id: 'tax_debt', label: { fi: 'Verovelka', sv: 'Skatteskuld', en: 'Tax debt' }, category: 'https://w3id.org/dpv/pd#Tax', sensitivity: 'financial' },
       ],
     });
-    await op.registry.putGateway({ client_id: 'gateway', name: 'Gateway', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes'] });
+    for (const e of options.extraSources ?? []) await op.registry.putSource({ ...e.registry, resource: `${gatewayUrl}/sources/${e.gateway.id}` });
+    const extraIds = (options.extraSources ?? []).map((e) => e.gateway.id);
+    await op.registry.putGateway({ client_id: 'gateway', name: 'Gateway', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes', ...extraIds] });
     await op.app.listen({ port: k === 'a' ? aPort : bPort, host: '127.0.0.1' });
     await op.listenMtls();
     op.startBackground();

@@ -417,3 +417,52 @@ describe('parseConfigText / loadConfigFile directly', () => {
     expect(err.message).toContain('unknown field "unknown_0"');
   });
 });
+
+describe('solid sources', () => {
+  const SOLID = `gateways:
+  - name: gw
+    listen: { port: 8080 }
+    public_url: http://localhost:8080
+    sources:
+      - id: pods
+        upstream:
+          base_url: https://pods.example/
+          auth:
+            type: solid-oidc
+            issuer: https://pods.example/
+            client_id: gw
+            client_secret: \${POD_SECRET}
+        operations:
+          - name: contact
+            path: /{identifier}/portti/contact
+            identifier_type: solid_pod
+            format: turtle
+            attributes:
+              given_name: http://xmlns.com/foaf/0.1/givenName
+`;
+
+  it('a solid-oidc source with turtle operations passes', () => {
+    const cfg = loadPorttiConfig(writeConfig(SOLID), { POD_SECRET: 'secret' });
+    const source = cfg.gateways[0]!.sources[0]!;
+    expect(source.upstream.auth).toEqual({ type: 'solid-oidc', issuer: 'https://pods.example/', client_id: 'gw', client_secret: 'secret' });
+    expect(source.operations[0]!.format).toBe('turtle');
+  });
+
+  it('a solid-oidc source without its client secret names the field; fields of other types are refused', () => {
+    const { err } = loadError(SOLID.replace('            client_secret: ${POD_SECRET}\n', '            token: abc\n'));
+    expect(err.issues.map((i) => [i.path, i.reason])).toEqual([
+      ['gateways[0].sources[0].upstream.auth.token', 'not a field of type solid-oidc'],
+      ['gateways[0].sources[0].upstream.auth.client_secret', 'type solid-oidc needs client_secret'],
+    ]);
+    expect(issue(err, 'gateways[0].sources[0].upstream.auth.token').line).toBe(13);
+  });
+
+  it('attributes must match the format: predicate IRIs for turtle, JSON pointers otherwise; subject only for turtle', () => {
+    const pointer = loadError(SOLID.replace('given_name: http://xmlns.com/foaf/0.1/givenName', 'given_name: /given_name'), { POD_SECRET: 's' }).err;
+    expect(issue(pointer, 'gateways[0].sources[0].operations[0].attributes.given_name').reason).toBe('format turtle maps each attribute to one predicate IRI');
+    const json = loadError(SOLID.replace('            format: turtle\n', '            subject: "#me"\n'), { POD_SECRET: 's' }).err;
+    expect(json.issues.map((i) => i.reason).sort()).toEqual(['a predicate IRI needs format turtle; JSON sources take JSON pointers', 'subject is only for format turtle']);
+    const unknown = loadError(SOLID.replace('format: turtle', 'format: rdfxml'), { POD_SECRET: 's' }).err;
+    expect(issue(unknown, 'gateways[0].sources[0].operations[0].format').reason).toMatch(/json, turtle/);
+  });
+});
