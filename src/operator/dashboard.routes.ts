@@ -39,19 +39,21 @@ export interface DashboardDeps {
   providers: IdentityProviderConfig[];
 }
 
-type Page = 'overview' | 'requests' | 'consents' | 'access' | 'mydata' | 'others' | 'keychain' | 'export';
+export type Page = 'overview' | 'requests' | 'consents' | 'access' | 'mydata' | 'datastore' | 'others' | 'keychain' | 'export';
 const PAGES: Array<[Page, string, MessageKey]> = [
   ['overview', '/dashboard', 'nav_overview'],
   ['requests', '/dashboard/requests', 'nav_requests'],
   ['consents', '/dashboard/consents', 'nav_consents'],
   ['access', '/dashboard/access', 'nav_access'],
   ['mydata', '/dashboard/mydata', 'nav_mydata'],
+  ['datastore', '/dashboard/datastore', 'nav_datastore'],
   ['others', '/dashboard/others', 'nav_others'],
   ['keychain', '/dashboard/keychain', 'nav_keychain'],
   ['export', '/dashboard/export', 'nav_export'],
 ];
 
-function nav(locale: Locale, current: Page) {
+/** The dashboard's main navigation with `current` marked. */
+export function nav(locale: Locale, current: Page) {
   return html`<nav class="main" aria-label="${t(locale, 'main_navigation')}"><ul>${PAGES.map(
     ([id, href, key]) => html`<li><a href="${href}" ${id === current ? html`aria-current="page"` : ''}>${t(locale, key)}</a></li>`,
   )}</ul></nav>`;

@@ -14,6 +14,10 @@ import type { PdsService } from './pds.service.ts';
 const problem = { $ref: 'Problem#' };
 const identifier = { type: 'string', pattern: '^[A-Za-z0-9+\\-_.:]{1,64}$' };
 const category = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' };
+const stored = {
+  type: 'object',
+  properties: { category: { type: 'string' }, version: { type: 'integer' }, status: { type: 'string' }, verified_by: { type: 'string' }, verified_at: { type: 'string' }, replayed: { type: 'boolean' } },
+} as const;
 
 function bearer(request: FastifyRequest): string | undefined {
   return /^Bearer (\S{1,4096})$/.exec(request.headers.authorization ?? '')?.[1];
@@ -56,7 +60,7 @@ export function registerPdsRoutes(app: FastifyInstance, deps: { pds: PdsService;
         summary: 'Deposit a signed document (compact JWS, typ pds-deposit+jwt), as JSON {deposit} or application/jose',
         tags: ['pds'],
         body: { oneOf: [{ type: 'object', required: ['deposit'], additionalProperties: false, properties: { deposit: { type: 'string', minLength: 1, maxLength: 200000 } } }, { type: 'string', minLength: 1, maxLength: 200000 }] },
-        response: { 400: problem, 401: problem, 403: problem, 409: problem },
+        response: { 200: stored, 201: stored, 400: problem, 401: problem, 403: problem, 409: problem },
       },
     },
     async (request, reply) => {

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { createGateway, type Gateway } from '../../src/gateway/gateway.ts';
-import type { GatewayConfig } from '../../src/shared/config.schema.ts';
+import type { GatewayConfig, OperatorConfig, SourceConfig } from '../../src/shared/config.schema.ts';
 import type { GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { createDemoIdp, type DemoResident } from '../../src/idp/demo-idp.ts';
 import { createOperator, type Operator } from '../../src/operator/operator.ts';
 import type { OperatorDatabase } from '../../src/operator/operator.tables.ts';
-import type { ServiceDefinition } from '../../src/operator/registry.schema.ts';
+import type { RegistrySource, ServiceDefinition } from '../../src/operator/registry.schema.ts';
 import { createDpopKey, createDpopProof, type DpopKey } from '../../src/shared/oauth/dpop.ts';
 import { clientCredentialsToken, discover, type AuthorizationServerMetadata } from '../../src/shared/oauth/oauth-client.ts';
 import { openStore, type StoreLocation } from '../../src/store/database.ts';
@@ -129,6 +129,10 @@ export interface WorldOptions {
   operatorInGroup?: boolean;
   /** Give operator A and the gateway mutual-TLS listeners with these certificates. */
   mtls?: { ca: string; cert: string; key: string };
+  /** Further sources behind the gateway, registered at both operators (resource derived from the id). */
+  extraSources?: (issuers: { a: string; b: string }) => Array<{ config: SourceConfig; registry: Omit<RegistrySource, 'resource'> }>;
+  /** Extra operator configuration (e.g. `personal_data_store`). */
+  operatorConfig?: Partial<OperatorConfig>;
 }
 
 /** Starts the world. Call `close()` in afterAll. */
@@ -145,6 +149,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const issuers = { a: `http://127.0.0.1:${aPort}`, b: `http://127.0.0.1:${bPort}` };
   const idpIssuer = `http://127.0.0.1:${idpPort}`;
   const resource = `${gatewayUrl}/sources/incomes`;
+  const extraSources = options.extraSources?.(issuers) ?? [];
 
   const idp = await createDemoIdp({
     issuer: idpIssuer,
@@ -175,6 +180,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         ],
         admitted_operators: admitted,
       },
+      ...extraSources.map((x) => x.config),
     ],
     operators: [
       { issuer: issuers.a, client_id: 'gateway' },
@@ -222,6 +228,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         webhook_max_attempts: 5,
         ...(k === 'a' ? mtlsFor(aMtlsPort) : {}),
         ...(k === 'a' && trust && options.operatorInGroup ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } } : {}),
+        ...options.operatorConfig,
       },
     });
     await op.registry.putSource({
@@ -236,7 +243,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         { id: 'tax_debt', label: { fi: 'Verovelka', sv: 'Skatteskuld', en: 'Tax debt' }, category: 'https://w3id.org/dpv/pd#Tax', sensitivity: 'financial' },
       ],
     });
-    await op.registry.putGateway({ client_id: 'gateway', name: 'Gateway', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes'] });
+    for (const x of extraSources) await op.registry.putSource({ ...x.registry, resource: `${gatewayUrl}/sources/${x.registry.id}` });
+    await op.registry.putGateway({ client_id: 'gateway', name: 'Gateway', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes', ...extraSources.map((x) => x.registry.id)] });
     await op.app.listen({ port: k === 'a' ? aPort : bPort, host: '127.0.0.1' });
     await op.listenMtls();
     op.startBackground();

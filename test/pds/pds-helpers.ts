@@ -70,10 +70,10 @@ export interface RunningPds extends PersonalDataStore {
 }
 
 /** Opens the store at `location` and listens on an ephemeral port. */
-export async function startPds(config: PersonalDataStoreConfig, location: StoreLocation): Promise<RunningPds> {
+export async function startPds(config: PersonalDataStoreConfig, location: StoreLocation, port = 0): Promise<RunningPds> {
   const store = await openStore<PdsDatabase>(location);
   const pds = await createPersonalDataStore({ config, store, logLevel: 'silent' });
-  await pds.app.listen({ host: '127.0.0.1', port: 0 });
+  await pds.app.listen({ host: '127.0.0.1', port });
   const url = `http://127.0.0.1:${(pds.app.server.address() as { port: number }).port}`;
   return {
     ...pds,
