@@ -261,6 +261,22 @@ export const DemoSchema = Type.Object(
     register_api_key: Type.String({ default: 'demo-register-key' }),
     /** The City's demo Customer Fee Unit (a data-using service). */
     fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url, incomes_resource: Url }, strict)),
+    /** A demo depositor (a stand-in Tax Administration) filling a personal data store with signed tax decisions. */
+    pds_depositor: Type.Optional(
+      Type.Object(
+        {
+          /** Name of the personal data store (under personal_data_stores). */
+          store: Id,
+          depositor_id: Id,
+          /** Where its public JWKS is written (the store's depositor entry reads the same file). */
+          jwks_file: Type.String({ minLength: 1 }),
+          category: Id,
+          /** Aggregate services the generated (not sign-in) residents opt in to. */
+          opt_in: Type.Array(Id, { default: [] }),
+        },
+        strict,
+      ),
+    ),
     people: Type.Integer({ minimum: 10, maximum: 100000, default: 300 }),
     seed: Type.Integer({ default: 2026 }),
   },
