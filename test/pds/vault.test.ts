@@ -124,6 +124,12 @@ describe.each(dialectCases())('vault keys ($name)', ({ location }) => {
       const keyRow = await db.selectFrom('pds_subjects').select('wrapped_key').where('subject', '=', aino).executeTakeFirstOrThrow();
       await db.updateTable('pds_subjects').set({ wrapped_key: keyRow.wrapped_key }).where('subject', '=', mikko).execute();
       await expect(vault.current(mikko, 'tax-decision')).rejects.toThrow();
+      // a key under a KEK that is not configured: readiness names it, reads answer 503
+      await db.updateTable('pds_subjects').set({ kek_id: 'kek-gone' }).where('subject', '=', aino).execute();
+      const ready = await pds.app.inject({ url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.body).toContain('kek-gone');
+      await expect(pds.service.read(AINO, 'tax-decision')).rejects.toMatchObject({ status: 503, code: 'key_unavailable' });
     });
   });
 });
