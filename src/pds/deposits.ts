@@ -60,6 +60,7 @@ export class DepositVerifier {
     try {
       ({ payload } = await jwtVerify(jws, entry.keys, { issuer: entry.config.id, typ: DEPOSIT_TYP, algorithms: ALGORITHMS, requiredClaims: ['iat'], clockTolerance: 60 }));
     } catch (err) {
+      if (err instanceof ProblemError) throw err;
       if (err instanceof joseErrors.JOSEError && err.code === 'ERR_JWKS_TIMEOUT') throw new ProblemError(503, 'upstream_unavailable', 'the depositor\'s keys could not be fetched');
       throw new ProblemError(401, 'invalid_deposit', 'the deposit signature does not verify with the depositor\'s keys');
     }
@@ -93,7 +94,13 @@ function keySet(d: DepositorConfig): JWTVerifyGetKey {
   // read on first use, so a file written after start-up (the demo's) is found
   let local: JWTVerifyGetKey | undefined;
   return (header, token) => {
-    local ??= createLocalJWKSet(JSON.parse(readFileSync(d.jwks_file!, 'utf8')) as { keys: [] });
+    if (!local) {
+      try {
+        local = createLocalJWKSet(JSON.parse(readFileSync(d.jwks_file!, 'utf8')) as { keys: [] });
+      } catch {
+        throw new ProblemError(503, 'upstream_unavailable', 'the depositor\'s keys are not available to this store');
+      }
+    }
     return local(header, token);
   };
 }

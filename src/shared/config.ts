@@ -81,6 +81,12 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
       if (!categories.has(a.category)) issues.push({ path: ['personal_data_stores', i, 'aggregate_services', j, 'category'], reason: `unknown category "${a.category}"` });
     });
   });
+  const depositor = config.demo?.pds_depositor;
+  if (depositor) {
+    const store = config.personal_data_stores.find((p) => p.name === depositor.store);
+    if (!store) issues.push({ path: ['demo', 'pds_depositor', 'store'], reason: `no personal data store named "${depositor.store}"` });
+    else if (!store.depositors.some((d) => d.id === depositor.depositor_id)) issues.push({ path: ['demo', 'pds_depositor', 'depositor_id'], reason: `the store has no depositor "${depositor.depositor_id}"` });
+  }
   return issues;
 };
 

@@ -19,7 +19,9 @@ describe('verified deposits', () => {
 
   beforeAll(async () => {
     tax = await createDepositor('tax-administration');
-    pds = await startPds(pdsConfig([tax]), { kind: 'sqlite', path: join(tempDir(), 'pds.db') });
+    const config = pdsConfig([tax]);
+    config.depositors.push({ id: 'keyless', name: { fi: 'k', sv: 'k', en: 'k' }, jwks_file: join(tempDir(), 'missing.jwks.json'), categories: ['tax-decision'] });
+    pds = await startPds(config, { kind: 'sqlite', path: join(tempDir(), 'pds.db') });
   });
   afterAll(async () => pds?.close());
 
@@ -61,6 +63,13 @@ describe('verified deposits', () => {
     const res = await postDeposit(pds.url, await signDeposit(stranger, { identifier: AINO, category: 'tax-decision', document: doc }));
     expect(res.status).toBe(403);
     expect(((await res.json()) as { code: string }).code).toBe('unknown_depositor');
+  });
+
+  it('answers 503 (not a signature failure) when a depositor\'s keys are unavailable', async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const res = await postDeposit(pds.url, await signDeposit({ id: 'keyless', privateKey }, { identifier: AINO, category: 'tax-decision', document: doc }));
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { code: string }).code).toBe('upstream_unavailable');
   });
 
   it('refuses a category outside the depositor\'s agreement', async () => {
