@@ -6,21 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from 'jose';
-import { join } from 'node:path';
 import { decide, signIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { signCitizenAssertion } from '../../src/pds/citizen-auth.ts';
-import { tempDir } from '../helpers/stores.ts';
-import { callApi, createTestService, freePort, PEOPLE, PURPOSE, CONSENT_BASIS, readSource, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
-import { createDepositor, pdsConfig, signDeposit, startPds, type Depositor, type RunningPds } from './pds-helpers.ts';
+import { callApi, createTestService, PEOPLE, PURPOSE, CONSENT_BASIS, readSource, sourceToken, type TestService, type World } from '../helpers/world.ts';
+import { startPdsWorld, type PdsWorld } from './pds-world.ts';
 
 const AINO = PEOPLE.aino.personal_identity_code;
-const TOKEN = 'gateway-upstream-token-0123456789';
 const DOC = { tax_year: 2025, earned_income: 48213, employer: 'Helsingin kaupunki', postal_code: '00530', birth_date: '1988-01-01' };
 
 describe('personal data store behind the gateway', () => {
+  let setup: PdsWorld;
   let world: World;
-  let pds: RunningPds;
-  let tax: Depositor;
   let service: TestService;
   let recordId: string;
   let aino: Citizen;
@@ -28,41 +24,9 @@ describe('personal data store behind the gateway', () => {
   const resource = () => `${world.gatewayUrl}/sources/pds`;
 
   beforeAll(async () => {
-    const port = await freePort();
-    pdsUrl = `http://127.0.0.1:${port}`;
-    tax = await createDepositor('tax-administration');
-    world = await startWorld({
-      extraSources: (issuers) => [
-        {
-          config: {
-            id: 'pds',
-            upstream: { base_url: pdsUrl, auth: { type: 'bearer', token: TOKEN }, timeout_ms: 2000, max_response_bytes: 1048576 },
-            operations: [
-              {
-                name: 'tax-decision',
-                method: 'GET',
-                path: '/persons/{identifier}/tax-decision',
-                identifier_type: 'fi_hetu',
-                attributes: { tax_year: '/tax_year', earned_income: '/earned_income', employer: '/employer', postal_code: '/postal_code', provenance: '/_provenance/status' },
-              },
-            ],
-            admitted_operators: [issuers.a, issuers.b],
-          },
-          registry: {
-            id: 'pds',
-            name: { fi: 'Tietovarasto', sv: 'Datalager', en: 'Data store' },
-            identifier_type: 'fi_hetu',
-            attributes: ['tax_year', 'earned_income', 'employer', 'postal_code', 'provenance'].map((id) => ({ id, label: { fi: id, sv: id, en: id }, category: 'https://w3id.org/dpv/pd#Tax', sensitivity: 'normal' as const })),
-          },
-        },
-      ],
-      operatorConfig: { personal_data_store: { url: pdsUrl } },
-    });
-    const config = pdsConfig([tax], { public_url: pdsUrl, listen: { host: '127.0.0.1', port }, trusted_operators: [{ issuer: world.issuers.a, jwks_url: `${world.issuers.a}/oauth/jwks` }] });
-    config.depositors[0]!.name = { fi: 'Verohallinto', sv: 'Skatteförvaltningen', en: 'Tax Administration' };
-    pds = await startPds(config, { kind: 'sqlite', path: join(tempDir(), 'pds.db') }, port);
-    const res = await fetch(`${pdsUrl}/deposits`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: DOC, correctable: ['/employer'] }) });
-    expect(res.status).toBe(201);
+    setup = await startPdsWorld();
+    ({ world, pdsUrl } = setup);
+    expect(await setup.deposit(AINO, DOC, ['/employer'])).toBe(201);
 
     service = await createTestService('housing-service');
     await world.operators.a.registry.putService({
@@ -90,10 +54,7 @@ describe('personal data store behind the gateway', () => {
       ],
     });
   });
-  afterAll(async () => {
-    await pds?.close();
-    await world?.close();
-  });
+  afterAll(async () => setup?.close());
 
   it('serves a service only the consented attributes of the deposited document, through the gateway', async () => {
     const filed = await callApi(service, world.issuers.a, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: AINO }], activation_mode: 'data_subject_activates', purpose: PURPOSE });
