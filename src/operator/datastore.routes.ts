@@ -47,7 +47,7 @@ ${d.correctable.length === 0
   : html`<form method="post" action="/dashboard/datastore/correct"><fieldset><legend>${t(locale, 'datastore_correct_legend', { depositor })}</legend>${csrfField}
 ${d.correctable.map((p, i) => {
   const current = flatten(pointerValue(d.document, p))[0]?.[1] ?? '';
-  return html`<p><label for="${id}-f${i}">${label(p)}</label> <input id="${id}-f${i}" name="${p}" value="${current === '—' ? '' : current}" maxlength="500"></p>`;
+  return html`<p><label for="${id}-f${i}">${label(p)}</label> <input type="text" id="${id}-f${i}" name="${p}" value="${current === '—' ? '' : current}" maxlength="500"></p>`;
 })}
 <button type="submit">${t(locale, 'datastore_correct')}</button></fieldset></form>`}
 <form method="post" action="/dashboard/datastore/delete">${csrfField}<button type="submit" class="secondary">${t(locale, 'datastore_delete')}</button></form>
@@ -79,7 +79,7 @@ ${documents.length === 0 ? html`<p>${t(locale, 'datastore_empty')}</p>` : docume
 ${documents.length > 0 && meta.aggregate_services.length > 0
   ? html`<section class="card" aria-labelledby="sharing-h"><h2 id="sharing-h">${t(locale, 'datastore_sharing_title')}</h2><p>${t(locale, 'datastore_sharing_intro', { k: kMin })}</p>
 <form method="post" action="/dashboard/datastore/sharing"><input type="hidden" name="_csrf" value="${s.data.csrf}"><input type="hidden" name="aggregate_services" value="">
-${meta.aggregate_services.map((a) => html`<p><input type="checkbox" id="share-${a.id}" name="aggregate_services" value="${a.id}" ${sharing.includes(a.id) ? html`checked` : ''}> <label for="share-${a.id}">${pick(a.name, locale)}</label></p>`)}
+${meta.aggregate_services.map((a) => html`<label><input type="checkbox" name="aggregate_services" value="${a.id}" ${sharing.includes(a.id) ? html`checked` : ''}>${pick(a.name, locale)}</label>`)}
 <button type="submit">${t(locale, 'datastore_sharing_save')}</button></form></section>`
   : ''}
 ${documents.length > 0 ? html`<form method="post" action="/dashboard/datastore/erase"><input type="hidden" name="_csrf" value="${s.data.csrf}"><button type="submit" class="secondary">${t(locale, 'datastore_erase')}</button></form>` : ''}`;
