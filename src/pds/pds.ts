@@ -3,6 +3,8 @@
  * citizen authenticator, routes. The one place where the store is wired.
  */
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { loggerOptions } from '../shared/logger.ts';
 import type { PersonalDataStoreConfig } from '../shared/config.schema.ts';
 import { createHttpServer } from '../shared/http-server.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
@@ -27,10 +29,12 @@ export async function createPersonalDataStore(options: { config: PersonalDataSto
   const keyring = new Keyring(config.keks);
   const vault = await openVault(store, keyring, config.identifier_type);
   const service = new PdsService(config, vault, new DepositVerifier(config));
+  const name = `portti-pds (${config.name})`;
   const app = await createHttpServer({
-    name: `portti-pds (${config.name})`,
+    name,
     description: 'Portti personal data store: encrypted per-person documents, verified deposits, citizen corrections, k-anonymous aggregates.',
-    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    // the gateway's read path carries the person's identifier: never log it
+    logger: pino({ ...loggerOptions(options.logLevel, name), serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: redactIdentifiers(req.url) }) } }),
   });
   app.addReadinessCheck('store', () => ping(store));
   app.addReadinessCheck('keys', async () => {
@@ -45,4 +49,9 @@ export async function createPersonalDataStore(options: { config: PersonalDataSto
       await app.close();
     },
   };
+}
+
+/** `/persons/<identifier>/…` with the identifier replaced, for logs. */
+export function redactIdentifiers(url: string): string {
+  return url.replace(/^\/persons\/[^/?]*/, '/persons/[redacted]');
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/stores.ts';
+import { redactIdentifiers } from '../../src/pds/pds.ts';
 import { createDepositor, pdsConfig, postDeposit, signDeposit, startPds, type Depositor, type RunningPds } from './pds-helpers.ts';
 
 const AINO = '010188-902R';
@@ -32,6 +33,11 @@ describe('verified deposits', () => {
     const got = await read(AINO);
     expect(got.status).toBe(200);
     expect(await got.json()).toMatchObject({ ...doc, _provenance: { status: 'verified', depositor: 'tax-administration', version: 1 } });
+  });
+
+  it('keeps identifiers out of request logs', () => {
+    expect(redactIdentifiers(`/persons/${AINO}/tax-decision`)).toBe('/persons/[redacted]/tax-decision');
+    expect(redactIdentifiers('/deposits')).toBe('/deposits');
   });
 
   it('refuses the gateway read without the upstream credential', async () => {
