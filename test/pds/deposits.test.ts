@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Fastify from 'fastify';
 import { tempDir } from '../helpers/stores.ts';
 import { redactIdentifiers } from '../../src/pds/pds.ts';
 import { createDepositor, pdsConfig, postDeposit, signDeposit, startPds, type Depositor, type RunningPds } from './pds-helpers.ts';
@@ -54,6 +56,29 @@ describe('verified deposits', () => {
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(((await res.json()) as { code: string }).code).toBe('invalid_deposit');
     expect(((await (await read(AINO)).json()) as { earned_income: number }).earned_income).toBe(48213);
+  });
+
+  it('refuses a deposit signed with a key id the depositor does not publish', async () => {
+    const res = await postDeposit(pds.url, await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc }, { kid: 'not-published' }));
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { code: string }).code).toBe('invalid_deposit');
+  });
+
+  it('verifies against a depositor JWKS served at a URL', async () => {
+    const keys = Fastify();
+    keys.get('/jwks.json', async () => JSON.parse(readFileSync(tax.jwksFile, 'utf8')) as unknown);
+    await keys.listen({ host: '127.0.0.1', port: 0 });
+    const config = pdsConfig([]);
+    config.depositors = [{ id: 'tax-administration', name: { fi: 'v', sv: 'v', en: 'v' }, jwks_url: `http://127.0.0.1:${(keys.server.address() as { port: number }).port}/jwks.json`, categories: ['tax-decision'] }];
+    const remote = await startPds(config, { kind: 'sqlite', path: join(tempDir(), 'remote.db') });
+    try {
+      expect((await postDeposit(remote.url, await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc }))).status).toBe(201);
+      const { privateKey } = await generateKeyPair('ES256');
+      expect((await postDeposit(remote.url, await signDeposit({ id: 'tax-administration', privateKey }, { identifier: AINO, category: 'tax-decision', document: doc }))).status).toBe(401);
+    } finally {
+      await remote.close();
+      await keys.close();
+    }
   });
 
   it('refuses a tampered deposit (payload changed after signing)', async () => {
