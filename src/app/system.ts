@@ -16,6 +16,10 @@ import { demoResidents, startDemo, type DemoWorld } from '../demo/demo-world.ts'
 import { depositDemoDocuments } from '../demo/demo-depositor.ts';
 import { createPersonalDataStore, type PersonalDataStore } from '../pds/pds.ts';
 import type { PdsDatabase } from '../pds/pds.tables.ts';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../trust/trust-group.ts';
 
 export interface RunningSystem {
   gateways: Gateway[];
@@ -110,7 +114,9 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
       if (mtlsUrl) urls.push({ name: `gateway ${g.name} (mutual TLS)`, url: mtlsUrl });
       system.gateways.push(gateway);
     }
-    for (const o of config.operators.filter((x) => wants('operator', x.name))) {
+    const demoGroup = config.demo?.trust_group && !options.only ? await writeDemoTrustGroup(config) : undefined;
+    for (const configured of config.operators.filter((x) => wants('operator', x.name))) {
+      const o = demoGroup && !configured.trust_group ? { ...configured, trust_group: demoGroup } : configured;
       const operatorStore = await openStore<OperatorDatabase>(storeLocationFor(config, o.name));
       closers.push(() => operatorStore.close());
       const operator = await createOperator({ config: o, store: operatorStore, logLevel, ...guardianship(o), ...(options.env ? { env: options.env } : {}) });
@@ -127,6 +133,36 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
     await system.close();
     throw err;
   }
+}
+
+/**
+ * The demo's trust group: every configured operator is a member and every gateway source admits
+ * the operators it lists. A governance key is made once under the data directory and the document
+ * re-signed at every start (valid 30 days), so moving between the demo operators works.
+ */
+async function writeDemoTrustGroup(config: PorttiConfig) {
+  const dir = join(config.data_dir, 'trust-group');
+  mkdirSync(dir, { recursive: true });
+  const keyFile = join(dir, 'governance-private.jwk.json');
+  const jwksFile = join(dir, 'governance.jwks.json');
+  if (!existsSync(keyFile)) {
+    const key = await generateGovernanceKey('demo-governance-1');
+    writeFileSync(keyFile, JSON.stringify(key.privateJwk), { mode: 0o600 });
+    writeFileSync(jwksFile, JSON.stringify(key.jwks));
+  }
+  const now = Date.now();
+  const doc = {
+    group_id: 'urn:portti:trust-group:demo',
+    name: 'Portti demo group',
+    rulebook: { version: '1.0', url: 'https://portti.dev/rulebook/demo', moved_consents: 'carry_over' as const },
+    members: config.operators.map((o) => ({ issuer: o.issuer.replace(/\/$/, ''), name: o.display_name.en, metadata_url: `${o.issuer.replace(/\/$/, '')}/.well-known/oauth-authorization-server` })),
+    sources: config.gateways.flatMap((g) => g.sources.map((src) => ({ resource: `${g.public_url.replace(/\/$/, '')}/sources/${src.id}`, admitted: src.admitted_operators.map((i) => i.replace(/\/$/, '')) }))),
+    issued_at: new Date(now - 60_000).toISOString(),
+    expires_at: new Date(now + 30 * 86400_000).toISOString(),
+  };
+  const file = join(dir, 'group.jws');
+  writeFileSync(file, await signTrustGroup(doc, await importGovernanceKey(JSON.parse(readFileSync(keyFile, 'utf8')) as JWK)));
+  return { file, governance_jwks_file: jwksFile, refresh_ms: 60_000 };
 }
 
 function guardianship(o: OperatorConfig) {

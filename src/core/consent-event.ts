@@ -35,6 +35,8 @@ export interface ConsentEvent {
   expires_at: number | null;
   updated_at: number;
   replaces?: string | null;
+  /** For a `moved` record: the record that replaced it at the new operator. */
+  replaced_by?: string | null;
 }
 
 /** Checks an untrusted (but signature-verified) payload has the event shape. */
@@ -60,6 +62,8 @@ export function isConsentEvent(v: unknown): v is ConsentEvent {
         Array.isArray((s as ReplicaSubject).datatypes),
     ) &&
     (e.expires_at === null || typeof e.expires_at === 'number') &&
+    (e.replaces === undefined || e.replaces === null || typeof e.replaces === 'string') &&
+    (e.replaced_by === undefined || e.replaced_by === null || typeof e.replaced_by === 'string') &&
     typeof e.updated_at === 'number'
   );
 }

@@ -82,6 +82,8 @@ export interface ConsentState {
   /** ISO 8601 duration the consent lasts once active (27560 `validity_duration`). */
   validity_duration: string | null;
   replaces: string | null;
+  /** Set when the record moved: the record that replaced it at the new operator. */
+  replaced_by?: string | null;
   version: number;
 }
 
@@ -243,7 +245,9 @@ export function markMoved(state: ConsentState, newRecordId: string, actor: strin
   if (!['active', 'suspended', 'pending'].includes(state.status)) {
     throw new InvalidTransition(state.status, `the record is ${state.status}; only live records move`);
   }
-  return transition(state, 'moved', { time: now, event_type: 'portti:ConsentMoved', actor, party_id: null, reason: `replaced by ${newRecordId}` });
+  const result = transition(state, 'moved', { time: now, event_type: 'portti:ConsentMoved', actor, party_id: null, reason: `replaced by ${newRecordId}` });
+  result.state.replaced_by = newRecordId;
+  return result;
 }
 
 /**

@@ -129,8 +129,9 @@ export function createAccessHandler(deps: AccessHandlerDeps) {
     if (!entry) throw forbidden('consent_missing', `consent record ${detail.consent_record_id} is not known for this source`);
     if (entry.client_id !== token.client_id) throw forbidden('consent_missing', 'the consent record belongs to another client');
     facts.entry = entry;
-    if (entry.status !== 'active') {
-      throw forbidden('consent_not_active', `consent record ${entry.record_id} is ${entry.status}`, { consent_status: entry.status });
+    const honour = deps.replica.honours(entry);
+    if (!honour.honoured) {
+      throw forbidden('consent_not_active', `consent record ${entry.record_id} is ${honour.status}`, { consent_status: honour.status });
     }
     if (entry.expires_at !== null && entry.expires_at <= Date.now()) {
       throw forbidden('consent_not_active', `consent record ${entry.record_id} has expired`, { consent_status: 'expired' });

@@ -18,7 +18,14 @@ export interface ReplicaEntry {
   legal_basis: string | null;
   expires_at: number | null;
   event_seq: number;
+  /** Set once the record that replaced this one (a move to another operator) has arrived. */
+  superseded_by: string | null;
+  /** For a `moved` record whose replacement has not arrived yet: when the move was heard. */
+  moved_at: number | null;
 }
+
+/** Why an entry is or is not honoured now. */
+export type Honour = { honoured: true } | { honoured: false; status: ConsentStatus };
 
 const keyOf = (iss: string, recordId: string, source: string) => `${iss}\n${recordId}\n${source}`;
 
@@ -30,8 +37,35 @@ export class ConsentReplica {
   /** Listeners told after each applied event (tests measure propagation with it). */
   private readonly listeners = new Set<(e: ReplicaEntry) => void>();
 
-  constructor(db: Kysely<GatewayDatabase>) {
+  /**
+   * How long a `moved` record stays honoured while its replacement has not arrived: the new
+   * operator committed the replacement before the old one marked the move, so it is on its
+   * way; past this bound (the feed staleness bound) the old record stops on its own.
+   */
+  private readonly handoverMs: number;
+
+  constructor(db: Kysely<GatewayDatabase>, handoverMs = 30_000) {
     this.db = db;
+    this.handoverMs = handoverMs;
+  }
+
+  /**
+   * Whether a record is honoured now. For a moved consent exactly one of the old and the new
+   * record is honoured at every instant: the old one until the new one arrives, then only the
+   * new one (both changes happen in one synchronous step of {@link apply}).
+   */
+  honours(entry: ReplicaEntry, now = Date.now()): Honour {
+    if (entry.superseded_by) return { honoured: false, status: 'moved' };
+    if (entry.status === 'active') return { honoured: true };
+    if (entry.status === 'moved' && entry.moved_at !== null && now - entry.moved_at < this.handoverMs) return { honoured: true };
+    return { honoured: false, status: entry.status };
+  }
+
+  /** Entries of a record at a source, whichever operator issued it. */
+  private byRecord(recordId: string, source: string): ReplicaEntry[] {
+    const out: ReplicaEntry[] = [];
+    for (const e of this.entries.values()) if (e.record_id === recordId && e.source === source) out.push(e);
+    return out;
   }
 
   /** Loads the persisted replica and cursors. */
@@ -49,6 +83,8 @@ export class ConsentReplica {
         legal_basis: r.legal_basis,
         expires_at: r.expires_at,
         event_seq: r.event_seq,
+        superseded_by: r.superseded_by ?? null,
+        moved_at: r.moved_at ?? null,
       });
     }
     for (const c of await this.db.selectFrom('replica_cursors').selectAll().execute()) {
@@ -90,25 +126,47 @@ export class ConsentReplica {
       legal_basis: event.legal_basis,
       expires_at: event.expires_at,
       event_seq: event.seq,
+      superseded_by: current?.superseded_by ?? null,
+      moved_at: null,
     };
     const fresh = !current || current.event_seq < event.seq;
+    const changed: ReplicaEntry[] = fresh ? [entry] : [];
+    if (fresh && event.status === 'moved') {
+      // the old operator handed the record over: honour it until its replacement arrives
+      const replacement = event.replaced_by ? this.byRecord(event.replaced_by, event.source) : [];
+      if (replacement.length === 0 && !entry.superseded_by) entry.moved_at = Date.now();
+      else entry.superseded_by ??= event.replaced_by ?? null;
+    }
+    if (fresh && event.replaces && event.status === 'active') {
+      // a record moved here from another operator: the old one stops in the same step,
+      // if it is the same service's consent about the same people
+      const people = (subjects: ReplicaSubject[]) => subjects.map((x) => `${x.identifier_type}:${x.identifier}`).sort().join('|');
+      for (const old of this.byRecord(event.replaces, event.source)) {
+        if (old.iss === event.iss || old.client_id !== event.client_id || people(old.subjects) !== people(event.subjects) || old.superseded_by) continue;
+        const superseded = { ...old, superseded_by: event.record_id, moved_at: null };
+        this.entries.set(keyOf(old.iss, old.record_id, old.source), superseded);
+        changed.push(superseded);
+      }
+    }
     // memory first: a revocation must bite on the very next request
     if (fresh) this.entries.set(key, entry);
     this.cursors.set(event.iss, eventId);
     await this.db.transaction().execute(async (trx) => {
-      if (fresh) {
+      for (const e of changed) {
         const row = {
-          iss: entry.iss,
-          record_id: entry.record_id,
-          source: entry.source,
-          client_id: entry.client_id,
-          status: entry.status,
-          subjects: JSON.stringify(entry.subjects),
-          purpose: entry.purpose,
-          legal_basis: entry.legal_basis,
-          expires_at: entry.expires_at,
-          event_seq: entry.event_seq,
+          iss: e.iss,
+          record_id: e.record_id,
+          source: e.source,
+          client_id: e.client_id,
+          status: e.status,
+          subjects: JSON.stringify(e.subjects),
+          purpose: e.purpose,
+          legal_basis: e.legal_basis,
+          expires_at: e.expires_at,
+          event_seq: e.event_seq,
           updated_at: Date.now(),
+          superseded_by: e.superseded_by,
+          moved_at: e.moved_at,
         };
         await trx
           .insertInto('replica_consents')
@@ -122,7 +180,7 @@ export class ConsentReplica {
         .onConflict((oc) => oc.column('iss').doUpdateSet({ last_event_id: eventId, last_event_at: Date.now() }))
         .execute();
     });
-    if (fresh) for (const l of this.listeners) l(entry);
+    for (const e of changed) for (const l of this.listeners) l(e);
   }
 
   get size(): number {

@@ -21,6 +21,10 @@ export interface ReplicaConsentsTable {
   expires_at: number | null;
   event_seq: number;
   updated_at: number;
+  /** A record that replaced this one at another operator (a move), once that record arrived. */
+  superseded_by: string | null;
+  /** For a `moved` record whose replacement has not arrived yet: when the move was heard. */
+  moved_at: number | null;
 }
 
 export interface ReplicaCursorsTable {
@@ -166,5 +170,15 @@ export const gatewayMigrations: MigrationSet = (dialect) => {
       await sql`drop table if exists dpop_replay`.execute(db);
     },
   };
-  return { '0001_initial': initial, '0002_dpop_replay': replay };
+  const moves: Migration = {
+    async up(db) {
+      await db.schema.alterTable('replica_consents').addColumn('superseded_by', 'text').execute();
+      await db.schema.alterTable('replica_consents').addColumn('moved_at', t.bigint).execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('replica_consents').dropColumn('moved_at').execute();
+      await db.schema.alterTable('replica_consents').dropColumn('superseded_by').execute();
+    },
+  };
+  return { '0001_initial': initial, '0002_dpop_replay': replay, '0003_moves': moves };
 };

@@ -73,7 +73,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     clientId,
     key: { privateKey: signingKey().privateKey, alg: signingKey().alg, kid: signingKey().kid },
   }));
-  const replica = new ConsentReplica(store.db);
+  const replica = new ConsentReplica(store.db, config.feed_stale_after_ms);
   await replica.load();
   const accessLog = new AccessLog({
     db: store.db,

@@ -42,6 +42,7 @@ export async function insertRecord(db: Db, state: ConsentState, first: HistoryEn
       expires_at: state.expires_at,
       validity_duration: state.validity_duration,
       replaces: state.replaces,
+      replaced_by: state.replaced_by ?? null,
       language,
       version: state.version,
     })
@@ -64,7 +65,7 @@ async function insertHistory(db: Db, recordId: string, h: HistoryEntry): Promise
 export async function saveTransition(db: Db, previousVersion: number, next: ConsentState, history: HistoryEntry): Promise<void> {
   const res = await db
     .updateTable('consent_records')
-    .set({ status: next.status, updated_at: next.updated_at, expires_at: next.expires_at, version: next.version })
+    .set({ status: next.status, updated_at: next.updated_at, expires_at: next.expires_at, version: next.version, replaced_by: next.replaced_by ?? null })
     .where('record_id', '=', next.record_id)
     .where('version', '=', previousVersion)
     .executeTakeFirst();
@@ -105,6 +106,7 @@ export async function loadRecord(db: Db, recordId: string): Promise<ConsentState
     expires_at: r.expires_at,
     validity_duration: r.validity_duration,
     replaces: r.replaces,
+    replaced_by: r.replaced_by,
     version: r.version,
   };
 }

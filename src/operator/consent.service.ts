@@ -16,6 +16,7 @@ import {
   expire as expireCore,
   InvalidTransition,
   isConsentBasis,
+  markMoved as markMovedCore,
   resume as resumeCore,
   sourcesOf,
   subjectsForSource,
@@ -64,6 +65,8 @@ export interface ConsentServiceOptions {
   dialect: Dialect;
   /** Guardians of a person (empty for adults); from the configured guardianship source. */
   guardiansOf?: (subject: SubjectRef) => Promise<SubjectRef[]>;
+  /** Standing rules (permission arrangements) that may decide a freshly filed request. */
+  arrangements?: { verdicts(state: ConsentState, now?: number): Promise<Array<{ party_id: string; choices: string[]; arrangement_id: string; reason: string }>> };
 }
 
 /** Advisory-lock key serialising consent-feed writers on PostgreSQL ("portti" in hex). */
@@ -75,6 +78,7 @@ const WEBHOOK_EVENT: Partial<Record<string, string>> = {
   suspended: 'consent.disallowed',
   withdrawn: 'consent.withdrawn',
   expired: 'consent.expired',
+  moved: 'consent.moved',
 };
 
 /**
@@ -185,7 +189,20 @@ export class ConsentService extends EventEmitter {
       await insertRecord(trx, state, first, input.language ?? null);
       return this.afterChange(trx, state, service);
     });
-    return state;
+    return this.applyArrangements(state, now);
+  }
+
+  /** Lets the data subjects' permission arrangements decide a new pending record. */
+  private async applyArrangements(state: ConsentState, now: number): Promise<ConsentState> {
+    let current = state;
+    for (const v of (await this.o.arrangements?.verdicts(state, now)) ?? []) {
+      current = await this.transition(state.record_id, (s) => {
+        const r = decideCore(s, v.party_id, { approve: true, choices: v.choices }, `arrangement:${v.arrangement_id}`, now);
+        r.history.reason = v.reason;
+        return r;
+      });
+    }
+    return current;
   }
 
   /** Creates an active record from an interactive authorization (the citizen is the data subject). */
@@ -229,6 +246,68 @@ export class ConsentService extends EventEmitter {
     return this.transition(recordId, (s) => withdrawCore(s, partyId, actor, now));
   }
 
+  /** The record moved to another operator, where `newRecordId` replaces it. */
+  async markMoved(recordId: string, newRecordId: string, actor: string, now = Date.now()) {
+    return this.transition(recordId, (s) => markMovedCore(s, newRecordId, actor, now));
+  }
+
+  /**
+   * Re-creates a record that moved here from another operator: a new record id with
+   * `replaces` naming the old one, the purposes rebuilt from this operator's own agreement
+   * with the service, the parties' decisions carried over (or asked again: `reconfirm`).
+   */
+  async importMoved(
+    old: ConsentState,
+    input: { from: string; accountId: string; mine: (p: Party) => boolean; reconfirm: boolean; sourceIds: Map<string, string> },
+    now = Date.now(),
+  ): Promise<ConsentState> {
+    const purpose = old.purposes[0];
+    if (!purpose) throw new ProblemError(400, 'invalid_bundle', `record ${old.record_id} has no purpose`);
+    const attributes = purpose.pii_information.map((i) => {
+      const source = input.sourceIds.get(i.source);
+      if (!source) throw new ProblemError(409, 'conflict', `source ${i.source} is not registered at this operator`);
+      return { source, id: i.pii_attribute_id };
+    });
+    const { purposes } = await this.purposesFor(old.client_id, purpose.purpose, attributes);
+    const ids = new Map(old.parties.map((p) => [p.party_id, randomUUID()]));
+    const parties: Party[] = old.parties.map((p) => ({
+      ...p,
+      party_id: ids.get(p.party_id)!,
+      acting_for: p.acting_for ? (ids.get(p.acting_for) ?? null) : null,
+      account_id: input.mine(p) ? input.accountId : null,
+      ...(input.reconfirm && p.status === 'approved' ? { status: 'pending' as const, choices: null, decided_at: null } : {}),
+    }));
+    const status = input.reconfirm && old.status === 'active' ? 'pending' : old.status;
+    const state: ConsentState = {
+      record_id: `urn:uuid:${randomUUID()}`,
+      client_id: old.client_id,
+      status,
+      activation_mode: old.activation_mode,
+      purposes,
+      parties,
+      created_at: now,
+      updated_at: now,
+      expires_at: old.expires_at,
+      validity_duration: old.validity_duration,
+      replaces: old.record_id,
+      version: 1,
+    };
+    const first: HistoryEntry = {
+      time: now,
+      event_type: 'portti:ConsentImported',
+      from_status: null,
+      to_status: status,
+      actor: `account:${input.accountId}`,
+      party_id: null,
+      reason: `moved from ${input.from} (record ${old.record_id})${status !== old.status ? '; the rulebook asks you to confirm it again' : ''}`,
+    };
+    await this.commit(state.client_id, async (trx, service) => {
+      await insertRecord(trx, state, first, null);
+      return this.afterChange(trx, state, service);
+    });
+    return state;
+  }
+
   async suspend(recordId: string, actor: string, reason: string, now = Date.now()) {
     return this.transition(recordId, (s) => suspendCore(s, actor, reason, now));
   }
@@ -266,6 +345,7 @@ export class ConsentService extends EventEmitter {
       await saveTransition(trx, current.version, result.state, result.history);
       return this.afterChange(trx, result.state, service);
     });
+    this.emit('changed', result.state);
     return result.state;
   }
 
@@ -308,6 +388,7 @@ export class ConsentService extends EventEmitter {
         expires_at: state.expires_at,
         updated_at: now,
         replaces: state.replaces,
+        ...(state.replaced_by ? { replaced_by: state.replaced_by } : {}),
       };
       const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(event)))
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'consent-event+jws' })
@@ -337,7 +418,13 @@ export class ConsentService extends EventEmitter {
           client_id: state.client_id,
           event_type: eventType,
           record_id: state.record_id,
-          payload: JSON.stringify({ record_id: state.record_id, status: state.status, time: new Date(now).toISOString() }),
+          payload: JSON.stringify({
+            record_id: state.record_id,
+            status: state.status,
+            time: new Date(now).toISOString(),
+            ...(state.replaces ? { replaces: state.replaces } : {}),
+            ...(state.replaced_by ? { replaced_by: state.replaced_by } : {}),
+          }),
           status: 'pending',
           attempts: 0,
           next_attempt_at: now,

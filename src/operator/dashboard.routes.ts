@@ -11,7 +11,7 @@ import type { Accounts } from './accounts.ts';
 import type { CitizenService } from './citizen.service.ts';
 import { safeReturnTo } from './login.routes.ts';
 import type { Registry } from './registry.ts';
-import { checkCsrf, type Session, type Sessions } from './sessions.ts';
+import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from './sessions.ts';
 import type { WebContext } from './web-context.ts';
 import { renderAccessLog, renderExportErase, renderKeychain, renderRecord } from '../web/pages.ts';
 import { hashAccessRecord, type AccessRecord } from '../audit/access-record.ts';
@@ -39,21 +39,23 @@ export interface DashboardDeps {
   providers: IdentityProviderConfig[];
 }
 
-export type Page = 'overview' | 'requests' | 'consents' | 'access' | 'mydata' | 'datastore' | 'others' | 'keychain' | 'export';
+type Page = 'overview' | 'requests' | 'consents' | 'arrangements' | 'access' | 'mydata' | 'datastore' | 'others' | 'keychain' | 'move' | 'export';
 const PAGES: Array<[Page, string, MessageKey]> = [
   ['overview', '/dashboard', 'nav_overview'],
   ['requests', '/dashboard/requests', 'nav_requests'],
   ['consents', '/dashboard/consents', 'nav_consents'],
+  ['arrangements', '/dashboard/arrangements', 'nav_arrangements'],
   ['access', '/dashboard/access', 'nav_access'],
   ['mydata', '/dashboard/mydata', 'nav_mydata'],
   ['datastore', '/dashboard/datastore', 'nav_datastore'],
   ['others', '/dashboard/others', 'nav_others'],
   ['keychain', '/dashboard/keychain', 'nav_keychain'],
+  ['move', '/dashboard/move', 'nav_move'],
   ['export', '/dashboard/export', 'nav_export'],
 ];
 
 /** The dashboard's main navigation with `current` marked. */
-export function nav(locale: Locale, current: Page) {
+export function dashboardNav(locale: Locale, current: Page) {
   return html`<nav class="main" aria-label="${t(locale, 'main_navigation')}"><ul>${PAGES.map(
     ([id, href, key]) => html`<li><a href="${href}" ${id === current ? html`aria-current="page"` : ''}>${t(locale, key)}</a></li>`,
   )}</ul></nav>`;
@@ -62,13 +64,7 @@ export function nav(locale: Locale, current: Page) {
 export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
   const { web } = deps;
 
-  /** The signed-in session, or a redirect to sign-in (returns undefined then). */
-  async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<(Session & { accountId: string }) | undefined> {
-    const s = await deps.sessions.get(request);
-    if (s?.accountId) return s as Session & { accountId: string };
-    await reply.redirect(`/signin?return_to=${encodeURIComponent(request.url)}`, 303);
-    return undefined;
-  }
+  const signedIn = (request: FastifyRequest, reply: FastifyReply) => signedInOrRedirect(deps.sessions, request, reply);
 
   async function sourceLabels() {
     const sources = await deps.registry.sources();
@@ -102,7 +98,7 @@ ${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p
 <li><a href="/dashboard/requests">${t(locale, 'pending_count', { n: records.filter((r) => r.awaiting_me).length })}</a></li>
 <li><a href="/dashboard/consents">${t(locale, 'active_count', { n: records.filter((r) => r.status === 'active').length })}</a></li>
 </ul>`;
-    return web.send(reply, request, s, t(locale, 'nav_overview'), body, nav(locale, 'overview'));
+    return web.send(reply, request, s, t(locale, 'nav_overview'), body, dashboardNav(locale, 'overview'));
   });
 
   app.get('/dashboard/requests', { schema: { hide: true } }, async (request, reply) => {
@@ -112,7 +108,7 @@ ${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p
     const labels = await sourceLabels();
     const pending = await deps.citizens.pending(s.accountId);
     const body = pending.length === 0 ? html`<p>${t(locale, 'no_requests')}</p>` : html`${pending.map((r) => renderRecord(r, locale, s.data.csrf, labels, 'request'))}`;
-    return web.send(reply, request, s, t(locale, 'nav_requests'), body, nav(locale, 'requests'));
+    return web.send(reply, request, s, t(locale, 'nav_requests'), body, dashboardNav(locale, 'requests'));
   });
 
   const recordParams = { type: 'object', properties: { record_id: { type: 'string', maxLength: 100 } } };
@@ -137,7 +133,7 @@ ${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p
     const labels = await sourceLabels();
     const records = await deps.citizens.records(s.accountId);
     const body = records.length === 0 ? html`<p>${t(locale, 'no_consents')}</p>` : html`${records.map((r) => renderRecord(r, locale, s.data.csrf, labels, 'consent'))}`;
-    return web.send(reply, request, s, t(locale, 'nav_consents'), body, nav(locale, 'consents'));
+    return web.send(reply, request, s, t(locale, 'nav_consents'), body, dashboardNav(locale, 'consents'));
   });
 
   app.post('/dashboard/consents/:record_id/withdraw', { schema: { hide: true, params: recordParams } }, async (request, reply) => {
@@ -169,7 +165,7 @@ ${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p
     const labels = await sourceLabels();
     const verdict = q.verify ? verifyShown(entries) : undefined;
     const purposeLabel = (clientId: string, purpose: string) => pick(services.get(clientId)?.purposes?.find((p) => p.purpose === purpose)?.label, locale) || purpose;
-    return web.send(reply, request, s, t(locale, 'nav_access'), renderAccessLog(entries, locale, q.outcome ?? '', (id) => pick(services.get(id)?.name, locale) || id, labels, verdict, purposeLabel), nav(locale, 'access'));
+    return web.send(reply, request, s, t(locale, 'nav_access'), renderAccessLog(entries, locale, q.outcome ?? '', (id) => pick(services.get(id)?.name, locale) || id, labels, verdict, purposeLabel), dashboardNav(locale, 'access'));
   });
 
   const mydataPage = async (request: FastifyRequest, reply: FastifyReply, s: Session & { accountId: string }, result?: InsightResult) => {
@@ -189,7 +185,7 @@ ${result?.source.id === src.id
   : ''}
 ${src.correction_url ? html`<p><a href="${src.correction_url}">${t(locale, 'mydata_correction', { source: pick(src.name, locale) })}</a></p>` : ''}
 </section>`)}`;
-    return web.send(reply, request, s, t(locale, 'nav_mydata'), body, nav(locale, 'mydata'));
+    return web.send(reply, request, s, t(locale, 'nav_mydata'), body, dashboardNav(locale, 'mydata'));
   };
 
   app.get('/dashboard/mydata', { schema: { hide: true } }, async (request, reply) => {
@@ -212,14 +208,14 @@ ${src.correction_url ? html`<p><a href="${src.correction_url}">${t(locale, 'myda
     const labels = await sourceLabels();
     const records = (await deps.citizens.records(s.accountId)).filter((r) => r.my_parties.some((p) => p.role === 'guardian'));
     const body = records.length === 0 ? html`<p>${t(locale, 'no_others')}</p>` : html`${records.map((r) => renderRecord(r, locale, s.data.csrf, labels, r.awaiting_me ? 'request' : 'consent'))}`;
-    return web.send(reply, request, s, t(locale, 'nav_others'), body, nav(locale, 'others'));
+    return web.send(reply, request, s, t(locale, 'nav_others'), body, dashboardNav(locale, 'others'));
   });
 
   app.get('/dashboard/export', { schema: { hide: true } }, async (request, reply) => {
     const s = await signedIn(request, reply);
     if (!s) return reply;
     const locale = web.locale(request, s);
-    return web.send(reply, request, s, t(locale, 'nav_export'), renderExportErase(locale, s.data.csrf), nav(locale, 'export'));
+    return web.send(reply, request, s, t(locale, 'nav_export'), renderExportErase(locale, s.data.csrf), dashboardNav(locale, 'export'));
   });
 
   app.post('/dashboard/erase', { schema: { hide: true, body: { type: 'object', required: ['confirm', '_csrf'], properties: { confirm: { enum: ['yes'] }, _csrf: { type: 'string' } } } } }, async (request, reply) => {
@@ -236,7 +232,7 @@ ${src.correction_url ? html`<p><a href="${src.correction_url}">${t(locale, 'myda
     if (!s) return reply;
     const locale = web.locale(request, s);
     const chain = await deps.accounts.keychain(s.accountId);
-    return web.send(reply, request, s, t(locale, 'nav_keychain'), renderKeychain(chain, deps.providers, locale, s.data.csrf), nav(locale, 'keychain'));
+    return web.send(reply, request, s, t(locale, 'nav_keychain'), renderKeychain(chain, deps.providers, locale, s.data.csrf), dashboardNav(locale, 'keychain'));
   });
 
   app.post('/dashboard/keychain', { schema: { hide: true, body: { type: 'object', required: ['action', 'iss', 'sub'], properties: { action: { enum: ['unlink', 'prefer'] }, iss: { type: 'string', maxLength: 500 }, sub: { type: 'string', maxLength: 500 }, _csrf: { type: 'string' } } } } }, async (request, reply) => {

@@ -9,10 +9,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../web/html.ts';
 import { pick, t, type Locale } from '../web/i18n.ts';
 import type { Accounts } from './accounts.ts';
-import { nav } from './dashboard.routes.ts';
+import { dashboardNav } from './dashboard.routes.ts';
 import { flatten } from './insight.ts';
 import type { PdsClient, PdsMetadata } from './pds-client.ts';
-import { checkCsrf, type Session, type Sessions } from './sessions.ts';
+import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from './sessions.ts';
 import type { WebContext } from './web-context.ts';
 import type { CitizenDocument } from '../pds/pds.service.ts';
 import { ProblemError } from '../shared/errors.ts';
@@ -68,7 +68,7 @@ export function registerDatastoreRoutes(app: FastifyInstance, deps: DatastoreDep
 
   async function page(request: FastifyRequest, reply: FastifyReply, s: Session & { accountId: string }, saved = false) {
     const locale = web.locale(request, s);
-    const send = (body: ReturnType<typeof html>) => web.send(reply, request, s, t(locale, 'nav_datastore'), body, nav(locale, 'datastore'));
+    const send = (body: ReturnType<typeof html>) => web.send(reply, request, s, t(locale, 'nav_datastore'), body, dashboardNav(locale, 'datastore'));
     if (!pds) return send(html`<p>${t(locale, 'datastore_not_configured')}</p>`);
     const meta = await pds.metadata();
     const { documents, sharing } = await pds.documents(await pds.identifierOf(await deps.accounts.identifiers(s.accountId)));
@@ -96,9 +96,9 @@ ${documents.length > 0 ? html`<form method="post" action="/dashboard/datastore/e
   const form = (props: Record<string, unknown>, required: string[]) => ({ hide: true, body: { type: 'object', required: ['_csrf', ...required], properties: { _csrf: { type: 'string' }, ...props } } });
 
   app.get('/dashboard/datastore', { schema: { hide: true } }, async (request, reply) => {
-    const s = await deps.sessions.get(request);
-    if (!s?.accountId) return reply.redirect(`/signin?return_to=${encodeURIComponent('/dashboard/datastore')}`, 303);
-    return page(request, reply, s as Session & { accountId: string });
+    const s = await signedInOrRedirect(deps.sessions, request, reply);
+    if (!s) return reply;
+    return page(request, reply, s);
   });
 
   app.post('/dashboard/datastore/correct', { schema: { hide: true, body: { type: 'object', required: ['_csrf', 'category'], maxProperties: 52, properties: { _csrf: { type: 'string' }, category }, additionalProperties: { type: 'string', maxLength: 500 } } } }, async (request, reply) => {

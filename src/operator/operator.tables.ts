@@ -72,6 +72,8 @@ export interface ConsentRecordsTable {
   expires_at: number | null;
   validity_duration: string | null;
   replaces: string | null;
+  /** The record that replaced this one at another operator (after a move). */
+  replaced_by: string | null;
   language: string | null;
   version: number;
 }
@@ -165,7 +167,39 @@ export interface WebSessionsTable {
   expires_at: number;
 }
 
+/** A citizen's permission arrangement: an ODRL 2.2 `Set` policy. */
+export interface ArrangementsTable {
+  arrangement_id: string;
+  account_id: string;
+  label: string;
+  /** JSON-LD: the ODRL Set. */
+  policy: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Moves of a citizen to or from this operator (portability). */
+export interface MovesTable {
+  move_id: string;
+  /** `out` at the old operator (bundle exported), `in` at the new one (bundle imported). */
+  direction: string;
+  account_id: string;
+  /** The other operator's issuer. */
+  peer: string;
+  status: string;
+  total: number;
+  done: number;
+  /** JSON: per-record outcome (old id → new id or reason). */
+  result: string;
+  /** At the new operator: the verified bundle as received (the citizen's history there). */
+  bundle: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface OperatorDatabase {
+  arrangements: ArrangementsTable;
+  moves: MovesTable;
   accounts: AccountsTable;
   identities: IdentitiesTable;
   account_identifiers: AccountIdentifiersTable;
@@ -362,5 +396,41 @@ export const operatorMigrations: MigrationSet = (dialect) => {
       for (const table of tables) await sql`drop table if exists ${sql.table(table)}`.execute(db);
     },
   };
-  return { '0001_initial': initial };
+  const arrangementsAndMoves: Migration = {
+    async up(db) {
+      await db.schema
+        .createTable('arrangements')
+        .addColumn('arrangement_id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('policy', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.bigint, (c) => c.notNull())
+        .addColumn('updated_at', t.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('arrangements_account').on('arrangements').column('account_id').execute();
+      await db.schema
+        .createTable('moves')
+        .addColumn('move_id', 'text', (c) => c.primaryKey())
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('peer', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('total', 'integer', (c) => c.notNull())
+        .addColumn('done', 'integer', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('bundle', 'text')
+        .addColumn('created_at', t.bigint, (c) => c.notNull())
+        .addColumn('updated_at', t.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('consent_records').addColumn('replaced_by', 'text').execute();
+      await db.schema.createIndex('consent_records_replaces').on('consent_records').column('replaces').execute();
+    },
+    async down(db) {
+      await db.schema.dropIndex('consent_records_replaces').execute();
+      await db.schema.alterTable('consent_records').dropColumn('replaced_by').execute();
+      await db.schema.dropTable('moves').execute();
+      await db.schema.dropTable('arrangements').execute();
+    },
+  };
+  return { '0001_initial': initial, '0002_arrangements_and_moves': arrangementsAndMoves };
 };

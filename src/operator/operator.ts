@@ -17,6 +17,10 @@ import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
 import { loadSigningKeys, publicJwks, rotateSigningKey, type SigningKey } from '../store/keys.ts';
 import { Accounts } from './accounts.ts';
+import { Arrangements } from './arrangements.ts';
+import { registerArrangementRoutes } from './arrangements.routes.ts';
+import { Portability } from './portability.ts';
+import { registerPortabilityRoutes } from './portability.routes.ts';
 import { registerAdminRoutes } from './admin.routes.ts';
 import { ApiAuthenticator } from './api-auth.ts';
 import { AuthorizationServer } from './authorization-server.ts';
@@ -58,6 +62,8 @@ export interface Operator {
   registry: Registry;
   consents: ConsentService;
   accounts: Accounts;
+  arrangements: Arrangements;
+  portability: Portability;
   keys: () => SigningKey[];
   webhooks: WebhookSender;
   startBackground(): void;
@@ -101,6 +107,12 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const registry = new Registry(store.db, issuer);
   await registry.refreshJwksUris();
   for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file), options.env));
+  // a trust group, when configured, bounds the sources this operator issues tokens and feeds for
+  let trustGroup: TrustGroupLoader | undefined;
+  const inGroup = (resource: string) => !trustGroup || trustGroup.admits(issuer, resource);
+  const trustGroupsFor = (resources: string[]) =>
+    trustGroup?.current && resources.length > 0 && resources.every((r) => trustGroup!.admits(issuer, r)) ? [trustGroup.current.group_id] : [];
+  const arrangements = new Arrangements({ db: store.db, registry, trustGroupsFor });
   const consents = new ConsentService({
     db: store.db,
     registry,
@@ -108,12 +120,10 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     operatorName: config.display_name.en,
     signingKey,
     dialect: store.dialect,
+    arrangements,
     ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
   });
   const accounts = new Accounts(store.db);
-  // a trust group, when configured, bounds the sources this operator issues tokens and feeds for
-  let trustGroup: TrustGroupLoader | undefined;
-  const inGroup = (resource: string) => !trustGroup || trustGroup.admits(issuer, resource);
   const app = await createHttpServer({
     name: `portti-operator (${config.name})`,
     description: 'Portti MyData operator: authorization server, consent records, consent feed, citizen API.',
@@ -159,6 +169,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const sessions = new Sessions(store.db, issuer.startsWith('https://'));
   const web = createWebContext(config.display_name);
   const citizens = new CitizenService(store.db, accounts, consents);
+  const portability = new Portability({ db: store.db, issuer, signingKey, accounts, consents, registry, arrangements, trustGroup: () => trustGroup?.current, log: app.log });
   const webhooks = new WebhookSender({ db: store.db, issuer, signingKey, maxAttempts: config.webhook_max_attempts, log: app.log });
 
   await app.register(async (scope) => {
@@ -182,6 +193,16 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     registerLoginRoutes(scope, { issuer, providers: config.identity_providers, accounts, sessions });
     registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
     registerCitizenApiRoutes(scope, { sessions, accounts, citizens });
+    registerArrangementRoutes(scope, { sessions, arrangements, registry, web, trustGroupId: () => trustGroup?.current?.group_id });
+    await scope.register(async (inner) =>
+      registerPortabilityRoutes(inner, {
+        sessions,
+        portability,
+        web,
+        issuer,
+        peers: () => (trustGroup?.current?.members ?? []).filter((m) => m.issuer !== issuer).map((m) => ({ issuer: m.issuer, name: m.name })),
+      }),
+    );
     const insight = new Insight({ issuer, registry, consents, keys: () => keys });
     registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight });
     const pds = config.personal_data_store ? new PdsClient({ url: config.personal_data_store.url, issuer, keys: () => keys }) : undefined;
@@ -199,10 +220,13 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     registry,
     consents,
     accounts,
+    arrangements,
+    portability,
     keys: () => keys,
     webhooks,
     startBackground() {
       webhooks.start();
+      portability.start();
       trustGroup?.start();
       expiryTimer = setInterval(() => {
         consents.expireDue().catch((err: Error) => app.log.warn({ err: err.message }, 'expiry run failed'));
@@ -216,6 +240,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
       await mtls.close();
       clearInterval(expiryTimer);
       await webhooks.stop();
+      await portability.stop();
       await app.close();
       await listener?.close();
     },

@@ -90,6 +90,17 @@ export class Sessions {
 }
 
 /** Checks the CSRF token of a state-changing request (header or form field). */
+/**
+ * The signed-in session for a dashboard page, or a redirect to sign-in that comes back to
+ * the page (then undefined: the caller returns the reply).
+ */
+export async function signedInOrRedirect(sessions: Sessions, request: FastifyRequest, reply: FastifyReply): Promise<(Session & { accountId: string }) | undefined> {
+  const s = await sessions.get(request);
+  if (s?.accountId) return s as Session & { accountId: string };
+  await reply.redirect(`/signin?return_to=${encodeURIComponent(request.url)}`, 303);
+  return undefined;
+}
+
 export function checkCsrf(request: FastifyRequest, session: Session): void {
   const header = request.headers['x-csrf-token'];
   const field = (request.body as { _csrf?: unknown } | undefined)?._csrf;

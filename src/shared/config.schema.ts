@@ -278,6 +278,8 @@ export const DemoSchema = Type.Object(
       ),
     ),
     people: Type.Integer({ minimum: 10, maximum: 100000, default: 300 }),
+    /** Make a demo trust group of all configured operators (a governance key under data_dir). */
+    trust_group: Type.Boolean({ default: false }),
     seed: Type.Integer({ default: 2026 }),
   },
   strict,

@@ -32,6 +32,7 @@ export type ProblemCode =
   | 'session_required'
   | 'internal_error'
   | 'not_ready'
+  | 'invalid_bundle'
   | 'invalid_deposit'
   | 'unknown_depositor'
   | 'category_not_allowed'
@@ -54,6 +55,7 @@ export interface ProblemBody {
 }
 
 const TITLES: Record<ProblemCode, string> = {
+  invalid_bundle: 'Portability bundle refused',
   bad_request: 'Bad request',
   validation_failed: 'Request validation failed',
   unauthorized: 'Authentication required',

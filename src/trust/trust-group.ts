@@ -15,7 +15,19 @@ export const TrustGroupSchema = Type.Object(
   {
     group_id: Type.String({ minLength: 1, maxLength: 200 }),
     name: Type.String({ minLength: 1 }),
-    rulebook: Type.Object({ version: Type.String({ minLength: 1 }), url: Url }, strict),
+    rulebook: Type.Object(
+      {
+        version: Type.String({ minLength: 1 }),
+        url: Url,
+        /**
+         * What happens to a consent when its citizen moves to another member: `carry_over`
+         * (it stays active under the new operator), `reconfirm_sensitive` (the citizen confirms
+         * again when it covers attributes whose sensitivity is not `normal`), `reconfirm_all`.
+         */
+        moved_consents: Type.Optional(Type.Enum(['carry_over', 'reconfirm_sensitive', 'reconfirm_all'])),
+      },
+      strict,
+    ),
     members: Type.Array(Type.Object({ issuer: Url, name: Type.String({ minLength: 1 }), metadata_url: Type.Optional(Url) }, strict)),
     sources: Type.Array(Type.Object({ resource: Url, admitted: Type.Array(Url) }, strict)),
     issued_at: Type.String({ format: 'date-time' }),

@@ -28,6 +28,7 @@ const EVENT_KEYS: Record<string, MessageKey> = {
   'dpv:ConsentResumed': 'event_resumed',
   'portti:ProcessingRecorded': 'event_recorded',
   'portti:ConsentMoved': 'event_moved',
+  'portti:ConsentImported': 'event_imported',
 };
 /** An ISO 8601 duration in words (P1Y2M → "1 yr 2 mo"). */
 export function humanDuration(iso: string, locale: Locale): string {
@@ -79,7 +80,7 @@ ${others.length > 0 ? html`<p class="notice">${t(locale, 'others_must_approve')}
   : html`<h3>${t(locale, 'attributes')}</h3>
 <ul>${r.released.flatMap((s) => s.subjects.flatMap((sub) => sub.datatypes.map((d) => html`<li>${labels.attributeLabel(s.source, d, locale)}</li>`)))}</ul>`}
 ${decider?.role === 'guardian' ? html`<p class="notice">${t(locale, 'acting_for')}</p>` : ''}
-<details><summary>${t(locale, 'history')}</summary><ol>${r.history.map((h) => html`<li>${when(h.time, locale)}: ${eventText(locale, h.event_type)} (${statusText(locale, h.to_status)})</li>`)}</ol></details>
+<details><summary>${t(locale, 'history')}</summary><ol>${r.history.map((h) => html`<li>${when(h.time, locale)}: ${eventText(locale, h.event_type)} (${statusText(locale, h.to_status)})${h.actor.startsWith('arrangement:') ? html` – ${t(locale, 'by_arrangement', { name: /"(.*)"/.exec(h.reason ?? '')?.[1] ?? '' })}` : ''}</li>`)}</ol></details>
 <div class="actions">
 <a class="button secondary" href="/dashboard/consents/${id}/receipt">${t(locale, 'receipt')}</a>
 ${mode === 'consent' && decider && (r.status === 'active' || r.status === 'suspended') && r.activation_mode !== 'automatically_activated'

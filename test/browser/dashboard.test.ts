@@ -6,40 +6,14 @@
  * checked with axe-core for serious or critical violations.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, createTestService, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
-import { tempDir } from '../helpers/stores.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const shots = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : tempDir('portti-shots-');
-
-async function axe(page: Page, name: string): Promise<void> {
-  await page.evaluate(axeSource);
-  const result = (await page.evaluate(() => (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as {
-    violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }>;
-  };
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.help}`)).toEqual([]);
-}
-
-async function snap(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
+import { axe, CHROMIUM, CHROMIUM_ARGS, signInPage as signIn, snap } from '../helpers/browser.ts';
 
 /** A link of the main navigation (or the language switcher). */
 function nav(page: Page, name: string) {
   return page.locator('nav').getByRole('link', { name, exact: true });
-}
-
-async function signIn(page: Page, issuer: string, resident: string): Promise<void> {
-  await page.goto(`${issuer}/signin`);
-  await page.getByRole('link', { name: /Demo/ }).click();
-  await page.getByRole('button', { name: resident }).click();
-  await page.waitForURL(`${issuer}/dashboard`);
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
@@ -62,7 +36,7 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
     await world.operators.a.registry.putService(serviceDefinition(service));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
     });
   }, 60_000);
   afterAll(async () => {

@@ -125,8 +125,8 @@ export interface WorldOptions {
   replayCache?: 'memory' | 'store';
   /** Writes a signed trust-group document for the gateway (given its resource and the issuers); returns its files. */
   trustGroup?: (resource: string, issuers: { a: string; b: string }) => Promise<{ file: string; jwks: string }>;
-  /** Operator A follows the same trust-group document too. */
-  operatorInGroup?: boolean;
+  /** Operator A (`true`) or both operators (`'both'`) follow the same trust-group document too. */
+  operatorInGroup?: boolean | 'both';
   /** Give operator A and the gateway mutual-TLS listeners with these certificates. */
   mtls?: { ca: string; cert: string; key: string };
   /** Further sources behind the gateway, registered at both operators (resource derived from the id). */
@@ -227,7 +227,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         access_token_ttl_s: 300,
         webhook_max_attempts: 5,
         ...(k === 'a' ? mtlsFor(aMtlsPort) : {}),
-        ...(k === 'a' && trust && options.operatorInGroup ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } } : {}),
+        ...((k === 'a' || options.operatorInGroup === 'both') && trust && options.operatorInGroup ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } } : {}),
         ...options.operatorConfig,
       },
     });

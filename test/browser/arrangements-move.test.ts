@@ -1,0 +1,127 @@
+/**
+ * Standing permissions and moving between operators in a real browser (Debian's Chromium
+ * through playwright-core): create, see applied, edit and delete a permission arrangement;
+ * download a portability bundle at operator A and open it at operator B with progress.
+ * Every page is checked with axe-core for serious or critical violations.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../../src/trust/trust-group.ts';
+import { tempDir } from '../helpers/stores.ts';
+import { axe, CHROMIUM, CHROMIUM_ARGS, signInPage as signIn, snap } from '../helpers/browser.ts';
+import { callApi, createTestService, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
+
+describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chromium', () => {
+  let browser: Browser;
+  let world: World;
+  let service: TestService;
+  const dir = tempDir('portti-browser-group-');
+
+  const file = async () => {
+    const res = await callApi(service, world.issuers.a, 'POST', '/api/consent-requests', {
+      subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
+      activation_mode: 'data_subject_activates',
+      purpose: PURPOSE,
+    });
+    return (await res.json()) as { record_id: string; status: string };
+  };
+
+  beforeAll(async () => {
+    const gov = await generateGovernanceKey('gov');
+    writeFileSync(join(dir, 'gov.json'), JSON.stringify(gov.jwks));
+    world = await startWorld({
+      operatorInGroup: 'both',
+      trustGroup: async (resource, issuers) => {
+        const doc = {
+          group_id: 'urn:portti:trust-group:uusimaa',
+          name: 'Uusimaa',
+          rulebook: { version: '1', url: 'https://example.org/rulebook' },
+          members: [
+            { issuer: issuers.a, name: 'Operator A' },
+            { issuer: issuers.b, name: 'Operator B' },
+          ],
+          sources: [{ resource, admitted: [issuers.a, issuers.b] }],
+          issued_at: new Date(Date.now() - 1000).toISOString(),
+          expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        };
+        writeFileSync(join(dir, 'group.jws'), await signTrustGroup(doc, await importGovernanceKey(gov.privateJwk)));
+        return { file: join(dir, 'group.jws'), jwks: join(dir, 'gov.json') };
+      },
+    });
+    service = await createTestService('fee-service');
+    for (const k of ['a', 'b'] as const) await world.operators[k].registry.putService({ ...serviceDefinition(service), kind: 'public_service' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  it('a citizen sets a standing permission, sees it decide a request, edits and deletes it, then moves to operator B', async () => {
+    const context = await browser.newContext({ locale: 'en-GB', acceptDownloads: true });
+    const page = await context.newPage();
+    await signIn(page, world.issuers.a, 'Aino Virtanen');
+
+    // create
+    await page.locator('nav').getByRole('link', { name: 'Standing permissions', exact: true }).click();
+    expect(await page.getByText('You have no standing permissions').count()).toBe(1);
+    await axe(page, 'arrangements (empty)');
+    await page.getByLabel('Name').fill('City may check my income');
+    await page.getByLabel('Purpose (narrower purposes too)').selectOption({ label: 'Service provision' });
+    await page.getByLabel('Kind of service').selectOption({ label: 'Public services' });
+    await page.getByLabel('Annual income').check();
+    await page.getByLabel('Income year').check();
+    await page.getByRole('button', { name: 'Save standing permission' }).click();
+    await page.waitForURL(`${world.issuers.a}/dashboard/arrangements`);
+    expect(await page.getByRole('heading', { name: 'City may check my income' }).count()).toBe(1);
+    await axe(page, 'arrangements');
+    await snap(page, 'standing-permissions');
+
+    // applied to a matching request: active at once, with the rule named in the history
+    const filed = await file();
+    expect(filed.status).toBe('active');
+    await page.locator('nav').getByRole('link', { name: 'My consents', exact: true }).click();
+    await page.getByText('History').first().click();
+    expect(await page.getByText('by your standing permission “City may check my income”').count()).toBeGreaterThan(0);
+
+    // edit, then delete
+    await page.locator('nav').getByRole('link', { name: 'Standing permissions', exact: true }).click();
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByLabel('Name').fill('City fees may check my income');
+    await page.getByRole('button', { name: 'Save standing permission' }).click();
+    expect(await page.getByRole('heading', { name: 'City fees may check my income' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    expect(await page.getByText('You have no standing permissions').count()).toBe(1);
+    expect((await file()).status).toBe('pending');
+
+    // move: the bundle from A ...
+    await page.locator('nav').getByRole('link', { name: 'Change operator', exact: true }).click();
+    await axe(page, 'move (A)');
+    await page.getByLabel('New operator').selectOption(world.issuers.b);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the bundle' }).click()]);
+    const bundlePath = join(dir, 'bundle.jws');
+    await download.saveAs(bundlePath);
+    expect(readFileSync(bundlePath, 'utf8').split('.')).toHaveLength(3);
+
+    // ... opened at B, with progress, until every record is accounted for
+    const atB = await (await browser.newContext({ locale: 'en-GB' })).newPage();
+    await signIn(atB, world.issuers.b, 'Aino Virtanen');
+    await atB.locator('nav').getByRole('link', { name: 'Change operator', exact: true }).click();
+    await atB.getByLabel('Bundle file').setInputFiles(bundlePath);
+    await atB.getByRole('button', { name: 'Move my data here' }).click();
+    await atB.waitForURL(/\/dashboard\/move\/urn/);
+    await atB.waitForSelector('article.move[data-status="done"]');
+    expect(await atB.locator('li[data-outcome="moved"]').count()).toBe(2); // the active one and the pending one
+    expect(await atB.getByText('Here from').count()).toBe(1);
+    await axe(atB, 'move progress (B)');
+    await snap(atB, 'move-done');
+    await atB.locator('nav').getByRole('link', { name: 'My consents', exact: true }).click();
+    expect(await atB.getByText('Moved here from another operator').count()).toBeGreaterThan(0);
+    await context.close();
+  }, 90_000);
+});
