@@ -12,7 +12,10 @@ import type { GatewayDatabase } from '../gateway/gateway.tables.ts';
 import { createOperator, type Operator } from '../operator/operator.ts';
 import type { OperatorDatabase } from '../operator/operator.tables.ts';
 import type { SubjectRef } from '../operator/consent.service.ts';
-import { startDemo, type DemoWorld } from '../demo/demo-world.ts';
+import { demoResidents, startDemo, type DemoWorld } from '../demo/demo-world.ts';
+import { depositDemoDocuments } from '../demo/demo-depositor.ts';
+import { createPersonalDataStore, type PersonalDataStore } from '../pds/pds.ts';
+import type { PdsDatabase } from '../pds/pds.tables.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
@@ -21,6 +24,7 @@ import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../t
 export interface RunningSystem {
   gateways: Gateway[];
   operators: Operator[];
+  personalDataStores: PersonalDataStore[];
   demo?: DemoWorld;
   /** Base URLs of everything that listens, for the start banner. */
   urls: Array<{ name: string; url: string }>;
@@ -29,7 +33,7 @@ export interface RunningSystem {
 
 export interface RunOptions {
   /** Only this component (by name); default everything. */
-  only?: { kind: 'gateway' | 'operator'; name: string };
+  only?: { kind: 'gateway' | 'operator' | 'pds'; name: string };
   logLevel?: string;
   /** Environment the configuration was loaded with (registry files expand from it too). */
   env?: NodeJS.ProcessEnv;
@@ -59,12 +63,13 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
 /** Starts the configured components; resolves when all listen. */
 export async function runSystem(config: PorttiConfig, options: RunOptions = {}): Promise<RunningSystem> {
   const logLevel = options.logLevel ?? config.log_level;
-  const wants = (kind: 'gateway' | 'operator', name: string) => !options.only || (options.only.kind === kind && options.only.name === name);
+  const wants = (kind: 'gateway' | 'operator' | 'pds', name: string) => !options.only || (options.only.kind === kind && options.only.name === name);
   const urls: RunningSystem['urls'] = [];
   const closers: Array<() => Promise<void>> = [];
   const system: RunningSystem = {
     gateways: [],
     operators: [],
+    personalDataStores: [],
     urls,
     async close() {
       for (const c of closers.reverse()) await c().catch(() => undefined);
@@ -75,6 +80,29 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
       system.demo = await startDemo(config);
       closers.push(() => system.demo!.close());
       urls.push(...system.demo.urls);
+    }
+    for (const p of config.personal_data_stores.filter((x) => wants('pds', x.name))) {
+      const pdsStore = await openStore<PdsDatabase>(storeLocationFor(config, p.name));
+      closers.push(() => pdsStore.close());
+      const pds = await createPersonalDataStore({ config: p, store: pdsStore, logLevel });
+      closers.push(() => pds.close());
+      urls.push({ name: `personal data store ${p.name}`, url: await listen(pds.app, p.listen.host, p.listen.port) });
+      system.personalDataStores.push(pds);
+      const depositor = config.demo?.pds_depositor;
+      if (system.demo && depositor?.store === p.name) {
+        await depositDemoDocuments({
+          pdsUrl: p.public_url,
+          pds: pds.service,
+          depositorId: depositor.depositor_id,
+          jwksFile: depositor.jwks_file,
+          category: depositor.category,
+          people: system.demo.people,
+          families: system.demo.families,
+          seed: config.demo!.seed,
+          optIn: depositor.opt_in,
+          residents: demoResidents(system.demo.people).map((r) => r.personal_identity_code),
+        });
+      }
     }
     for (const g of config.gateways.filter((x) => wants('gateway', x.name))) {
       const gatewayStore = await openStore<GatewayDatabase>(storeLocationFor(config, g.name));

@@ -17,6 +17,10 @@ import type { PorttiConfig } from '../shared/config.schema.ts';
 import { migrateToLatest, openStore } from '../store/database.ts';
 import { loadSigningKeys, publicJwks } from '../store/keys.ts';
 import { UsageError, type Command } from './command.ts';
+import { randomBytes } from 'node:crypto';
+import { Keyring } from '../pds/pds-crypto.ts';
+import { pdsMigrations, type PdsDatabase } from '../pds/pds.tables.ts';
+import { openVault } from '../pds/vault.ts';
 
 const DEFAULT_CONFIG = 'config/demo.yaml';
 const configOption = { config: { type: 'string', short: 'c', default: DEFAULT_CONFIG } } as const;
@@ -43,8 +47,8 @@ async function serve(start: () => Promise<RunningSystem>): Promise<number> {
   return 0;
 }
 
-function named(config: PorttiConfig, kind: 'gateway' | 'operator', name: string | undefined): string {
-  const list = kind === 'gateway' ? config.gateways : config.operators;
+function named(config: PorttiConfig, kind: 'gateway' | 'operator' | 'pds', name: string | undefined): string {
+  const list = kind === 'gateway' ? config.gateways : kind === 'operator' ? config.operators : config.personal_data_stores;
   if (list.length === 0) throw new UsageError(`the configuration has no ${kind}s`);
   if (name === undefined) {
     if (list.length > 1) throw new UsageError(`the configuration has several ${kind}s (${list.map((x) => x.name).join(', ')}): choose one with --name`);
@@ -140,7 +144,57 @@ export const COMMANDS: Command[] = [
         const applied = await migrateToLatest(store, operatorMigrations).finally(() => store.close());
         process.stdout.write(`${o.name}: ${applied.length ? applied.join(', ') : 'up to date'}\n`);
       }
+      for (const p of config.personal_data_stores) {
+        const store = await openStore<PdsDatabase>(storeLocationFor(config, p.name));
+        const applied = await migrateToLatest(store, pdsMigrations).finally(() => store.close());
+        process.stdout.write(`${p.name}: ${applied.length ? applied.join(', ') : 'up to date'}\n`);
+      }
       return 0;
+    },
+  },
+  {
+    path: ['pds'],
+    summary: 'run one personal data store',
+    usage: 'portti pds [--config FILE] [--name NAME]',
+    options: { ...configOption, name: { type: 'string', short: 'n' } },
+    async run(values) {
+      const config = load(values);
+      const name = named(config, 'pds', values.name as string | undefined);
+      return serve(() => runSystem(config, { only: { kind: 'pds', name } }));
+    },
+  },
+  {
+    path: ['pds', 'keygen'],
+    summary: 'print a new random key-encryption key (32 bytes, base64) for a personal data store',
+    usage: 'portti pds keygen',
+    options: {},
+    async run() {
+      process.stdout.write(`${randomBytes(32).toString('base64')}\n`);
+      return 0;
+    },
+  },
+  {
+    path: ['pds', 'rotate-kek'],
+    summary: 're-wrap every data key of a personal data store under its first configured KEK (documents are not re-encrypted)',
+    usage: 'portti pds rotate-kek [--config FILE] [--name NAME]',
+    options: { ...configOption, name: { type: 'string', short: 'n' } },
+    async run(values) {
+      const config = load(values);
+      const p = config.personal_data_stores.find((x) => x.name === named(config, 'pds', values.name as string | undefined))!;
+      const store = await openStore<PdsDatabase>(storeLocationFor(config, p.name));
+      try {
+        await migrateToLatest(store, pdsMigrations);
+        const keyring = new Keyring(p.keks);
+        const vault = await openVault(store, keyring, p.identifier_type).catch((err: Error) => {
+          throw new UsageError(`${p.name}: ${err.message}; configure the KEK the store was wrapped with as well as the new one`);
+        });
+        const result = await vault.rotateKek();
+        process.stdout.write(`${p.name}: re-wrapped ${result.rewrapped} keys under ${result.kek_id}; KEKs still in use: ${(await vault.kekIdsInUse()).join(', ')}\n`);
+        process.stdout.write('Once every instance runs with the new KEK first, the old KEK can be removed from the configuration.\n');
+        return 0;
+      } finally {
+        await store.close();
+      }
     },
   },
   {

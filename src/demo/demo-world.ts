@@ -9,10 +9,11 @@ import { createDemoIdp, type DemoResident } from '../idp/demo-idp.ts';
 import { createFeeService, type FeeService } from './fee-service/fee-service.ts';
 import { createIncomesRegister } from './incomes-register.ts';
 import { createPopulationRegister } from './population-register.ts';
-import { ageAt, displayName, generatePopulationData, type Person } from './population.ts';
+import { ageAt, displayName, generatePopulationData, type Family, type Person } from './population.ts';
 
 export interface DemoWorld {
   people: Person[];
+  families: Family[];
   feeService?: FeeService;
   urls: Array<{ name: string; url: string }>;
   close(): Promise<void>;
@@ -71,6 +72,7 @@ export async function startDemo(config: PorttiConfig): Promise<DemoWorld> {
   }
   return {
     people,
+    families,
     ...(feeService ? { feeService } : {}),
     urls,
     async close() {

@@ -39,7 +39,7 @@ export interface DashboardDeps {
   providers: IdentityProviderConfig[];
 }
 
-type Page = 'overview' | 'requests' | 'consents' | 'arrangements' | 'access' | 'mydata' | 'others' | 'keychain' | 'move' | 'export';
+type Page = 'overview' | 'requests' | 'consents' | 'arrangements' | 'access' | 'mydata' | 'datastore' | 'others' | 'keychain' | 'move' | 'export';
 const PAGES: Array<[Page, string, MessageKey]> = [
   ['overview', '/dashboard', 'nav_overview'],
   ['requests', '/dashboard/requests', 'nav_requests'],
@@ -47,6 +47,7 @@ const PAGES: Array<[Page, string, MessageKey]> = [
   ['arrangements', '/dashboard/arrangements', 'nav_arrangements'],
   ['access', '/dashboard/access', 'nav_access'],
   ['mydata', '/dashboard/mydata', 'nav_mydata'],
+  ['datastore', '/dashboard/datastore', 'nav_datastore'],
   ['others', '/dashboard/others', 'nav_others'],
   ['keychain', '/dashboard/keychain', 'nav_keychain'],
   ['move', '/dashboard/move', 'nav_move'],

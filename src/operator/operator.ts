@@ -33,6 +33,8 @@ import { registerLoginRoutes } from './login.routes.ts';
 import { createOidcAdapter, sweepOidcStore } from './oidc-adapter.ts';
 import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
 import { registerDashboardRoutes } from './dashboard.routes.ts';
+import { registerDatastoreRoutes } from './datastore.routes.ts';
+import { PdsClient } from './pds-client.ts';
 import { Insight } from './insight.ts';
 import { Registry } from './registry.ts';
 import { RegistryFileSchema } from './registry.schema.ts';
@@ -203,6 +205,8 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     );
     const insight = new Insight({ issuer, registry, consents, keys: () => keys });
     registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight });
+    const pds = config.personal_data_store ? new PdsClient({ url: config.personal_data_store.url, issuer, keys: () => keys }) : undefined;
+    registerDatastoreRoutes(scope, { sessions, accounts, web, ...(pds ? { pds } : {}) });
   });
 
   // several operator instances on one PostgreSQL: every instance's feed hears every change

@@ -184,6 +184,86 @@ export const OperatorSchema = Type.Object(
     trust_group: Type.Optional(TrustGroupLocationSchema),
     /** Where guardianship comes from: a population-register URL, or none. */
     guardianship_source: Type.Optional(Url),
+    /** The citizen's personal data store, shown on the dashboard's "My data store" page. */
+    personal_data_store: Type.Optional(Type.Object({ url: Url }, strict)),
+  },
+  strict,
+);
+
+/** A kind of document a personal data store keeps, with the attributes a gateway may map. */
+export const PdsCategorySchema = Type.Object(
+  {
+    id: Id,
+    label: Localized,
+    /** Attribute id → JSON pointer(s) into the document (the gateway source definition uses the same). */
+    attributes: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 })]), { minProperties: 1 }),
+  },
+  strict,
+);
+
+/** A service or register allowed to deposit signed documents (its "right agreement"). */
+export const PdsDepositorSchema = Type.Object(
+  {
+    id: Id,
+    name: Localized,
+    /** The depositor's public keys: exactly one of a JWKS file or URL. */
+    jwks_file: Type.Optional(Type.String({ minLength: 1 })),
+    jwks_url: Type.Optional(Url),
+    /** Categories this depositor may deposit. */
+    categories: Type.Array(Id, { minItems: 1 }),
+  },
+  strict,
+);
+
+/** An operator that may act for citizens at the store (short-lived JWTs signed with its keys). */
+export const PdsTrustedOperatorSchema = Type.Object({ issuer: Url, jwks_url: Url }, strict);
+
+/** How one field of a pre-anonymised profile is generalised. */
+export const PdsGeneralisedFieldSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z][a-z0-9_]*$' }),
+    pointer: Pointer,
+    /** `age_band` from a YYYY-MM-DD date; `prefix` keeps the first `digits` characters; `number_band` rounds down to `width`; `value` keeps a categorical value. */
+    generalise: Type.Enum(['age_band', 'prefix', 'number_band', 'value']),
+    width: Type.Optional(Type.Integer({ minimum: 1 })),
+    digits: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+  },
+  strict,
+);
+
+/** A service with an agreement for aggregate use: gets pre-anonymised profiles only. */
+export const PdsAggregateServiceSchema = Type.Object(
+  {
+    id: Id,
+    name: Localized,
+    /** Bearer credential of the service at this store. */
+    token: Type.String({ minLength: 16 }),
+    category: Id,
+    /** k-anonymity floor: the service cannot ask for less; never below 5. */
+    k_min: Type.Integer({ minimum: 5, default: 5 }),
+    fields: Type.Array(PdsGeneralisedFieldSchema, { minItems: 1 }),
+  },
+  strict,
+);
+
+/** A key-encryption key: id and 32 bytes in base64. The first in the list wraps new keys. */
+export const PdsKekSchema = Type.Object({ id: Id, key: Type.String({ minLength: 40 }) }, strict);
+
+/** A personal data store: a source the gateway fronts, with encrypted per-person documents. */
+export const PersonalDataStoreSchema = Type.Object(
+  {
+    name: Id,
+    listen: ListenSchema,
+    public_url: Url,
+    identifier_type: Type.String({ minLength: 1, default: 'fi_hetu' }),
+    /** Key-encryption keys (from the environment, never the database); the first is current. */
+    keks: Type.Array(PdsKekSchema, { minItems: 1 }),
+    /** Bearer credential the gateway presents as its upstream auth. */
+    upstream_token: Type.String({ minLength: 16 }),
+    categories: Type.Array(PdsCategorySchema, { minItems: 1 }),
+    depositors: Type.Array(PdsDepositorSchema, { default: [] }),
+    trusted_operators: Type.Array(PdsTrustedOperatorSchema, { default: [] }),
+    aggregate_services: Type.Array(PdsAggregateServiceSchema, { default: [] }),
   },
   strict,
 );
@@ -198,6 +278,22 @@ export const DemoSchema = Type.Object(
     register_api_key: Type.String({ default: 'demo-register-key' }),
     /** The City's demo Customer Fee Unit (a data-using service). */
     fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url, incomes_resource: Url }, strict)),
+    /** A demo depositor (a stand-in Tax Administration) filling a personal data store with signed tax decisions. */
+    pds_depositor: Type.Optional(
+      Type.Object(
+        {
+          /** Name of the personal data store (under personal_data_stores). */
+          store: Id,
+          depositor_id: Id,
+          /** Where its public JWKS is written (the store's depositor entry reads the same file). */
+          jwks_file: Type.String({ minLength: 1 }),
+          category: Id,
+          /** Aggregate services the generated (not sign-in) residents opt in to. */
+          opt_in: Type.Array(Id, { default: [] }),
+        },
+        strict,
+      ),
+    ),
     people: Type.Integer({ minimum: 10, maximum: 100000, default: 300 }),
     /** Make a demo trust group of all configured operators (a governance key under data_dir). */
     trust_group: Type.Boolean({ default: false }),
@@ -214,6 +310,7 @@ export const PorttiConfigSchema = Type.Object(
     log_level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
     gateways: Type.Array(GatewaySchema, { default: [] }),
     operators: Type.Array(OperatorSchema, { default: [] }),
+    personal_data_stores: Type.Array(PersonalDataStoreSchema, { default: [] }),
     demo: Type.Optional(DemoSchema),
   },
   strict,
@@ -226,3 +323,5 @@ export type SourceConfig = Static<typeof SourceSchema>;
 export type OperationConfig = Static<typeof OperationSchema>;
 export type IdentityProviderConfig = Static<typeof IdentityProviderSchema>;
 export type DemoConfig = Static<typeof DemoSchema>;
+export type PersonalDataStoreConfig = Static<typeof PersonalDataStoreSchema>;
+export type PdsAggregateServiceConfig = Static<typeof PdsAggregateServiceSchema>;

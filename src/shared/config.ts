@@ -64,6 +64,31 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
     unique(o.name, ['operators', i, 'name']);
     if (o.trust_group && !o.trust_group.file === !o.trust_group.url) issues.push({ path: ['operators', i, 'trust_group'], reason: 'give exactly one of file or url' });
   });
+  config.personal_data_stores.forEach((p, i) => {
+    unique(p.name, ['personal_data_stores', i, 'name']);
+    const kekIds = new Set<string>();
+    p.keks.forEach((k, j) => {
+      if (kekIds.has(k.id)) issues.push({ path: ['personal_data_stores', i, 'keks', j, 'id'], reason: `duplicate key id "${k.id}"` });
+      kekIds.add(k.id);
+      if (Buffer.from(k.key, 'base64').length !== 32) issues.push({ path: ['personal_data_stores', i, 'keks', j, 'key'], reason: 'must be 32 bytes in base64 (e.g. `portti pds keygen`)' });
+    });
+    const categories = new Set(p.categories.map((c) => c.id));
+    p.depositors.forEach((d, j) => {
+      if (!d.jwks_file === !d.jwks_url) issues.push({ path: ['personal_data_stores', i, 'depositors', j], reason: 'give exactly one of jwks_file or jwks_url' });
+      d.categories.forEach((c, k) => {
+        if (!categories.has(c)) issues.push({ path: ['personal_data_stores', i, 'depositors', j, 'categories', k], reason: `unknown category "${c}"` });
+      });
+    });
+    p.aggregate_services.forEach((a, j) => {
+      if (!categories.has(a.category)) issues.push({ path: ['personal_data_stores', i, 'aggregate_services', j, 'category'], reason: `unknown category "${a.category}"` });
+    });
+  });
+  const depositor = config.demo?.pds_depositor;
+  if (depositor) {
+    const store = config.personal_data_stores.find((p) => p.name === depositor.store);
+    if (!store) issues.push({ path: ['demo', 'pds_depositor', 'store'], reason: `no personal data store named "${depositor.store}"` });
+    else if (!store.depositors.some((d) => d.id === depositor.depositor_id)) issues.push({ path: ['demo', 'pds_depositor', 'depositor_id'], reason: `the store has no depositor "${depositor.depositor_id}"` });
+  }
   return issues;
 };
 

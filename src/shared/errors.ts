@@ -32,7 +32,13 @@ export type ProblemCode =
   | 'session_required'
   | 'internal_error'
   | 'not_ready'
-  | 'invalid_bundle';
+  | 'invalid_bundle'
+  | 'invalid_deposit'
+  | 'unknown_depositor'
+  | 'category_not_allowed'
+  | 'field_not_correctable'
+  | 'k_anonymity_threshold'
+  | 'key_unavailable';
 
 /** Base URI of the problem `type` members (one per `code`). */
 export const PROBLEM_TYPE_BASE = 'https://portti.dev/problems/';
@@ -77,6 +83,12 @@ const TITLES: Record<ProblemCode, string> = {
   session_required: 'Sign-in required',
   internal_error: 'Internal server error',
   not_ready: 'Service not ready',
+  invalid_deposit: 'Deposit signature or content invalid',
+  unknown_depositor: 'Depositor not known to this store',
+  category_not_allowed: 'Category not covered by the depositor agreement',
+  field_not_correctable: 'Field may not be corrected by the person',
+  k_anonymity_threshold: 'Answer would fall below the k-anonymity threshold',
+  key_unavailable: 'Key-encryption key not configured',
 };
 
 /**

@@ -87,6 +87,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       } else socket.destroy(err);
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // bad URLs and over-long path parameters are refused before routing: problem+json too
+    frameworkErrors: (error, _request, reply) => {
+      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      const raw = reply as unknown as { code(n: number): { type(t: string): { send(b: unknown): unknown } } };
+      raw.code(status).type(PROBLEM_JSON).send(problemBody(status, 'bad_request', status === 414 ? 'a path parameter is too long' : 'the request URL is malformed'));
+    },
     ...options.fastify,
   });
 

@@ -12,7 +12,7 @@ import { DEMO_RESIDENTS } from '../../src/demo/population.ts';
 import { loadPorttiConfig } from '../../src/shared/config.ts';
 import { tempDir } from '../helpers/stores.ts';
 
-const PORTS = { GATEWAY: 4200, OPERATOR_A: 4201, OPERATOR_B: 4202, IDP1: 4210, IDP2: 4211, INCOMES: 4220, POPULATION: 4221, FEE: 4230 };
+const PORTS = { GATEWAY: 4200, OPERATOR_A: 4201, OPERATOR_B: 4202, IDP1: 4210, IDP2: 4211, INCOMES: 4220, POPULATION: 4221, FEE: 4230, PDS: 4240 };
 
 describe('daycare fee variations', () => {
   let system: RunningSystem;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { createGateway, type Gateway } from '../../src/gateway/gateway.ts';
-import type { GatewayConfig, SourceConfig } from '../../src/shared/config.schema.ts';
+import type { GatewayConfig, OperatorConfig, SourceConfig } from '../../src/shared/config.schema.ts';
 import type { GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { createDemoIdp, type DemoResident } from '../../src/idp/demo-idp.ts';
 import { createOperator, type Operator } from '../../src/operator/operator.ts';
@@ -131,6 +131,8 @@ export interface WorldOptions {
   mtls?: { ca: string; cert: string; key: string };
   /** Further sources at the gateway (admitting the same operators), registered at both operators with their resource filled in. */
   extraSources?: Array<{ gateway: Omit<SourceConfig, 'admitted_operators'>; registry: Omit<RegistrySource, 'resource'> }>;
+  /** Extra operator configuration (e.g. `personal_data_store`). */
+  operatorConfig?: Partial<OperatorConfig>;
 }
 
 /** Starts the world. Call `close()` in afterAll. */
@@ -147,7 +149,6 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const issuers = { a: `http://127.0.0.1:${aPort}`, b: `http://127.0.0.1:${bPort}` };
   const idpIssuer = `http://127.0.0.1:${idpPort}`;
   const resource = `${gatewayUrl}/sources/incomes`;
-
   const idp = await createDemoIdp({
     issuer: idpIssuer,
     label: 'Demo IdP',
@@ -225,6 +226,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         webhook_max_attempts: 5,
         ...(k === 'a' ? mtlsFor(aMtlsPort) : {}),
         ...((k === 'a' || options.operatorInGroup === 'both') && trust && options.operatorInGroup ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } } : {}),
+        ...options.operatorConfig,
       },
     });
     await op.registry.putSource({

@@ -81,7 +81,7 @@ const OPERATOR = `operators:
 describe('loadPorttiConfig: valid files', () => {
   it('an empty file is a valid config with every default', () => {
     const cfg = loadPorttiConfig(writeConfig(''), {});
-    expect(cfg).toEqual({ data_dir: resolve('data'), log_level: 'info', gateways: [], operators: [] });
+    expect(cfg).toEqual({ data_dir: resolve('data'), log_level: 'info', gateways: [], operators: [], personal_data_stores: [] });
   });
 
   it('a minimal gateway passes with defaults applied at every level', () => {
