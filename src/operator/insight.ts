@@ -5,6 +5,7 @@
  * (`portti-insight`), records a consent for the citizen's click, reads every operation of
  * the source, and withdraws the consent again when done; all of it shows in the history.
  */
+import { attrKey } from '../core/consent.ts';
 import type { ConsentService } from './consent.service.ts';
 import type { Registry, SourceEntry } from './registry.ts';
 import type { SigningKey } from '../store/keys.ts';
@@ -60,7 +61,8 @@ export class Insight {
           lawful_basis: CONSENT,
           retention_period: 'PT0S',
           recipients: [],
-          attributes: sources.flatMap((s) => s.attributes.map((a) => ({ source: s.id, id: a.id, required: true }))),
+          // optional, so that one click can ask for one source's attributes only
+          attributes: sources.flatMap((s) => s.attributes.map((a) => ({ source: s.id, id: a.id, required: false }))),
         },
       ],
     });
@@ -74,7 +76,8 @@ export class Insight {
     const id = identifiers.find((i) => i.identifier_type === source.identifier_type);
     if (!id) throw new ProblemError(409, 'conflict', 'your identity carries no identifier this source uses; link one in your keychain');
     const { purposes } = await this.deps.consents.purposesFor(INSIGHT_CLIENT_ID, INSIGHT_PURPOSE, source.attributes.map((a) => ({ source: source.id, id: a.id })));
-    const record = await this.deps.consents.createInteractive(INSIGHT_CLIENT_ID, accountId, id, purposes, []);
+    const chosen = purposes.flatMap((p) => p.pii_information.map(attrKey));
+    const record = await this.deps.consents.createInteractive(INSIGHT_CLIENT_ID, accountId, id, purposes, chosen);
     try {
       const operations = await this.readAll(source, record.record_id);
       return { source, record_id: record.record_id, operations };
