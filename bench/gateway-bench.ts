@@ -9,7 +9,7 @@
  * Throughput with autocannon (10 connections, 5 s each after a 1 s warm-up), added latency
  * with one connection. BENCH_PROFILE=<role> BENCH_PROFILE_TARGET=<target> writes a CPU profile
  * of that process during that target's run (e.g. BENCH_PROFILE=gateway BENCH_PROFILE_TARGET=gateway).
- * Prints a table; with --json, one JSON object on the last line.
+ * Prints a table; with --json, one JSON object on the last line. `--scale` runs bench/scale-bench.ts.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -343,7 +343,9 @@ async function main() {
   if (json) console.log(JSON.stringify(summary));
 }
 
-main()
+// `npm run bench -- --scale`: the scale bench (seeded stores, citizen views, replica, RSS) instead
+const entry = process.argv.includes('--scale') ? import('./scale-bench.ts').then(() => undefined) : main();
+entry
   .catch((err: Error) => {
     process.stderr.write(`bench failed: ${err.stack}\n`);
     process.exitCode = 1;

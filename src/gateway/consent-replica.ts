@@ -3,7 +3,7 @@
  * Lookups are in memory (one Map get per request); every applied event is persisted
  * with its feed cursor in one transaction, so a restart resumes where it stopped.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ConsentEvent, ConsentStatus, ReplicaSubject } from '../core/consent-event.ts';
 import type { GatewayDatabase } from './gateway.tables.ts';
 
@@ -113,13 +113,19 @@ export class ConsentReplica {
         await trx
           .insertInto('replica_consents')
           .values(row)
-          .onConflict((oc) => oc.columns(['iss', 'record_id', 'source']).doUpdateSet(row))
+          // several instances may share the store: a lagging one never writes an older state over a newer
+          .onConflict((oc) => oc.columns(['iss', 'record_id', 'source']).doUpdateSet(row).where('replica_consents.event_seq', '<', entry.event_seq))
           .execute();
       }
       await trx
         .insertInto('replica_cursors')
         .values({ iss: event.iss, last_event_id: eventId, last_event_at: Date.now() })
-        .onConflict((oc) => oc.column('iss').doUpdateSet({ last_event_id: eventId, last_event_at: Date.now() }))
+        .onConflict((oc) =>
+          oc
+            .column('iss')
+            .doUpdateSet({ last_event_id: eventId, last_event_at: Date.now() })
+            .where(sql`cast(replica_cursors.last_event_id as bigint)`, '<', Number(eventId)),
+        )
         .execute();
     });
     if (fresh) for (const l of this.listeners) l(entry);

@@ -177,13 +177,18 @@ export class CitizenService {
     const all = await recordIdsForAccount(this.db, accountId);
     const ids = filter.record_id ? all.filter((i) => i === filter.record_id) : all;
     if (ids.length === 0) return [];
+    const rows = await this.accessLogQuery(ids, filter).execute();
+    return rows.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+  }
+
+  /** The access-log query for a set of consent records (the scale bench EXPLAINs it). */
+  accessLogQuery(ids: string[], filter: AccessLogFilter) {
     let q = this.db.selectFrom('access_log').select(['body']).where('record_id', 'in', ids);
     if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
     if (filter.client_id) q = q.where('client_id', '=', filter.client_id);
     if (filter.from) q = q.where('time', '>=', filter.from);
     if (filter.to) q = q.where('time', '<=', filter.to);
     if (filter.before) q = q.where('time', '<', filter.before);
-    const rows = await q.orderBy('time', 'desc').limit(Math.min(filter.limit ?? 100, 1000)).execute();
-    return rows.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    return q.orderBy('time', 'desc').limit(Math.min(filter.limit ?? 100, 1000));
   }
 }

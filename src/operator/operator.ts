@@ -56,6 +56,8 @@ export interface Operator {
   registry: Registry;
   consents: ConsentService;
   accounts: Accounts;
+  /** What a signed-in citizen sees (the scale bench times it directly). */
+  citizens: CitizenService;
   keys: () => SigningKey[];
   webhooks: WebhookSender;
   startBackground(): void;
@@ -195,6 +197,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     registry,
     consents,
     accounts,
+    citizens,
     keys: () => keys,
     webhooks,
     startBackground() {
