@@ -79,7 +79,7 @@ async function chunked(total: number, chunk: number, what: string, log: Log, ins
 /** Numbers lo..hi as a row source named `alias(i)`. */
 function series(dialect: Dialect, lo: number, hi: number, alias: string) {
   return dialect === 'postgres'
-    ? `generate_series(${lo}, ${hi}) AS ${alias}(i)`
+    ? `generate_series(${lo}::bigint, ${hi}::bigint) AS ${alias}(i)`
     : `(WITH RECURSIVE s(i) AS (SELECT ${lo} UNION ALL SELECT i + 1 FROM s WHERE i < ${hi}) SELECT i FROM s) AS ${alias}`;
 }
 

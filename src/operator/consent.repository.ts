@@ -125,22 +125,20 @@ export async function loadHistory(db: Db, recordId: string): Promise<HistoryEntr
 
 /** Record ids in which an account (or one of its identifiers) takes part. */
 export async function recordIdsForAccount(db: Db, accountId: string): Promise<string[]> {
+  // two index lookups (party by account; party by one of the account's identifiers), not an OR
+  // over a correlated subquery, which makes PostgreSQL scan every party at scale
   const rows = await db
     .selectFrom('consent_parties')
     .select('record_id')
-    .distinct()
-    .where((eb) =>
-      eb.or([
-        eb('account_id', '=', accountId),
-        eb.exists(
-          eb
-            .selectFrom('account_identifiers')
-            .select('account_identifiers.account_id')
-            .whereRef('account_identifiers.identifier_type', '=', 'consent_parties.identifier_type')
-            .whereRef('account_identifiers.identifier', '=', 'consent_parties.identifier')
-            .where('account_identifiers.account_id', '=', accountId),
-        ),
-      ]),
+    .where('account_id', '=', accountId)
+    .union(
+      db
+        .selectFrom('account_identifiers')
+        .innerJoin('consent_parties', (j) =>
+          j.onRef('consent_parties.identifier_type', '=', 'account_identifiers.identifier_type').onRef('consent_parties.identifier', '=', 'account_identifiers.identifier'),
+        )
+        .select('consent_parties.record_id')
+        .where('account_identifiers.account_id', '=', accountId),
     )
     .execute();
   return rows.map((r) => r.record_id);

@@ -362,5 +362,14 @@ export const operatorMigrations: MigrationSet = (dialect) => {
       for (const table of tables) await sql`drop table if exists ${sql.table(table)}`.execute(db);
     },
   };
-  return { '0001_initial': initial };
+  const accountIndexes: Migration = {
+    async up(db) {
+      // recordIdsForAccount looks an account's identifiers up by account (scale bench)
+      await db.schema.createIndex('account_identifiers_account').on('account_identifiers').column('account_id').execute();
+    },
+    async down(db) {
+      await db.schema.dropIndex('account_identifiers_account').execute();
+    },
+  };
+  return { '0001_initial': initial, '0002_account_identifier_index': accountIndexes };
 };
