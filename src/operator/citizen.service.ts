@@ -181,14 +181,25 @@ export class CitizenService {
     return rows.map((r) => JSON.parse(r.body) as Record<string, unknown>);
   }
 
-  /** The access-log query for a set of consent records (the scale bench EXPLAINs it). */
+  /**
+   * The access-log query for a set of consent records (the scale bench EXPLAINs it). Each record
+   * contributes its newest `limit` entries by an index-only walk of (record_id, time, access_id);
+   * only the bodies of the final page are read. A single `record_id IN (…) ORDER BY time` would
+   * read and sort every entry of every record: 0.7 s for a citizen with 100 000 entries.
+   */
   accessLogQuery(ids: string[], filter: AccessLogFilter) {
-    let q = this.db.selectFrom('access_log').select(['body']).where('record_id', 'in', ids);
-    if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
-    if (filter.client_id) q = q.where('client_id', '=', filter.client_id);
-    if (filter.from) q = q.where('time', '>=', filter.from);
-    if (filter.to) q = q.where('time', '<=', filter.to);
-    if (filter.before) q = q.where('time', '<', filter.before);
-    return q.orderBy('time', 'desc').limit(Math.min(filter.limit ?? 100, 1000));
+    const limit = Math.min(filter.limit ?? 100, 1000);
+    const newest = ids.map((id, i) => {
+      let q = this.db.selectFrom('access_log').select(['access_id', 'time']).where('record_id', '=', id);
+      if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
+      if (filter.client_id) q = q.where('client_id', '=', filter.client_id);
+      if (filter.from) q = q.where('time', '>=', filter.from);
+      if (filter.to) q = q.where('time', '<=', filter.to);
+      if (filter.before) q = q.where('time', '<', filter.before);
+      return this.db.selectFrom(q.orderBy('time', 'desc').limit(limit).as(`r${i}`)).selectAll();
+    });
+    const all = newest.slice(1).reduce((acc, q) => acc.unionAll(q), newest[0]!);
+    const page = this.db.selectFrom(all.as('newest')).select('newest.access_id').orderBy('newest.time', 'desc').limit(limit);
+    return this.db.selectFrom('access_log').select(['body']).where('access_id', 'in', page).orderBy('time', 'desc');
   }
 }

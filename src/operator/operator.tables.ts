@@ -371,5 +371,16 @@ export const operatorMigrations: MigrationSet = (dialect) => {
       await db.schema.dropIndex('account_identifiers_account').execute();
     },
   };
-  return { '0001_initial': initial, '0002_account_identifier_index': accountIndexes };
+  const accessLogIndex: Migration = {
+    async up(db) {
+      // a citizen's newest access records per consent record, read from the index alone
+      await db.schema.createIndex('access_log_record_time_id').on('access_log').columns(['record_id', 'time', 'access_id']).execute();
+      await db.schema.dropIndex('access_log_record').execute();
+    },
+    async down(db) {
+      await db.schema.createIndex('access_log_record').on('access_log').columns(['record_id', 'time']).execute();
+      await db.schema.dropIndex('access_log_record_time_id').execute();
+    },
+  };
+  return { '0001_initial': initial, '0002_account_identifier_index': accountIndexes, '0003_access_log_covering_index': accessLogIndex };
 };
