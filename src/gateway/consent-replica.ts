@@ -2,6 +2,11 @@
  * The gateway's local replica of consent state, fed by the operators' consent feeds.
  * Lookups are in memory (one Map get per request); every applied event is persisted
  * with its feed cursor in one transaction, so a restart resumes where it stopped.
+ *
+ * Memory (a gateway may hold millions of records): entries are keyed by record id alone (no
+ * composite key string per entry), repeated strings (issuer, source, client, purpose, legal
+ * basis, status) are shared, subjects stay JSON text until a request needs them, and the
+ * store is loaded in pages so the load never holds every row at once.
  */
 import { sql, type Kysely } from 'kysely';
 import type { ConsentEvent, ConsentStatus, ReplicaSubject } from '../core/consent-event.ts';
@@ -20,11 +25,46 @@ export interface ReplicaEntry {
   event_seq: number;
 }
 
-const keyOf = (iss: string, recordId: string, source: string) => `${iss}\n${recordId}\n${source}`;
+/** An entry loaded from the store: subjects are parsed on first use. */
+class StoredEntry implements ReplicaEntry {
+  iss: string;
+  record_id: string;
+  source: string;
+  client_id: string;
+  status: ConsentStatus;
+  purpose: string | null;
+  legal_basis: string | null;
+  expires_at: number | null;
+  event_seq: number;
+  private raw: string | ReplicaSubject[];
+
+  constructor(fields: Omit<ReplicaEntry, 'subjects'>, subjects: string) {
+    this.iss = fields.iss;
+    this.record_id = fields.record_id;
+    this.source = fields.source;
+    this.client_id = fields.client_id;
+    this.status = fields.status;
+    this.purpose = fields.purpose;
+    this.legal_basis = fields.legal_basis;
+    this.expires_at = fields.expires_at;
+    this.event_seq = fields.event_seq;
+    this.raw = subjects;
+  }
+
+  get subjects(): ReplicaSubject[] {
+    if (typeof this.raw === 'string') this.raw = JSON.parse(this.raw) as ReplicaSubject[];
+    return this.raw;
+  }
+}
+
+const LOAD_PAGE = 20_000;
 
 /** Replica of consent records for the sources this gateway fronts. */
 export class ConsentReplica {
-  private readonly entries = new Map<string, ReplicaEntry>();
+  /** By record id; the rare id shared by several issuers or sources holds a list. */
+  private readonly entries = new Map<string, ReplicaEntry | ReplicaEntry[]>();
+  private count = 0;
+  private readonly strings = new Map<string, string>();
   private readonly cursors = new Map<string, string>();
   private readonly db: Kysely<GatewayDatabase>;
   /** Listeners told after each applied event (tests measure propagation with it). */
@@ -34,22 +74,71 @@ export class ConsentReplica {
     this.db = db;
   }
 
-  /** Loads the persisted replica and cursors. */
+  /** One shared instance of a repeated string. */
+  private intern<T extends string | null>(value: T): T {
+    if (value === null) return value;
+    const known = this.strings.get(value);
+    if (known !== undefined) return known as T;
+    if (this.strings.size < 100_000) this.strings.set(value, value);
+    return value;
+  }
+
+  private put(entry: ReplicaEntry): void {
+    const current = this.entries.get(entry.record_id);
+    if (current === undefined) {
+      this.entries.set(entry.record_id, entry);
+      this.count += 1;
+    } else if (Array.isArray(current)) {
+      const i = current.findIndex((e) => e.iss === entry.iss && e.source === entry.source);
+      if (i >= 0) current[i] = entry;
+      else {
+        current.push(entry);
+        this.count += 1;
+      }
+    } else if (current.iss === entry.iss && current.source === entry.source) this.entries.set(entry.record_id, entry);
+    else {
+      this.entries.set(entry.record_id, [current, entry]);
+      this.count += 1;
+    }
+  }
+
+  /** Loads the persisted replica (in pages, by primary key) and cursors. */
   async load(): Promise<void> {
-    const rows = await this.db.selectFrom('replica_consents').selectAll().execute();
-    for (const r of rows) {
-      this.entries.set(keyOf(r.iss, r.record_id, r.source), {
-        iss: r.iss,
-        record_id: r.record_id,
-        source: r.source,
-        client_id: r.client_id,
-        status: r.status as ConsentStatus,
-        subjects: JSON.parse(r.subjects) as ReplicaSubject[],
-        purpose: r.purpose,
-        legal_basis: r.legal_basis,
-        expires_at: r.expires_at,
-        event_seq: r.event_seq,
-      });
+    let after: { iss: string; record_id: string; source: string } | undefined;
+    for (;;) {
+      let q = this.db.selectFrom('replica_consents').selectAll();
+      if (after) {
+        const a = after;
+        q = q.where((eb) =>
+          eb.or([
+            eb('iss', '>', a.iss),
+            eb.and([eb('iss', '=', a.iss), eb('record_id', '>', a.record_id)]),
+            eb.and([eb('iss', '=', a.iss), eb('record_id', '=', a.record_id), eb('source', '>', a.source)]),
+          ]),
+        );
+      }
+      const rows = await q.orderBy('iss').orderBy('record_id').orderBy('source').limit(LOAD_PAGE).execute();
+      for (const r of rows) {
+        this.put(
+          new StoredEntry(
+            {
+              iss: this.intern(r.iss),
+              record_id: r.record_id,
+              source: this.intern(r.source),
+              client_id: this.intern(r.client_id),
+              status: this.intern(r.status) as ConsentStatus,
+              purpose: this.intern(r.purpose),
+              legal_basis: this.intern(r.legal_basis),
+              expires_at: r.expires_at,
+              event_seq: r.event_seq,
+            },
+            r.subjects,
+          ),
+        );
+      }
+      if (rows.length < LOAD_PAGE) break;
+      const last = rows[rows.length - 1]!;
+      after = { iss: last.iss, record_id: last.record_id, source: last.source };
     }
     for (const c of await this.db.selectFrom('replica_cursors').selectAll().execute()) {
       if (c.last_event_id) this.cursors.set(c.iss, c.last_event_id);
@@ -58,7 +147,10 @@ export class ConsentReplica {
 
   /** Looks up the entry for a record at a source. */
   get(iss: string, recordId: string, source: string): ReplicaEntry | undefined {
-    return this.entries.get(keyOf(iss, recordId, source));
+    const e = this.entries.get(recordId);
+    if (e === undefined) return undefined;
+    if (Array.isArray(e)) return e.find((x) => x.iss === iss && x.source === source);
+    return e.iss === iss && e.source === source ? e : undefined;
   }
 
   /** The last applied feed event id of an operator (SSE `Last-Event-ID`). */
@@ -77,13 +169,12 @@ export class ConsentReplica {
    * (the feed is ordered, but a reconnect may repeat an event).
    */
   async apply(event: ConsentEvent, eventId: string): Promise<void> {
-    const key = keyOf(event.iss, event.record_id, event.source);
-    const current = this.entries.get(key);
+    const current = this.get(event.iss, event.record_id, event.source);
     const entry: ReplicaEntry = {
-      iss: event.iss,
+      iss: this.intern(event.iss),
       record_id: event.record_id,
-      source: event.source,
-      client_id: event.client_id,
+      source: this.intern(event.source),
+      client_id: this.intern(event.client_id),
       status: event.status,
       subjects: event.subjects,
       purpose: event.purpose,
@@ -93,7 +184,7 @@ export class ConsentReplica {
     };
     const fresh = !current || current.event_seq < event.seq;
     // memory first: a revocation must bite on the very next request
-    if (fresh) this.entries.set(key, entry);
+    if (fresh) this.put(entry);
     this.cursors.set(event.iss, eventId);
     await this.db.transaction().execute(async (trx) => {
       if (fresh) {
@@ -132,6 +223,6 @@ export class ConsentReplica {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 }
