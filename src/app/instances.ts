@@ -105,6 +105,9 @@ export async function runInstances(config: PorttiConfig, configFile: string, cou
     },
   };
   const childEnv = { ...env, DATABASE_URL: config.database_url };
+  for (const g of config.gateways.filter((x) => x.replay_cache !== 'store')) {
+    process.stderr.write(`warning: gateway ${g.name} keeps DPoP proof ids in memory (replay_cache: memory): a proof used at one instance is not a replay at another; set replay_cache: store\n`);
+  }
   try {
     if (config.demo) {
       running.demo = await startDemo(config);

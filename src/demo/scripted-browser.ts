@@ -18,6 +18,11 @@ export class TestBrowser {
     if (cookies) this.jar.set(new URL(to).host, cookies);
   }
 
+  /** A cookie's current value for an origin (tests look at session ids). */
+  cookie(origin: string, name: string): string | undefined {
+    return this.jar.get(new URL(origin).host)?.get(name);
+  }
+
   private cookieHeader(url: URL): string {
     const cookies = this.jar.get(url.host);
     return cookies ? [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') : '';
