@@ -3,7 +3,8 @@
  * participant, including as a guardian), decisions and withdrawals through their own
  * party, receipts, and the access log of every record they take part in.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Dialect } from '../store/database.ts';
 import { activators, sourcesOf, subjectsForSource, type ConsentState, type HistoryEntry, type Party } from '../core/consent.ts';
 import { ProblemError } from '../shared/errors.ts';
 import type { Accounts } from './accounts.ts';
@@ -37,10 +38,13 @@ export class CitizenService {
   private readonly accounts: Accounts;
   private readonly consents: ConsentService;
 
-  constructor(db: Kysely<OperatorDatabase>, accounts: Accounts, consents: ConsentService) {
+  private readonly dialect: Dialect;
+
+  constructor(db: Kysely<OperatorDatabase>, accounts: Accounts, consents: ConsentService, dialect: Dialect = 'sqlite') {
     this.db = db;
     this.accounts = accounts;
     this.consents = consents;
+    this.dialect = dialect;
   }
 
   /** The account's parties in a record (by account id or bound identifier). */
@@ -204,20 +208,28 @@ export class CitizenService {
    * contributes its newest `limit` entries by an index-only walk of (record_id, time, access_id);
    * only the bodies of the final page are read. A single `record_id IN (…) ORDER BY time` would
    * read and sort every entry of every record: 0.7 s for a citizen with 100 000 entries.
+   * PostgreSQL walks the records with a LATERAL join over an array (one small plan); SQLite,
+   * which has no LATERAL, with a UNION ALL of one limited branch per record.
    */
   accessLogQuery(ids: string[], filter: AccessLogFilter) {
     const limit = Math.min(filter.limit ?? 100, 1000);
-    const newest = ids.map((id, i) => {
-      let q = this.db.selectFrom('access_log').select(['access_id', 'time']).where('record_id', '=', id);
+    const newestOf = (recordId: string | RawBuilder<string>) => {
+      let q = this.db.selectFrom('access_log').select(['access_id', 'time']).where('record_id', '=', recordId);
       if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
       if (filter.client_id) q = q.where('client_id', '=', filter.client_id);
       if (filter.from) q = q.where('time', '>=', filter.from);
       if (filter.to) q = q.where('time', '<=', filter.to);
       if (filter.before) q = q.where('time', '<', filter.before);
-      return this.db.selectFrom(q.orderBy('time', 'desc').limit(limit).as(`r${i}`)).selectAll();
-    });
-    const all = newest.slice(1).reduce((acc, q) => acc.unionAll(q), newest[0]!);
+      return q.orderBy('time', 'desc').limit(limit);
+    };
+    const body = this.db.selectFrom('access_log').select(['body']);
+    if (this.dialect === 'postgres') {
+      const page = sql<{ access_id: string }>`select newest.access_id from unnest(${ids}::text[]) as r(id) cross join lateral (${newestOf(sql.ref<string>('r.id'))}) as newest order by newest.time desc limit ${limit}`;
+      return body.where(sql<boolean>`access_id in (${page})`).orderBy('time', 'desc');
+    }
+    const branches = ids.map((id, i) => this.db.selectFrom(newestOf(id).as(`r${i}`)).selectAll());
+    const all = branches.slice(1).reduce((acc, q) => acc.unionAll(q), branches[0]!);
     const page = this.db.selectFrom(all.as('newest')).select('newest.access_id').orderBy('newest.time', 'desc').limit(limit);
-    return this.db.selectFrom('access_log').select(['body']).where('access_id', 'in', page).orderBy('time', 'desc');
+    return body.where('access_id', 'in', page).orderBy('time', 'desc');
   }
 }

@@ -158,7 +158,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const auth = new ApiAuthenticator(issuer, jwks, replay, config.mtls?.public_url);
   const sessions = new Sessions(store.db, issuer.startsWith('https://'));
   const web = createWebContext(config.display_name);
-  const citizens = new CitizenService(store.db, accounts, consents);
+  const citizens = new CitizenService(store.db, accounts, consents, store.dialect);
   const webhooks = new WebhookSender({ db: store.db, issuer, signingKey, maxAttempts: config.webhook_max_attempts, log: app.log });
 
   await app.register(async (scope) => {

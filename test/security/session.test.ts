@@ -5,7 +5,7 @@
  * refuses a missing, forged or other session's CSRF token with 403 and changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decide, signIn, type Citizen } from '../../src/demo/citizen-client.ts';
+import { decide, signIn } from '../../src/demo/citizen-client.ts';
 import { TestBrowser } from '../../src/demo/scripted-browser.ts';
 import { SESSION_COOKIE } from '../../src/operator/sessions.ts';
 import { callApi, createTestService, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
@@ -48,7 +48,7 @@ describe('dashboard sessions: fixation and CSRF', () => {
   });
 
   it('refuses dashboard forms without, with a forged, or with another session\'s CSRF token', async () => {
-    const [aino, mikko]: Citizen[] = await Promise.all([signIn(issuer, 'demo', PEOPLE.aino.key), signIn(issuer, 'demo', PEOPLE.mikko.key)]);
+    const [aino, mikko] = await Promise.all([signIn(issuer, 'demo', PEOPLE.aino.key), signIn(issuer, 'demo', PEOPLE.mikko.key)]);
     const filed = await callApi(service, issuer, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE });
     const record = ((await filed.json()) as { record_id: string }).record_id;
     const path = `${issuer}/dashboard/consents/${encodeURIComponent(record)}/withdraw`;
