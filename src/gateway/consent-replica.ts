@@ -109,13 +109,8 @@ export class ConsentReplica {
       let q = this.db.selectFrom('replica_consents').selectAll();
       if (after) {
         const a = after;
-        q = q.where((eb) =>
-          eb.or([
-            eb('iss', '>', a.iss),
-            eb.and([eb('iss', '=', a.iss), eb('record_id', '>', a.record_id)]),
-            eb.and([eb('iss', '=', a.iss), eb('record_id', '=', a.record_id), eb('source', '>', a.source)]),
-          ]),
-        );
+        // a row-value comparison walks the primary key (SQLite and PostgreSQL alike)
+        q = q.where((eb) => eb(eb.refTuple('iss', 'record_id', 'source'), '>', eb.tuple(a.iss, a.record_id, a.source)));
       }
       const rows = await q.orderBy('iss').orderBy('record_id').orderBy('source').limit(LOAD_PAGE).execute();
       for (const r of rows) {
