@@ -362,6 +362,7 @@ export const operatorMigrations: MigrationSet = (dialect) => {
       for (const table of tables) await sql`drop table if exists ${sql.table(table)}`.execute(db);
     },
   };
+  // numbered after main's 0002_arrangements_and_moves, so the order holds when the branches meet
   const accountIndexes: Migration = {
     async up(db) {
       // recordIdsForAccount looks an account's identifiers up by account (scale bench)
@@ -382,5 +383,5 @@ export const operatorMigrations: MigrationSet = (dialect) => {
       await db.schema.dropIndex('access_log_record_time_id').execute();
     },
   };
-  return { '0001_initial': initial, '0002_account_identifier_index': accountIndexes, '0003_access_log_covering_index': accessLogIndex };
+  return { '0001_initial': initial, '0003_account_identifier_index': accountIndexes, '0004_access_log_covering_index': accessLogIndex };
 };
