@@ -7,24 +7,39 @@
  *   bare       a bare undici keep-alive proxy with no checks (the ceiling for any Node gateway)
  *   baseline   the seeds' connector design: RFC 7662 introspection and an access-item report
  *              per request, then proxy (built here only as a baseline)
+ *   checker    an external authorization checker for nginx `auth_request`: the same token, DPoP
+ *              (with replay cache) and consent checks as the gateway, from Portti's own modules and
+ *              a consent replica fed by the operator's feed; answers 204, 401 or 403, no body
+ *   nginx      nginx (Debian package) with `auth_request` to the checker, proxying to the source
  * Each role sends `{ ready: url }` over IPC once it listens.
  */
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { createIncomesRegister } from '../src/demo/incomes-register.ts';
 import { generatePopulationData } from '../src/demo/population.ts';
 import { createGateway } from '../src/gateway/gateway.ts';
-import type { GatewayDatabase } from '../src/gateway/gateway.tables.ts';
+import { gatewayMigrations, type GatewayDatabase } from '../src/gateway/gateway.tables.ts';
+import { ConsentFeedClient } from '../src/gateway/consent-feed-client.ts';
+import { ConsentReplica } from '../src/gateway/consent-replica.ts';
+import { OperatorDirectory } from '../src/gateway/operator-directory.ts';
+import { AccessTokenVerifier } from '../src/gateway/token-verifier.ts';
+import { ProblemError } from '../src/shared/errors.ts';
+import { MemoryReplayCache } from '../src/shared/oauth/replay-cache.ts';
+import pino from 'pino';
 import { createOperator } from '../src/operator/operator.ts';
 import type { OperatorDatabase } from '../src/operator/operator.tables.ts';
-import { createDpopKey, createDpopProof } from '../src/shared/oauth/dpop.ts';
+import { createDpopKey, createDpopProof, sha256b64url, verifyDpopProof } from '../src/shared/oauth/dpop.ts';
 import { clientCredentialsToken, discover } from '../src/shared/oauth/oauth-client.ts';
-import { openStore } from '../src/store/database.ts';
+import { migrateToLatest, openStore } from '../src/store/database.ts';
 import { importJWK, type CryptoKey } from 'jose';
 
 const [role, port, ...args] = process.argv.slice(2);
+/** Set by the nginx role: CPU is then nginx's, not this wrapper's. */
+let nginxPid: number | undefined;
 const env = JSON.parse(process.env.BENCH_ENV ?? '{}') as Record<string, string>;
 const send = (msg: unknown) => process.send?.(msg);
 
@@ -131,7 +146,110 @@ async function baseline() {
   proxyServer(handler, pool, upstreamPath).listen(Number(port), '127.0.0.1', () => send({ ready: `http://127.0.0.1:${port}` }));
 }
 
-const roles: Record<string, () => Promise<void>> = { upstream, operator, gateway, bare, baseline };
+async function checker() {
+  const store = await openStore<GatewayDatabase>({ kind: 'sqlite', path: join(env.dir!, 'checker.db') });
+  await migrateToLatest(store, gatewayMigrations);
+  const key = { privateKey: (await importJWK(JSON.parse(env.checkerKey!), 'ES256')) as CryptoKey, alg: 'ES256', kid: 'checker-1' };
+  const directory = new OperatorDirectory([{ issuer: env.issuer!, client_id: 'checker' }], await createDpopKey(), (clientId) => ({ clientId, key }));
+  const replica = new ConsentReplica(store.db);
+  await replica.load();
+  const feed = new ConsentFeedClient({ issuer: env.issuer!, sources: [env.resource!], directory, replica, staleAfterMs: 30000, log: pino({ level: 'silent' }) });
+  feed.start();
+  const verifier = new AccessTokenVerifier(directory, { clockSkewS: 30, maxLifetimeS: 300 });
+  const replay = new MemoryReplayCache();
+  const check = async (req: import('node:http').IncomingMessage): Promise<number> => {
+    const [scheme, token] = (req.headers.authorization ?? '').split(' ');
+    if (scheme !== 'DPoP' || !token) return 401;
+    const verified = await verifier.verify(token, sha256b64url(token), `${env.resource}`);
+    if (!verified.aud.includes(env.resource!)) return 401;
+    const { jkt } = await verifyDpopProof(req.headers.dpop, { method: String(req.headers['x-original-method'] ?? 'GET'), url: `${env.publicOrigin}${String(req.headers['x-original-uri'] ?? '')}`, accessToken: token, maxAgeS: 120, clockSkewS: 30, replay });
+    if (!('jkt' in verified.binding) || jkt !== verified.binding.jkt) return 401;
+    const detail = verified.authorization_details.find((d) => d.locations?.includes(env.resource!));
+    const entry = detail?.consent_record_id ? replica.get(verified.iss, detail.consent_record_id, env.resource!) : undefined;
+    if (!feed.isFresh() || !entry || entry.client_id !== verified.client_id || !replica.honours(entry).honoured) return 403;
+    return 204;
+  };
+  createServer((req, res) => {
+    check(req)
+      .catch((err: Error) => (err instanceof ProblemError ? err.status : 500))
+      .then((status) => {
+        res.writeHead(status, { 'content-length': 0 });
+        res.end();
+      });
+  }).listen(Number(port), '127.0.0.1', async () => {
+    for (let i = 0; i < 200 && !feed.isFresh(); i += 1) await new Promise((r) => setTimeout(r, 50));
+    send({ ready: `http://127.0.0.1:${port}` });
+  });
+}
+
+/** nginx with auth_request to the checker; one worker process, like the one gateway process. */
+async function nginx() {
+  const [upstreamUrl, upstreamPath, checkerUrl] = args as [string, string, string];
+  const dir = join(env.dir!, 'nginx');
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  const conf = `
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;
+  upstream source { server ${new URL(upstreamUrl).host}; keepalive 64; }
+  upstream checker { server ${new URL(checkerUrl).host}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location = /sources/incomes-register/income {
+      auth_request /_check;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Authorization "";
+      proxy_set_header DPoP "";
+      proxy_set_header x-api-key "demo";
+      proxy_pass http://source${upstreamPath};
+    }
+    location = /_check {
+      internal;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URI $request_uri;
+      proxy_set_header X-Original-Method $request_method;
+      proxy_pass http://checker/check;
+    }
+  }
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const child = spawn(env.nginxBin!, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+  child.once('exit', (code) => process.exit(code ?? 1));
+  process.on('exit', () => child.kill('SIGTERM'));
+  nginxPid = child.pid;
+  for (let i = 0; i < 100; i += 1) {
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+    if (ok) {
+      send({ ready: `http://127.0.0.1:${port}` });
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nginx did not start: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+}
+
+/** nginx's master and worker CPU (ms), for the per-request CPU line. */
+function nginxCpuMs(): number {
+  const ticks = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  };
+  const children = readFileSync(`/proc/${nginxPid}/task/${nginxPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return ([nginxPid!, ...children].reduce((sum, pid) => sum + ticks(pid), 0) * 1000) / 100;
+}
+
+const roles: Record<string, () => Promise<void>> = { upstream, operator, gateway, bare, baseline, checker, nginx };
 roles[role!]!().catch((err: Error) => {
   process.stderr.write(`bench role ${role} failed: ${err.stack}\n`);
   process.exit(1);
@@ -141,7 +259,7 @@ process.on('SIGTERM', () => process.exit(0));
 process.on('message', (m: { cpu?: boolean }) => {
   if (m.cpu) {
     const u = process.cpuUsage();
-    send({ cpu: (u.user + u.system) / 1000 });
+    send({ cpu: nginxPid ? nginxCpuMs() : (u.user + u.system) / 1000 });
   }
 });
 // BENCH_PROFILE=<role>: the driver brackets that role's measured run with a CPU profile

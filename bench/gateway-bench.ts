@@ -5,13 +5,17 @@
  *       attribute filter, hash-chained access record), and
  *   (d) a per-request-introspection connector (introspection + access-item report per request),
  *   (e) the Portti gateway with an RFC 8705 certificate-bound token over mutual TLS (the binding is
- *       checked once per connection, so no per-request signature check; TLS costs its own).
+ *       checked once per connection, so no per-request signature check; TLS costs its own), and
+ *   (f) nginx (Debian package, one worker) with `auth_request` to an external checker doing the same
+ *       token, DPoP and replica consent checks (no attribute filter, no access record): the
+ *       conventional "reverse proxy + auth hook" design. Installed with apt-get when missing and
+ *       running as root; otherwise that row is skipped with a message.
  * Throughput with autocannon (10 connections, 5 s each after a 1 s warm-up), added latency
  * with one connection. BENCH_PROFILE=<role> BENCH_PROFILE_TARGET=<target> writes a CPU profile
  * of that process during that target's run (e.g. BENCH_PROFILE=gateway BENCH_PROFILE_TARGET=gateway).
- * Prints a table; with --json, one JSON object on the last line.
+ * Prints a table; with --json, one JSON object on the last line. `--scale` runs bench/scale-bench.ts.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -175,9 +179,23 @@ async function mtlsToken(issuer: string, privateKey: CryptoKey, files: { ca: str
   return token;
 }
 
+/** The nginx binary, installing Debian's nginx-light when missing and allowed (root with apt-get). */
+function findNginx(): string | undefined {
+  const which = (name: string) => spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} 2>/dev/null`], { encoding: 'utf8' }).stdout.trim().split('\n')[0] || undefined;
+  let bin = which('nginx');
+  if (!bin && process.getuid?.() === 0 && which('apt-get') && process.env.BENCH_NO_INSTALL !== '1') {
+    log('nginx is missing: installing the Debian package nginx-light (set BENCH_NO_INSTALL=1 to skip)…');
+    const res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'nginx-light'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (res.status === 0) bin = which('nginx');
+  }
+  if (!bin) log('nginx is not installed (apt-get install nginx-light): the nginx + auth_request row is skipped');
+  return bin;
+}
+
 async function main() {
   const dir = tempDir('portti-bench-');
-  const [upPort, opPort, gwPort, barePort, basePort, gwTlsPort, opTlsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [upPort, opPort, gwPort, barePort, basePort, gwTlsPort, opTlsPort, checkerPort, nginxPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const nginxBin = findNginx();
   const certs = makeCertificates();
   const b2bCert = certs.client('bench-b2b');
   const mtls = (port: number) => ({ listen: { host: '127.0.0.1', port }, public_url: `https://127.0.0.1:${port}`, cert_file: certs.serverCert, key_file: certs.serverKey, client_ca_file: certs.ca });
@@ -187,6 +205,7 @@ async function main() {
   const resource = `${gatewayUrl}/sources/incomes-register`;
   const service = await generateKeyPair('ES256', { extractable: true });
   const baselineKey = await generateKeyPair('ES256', { extractable: true });
+  const checkerKey = await generateKeyPair('ES256', { extractable: true });
   const pub = async (k: CryptoKey, kid: string) => ({ ...(await exportJWK(k)), kid, alg: 'ES256', use: 'sig' });
   const registry = {
     sources: [
@@ -205,6 +224,7 @@ async function main() {
     gateways: [
       { client_id: 'gateway', name: 'gw', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes-register'] },
       { client_id: 'baseline', name: 'baseline', jwks: { keys: [await pub(baselineKey.publicKey, 'baseline-1')] }, sources: ['incomes-register'] },
+      { client_id: 'checker', name: 'nginx checker', jwks: { keys: [await pub(checkerKey.publicKey, 'checker-1')] }, sources: ['incomes-register'] },
     ],
   };
   const registryFile = join(dir, 'registry.json');
@@ -239,6 +259,11 @@ async function main() {
   await start('gateway', gwPort, { dir, gatewayConfig: JSON.stringify(gatewayConfig) });
   await start('bare', barePort, {}, [upstreamUrl, upstreamPath]);
   await start('baseline', basePort, { issuer, resource, baselineKey: JSON.stringify(await exportJWK(baselineKey.privateKey)) }, [upstreamUrl, upstreamPath]);
+  const nginxOrigin = `http://127.0.0.1:${nginxPort}`;
+  if (nginxBin) {
+    const checkerUrl = await start('checker', checkerPort, { dir, issuer, resource, publicOrigin: nginxOrigin, checkerKey: JSON.stringify(await exportJWK(checkerKey.privateKey)) });
+    await start('nginx', nginxPort, { dir, nginxBin }, [upstreamUrl, upstreamPath, checkerUrl]);
+  }
 
   const meta = await discover(issuer);
   const client = { clientId: 'bench-service', key: { privateKey: service.privateKey, alg: 'ES256', kid: 'svc-1' } };
@@ -260,13 +285,9 @@ async function main() {
 
   const gwUrl = `${resource}/income`;
   const b2b = await mtlsToken(issuer, b2bKey.privateKey, { ca: certs.ca, ...b2bCert }, resource, person);
-  const proofs = async (n: number) => {
+  const withProofs = async (n: number, url = gwUrl) => {
     const list: string[] = [];
-    for (let i = 0; i < n; i += 1) list.push(await createDpopProof(dpop, 'GET', gwUrl, token));
-    return list;
-  };
-  const withProofs = async (n: number) => {
-    const list = await proofs(n);
+    for (let i = 0; i < n; i += 1) list.push(await createDpopProof(dpop, 'GET', url, token));
     let i = 0;
     return () => ({ authorization: `DPoP ${token}`, dpop: list[i++ % list.length]! });
   };
@@ -283,6 +304,7 @@ async function main() {
     gateway: { url: gwUrl, headers: () => withProofs(PROOFS) },
     introspection: { url: `http://127.0.0.1:${basePort}/sources/incomes-register/income`, headers: async () => () => ({ authorization: `DPoP ${token}` }) },
     gateway_mtls: { url: `https://127.0.0.1:${gwTlsPort}/sources/incomes-register/income`, headers: async () => () => ({ authorization: `Bearer ${b2b}` }), tls: { ca: readFileSync(certs.ca), cert: readFileSync(b2bCert.cert), key: readFileSync(b2bCert.key) } },
+    ...(nginxBin ? { nginx_auth_request: { url: `${nginxOrigin}/sources/incomes-register/income`, headers: () => withProofs(PROOFS, `${nginxOrigin}/sources/incomes-register/income`) } } : {}),
   };
   const rps: Record<string, number> = {};
   for (const [name, t] of Object.entries(targets)) {
@@ -328,6 +350,7 @@ async function main() {
     p99_added_ms: Number((gw.p99 - direct.p99).toFixed(3)),
     gateway_mtls_rps: Math.round(rps.gateway_mtls!),
     ratio_gateway_mtls_bare_proxy: Number((rps.gateway_mtls! / rps.bare_proxy!).toFixed(3)),
+    ...(rps.nginx_auth_request ? { nginx_auth_request_rps: Math.round(rps.nginx_auth_request), ratio_gateway_nginx_auth_request: Number((rps.gateway! / rps.nginx_auth_request).toFixed(3)) } : {}),
   };
   const rows = [
     ['direct to the source', summary.direct_rps, '1.00'],
@@ -336,6 +359,8 @@ async function main() {
     ['per-request introspection', summary.introspection_rps, (rps.introspection! / rps.direct!).toFixed(2)],
     ['Portti gateway, mTLS-bound token (TLS)', summary.gateway_mtls_rps, (rps.gateway_mtls! / rps.direct!).toFixed(2)],
   ];
+  if (rps.nginx_auth_request) rows.push(['nginx + auth_request checker (same checks; no filter, no audit)', Math.round(rps.nginx_auth_request), (rps.nginx_auth_request / rps.direct!).toFixed(2)]);
+  else rows.push(['nginx + auth_request checker', 'skipped: nginx not installed', '']);
   console.log('\n| path | requests/s | vs direct |\n|---|---:|---:|');
   for (const [name, r, ratio] of rows) console.log(`| ${name} | ${r} | ${ratio} |`);
   console.log(`\ngateway / bare proxy: ${summary.ratio_gateway_bare_proxy} (target ≥ 0.5); gateway / introspection: ${summary.ratio_gateway_introspection} (target ≥ 2)`);
@@ -343,7 +368,9 @@ async function main() {
   if (json) console.log(JSON.stringify(summary));
 }
 
-main()
+// `npm run bench -- --scale`: the scale bench (seeded stores, citizen views, replica, RSS) instead
+const entry = process.argv.includes('--scale') ? import('./scale-bench.ts').then(() => undefined) : main();
+entry
   .catch((err: Error) => {
     process.stderr.write(`bench failed: ${err.stack}\n`);
     process.exitCode = 1;

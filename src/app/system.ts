@@ -37,6 +37,12 @@ export interface RunOptions {
   logLevel?: string;
   /** Environment the configuration was loaded with (registry files expand from it too). */
   env?: NodeJS.ProcessEnv;
+  /** Listen on this port instead of the configured one (one instance of several). */
+  port?: number;
+  /** Instance id: the gateway's audit chain is `<name>/<instance>` (default PORTTI_INSTANCE or main). */
+  instance?: string;
+  /** Start the mutual-TLS listeners (default true; only one instance can hold the port). */
+  mtls?: boolean;
 }
 
 /** Reads guardians from a population register (`GET /people/{id}/guardians`). */
@@ -107,10 +113,10 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
     for (const g of config.gateways.filter((x) => wants('gateway', x.name))) {
       const gatewayStore = await openStore<GatewayDatabase>(storeLocationFor(config, g.name));
       closers.push(() => gatewayStore.close());
-      const gateway = await createGateway({ config: g, store: gatewayStore, logLevel, instance: process.env.PORTTI_INSTANCE ?? 'main' });
+      const gateway = await createGateway({ config: g, store: gatewayStore, logLevel, instance: options.instance ?? process.env.PORTTI_INSTANCE ?? 'main' });
       closers.push(() => gateway.close());
-      urls.push({ name: `gateway ${g.name}`, url: await listen(gateway.app, g.listen.host, g.listen.port) });
-      const mtlsUrl = await gateway.listenMtls();
+      urls.push({ name: `gateway ${g.name}`, url: await listen(gateway.app, g.listen.host, options.port ?? g.listen.port) });
+      const mtlsUrl = options.mtls === false ? undefined : await gateway.listenMtls();
       if (mtlsUrl) urls.push({ name: `gateway ${g.name} (mutual TLS)`, url: mtlsUrl });
       system.gateways.push(gateway);
     }
@@ -121,8 +127,8 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
       closers.push(() => operatorStore.close());
       const operator = await createOperator({ config: o, store: operatorStore, logLevel, ...guardianship(o), ...(options.env ? { env: options.env } : {}) });
       closers.push(() => operator.close());
-      urls.push({ name: `operator ${o.name}`, url: await listen(operator.app, o.listen.host, o.listen.port) });
-      const mtlsUrl = await operator.listenMtls();
+      urls.push({ name: `operator ${o.name}`, url: await listen(operator.app, o.listen.host, options.port ?? o.listen.port) });
+      const mtlsUrl = options.mtls === false ? undefined : await operator.listenMtls();
       if (mtlsUrl) urls.push({ name: `operator ${o.name} (mutual TLS)`, url: mtlsUrl });
       system.operators.push(operator);
     }

@@ -5,7 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup, TrustGroupError, verifyTrustGroup, type TrustGroupDocument } from '../trust/trust-group.ts';
-import { runSystem, type RunningSystem } from '../app/system.ts';
+import { runSystem, type RunningSystem, type RunOptions } from '../app/system.ts';
+import { runInstances } from '../app/instances.ts';
 import { verifyAccessLog } from '../audit/access-log.ts';
 import { verifyReceipt } from '../core/receipt.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../gateway/gateway.tables.ts';
@@ -33,7 +34,7 @@ function load(values: Record<string, unknown>): PorttiConfig {
  * Starts a system and keeps it up until SIGINT/SIGTERM, then closes it. The signal handlers
  * are in place before anything starts, so a signal during start-up also ends cleanly.
  */
-async function serve(start: () => Promise<RunningSystem>): Promise<number> {
+async function serve(start: () => Promise<Pick<RunningSystem, 'urls' | 'close'>>): Promise<number> {
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
@@ -45,6 +46,29 @@ async function serve(start: () => Promise<RunningSystem>): Promise<number> {
   process.stdout.write('Stopping…\n');
   await system.close();
   return 0;
+}
+
+/** Options of one instance among several (`portti gateway|operator`). */
+const instanceOptions = {
+  name: { type: 'string', short: 'n' },
+  port: { type: 'string' },
+  instance: { type: 'string' },
+  'no-mtls': { type: 'boolean' },
+} as const;
+
+function instanceRun(values: Record<string, unknown>): Pick<RunOptions, 'port' | 'instance' | 'mtls'> {
+  const out: Pick<RunOptions, 'port' | 'instance' | 'mtls'> = {};
+  if (values.port !== undefined) {
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number');
+    out.port = port;
+  }
+  if (values.instance !== undefined) {
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(String(values.instance))) throw new UsageError('--instance must be 1–32 letters, digits, - or _');
+    out.instance = String(values.instance);
+  }
+  if (values['no-mtls']) out.mtls = false;
+  return out;
 }
 
 function named(config: PorttiConfig, kind: 'gateway' | 'operator' | 'pds', name: string | undefined): string {
@@ -76,10 +100,17 @@ export const COMMANDS: Command[] = [
   {
     path: ['start'],
     summary: 'run every component of the configuration in one process (demo by default)',
-    usage: 'portti start [--config config/demo.yaml]',
-    options: configOption,
+    usage: 'portti start [--config config/demo.yaml] [--instances N]',
+    options: { ...configOption, instances: { type: 'string' } },
     async run(values) {
       const config = load(values);
+      const instances = values.instances === undefined ? 1 : Number(values.instances);
+      if (!Number.isInteger(instances) || instances < 1 || instances > 16) throw new UsageError('--instances must be a whole number from 1 to 16');
+      if (instances > 1) {
+        if (!config.database_url) throw new UsageError('--instances needs PostgreSQL: set DATABASE_URL (instances share one database)');
+        process.stdout.write(`Starting ${instances} instances of every gateway and operator on PostgreSQL…\n`);
+        return serve(() => runInstances(config, String(values.config ?? DEFAULT_CONFIG), instances));
+      }
       process.stdout.write(`Starting Portti (${config.database_url ? 'PostgreSQL' : `SQLite under ${config.data_dir}`})…\n`);
       return serve(() => runSystem(config));
     },
@@ -87,23 +118,23 @@ export const COMMANDS: Command[] = [
   {
     path: ['gateway'],
     summary: 'run one Access Gateway',
-    usage: 'portti gateway [--config FILE] [--name NAME]',
-    options: { ...configOption, name: { type: 'string', short: 'n' } },
+    usage: 'portti gateway [--config FILE] [--name NAME] [--port P] [--instance ID] [--no-mtls]',
+    options: { ...configOption, ...instanceOptions },
     async run(values) {
       const config = load(values);
       const name = named(config, 'gateway', values.name as string | undefined);
-      return serve(() => runSystem(config, { only: { kind: 'gateway', name } }));
+      return serve(() => runSystem(config, { only: { kind: 'gateway', name }, ...instanceRun(values) }));
     },
   },
   {
     path: ['operator'],
     summary: 'run one MyData operator',
-    usage: 'portti operator [--config FILE] [--name NAME]',
-    options: { ...configOption, name: { type: 'string', short: 'n' } },
+    usage: 'portti operator [--config FILE] [--name NAME] [--port P] [--instance ID] [--no-mtls]',
+    options: { ...configOption, ...instanceOptions },
     async run(values) {
       const config = load(values);
       const name = named(config, 'operator', values.name as string | undefined);
-      return serve(() => runSystem(config, { only: { kind: 'operator', name } }));
+      return serve(() => runSystem(config, { only: { kind: 'operator', name }, ...instanceRun(values) }));
     },
   },
   {

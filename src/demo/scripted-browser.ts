@@ -8,6 +8,21 @@ export class TestBrowser {
   /** The last URL a request ended on after redirects. */
   lastUrl = '';
 
+  /**
+   * Sends the cookies of one origin to another too. Real browsers ignore the port for
+   * cookies; this jar keys by host and port, so tests that reach one instance of several
+   * directly (same host, other port) share the session explicitly.
+   */
+  shareCookies(from: string, to: string): void {
+    const cookies = this.jar.get(new URL(from).host);
+    if (cookies) this.jar.set(new URL(to).host, cookies);
+  }
+
+  /** A cookie's current value for an origin (tests look at session ids). */
+  cookie(origin: string, name: string): string | undefined {
+    return this.jar.get(new URL(origin).host)?.get(name);
+  }
+
   private cookieHeader(url: URL): string {
     const cookies = this.jar.get(url.host);
     return cookies ? [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') : '';

@@ -9,6 +9,7 @@ import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ProblemError } from '../shared/errors.ts';
 import type { SourceConfig } from '../shared/config.schema.ts';
 import { SolidOidcSession } from './solid-oidc-session.ts';
+import { guardedLookup } from '../shared/outbound-url.ts';
 
 export interface UpstreamResponse {
   status: number;
@@ -46,7 +47,9 @@ export class Upstream {
 
   constructor(source: SourceConfig) {
     const base = new URL(source.upstream.base_url);
-    this.pool = new Pool(base.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 });
+    // redirects are never followed (undici's Pool does not); names resolving to link-local
+    // (cloud metadata) addresses are refused at connection time
+    this.pool = new Pool(base.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 30_000, connect: { lookup: guardedLookup() as never } });
     this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/$/, '');
     this.timeoutMs = source.upstream.timeout_ms;
@@ -136,7 +139,7 @@ function mapError(err: unknown): ProblemError {
     return new ProblemError(504, 'upstream_timeout', 'the source did not answer in time');
   }
   const code = (err as { code?: string }).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH') {
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH' || code === 'EADDRNOTAVAIL') {
     return new ProblemError(503, 'upstream_unavailable', 'the source cannot be reached', {}, { 'Retry-After': '5' });
   }
   return new ProblemError(502, 'upstream_error', 'the connection to the source failed');

@@ -110,14 +110,16 @@ export function registerCitizenApiRoutes(app: FastifyInstance, deps: CitizenApiD
             from: { type: 'string', format: 'date-time' },
             to: { type: 'string', format: 'date-time' },
             before: { type: 'string', format: 'date-time' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000 },
+            // query strings are not coerced (coerceTypes is off): a number arrives as digits
+            limit: { type: 'string', pattern: '^(1000|[1-9][0-9]{0,2})$' },
           },
         },
       },
     },
     async (request) => {
       const s = await deps.sessions.require(request);
-      return deps.citizens.accessLog(s.accountId, request.query as AccessLogFilter);
+      const { limit, ...filter } = request.query as Omit<AccessLogFilter, 'limit'> & { limit?: string };
+      return deps.citizens.accessLog(s.accountId, { ...filter, ...(limit ? { limit: Number(limit) } : {}) });
     },
   );
 }

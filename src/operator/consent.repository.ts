@@ -79,11 +79,13 @@ export async function saveTransition(db: Db, previousVersion: number, next: Cons
   await insertHistory(db, next.record_id, history);
 }
 
-/** Loads one record's state, or undefined. */
-export async function loadRecord(db: Db, recordId: string): Promise<ConsentState | undefined> {
-  const r = await db.selectFrom('consent_records').selectAll().where('record_id', '=', recordId).executeTakeFirst();
-  if (!r) return undefined;
-  const parties = await db.selectFrom('consent_parties').selectAll().where('record_id', '=', recordId).orderBy('position').execute();
+type RecordRow = Awaited<ReturnType<typeof recordRows>>[number];
+type PartyRow = Awaited<ReturnType<typeof partyRows>>[number];
+
+const recordRows = (db: Db, ids: string[]) => db.selectFrom('consent_records').selectAll().where('record_id', 'in', ids).execute();
+const partyRows = (db: Db, ids: string[]) => db.selectFrom('consent_parties').selectAll().where('record_id', 'in', ids).orderBy('record_id').orderBy('position').execute();
+
+function toState(r: RecordRow, parties: PartyRow[]): ConsentState {
   return {
     record_id: r.record_id,
     client_id: r.client_id,
@@ -111,38 +113,72 @@ export async function loadRecord(db: Db, recordId: string): Promise<ConsentState
   };
 }
 
+/** Loads one record's state, or undefined. */
+export async function loadRecord(db: Db, recordId: string): Promise<ConsentState | undefined> {
+  const r = await db.selectFrom('consent_records').selectAll().where('record_id', '=', recordId).executeTakeFirst();
+  if (!r) return undefined;
+  const parties = await db.selectFrom('consent_parties').selectAll().where('record_id', '=', recordId).orderBy('position').execute();
+  return toState(r, parties);
+}
+
+/** Splits ids into chunks small enough for one statement's parameters. */
+function chunks(ids: string[], size = 500): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < ids.length; i += size) out.push(ids.slice(i, i + size));
+  return out;
+}
+
+/** Loads many records' states in a few queries (a citizen's export, their list of consents). */
+export async function loadRecords(db: Db, ids: string[]): Promise<ConsentState[]> {
+  const states: ConsentState[] = [];
+  for (const part of chunks(ids)) {
+    const byRecord = new Map<string, PartyRow[]>();
+    for (const p of await partyRows(db, part)) {
+      const list = byRecord.get(p.record_id);
+      if (list) list.push(p);
+      else byRecord.set(p.record_id, [p]);
+    }
+    for (const r of await recordRows(db, part)) states.push(toState(r, byRecord.get(r.record_id) ?? []));
+  }
+  return states;
+}
+
+/** The histories of many records, oldest entry first, by record id. */
+export async function loadHistories(db: Db, ids: string[]): Promise<Map<string, HistoryEntry[]>> {
+  const out = new Map<string, HistoryEntry[]>();
+  for (const part of chunks(ids)) {
+    const rows = await db.selectFrom('consent_history').selectAll().where('record_id', 'in', part).orderBy('record_id').orderBy('id').execute();
+    for (const h of rows) {
+      const entry = { time: h.time, event_type: h.event_type, from_status: h.from_status as ConsentStatus | null, to_status: h.to_status as ConsentStatus, actor: h.actor, party_id: h.party_id, reason: h.reason };
+      const list = out.get(h.record_id);
+      if (list) list.push(entry);
+      else out.set(h.record_id, [entry]);
+    }
+  }
+  return out;
+}
+
 /** The record's history, oldest first. */
 export async function loadHistory(db: Db, recordId: string): Promise<HistoryEntry[]> {
-  const rows = await db.selectFrom('consent_history').selectAll().where('record_id', '=', recordId).orderBy('id').execute();
-  return rows.map((h) => ({
-    time: h.time,
-    event_type: h.event_type,
-    from_status: h.from_status as ConsentStatus | null,
-    to_status: h.to_status as ConsentStatus,
-    actor: h.actor,
-    party_id: h.party_id,
-    reason: h.reason,
-  }));
+  return (await loadHistories(db, [recordId])).get(recordId) ?? [];
 }
 
 /** Record ids in which an account (or one of its identifiers) takes part. */
 export async function recordIdsForAccount(db: Db, accountId: string): Promise<string[]> {
+  // two index lookups (party by account; party by one of the account's identifiers), not an OR
+  // over a correlated subquery, which makes PostgreSQL scan every party at scale
   const rows = await db
     .selectFrom('consent_parties')
     .select('record_id')
-    .distinct()
-    .where((eb) =>
-      eb.or([
-        eb('account_id', '=', accountId),
-        eb.exists(
-          eb
-            .selectFrom('account_identifiers')
-            .select('account_identifiers.account_id')
-            .whereRef('account_identifiers.identifier_type', '=', 'consent_parties.identifier_type')
-            .whereRef('account_identifiers.identifier', '=', 'consent_parties.identifier')
-            .where('account_identifiers.account_id', '=', accountId),
-        ),
-      ]),
+    .where('account_id', '=', accountId)
+    .union(
+      db
+        .selectFrom('account_identifiers')
+        .innerJoin('consent_parties', (j) =>
+          j.onRef('consent_parties.identifier_type', '=', 'account_identifiers.identifier_type').onRef('consent_parties.identifier', '=', 'account_identifiers.identifier'),
+        )
+        .select('consent_parties.record_id')
+        .where('account_identifiers.account_id', '=', accountId),
     )
     .execute();
   return rows.map((r) => r.record_id);

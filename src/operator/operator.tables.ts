@@ -432,5 +432,31 @@ export const operatorMigrations: MigrationSet = (dialect) => {
       await db.schema.dropTable('arrangements').execute();
     },
   };
-  return { '0001_initial': initial, '0002_arrangements_and_moves': arrangementsAndMoves };
+  // numbered after main's 0002_arrangements_and_moves, so the order holds when the branches meet
+  const accountIndexes: Migration = {
+    async up(db) {
+      // recordIdsForAccount looks an account's identifiers up by account (scale bench)
+      await db.schema.createIndex('account_identifiers_account').on('account_identifiers').column('account_id').execute();
+    },
+    async down(db) {
+      await db.schema.dropIndex('account_identifiers_account').execute();
+    },
+  };
+  const accessLogIndex: Migration = {
+    async up(db) {
+      // a citizen's newest access records per consent record, read from the index alone
+      await db.schema.createIndex('access_log_record_time_id').on('access_log').columns(['record_id', 'time', 'access_id']).execute();
+      await db.schema.dropIndex('access_log_record').execute();
+    },
+    async down(db) {
+      await db.schema.createIndex('access_log_record').on('access_log').columns(['record_id', 'time']).execute();
+      await db.schema.dropIndex('access_log_record_time_id').execute();
+    },
+  };
+  return {
+    '0001_initial': initial,
+    '0002_arrangements_and_moves': arrangementsAndMoves,
+    '0003_account_identifier_index': accountIndexes,
+    '0004_access_log_covering_index': accessLogIndex,
+  };
 };

@@ -64,6 +64,8 @@ export interface Operator {
   accounts: Accounts;
   arrangements: Arrangements;
   portability: Portability;
+  /** What a signed-in citizen sees (the scale bench times it directly). */
+  citizens: CitizenService;
   keys: () => SigningKey[];
   webhooks: WebhookSender;
   startBackground(): void;
@@ -168,7 +170,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const auth = new ApiAuthenticator(issuer, jwks, replay, config.mtls?.public_url);
   const sessions = new Sessions(store.db, issuer.startsWith('https://'));
   const web = createWebContext(config.display_name);
-  const citizens = new CitizenService(store.db, accounts, consents);
+  const citizens = new CitizenService(store.db, accounts, consents, store.dialect);
   const portability = new Portability({ db: store.db, issuer, signingKey, accounts, consents, registry, arrangements, trustGroup: () => trustGroup?.current, log: app.log });
   const webhooks = new WebhookSender({ db: store.db, issuer, signingKey, maxAttempts: config.webhook_max_attempts, log: app.log });
 
@@ -222,6 +224,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     accounts,
     arrangements,
     portability,
+    citizens,
     keys: () => keys,
     webhooks,
     startBackground() {

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { AdapterPayload } from 'oidc-provider';
 import { buildAgreement } from '../core/odrl.ts';
 import { ProblemError } from '../shared/errors.ts';
+import { outboundUrlProblem } from '../shared/outbound-url.ts';
 import type { OperatorDatabase } from './operator.tables.ts';
 import type { GatewayClientDefinition, RegistryFile, RegistrySource, ServiceDefinition } from './registry.schema.ts';
 
@@ -78,6 +79,8 @@ export class Registry {
    */
   async putService(service: ServiceDefinition, now = Date.now()): Promise<void> {
     if (!service.jwks && !service.jwks_uri) throw new ProblemError(400, 'validation_failed', `service ${service.client_id} needs jwks or jwks_uri`);
+    refuseOutbound(`service ${service.client_id}: jwks_uri`, service.jwks_uri);
+    refuseOutbound(`service ${service.client_id}: webhook_url`, service.webhook_url);
     const sources = new Map((await this.sources()).map((s) => [s.id, s]));
     const purposes = service.purposes.map((p) => ({
       purpose: p.purpose,
@@ -106,6 +109,7 @@ export class Registry {
   /** Adds or replaces a gateway client (reads the feed of the named sources). */
   async putGateway(gateway: GatewayClientDefinition, now = Date.now()): Promise<void> {
     if (!gateway.jwks && !gateway.jwks_uri) throw new ProblemError(400, 'validation_failed', `gateway ${gateway.client_id} needs jwks or jwks_uri`);
+    refuseOutbound(`gateway ${gateway.client_id}: jwks_uri`, gateway.jwks_uri);
     const known = new Set((await this.sources()).map((s) => s.id));
     const unknown = gateway.sources.filter((s) => !known.has(s));
     if (unknown.length > 0) throw new ProblemError(400, 'validation_failed', `gateway ${gateway.client_id}: unknown sources ${unknown.join(', ')}`);
@@ -196,4 +200,10 @@ export class Registry {
       ...(interactive ? { require_pushed_authorization_requests: true } : {}),
     } as AdapterPayload;
   }
+}
+
+/** The operator fetches registered jwks_uri and webhook_url values: the SSRF policy applies. */
+function refuseOutbound(what: string, url: string | undefined): void {
+  const problem = url === undefined ? undefined : outboundUrlProblem(url);
+  if (problem) throw new ProblemError(400, 'validation_failed', `${what} ${problem}`);
 }

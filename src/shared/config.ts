@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfigFile, type ConfigCheck, type Segment } from './config-loader.ts';
 import { PorttiConfigSchema, type PorttiConfig } from './config.schema.ts';
 import type { StoreLocation } from '../store/database.ts';
+import { outboundUrlProblem } from './outbound-url.ts';
 
 export { ConfigError };
 
@@ -27,6 +28,11 @@ export function loadPorttiConfig(file: string, env: NodeJS.ProcessEnv = process.
 /** Checks the schema cannot express: unique names, admitted operators that are configured. */
 export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
   const issues: ReturnType<ConfigCheck<PorttiConfig>> = [];
+  /** SSRF policy for every URL Portti itself fetches (see outbound-url.ts). */
+  const outbound = (url: string | undefined, path: Segment[]) => {
+    const problem = url === undefined ? undefined : outboundUrlProblem(url);
+    if (problem) issues.push({ path, reason: problem });
+  };
   const names = new Set<string>();
   const unique = (name: string, path: Segment[]) => {
     if (names.has(name)) issues.push({ path, reason: `duplicate component name "${name}"` });
@@ -37,7 +43,9 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
     if (g.trust_group && !g.trust_group.file === !g.trust_group.url) {
       issues.push({ path: ['gateways', i, 'trust_group'], reason: 'give exactly one of file or url' });
     }
+    outbound(g.trust_group?.url, ['gateways', i, 'trust_group', 'url']);
     g.sources.forEach((s, j) => {
+      outbound(s.upstream.base_url, ['gateways', i, 'sources', j, 'upstream', 'base_url']);
       const auth = s.upstream.auth;
       const at = ['gateways', i, 'sources', j, 'upstream', 'auth'];
       if (auth?.type === 'bearer' && !auth.token) issues.push({ path: at, reason: 'type bearer needs a token' });
@@ -62,6 +70,8 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
   });
   config.operators.forEach((o, i) => {
     unique(o.name, ['operators', i, 'name']);
+    outbound(o.trust_group?.url, ['operators', i, 'trust_group', 'url']);
+    outbound(o.guardianship_source, ['operators', i, 'guardianship_source']);
     if (o.trust_group && !o.trust_group.file === !o.trust_group.url) issues.push({ path: ['operators', i, 'trust_group'], reason: 'give exactly one of file or url' });
   });
   config.personal_data_stores.forEach((p, i) => {

@@ -60,16 +60,17 @@ export const ProblemSchema = {
  * @example const app = await createHttpServer({ name: 'portti-gateway' });
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   const app = Fastify({
     ...(options.logger
       ? { loggerInstance: options.logger }
       : { logger: loggerOptions(options.logLevel, options.name) }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // slow clients (slowloris): the whole request must arrive in time; responses (SSE) may stream on
-    requestTimeout: options.requestTimeoutMs ?? 10_000,
+    requestTimeout: requestTimeoutMs,
     keepAliveTimeout: 5_000,
     // Node checks the request timeout on this interval (default 30 s): check often enough to matter
-    http: { connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs ?? 10_000) } as never,
+    http: { connectionsCheckingInterval: Math.min(1000, requestTimeoutMs) } as never,
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: true,
@@ -94,6 +95,33 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       raw.code(status).type(PROBLEM_JSON).send(problemBody(status, 'bad_request', status === 414 ? 'a path parameter is too long' : 'the request URL is malformed'));
     },
     ...options.fastify,
+  });
+
+  // request smuggling: Node's parser already refuses conflicting Content-Length/Transfer-Encoding,
+  // repeated Content-Length, obs-fold and bare LF; it accepts a repeated Host and transfer codings
+  // other than `chunked` (then reads no body, leaving it as the next request). Refuse both and close.
+  app.addHook('onRequest', async (request) => {
+    const raw = request.raw.rawHeaders;
+    let hosts = 0;
+    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts += 1;
+    const te = request.headers['transfer-encoding'];
+    if (hosts > 1 || (te !== undefined && te.toLowerCase() !== 'chunked')) {
+      throw new ProblemError(400, 'bad_request', hosts > 1 ? 'more than one Host header' : 'only the chunked transfer coding is accepted', {}, { Connection: 'close' });
+    }
+    // slow bodies: Node's requestTimeout stops counting once the headers are in, so a body
+    // dripped in byte by byte would hold the connection (and a parser) forever
+    const length = request.headers['content-length'];
+    if (request.raw.complete || (te === undefined && (length === undefined || length === '0'))) return;
+    const timer = setTimeout(() => {
+      if (request.raw.complete) return;
+      const body = JSON.stringify(problemBody(408, 'request_timeout', 'the request body was not received in time'));
+      const res = request.raw.socket;
+      if (res.writable) res.end(`HTTP/1.1 408 Request Timeout\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      res.destroySoon();
+    }, requestTimeoutMs);
+    timer.unref();
+    request.raw.once('end', () => clearTimeout(timer));
+    request.raw.once('close', () => clearTimeout(timer));
   });
 
   const registry = new Registry();

@@ -1,0 +1,135 @@
+/**
+ * Several instances of every gateway and operator on one PostgreSQL (`portti start --instances N`).
+ * Each instance is its own process (`portti gateway|operator --name X --port P --instance I`)
+ * on an ephemeral port; a round-robin balancer takes each component's configured address, so
+ * issuers, resource URIs and registered JWKS URLs stay those of the configuration. The demo
+ * registers and identity providers, when configured, run in this process.
+ *
+ * The first instance of a component starts alone (it migrates the schema and creates the
+ * signing keys), then the others. Operators start before gateways, whose consent feeds and
+ * access reports then go through the operators' balancers to any instance: changes reach
+ * every instance through PostgreSQL LISTEN/NOTIFY, access reports land in the shared table.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { PorttiConfig } from '../shared/config.schema.ts';
+import { startDemo, type DemoWorld } from '../demo/demo-world.ts';
+import { startBalancer, type Balancer } from './balancer.ts';
+import type { RunningSystem } from './system.ts';
+
+const PORTTI_BIN = fileURLToPath(new URL('../../bin/portti.js', import.meta.url));
+
+/** One running instance process. */
+export interface InstanceProcess {
+  kind: 'gateway' | 'operator';
+  component: string;
+  instance: number;
+  url: string;
+  child: ChildProcess;
+}
+
+export interface RunningInstances extends Pick<RunningSystem, 'urls' | 'close'> {
+  instances: InstanceProcess[];
+  balancers: Balancer[];
+  demo?: DemoWorld;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns `portti <kind> --name <component> --port <port>` and waits for its banner. */
+async function spawnInstance(configFile: string, kind: 'gateway' | 'operator', component: string, instance: number, env: NodeJS.ProcessEnv): Promise<InstanceProcess> {
+  const port = await freePort();
+  const args = [PORTTI_BIN, kind, '--config', configFile, '--name', component, '--port', String(port), '--instance', String(instance)];
+  if (instance > 1) args.push('--no-mtls');
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const collect = (d: Buffer) => {
+    if (out.length < 20_000) out += d.toString();
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', (d: Buffer) => {
+    collect(d);
+    process.stderr.write(d);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind} ${component} instance ${instance} did not start within 60 s:\n${out}`)), 60_000);
+    const check = () => {
+      if (out.includes('Portti is running')) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} ${component} instance ${instance} exited with ${code}:\n${out}`));
+    });
+  });
+  return { kind, component, instance, url: `http://127.0.0.1:${port}`, child };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts `count` instances of every gateway and operator of `config` (loaded from
+ * `configFile`), each behind a balancer on the component's configured address.
+ */
+export async function runInstances(config: PorttiConfig, configFile: string, count: number, env: NodeJS.ProcessEnv = process.env): Promise<RunningInstances> {
+  if (!config.database_url) throw new Error('several instances share one PostgreSQL database: set DATABASE_URL (or database_url)');
+  const running: RunningInstances = {
+    instances: [],
+    balancers: [],
+    urls: [],
+    async close() {
+      for (const b of running.balancers) await b.close().catch(() => undefined);
+      await Promise.all(running.instances.map((i) => stop(i.child)));
+      await running.demo?.close();
+    },
+  };
+  const childEnv = { ...env, DATABASE_URL: config.database_url };
+  for (const g of config.gateways.filter((x) => x.replay_cache !== 'store')) {
+    process.stderr.write(`warning: gateway ${g.name} keeps DPoP proof ids in memory (replay_cache: memory): a proof used at one instance is not a replay at another; set replay_cache: store\n`);
+  }
+  try {
+    if (config.demo) {
+      running.demo = await startDemo(config);
+      running.urls.push(...running.demo.urls);
+    }
+    const components = [
+      ...config.operators.map((o) => ({ kind: 'operator' as const, name: o.name, listen: o.listen })),
+      ...config.gateways.map((g) => ({ kind: 'gateway' as const, name: g.name, listen: g.listen })),
+    ];
+    for (const c of components) {
+      const first = await spawnInstance(configFile, c.kind, c.name, 1, childEnv);
+      const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => spawnInstance(configFile, c.kind, c.name, i + 2, childEnv)));
+      const mine = [first, ...rest];
+      running.instances.push(...mine);
+      const balancer = await startBalancer(c.listen.host, c.listen.port, mine.map((i) => Number(new URL(i.url).port)));
+      running.balancers.push(balancer);
+      running.urls.push({ name: `${c.kind} ${c.name} (balancer)`, url: balancer.url });
+      for (const i of mine) running.urls.push({ name: `  ${c.kind} ${c.name} instance ${i.instance}`, url: i.url });
+    }
+    return running;
+  } catch (err) {
+    await running.close();
+    throw err;
+  }
+}
