@@ -78,7 +78,7 @@ ${others.length > 0 ? html`<p class="notice">${t(locale, 'others_must_approve')}
 <button type="submit" name="decision" value="decline" class="secondary">${t(locale, 'decline')}</button></div>
 </form>`
   : html`<h3>${t(locale, 'attributes')}</h3>
-<ul>${r.released.flatMap((s) => s.subjects.flatMap((sub) => sub.datatypes.map((d) => html`<li>${labels.attributeLabel(s.source, d, locale)}</li>`)))}</ul>`}
+<ul>${r.released.flatMap((s) => [...new Set(s.subjects.flatMap((sub) => sub.datatypes))].map((d) => html`<li>${labels.attributeLabel(s.source, d, locale)}</li>`))}</ul>`}
 ${decider?.role === 'guardian' ? html`<p class="notice">${t(locale, 'acting_for')}</p>` : ''}
 <details><summary>${t(locale, 'history')}</summary><ol>${r.history.map((h) => html`<li>${when(h.time, locale)}: ${eventText(locale, h.event_type)} (${statusText(locale, h.to_status)})${h.actor.startsWith('arrangement:') ? html` – ${t(locale, 'by_arrangement', { name: /"(.*)"/.exec(h.reason ?? '')?.[1] ?? '' })}` : ''}</li>`)}</ol></details>
 <div class="actions">
