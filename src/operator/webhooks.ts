@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { guardedLookup } from '../shared/outbound-url.ts';
 import type { SigningKey } from '../store/keys.ts';
 import type { OperatorDatabase } from './operator.tables.ts';
 
@@ -19,6 +21,8 @@ export interface WebhookOptions {
   maxAttempts: number;
   log: FastifyBaseLogger;
   intervalMs?: number;
+  /** Name resolution for deliveries (tests inject one); forbidden addresses are refused either way. */
+  resolve?: Parameters<typeof guardedLookup>[0];
 }
 
 /** Background sender of due webhook deliveries. */
@@ -27,8 +31,15 @@ export class WebhookSender {
   private timer: NodeJS.Timeout | undefined;
   private busy: Promise<void> | undefined;
 
+  /**
+   * Deliveries resolve the service's host name at connection time and refuse link-local and
+   * metadata addresses, so a name that passed registration cannot later be rebound to them.
+   */
+  private readonly agent: Agent;
+
   constructor(options: WebhookOptions) {
     this.o = options;
+    this.agent = new Agent({ connect: { lookup: guardedLookup(options.resolve) as never } });
   }
 
   start(): void {
@@ -40,6 +51,7 @@ export class WebhookSender {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.busy;
+    await this.agent.close();
   }
 
   /** Sends every due delivery once; returns how many were attempted. */
@@ -68,7 +80,8 @@ export class WebhookSender {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(d.webhook_url ?? '', {
+      const res = await undiciFetch(d.webhook_url ?? '', {
+        dispatcher: this.agent,
         method: 'POST',
         headers: { 'content-type': 'application/secevent+jwt', accept: 'application/json' },
         body: set,
@@ -78,7 +91,8 @@ export class WebhookSender {
       status = res.status;
       if (!res.ok) error = `answered ${res.status}`;
     } catch (err) {
-      error = (err as Error).message;
+      const cause = (err as { cause?: Error }).cause;
+      error = cause?.message ? `${(err as Error).message}: ${cause.message}` : (err as Error).message;
     }
     const attempts = d.attempts + 1;
     const now = Date.now();

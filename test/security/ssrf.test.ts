@@ -4,7 +4,9 @@
  * one), and the gateway never follows an upstream's redirect. Loopback and private addresses
  * stay allowed: registers live on internal networks and every URL is set by an administrator.
  */
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { generateKeyPair } from 'jose';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +19,7 @@ import { ProblemError } from '../../src/shared/errors.ts';
 import { guardedLookup, outboundUrlProblem } from '../../src/shared/outbound-url.ts';
 import { migrateToLatest, openStore } from '../../src/store/database.ts';
 import { tempDir } from '../helpers/stores.ts';
+import { WebhookSender } from '../../src/operator/webhooks.ts';
 
 const FORBIDDEN = [
   'http://169.254.169.254/latest/meta-data/',
@@ -112,5 +115,41 @@ describe('SSRF policy for outbound URLs', () => {
     await upstream.close();
     await source.close();
     await target.close();
+  });
+
+  it('a webhook host rebound to a metadata address after registration is refused at delivery', async () => {
+    const hook = Fastify();
+    hook.addContentTypeParser('application/secevent+jwt', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    let hits = 0;
+    hook.post('/hook', async () => {
+      hits += 1;
+      return {};
+    });
+    await hook.listen({ port: 0, host: '127.0.0.1' });
+    const port = (hook.server.address() as { port: number }).port;
+    const store = await openStore<OperatorDatabase>({ kind: 'sqlite', path: join(tempDir(), 'op.db') });
+    await migrateToLatest(store, operatorMigrations);
+    const registry = new Registry(store.db, 'http://127.0.0.1:1');
+    await registry.putService({ client_id: 'svc', name: { fi: 's', sv: 's', en: 's' }, kind: 'public_service', controller: { name: 'C' }, privacy_notice: 'https://example.org/p', jwks: { keys: [] }, redirect_uris: [], sender_constraint: 'dpop', purposes: [], webhook_url: `http://hooks.example:${port}/hook` } as never);
+    const { privateKey } = await generateKeyPair('ES256');
+    const send = async (answer: string) => {
+      await store.db
+        .insertInto('webhook_deliveries')
+        .values({ delivery_id: randomUUID(), client_id: 'svc', event_type: 'consent.allowed', record_id: null, payload: '{}', status: 'pending', attempts: 0, next_attempt_at: 0, last_status: null, last_error: null, created_at: 0, delivered_at: null })
+        .execute();
+      const resolve = ((_host: string, _opts: unknown, cb: (err: null, a: LookupAddress[]) => void) => cb(null, [{ address: answer, family: 4 }])) as never;
+      const sender = new WebhookSender({ db: store.db, issuer: 'http://127.0.0.1:1', signingKey: () => ({ kid: 'k', alg: 'ES256', privateKey }) as never, maxAttempts: 1, log: { warn() {} } as never, resolve });
+      await sender.runOnce();
+      await sender.stop();
+    };
+    await send('169.254.169.254'); // rebound to the metadata service: refused, nothing sent
+    expect(hits).toBe(0);
+    const failed = await store.db.selectFrom('webhook_deliveries').select(['status', 'last_error']).execute();
+    expect(failed[0]).toMatchObject({ status: 'failed' });
+    expect(failed[0]!.last_error).toMatch(/forbidden address/);
+    await send('127.0.0.1'); // the same name on the service's own address: delivered
+    expect(hits).toBe(1);
+    await hook.close();
+    await store.close();
   });
 });
