@@ -195,6 +195,7 @@ error_log ${dir}/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
+  keepalive_requests 1000000;
   client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;
   upstream source { server ${new URL(upstreamUrl).host}; keepalive 64; }
   upstream checker { server ${new URL(checkerUrl).host}; keepalive 64; }
