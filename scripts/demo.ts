@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const env = { ...process.env, PORTTI_DATA_DIR: process.env.PORTTI_DATA_DIR ?? join(tempDir(), 'data'), PORTTI_LOG_LEVEL: 'warn', DATABASE_URL: process.env.PORTTI_DEMO_DATABASE_URL ?? '' };
   const config = loadPorttiConfig('config/demo.yaml', env);
   const system = await runSystem(config, { logLevel: 'warn', env });
+  let summary: Record<string, unknown> = {};
   try {
     const [a, b] = config.operators.map((o) => o.issuer);
     const fee = system.demo?.feeService;
@@ -84,12 +85,12 @@ async function main(): Promise<void> {
     check('8. both parents see every read in "Who used my data"', count(logA, 'allowed') >= 2 && count(logB, 'allowed') >= 1 && count(logB, 'refused') >= 1,
       `Aino at A: ${count(logA, 'allowed')} released; Mikko at B: ${count(logB, 'allowed')} released, ${count(logB, 'refused')} refused`);
 
-    if (json) {
-      console.log(JSON.stringify({ ok: true, steps: steps.length, monthly_fee_eur: decided.fee?.monthly_fee_eur, family_income_eur: decided.fee?.family_income_eur, refused_after_withdrawal: after[1] === 403, access_log: { aino_allowed: count(logA, 'allowed'), mikko_allowed: count(logB, 'allowed'), mikko_refused: count(logB, 'refused') } }));
-    }
+    summary = { ok: true, steps: steps.length, monthly_fee_eur: decided.fee?.monthly_fee_eur, family_income_eur: decided.fee?.family_income_eur, refused_after_withdrawal: after[1] === 403, access_log: { aino_allowed: count(logA, 'allowed'), mikko_allowed: count(logB, 'allowed'), mikko_refused: count(logB, 'refused') } };
   } finally {
     await system.close();
   }
+  // after shutdown, so that nothing the components log while stopping follows the summary line
+  if (json) console.log(JSON.stringify(summary));
 }
 
 main().catch((err: Error) => {

@@ -72,13 +72,15 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
   const wants = (kind: 'gateway' | 'operator' | 'pds', name: string) => !options.only || (options.only.kind === kind && options.only.name === name);
   const urls: RunningSystem['urls'] = [];
   const closers: Array<() => Promise<void>> = [];
+  // gateways stop first: their consent feeds then end quietly instead of seeing operators vanish
+  const gatewayClosers: Array<() => Promise<void>> = [];
   const system: RunningSystem = {
     gateways: [],
     operators: [],
     personalDataStores: [],
     urls,
     async close() {
-      for (const c of closers.reverse()) await c().catch(() => undefined);
+      for (const c of [...gatewayClosers.reverse(), ...closers.reverse()]) await c().catch(() => undefined);
     },
   };
   try {
@@ -112,9 +114,9 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
     }
     for (const g of config.gateways.filter((x) => wants('gateway', x.name))) {
       const gatewayStore = await openStore<GatewayDatabase>(storeLocationFor(config, g.name));
-      closers.push(() => gatewayStore.close());
+      gatewayClosers.push(() => gatewayStore.close());
       const gateway = await createGateway({ config: g, store: gatewayStore, logLevel, instance: options.instance ?? process.env.PORTTI_INSTANCE ?? 'main' });
-      closers.push(() => gateway.close());
+      gatewayClosers.push(() => gateway.close());
       urls.push({ name: `gateway ${g.name}`, url: await listen(gateway.app, g.listen.host, options.port ?? g.listen.port) });
       const mtlsUrl = options.mtls === false ? undefined : await gateway.listenMtls();
       if (mtlsUrl) urls.push({ name: `gateway ${g.name} (mutual TLS)`, url: mtlsUrl });

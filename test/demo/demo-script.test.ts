@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 describe('npm run demo', () => {
   it('narrates every step and exits 0 with a JSON summary on the last line', () => {
-    const ports = { GATEWAY: 4100, OPERATOR_A: 4101, OPERATOR_B: 4102, IDP1: 4110, IDP2: 4111, INCOMES: 4120, POPULATION: 4121, FEE: 4130 };
+    const ports = { GATEWAY: 4100, OPERATOR_A: 4101, OPERATOR_B: 4102, IDP1: 4110, IDP2: 4111, INCOMES: 4120, POPULATION: 4121, FEE: 4130, PDS: 4140 };
     const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`PORTTI_${k}_PORT`, String(v)])) };
     const res = spawnSync(process.execPath, ['scripts/demo.ts', '--json'], { encoding: 'utf8', env, timeout: 120_000 });
     expect(res.status, res.stdout + res.stderr).toBe(0);

@@ -177,7 +177,8 @@ describe('two cities in one trust group', () => {
       // the optional employer attribute is outside the rule, so it is not chosen
       expect(view.released[0]!.subjects[0]!.datatypes.sort()).toEqual(['annual_income', 'income_year']);
       const token = await sourceToken(svc.fees!, issuers.a, resource1, filed.record_id, ['annual_income']);
-      expect((await readSource(svc.fees!, `${resource1}/income`, token)).status).toBe(200);
+      // the gateway hears of the new record through the feed, within milliseconds
+      expect((await waitFor(() => readSource(svc.fees!, `${resource1}/income`, token), (r) => r.status === 200)).status).toBe(200);
     });
 
     it('leave a request of another kind of service pending for the citizen', async () => {
