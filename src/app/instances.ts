@@ -11,12 +11,12 @@
  * every instance through PostgreSQL LISTEN/NOTIFY, access reports land in the shared table.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { PorttiConfig } from '../shared/config.schema.ts';
 import { startDemo, type DemoWorld } from '../demo/demo-world.ts';
 import { startBalancer, type Balancer } from './balancer.ts';
 import type { RunningSystem } from './system.ts';
+import { freePort } from '../shared/free-port.ts';
 
 const PORTTI_BIN = fileURLToPath(new URL('../../bin/portti.js', import.meta.url));
 
@@ -35,16 +35,6 @@ export interface RunningInstances extends Pick<RunningSystem, 'urls' | 'close'> 
   demo?: DemoWorld;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Spawns `portti <kind> --name <component> --port <port>` and waits for its banner. */
 async function spawnInstance(configFile: string, kind: 'gateway' | 'operator', component: string, instance: number, env: NodeJS.ProcessEnv): Promise<InstanceProcess> {

@@ -3,7 +3,6 @@
  * two operators with their own keys and stores, and a demo identity provider, all on
  * ephemeral loopback ports with real HTTP between them.
  */
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
@@ -18,18 +17,10 @@ import { createDpopKey, createDpopProof, type DpopKey } from '../../src/shared/o
 import { clientCredentialsToken, discover, type AuthorizationServerMetadata } from '../../src/shared/oauth/oauth-client.ts';
 import { openStore, type StoreLocation } from '../../src/store/database.ts';
 import { tempDir } from './stores.ts';
+import { freePort } from '../../src/shared/free-port.ts';
 
-/** A free loopback port (listen on 0, close, reuse the number). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
+
 
 export const PEOPLE = {
   aino: { key: 'aino', name: 'Aino Virtanen', given_name: 'Aino', family_name: 'Virtanen', personal_identity_code: '010188-902R', birthdate: '1988-01-01' },
