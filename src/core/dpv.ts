@@ -40,6 +40,49 @@ const BROADER: Record<string, string> = {
   DeliveryOfGoods: 'RequestedServiceProvision',
 };
 
+type Label = { fi: string; sv: string; en: string };
+const L = (fi: string, sv: string, en: string): Label => ({ fi, sv, en });
+
+/** Names of the purposes for people, in Finnish, Swedish and English. */
+const LABELS: Record<string, Label> = {
+  Purpose: L('Mikä tahansa käyttötarkoitus', 'Vilket ändamål som helst', 'Any purpose'),
+  AccountManagement: L('Käyttäjätilin hallinta', 'Kontohantering', 'Account management'),
+  CommunicationManagement: L('Viestinnän hallinta', 'Kommunikationshantering', 'Communication management'),
+  CustomerManagement: L('Asiakkuuden hallinta', 'Kundhantering', 'Customer management'),
+  EnforceSecurity: L('Turvallisuuden varmistaminen', 'Säkerhet', 'Enforcing security'),
+  EstablishContractualAgreement: L('Sopimuksen tekeminen', 'Ingående av avtal', 'Making a contract'),
+  FulfilmentOfObligation: L('Velvoitteen täyttäminen', 'Fullgörande av skyldighet', 'Fulfilling an obligation'),
+  HumanResourceManagement: L('Henkilöstöhallinto', 'Personaladministration', 'Human resource management'),
+  Marketing: L('Markkinointi', 'Marknadsföring', 'Marketing'),
+  OrganisationGovernance: L('Organisaation hallinto', 'Organisationsstyrning', 'Organisation governance'),
+  Personalisation: L('Personointi', 'Personalisering', 'Personalisation'),
+  PublicBenefit: L('Yleinen etu', 'Allmännyttigt ändamål', 'Public benefit'),
+  RecordManagement: L('Asiakirjahallinto', 'Dokumenthantering', 'Record management'),
+  ResearchAndDevelopment: L('Tutkimus ja kehitys', 'Forskning och utveckling', 'Research and development'),
+  ServiceProvision: L('Palvelun tarjoaminen', 'Tillhandahållande av tjänster', 'Service provision'),
+  IdentityVerification: L('Henkilöllisyyden todentaminen', 'Identitetskontroll', 'Identity verification'),
+  FraudPreventionAndDetection: L('Väärinkäytösten torjunta', 'Förebyggande av bedrägerier', 'Fraud prevention and detection'),
+  LegalCompliance: L('Lakisääteisen velvoitteen noudattaminen', 'Efterlevnad av rättsliga krav', 'Legal compliance'),
+  FulfilmentOfContractualObligation: L('Sopimusvelvoitteen täyttäminen', 'Fullgörande av avtal', 'Fulfilling a contract'),
+  AcademicResearch: L('Akateeminen tutkimus', 'Akademisk forskning', 'Academic research'),
+  CommercialResearch: L('Kaupallinen tutkimus', 'Kommersiell forskning', 'Commercial research'),
+  NonCommercialResearch: L('Ei-kaupallinen tutkimus', 'Icke-kommersiell forskning', 'Non-commercial research'),
+  PaymentManagement: L('Maksujen käsittely', 'Betalningshantering', 'Payment management'),
+  RequestedServiceProvision: L('Pyydetyn palvelun tarjoaminen', 'Begärd tjänst', 'Requested service provision'),
+  SellProducts: L('Tuotteiden myynti', 'Försäljning av produkter', 'Selling products'),
+  ServiceOptimisation: L('Palvelun parantaminen', 'Förbättring av tjänsten', 'Service optimisation'),
+  ServicePersonalisation: L('Palvelun personointi', 'Personalisering av tjänsten', 'Service personalisation'),
+  ServiceRegistration: L('Palveluun rekisteröityminen', 'Registrering för tjänsten', 'Service registration'),
+  ServiceUsageAnalytics: L('Palvelun käytön analysointi', 'Analys av tjänsteanvändning', 'Service usage analytics'),
+  DeliveryOfGoods: L('Tavaroiden toimitus', 'Leverans av varor', 'Delivery of goods'),
+};
+
+/** A purpose's name for people; an IRI outside the table is shown as its local name. */
+export function purposeLabel(iri: string, locale: 'fi' | 'sv' | 'en'): string {
+  const name = dpvLocalName(iri);
+  return (iri.startsWith(DPV) ? LABELS[name]?.[locale] : undefined) ?? name.replace(/([a-z])([A-Z])/g, '$1 $2');
+}
+
 /** Every purpose IRI of the table (for forms), broadest first. */
 export const DPV_PURPOSES: string[] = ['Purpose', ...Object.keys(BROADER)].map((n) => DPV + n);
 

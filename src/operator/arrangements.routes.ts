@@ -3,7 +3,7 @@
  * dashboard pages to list, create, edit and delete them. Plain forms, no JavaScript.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DPV_PURPOSES, dpvLocalName } from '../core/dpv.ts';
+import { DPV_PURPOSES, purposeLabel as dpvPurposeLabel } from '../core/dpv.ts';
 import type { ArrangementRule } from '../core/odrl.ts';
 import { html } from '../web/html.ts';
 import { pick, t, type Locale } from '../web/i18n.ts';
@@ -93,7 +93,7 @@ export function registerArrangementRoutes(app: FastifyInstance, deps: Arrangemen
     const sources = await deps.registry.sources();
     const services = await deps.registry.services();
     const kinds = [...new Set(services.filter((x) => x.kind !== 'gateway').map((x) => (x.definition as ServiceDefinition).kind))].sort();
-    const purposeLabel = (iri: string) => words(dpvLocalName(iri));
+    const purposeLabel = (iri: string) => dpvPurposeLabel(iri, locale);
     const kindLabel = (k: string) => (k === 'public_service' ? t(locale, 'kind_public_service') : words(k));
     const attributeLabel = (key: string) => {
       const [resource, id] = [key.slice(0, key.lastIndexOf('#')), key.slice(key.lastIndexOf('#') + 1)];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { purposeIsA } from '../../src/core/dpv.ts';
+import { DPV_PURPOSES, purposeIsA, purposeLabel } from '../../src/core/dpv.ts';
 import { arrangementDecision, permittedAttributes, satisfied, type EvaluationContext } from '../../src/core/odrl-evaluator.ts';
 import { buildArrangementSet, ruleOfSet, type ArrangementRule } from '../../src/core/odrl.ts';
 
@@ -27,6 +27,12 @@ describe('DPV purpose taxonomy', () => {
     expect(purposeIsA(`${DPV}ServiceProvision`, `${DPV}ServiceProvision`)).toBe(true);
     expect(purposeIsA(`${DPV}DeliveryOfGoods`, `${DPV}ServiceProvision`)).toBe(true); // two levels down
     expect(purposeIsA(`${DPV}Marketing`, `${DPV}Purpose`)).toBe(true);
+  });
+  it('names every purpose of the table in Finnish, Swedish and English, and falls back to the local name', () => {
+    expect(purposeLabel(`${DPV}ServiceProvision`, 'fi')).toBe('Palvelun tarjoaminen');
+    expect(purposeLabel(`${DPV}ServiceProvision`, 'sv')).toBe('Tillhandahållande av tjänster');
+    for (const iri of DPV_PURPOSES) for (const l of ['fi', 'sv', 'en'] as const) expect(purposeLabel(iri, l)).not.toMatch(/^[A-Z][a-z]+[A-Z]/);
+    expect(purposeLabel(`${DPV}MadeUpPurpose`, 'fi')).toBe('Made Up Purpose');
   });
   it('isA fails upwards, sideways and for unknown purposes', () => {
     expect(purposeIsA(`${DPV}ServiceProvision`, `${DPV}PaymentManagement`)).toBe(false);
