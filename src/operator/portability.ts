@@ -26,13 +26,15 @@ import type { Accounts, KeychainEntry } from './accounts.ts';
 import type { Arrangements } from './arrangements.ts';
 import { loadHistory, loadRecord, recordIdsForAccount } from './consent.repository.ts';
 import type { ConsentService } from './consent.service.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
+import type { MovesTable, OperatorDatabase } from './operator.tables.ts';
 import type { Registry } from './registry.ts';
 
 export const BUNDLE_TYP = 'portability-bundle+jws';
 export const COMPLETE_TYP = 'portability-complete+jws';
 const BUNDLE_LIFETIME_MS = 24 * 3600_000;
 const LIVE = new Set(['active', 'pending']);
+/** Columns of a move without the stored bundle (megabytes, read only when the bundle itself is wanted). */
+const MOVE_COLUMNS = ['move_id', 'direction', 'account_id', 'peer', 'status', 'total', 'done', 'result', 'created_at', 'updated_at'] as const;
 
 export interface PortabilityBundle {
   format: 'portti-portability/1';
@@ -87,6 +89,20 @@ export interface PortabilityOptions {
   /** The trust group in force (members may send bundles here; its rulebook says what to re-ask). */
   trustGroup: () => TrustGroupDocument | undefined;
   log: FastifyBaseLogger;
+}
+
+function moveView(m: Pick<MovesTable, (typeof MOVE_COLUMNS)[number]>): MoveView {
+  return {
+    move_id: m.move_id,
+    direction: m.direction as MoveView['direction'],
+    peer: m.peer,
+    status: m.status as MoveView['status'],
+    total: m.total,
+    done: m.done,
+    items: JSON.parse(m.result) as MoveItem[],
+    created_at: new Date(m.created_at).toISOString(),
+    updated_at: new Date(m.updated_at).toISOString(),
+  };
 }
 
 async function sign(payload: object, typ: string, key: SigningKey): Promise<string> {
@@ -191,7 +207,7 @@ export class Portability {
     }
     if (decodeProtectedHeader(jws).typ !== COMPLETE_TYP) throw new ProblemError(400, 'invalid_bundle', `expected typ ${COMPLETE_TYP}`);
     if (payload.aud !== this.o.issuer) throw new ProblemError(400, 'invalid_bundle', 'the hand-over is meant for another operator');
-    const move = await this.o.db.selectFrom('moves').selectAll().where('move_id', '=', String(payload.move_id)).where('direction', '=', 'out').executeTakeFirst();
+    const move = await this.o.db.selectFrom('moves').select(MOVE_COLUMNS).where('move_id', '=', String(payload.move_id)).where('direction', '=', 'out').executeTakeFirst();
     if (!move || move.peer !== payload.iss) throw new ProblemError(403, 'forbidden', 'no move of this citizen to that operator was started here');
     const moved = Array.isArray(payload.moved) ? (payload.moved as Array<{ old?: unknown; new?: unknown }>) : [];
     const own = new Set(await recordIdsForAccount(this.o.db, move.account_id));
@@ -350,7 +366,7 @@ export class Portability {
 
   /** Tells old operators about records that are now live here; retried until they confirm. */
   async handOverPending(): Promise<void> {
-    const moves = await this.o.db.selectFrom('moves').selectAll().where('direction', '=', 'in').where('status', '=', 'done').execute();
+    const moves = await this.o.db.selectFrom('moves').select(['move_id', 'peer', 'result']).where('direction', '=', 'in').where('status', '=', 'done').execute();
     for (const move of moves) {
       const items = JSON.parse(move.result) as MoveItem[];
       const ready: MoveItem[] = [];
@@ -378,25 +394,15 @@ export class Portability {
 
   /** A move of this citizen, with its progress. */
   async move(accountId: string, moveId: string): Promise<MoveView> {
-    const m = await this.o.db.selectFrom('moves').selectAll().where('move_id', '=', moveId).where('account_id', '=', accountId).executeTakeFirst();
+    const m = await this.o.db.selectFrom('moves').select(MOVE_COLUMNS).where('move_id', '=', moveId).where('account_id', '=', accountId).executeTakeFirst();
     if (!m) throw new ProblemError(404, 'not_found', `no move ${moveId} of yours`);
-    return {
-      move_id: m.move_id,
-      direction: m.direction as 'in' | 'out',
-      peer: m.peer,
-      status: m.status as MoveView['status'],
-      total: m.total,
-      done: m.done,
-      items: JSON.parse(m.result) as MoveItem[],
-      created_at: new Date(m.created_at).toISOString(),
-      updated_at: new Date(m.updated_at).toISOString(),
-    };
+    return moveView(m);
   }
 
   /** Every move of this citizen, newest first. */
   async moves(accountId: string): Promise<MoveView[]> {
-    const rows = await this.o.db.selectFrom('moves').select('move_id').where('account_id', '=', accountId).orderBy('created_at', 'desc').execute();
-    return Promise.all(rows.map((r) => this.move(accountId, r.move_id)));
+    const rows = await this.o.db.selectFrom('moves').select(MOVE_COLUMNS).where('account_id', '=', accountId).orderBy('created_at', 'desc').execute();
+    return rows.map(moveView);
   }
 
   /** Retries hand-overs the old operator has not confirmed yet. */
