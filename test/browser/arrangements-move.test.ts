@@ -6,11 +6,11 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../../src/trust/trust-group.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { axe, CHROMIUM, CHROMIUM_ARGS, signInPage as signIn, snap } from '../helpers/browser.ts';
+import { axe, CHROMIUM, launchChromium, signInPage as signIn, snap } from '../helpers/browser.ts';
 import { callApi, createTestService, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
 
 describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chromium', () => {
@@ -52,10 +52,7 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     });
     service = await createTestService('fee-service');
     for (const k of ['a', 'b'] as const) await world.operators[k].registry.putService({ ...serviceDefinition(service), kind: 'public_service' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

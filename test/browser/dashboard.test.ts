@@ -6,10 +6,10 @@
  * checked with axe-core for serious or critical violations.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, createTestService, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
-import { axe, CHROMIUM, CHROMIUM_ARGS, signInPage as signIn, snap } from '../helpers/browser.ts';
+import { axe, CHROMIUM, launchChromium, signInPage as signIn, snap } from '../helpers/browser.ts';
 
 /** A link of the main navigation (or the language switcher). */
 function nav(page: Page, name: string) {
@@ -34,10 +34,7 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
     world = await startWorld();
     service = await createTestService('fee-service');
     await world.operators.a.registry.putService(serviceDefinition(service));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

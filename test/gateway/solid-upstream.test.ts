@@ -10,22 +10,13 @@ import { turtleToDocument } from '../../src/gateway/rdf-document.ts';
 import { compileOperation } from '../../src/gateway/source-registry.ts';
 import { Upstream } from '../../src/gateway/upstream.ts';
 import type { OperationConfig, SourceConfig } from '../../src/shared/config.schema.ts';
-import { ProblemError } from '../../src/shared/errors.ts';
 import { verifyDpopProof } from '../../src/shared/oauth/dpop.ts';
 import { MemoryReplayCache } from '../../src/shared/oauth/replay-cache.ts';
 import { freePort } from '../helpers/world.ts';
+import { failure } from '../helpers/problem.ts';
 
 const FOAF = 'http://xmlns.com/foaf/0.1/';
 
-async function failure(p: Promise<unknown>): Promise<ProblemError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ProblemError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProblemError');
-}
 
 const contact: OperationConfig = {
   name: 'contact',

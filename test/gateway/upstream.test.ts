@@ -7,22 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Upstream } from '../../src/gateway/upstream.ts';
 import { upstreamPath } from '../../src/gateway/source-registry.ts';
 import type { SourceConfig } from '../../src/shared/config.schema.ts';
-import { ProblemError } from '../../src/shared/errors.ts';
 import { freePort } from '../helpers/world.ts';
+import { failure } from '../helpers/problem.ts';
 
 function source(baseUrl: string, over: Partial<SourceConfig['upstream']> = {}): SourceConfig {
   return { id: 's', upstream: { base_url: baseUrl, timeout_ms: 300, max_response_bytes: 2048, auth: { type: 'header', name: 'x-api-key', value: 'k' }, ...over }, operations: [], admitted_operators: [] };
 }
 
-async function failure(p: Promise<unknown>): Promise<ProblemError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ProblemError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProblemError');
-}
 
 describe('upstream client', () => {
   let server: FastifyInstance;

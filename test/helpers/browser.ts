@@ -4,13 +4,18 @@ export { TestBrowser } from '../../src/demo/scripted-browser.ts';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { tempDir } from './stores.ts';
 
 /** Debian's Chromium (never a downloaded browser). */
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Debian's Chromium, headless, with the flags that keep it off the (closed) network. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** Where screenshots go: the README's folder with UPDATE_SCREENSHOTS=1, else a temp dir. */
 export const SHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : tempDir('portti-shots-');
