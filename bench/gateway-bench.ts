@@ -24,9 +24,10 @@ import { readFileSync } from 'node:fs';
 import { Agent, Client, fetch as undiciFetch } from 'undici';
 import type { CryptoKey } from 'jose';
 import { makeCertificates } from '../test/helpers/certs.ts';
-import { createDpopKey, createDpopProof } from '../src/shared/oauth/dpop.ts';
-import { clientAssertion, clientCredentialsToken, discover } from '../src/shared/oauth/oauth-client.ts';
+import { createDpopProof } from '../src/shared/oauth/dpop.ts';
+import { clientAssertion, discover } from '../src/shared/oauth/oauth-client.ts';
 import { DEMO_RESIDENTS } from '../src/demo/population.ts';
+import { benchConsent } from './bench-consent.ts';
 import { freePort } from '../test/helpers/world.ts';
 import { tempDir } from '../test/helpers/stores.ts';
 
@@ -265,23 +266,7 @@ async function main() {
     await start('nginx', nginxPort, { dir, nginxBin }, [upstreamUrl, upstreamPath, checkerUrl]);
   }
 
-  const meta = await discover(issuer);
-  const client = { clientId: 'bench-service', key: { privateKey: service.privateKey, alg: 'ES256', kid: 'svc-1' } };
-  const dpop = await createDpopKey();
-  const apiToken = (await clientCredentialsToken(meta, client, dpop, { scope: 'consent_request', resource: `${issuer}/api` })).access_token;
-  const reqUrl = `${issuer}/api/consent-requests`;
-  const filed = await fetch(reqUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `DPoP ${apiToken}`, dpop: await createDpopProof(dpop, 'POST', reqUrl, apiToken) },
-    body: JSON.stringify({ subjects: [{ identifier_type: 'fi_hetu', identifier: person }], activation_mode: 'automatically_activated', purpose: 'https://w3id.org/dpv#ServiceProvision' }),
-  });
-  const record = (await filed.json()) as { record_id: string };
-  const token = (
-    await clientCredentialsToken(meta, client, dpop, {
-      resource,
-      authorization_details: JSON.stringify([{ type: 'personal_data_access', locations: [resource], actions: ['read'], datatypes: ['annual_income', 'income_year'], consent_record_id: record.record_id }]),
-    })
-  ).access_token;
+  const { dpop, token } = await benchConsent({ issuer, clientId: 'bench-service', privateKey: service.privateKey, person, resource });
 
   const gwUrl = `${resource}/income`;
   const b2b = await mtlsToken(issuer, b2bKey.privateKey, { ca: certs.ca, ...b2bCert }, resource, person);

@@ -12,12 +12,12 @@ import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair } from 'jose';
 import { gatewayMigrations, type GatewayDatabase } from '../src/gateway/gateway.tables.ts';
 import { DEMO_RESIDENTS } from '../src/demo/population.ts';
-import { createDpopKey, createDpopProof } from '../src/shared/oauth/dpop.ts';
-import { clientCredentialsToken, discover } from '../src/shared/oauth/oauth-client.ts';
+import { createDpopProof } from '../src/shared/oauth/dpop.ts';
 import { migrateToLatest, openStore } from '../src/store/database.ts';
 import { tempDir } from '../test/helpers/stores.ts';
 import { freePort } from '../test/helpers/world.ts';
 import { seedReplica } from './scale-seed.ts';
+import { benchConsent } from './bench-consent.ts';
 
 const entries = Number(process.argv[2] ?? 100_000);
 const SECONDS = 10;
@@ -79,18 +79,7 @@ async function main() {
   const gateway = await start('gateway', gwPort, { dir, gatewayConfig: JSON.stringify(gatewayConfig) });
   const pid = gateway.pid!;
 
-  const meta = await discover(issuer);
-  const client = { clientId: 'scale-service', key: { privateKey: service.privateKey, alg: 'ES256', kid: 'svc-1' } };
-  const dpop = await createDpopKey();
-  const api = (await clientCredentialsToken(meta, client, dpop, { scope: 'consent_request', resource: `${issuer}/api` })).access_token;
-  const reqUrl = `${issuer}/api/consent-requests`;
-  const filed = await fetch(reqUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `DPoP ${api}`, dpop: await createDpopProof(dpop, 'POST', reqUrl, api) },
-    body: JSON.stringify({ subjects: [{ identifier_type: 'fi_hetu', identifier: DEMO_RESIDENTS.aino.personal_identity_code }], activation_mode: 'automatically_activated', purpose: 'https://w3id.org/dpv#ServiceProvision' }),
-  });
-  const record = ((await filed.json()) as { record_id: string }).record_id;
-  const token = (await clientCredentialsToken(meta, client, dpop, { resource, authorization_details: JSON.stringify([{ type: 'personal_data_access', locations: [resource], actions: ['read'], datatypes: ['annual_income', 'income_year'], consent_record_id: record }]) })).access_token;
+  const { dpop, token } = await benchConsent({ issuer, clientId: 'scale-service', privateKey: service.privateKey, person: DEMO_RESIDENTS.aino.personal_identity_code, resource });
   const url = `${resource}/income`;
   for (let i = 0; i < 100; i += 1) {
     const res = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(dpop, 'GET', url, token) } });
