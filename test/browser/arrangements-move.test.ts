@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../../src/trust/trust-group.ts';
 import { tempDir } from '../helpers/stores.ts';
 import { axe, CHROMIUM, launchChromium, signInPage as signIn, snap } from '../helpers/browser.ts';
-import { callApi, createTestService, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
+import { createTestService, fileRequest, PEOPLE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
 
 describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chromium', () => {
   let browser: Browser;
@@ -19,14 +19,7 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
   let service: TestService;
   const dir = tempDir('portti-browser-group-');
 
-  const file = async () => {
-    const res = await callApi(service, world.issuers.a, 'POST', '/api/consent-requests', {
-      subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
-      activation_mode: 'data_subject_activates',
-      purpose: PURPOSE,
-    });
-    return (await res.json()) as { record_id: string; status: string };
-  };
+  const file = () => fileRequest(service, world.issuers.a, [PEOPLE.aino.personal_identity_code]);
 
   beforeAll(async () => {
     const gov = await generateGovernanceKey('gov');

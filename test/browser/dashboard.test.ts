@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, createTestService, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import { createTestService, fileRequest, PEOPLE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
 import { axe, CHROMIUM, launchChromium, signInPage as signIn, snap } from '../helpers/browser.ts';
 
 /** A link of the main navigation (or the language switcher). */
@@ -21,14 +21,8 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
   let world: World;
   let service: TestService;
 
-  const file = async (who: Array<keyof typeof PEOPLE>) => {
-    const res = await callApi(service, world.issuers.a, 'POST', '/api/consent-requests', {
-      subjects: who.map((k) => ({ identifier_type: 'fi_hetu', identifier: PEOPLE[k].personal_identity_code })),
-      activation_mode: who.length > 1 ? 'all_activators_activate' : 'data_subject_activates',
-      purpose: PURPOSE,
-    });
-    return (await res.json()) as { record_id: string; parties: Array<{ party_id: string; identifier: string }>; sources: Array<{ subjects: Array<{ ref: string }> }> };
-  };
+  const file = (who: Array<keyof typeof PEOPLE>) =>
+    fileRequest(service, world.issuers.a, who.map((k) => PEOPLE[k].personal_identity_code), who.length > 1 ? 'all_activators_activate' : 'data_subject_activates');
 
   beforeAll(async () => {
     world = await startWorld();

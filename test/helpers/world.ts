@@ -289,6 +289,25 @@ export async function callApi(service: TestService, issuer: string, method: stri
   });
 }
 
+/** A filed consent request as the service API answers it. */
+export interface FiledRequest {
+  record_id: string;
+  status: string;
+  parties: Array<{ party_id: string; identifier: string }>;
+  sources: Array<{ subjects: Array<{ ref: string }> }>;
+}
+
+/** Files a consent request for people named by identity code; throws unless the operator answers 201. */
+export async function fileRequest(service: TestService, issuer: string, identityCodes: string[], mode = 'data_subject_activates'): Promise<FiledRequest> {
+  const res = await callApi(service, issuer, 'POST', '/api/consent-requests', {
+    subjects: identityCodes.map((identifier) => ({ identifier_type: 'fi_hetu', identifier })),
+    activation_mode: mode,
+    purpose: PURPOSE,
+  });
+  if (res.status !== 201) throw new Error(`consent request answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as FiledRequest;
+}
+
 /** A DPoP-bound token for reading a source under a consent record. */
 export async function sourceToken(service: TestService, issuer: string, resource: string, recordId: string, datatypes: string[]): Promise<string> {
   const res = await clientCredentialsToken(await metadata(issuer), { clientId: service.clientId, key: service.key }, service.dpop, {

@@ -11,19 +11,11 @@ import * as oidc from 'openid-client';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestService, freePort, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
+import type { PersonalDataAccessDetail } from '../../src/operator/authorization-server.ts';
 
 /** Signs a demo resident in at an operator through the demo IdP (shared helper). */
 const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
 
-interface PdaDetail {
-  type: string;
-  locations: string[];
-  actions: string[];
-  datatypes: string[];
-  purpose?: string;
-  legal_basis?: string;
-  consent_record_id?: string;
-}
 
 describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', () => {
   let world: World;
@@ -105,7 +97,7 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
     expect(tokens.token_type.toLowerCase()).toBe('dpop');
     const header = decodeProtectedHeader(tokens.access_token);
     expect(header.typ).toBe('at+jwt');
-    const claims = decodeJwt(tokens.access_token) as ReturnType<typeof decodeJwt> & { cnf?: { jkt?: string }; client_id?: string; authorization_details?: PdaDetail[] };
+    const claims = decodeJwt(tokens.access_token) as ReturnType<typeof decodeJwt> & { cnf?: { jkt?: string }; client_id?: string; authorization_details?: PersonalDataAccessDetail[] };
     expect(claims.iss).toBe(issuer);
     expect(claims.client_id).toBe(service.clientId);
     expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(300);
@@ -211,7 +203,7 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
     );
     expect(done.status).toBe(299);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(browser.lastUrl), { pkceCodeVerifier, expectedState: state }, undefined, { DPoP });
-    const claims = decodeJwt(tokens.access_token) as { authorization_details?: PdaDetail[] };
+    const claims = decodeJwt(tokens.access_token) as { authorization_details?: PersonalDataAccessDetail[] };
     expect(claims.authorization_details?.[0]?.datatypes).toEqual(['annual_income', 'income_year', 'employer']);
     let res: Response | undefined;
     for (let i = 0; i < 40; i += 1) {

@@ -8,7 +8,7 @@ import { decide as citizenDecide, signIn as citizenSignIn, type Citizen } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { verifyReceipt } from '../../src/core/receipt.ts';
-import { callApi, createTestService, metadata, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import { createTestService, fileRequest, metadata, PEOPLE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
 
 /** Signs a demo resident in at an operator through the demo IdP (shared helper). */
 const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
@@ -45,13 +45,7 @@ describe('operator signing key rotation', () => {
     issuer = world.issuers.a;
     service = await createTestService('fee-service');
     await world.operators.a.registry.putService(serviceDefinition(service));
-    const res = await callApi(service, issuer, 'POST', '/api/consent-requests', {
-      subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
-      activation_mode: 'data_subject_activates',
-      purpose: PURPOSE,
-    });
-    expect(res.status).toBe(201);
-    recordId = ((await res.json()) as { record_id: string }).record_id;
+    recordId = (await fileRequest(service, issuer, [PEOPLE.aino.personal_identity_code])).record_id;
     aino = await signIn(issuer, 'aino');
     const decided = await citizenDecide(aino, recordId, { approve: true });
     expect(decided.status).toBe(200);
@@ -139,12 +133,7 @@ describe('operator signing key rotation', () => {
   });
 
   it('enforces a withdrawal made right after another rotation within a second', async () => {
-    const filed = await callApi(service, issuer, 'POST', '/api/consent-requests', {
-      subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
-      activation_mode: 'data_subject_activates',
-      purpose: PURPOSE,
-    });
-    const second = ((await filed.json()) as { record_id: string }).record_id;
+    const second = (await fileRequest(service, issuer, [PEOPLE.aino.personal_identity_code])).record_id;
     const post = (path: string) =>
       aino.browser.request(`${issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': aino.csrf }, body: JSON.stringify(path.endsWith('/decision') ? { approve: true } : {}) });
     expect((await post(`/citizen/api/consents/${encodeURIComponent(second)}/decision`)).status).toBe(200);

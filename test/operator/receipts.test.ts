@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, type JWK } from 'jose';
 import { verifyReceipt } from '../../src/core/receipt.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { callApi, createTestService, metadata, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
+import { createTestService, fileRequest, metadata, PEOPLE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
 
 /** Signs a demo resident in at an operator through the demo IdP (shared helper). */
 const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
@@ -62,13 +62,7 @@ describe('consent receipts', () => {
     issuer = world.issuers.a;
     service = await createTestService('fee-service');
     await world.operators.a.registry.putService(serviceDefinition(service));
-    const res = await callApi(service, issuer, 'POST', '/api/consent-requests', {
-      subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
-      activation_mode: 'data_subject_activates',
-      purpose: PURPOSE,
-    });
-    expect(res.status).toBe(201);
-    recordId = ((await res.json()) as { record_id: string }).record_id;
+    recordId = (await fileRequest(service, issuer, [PEOPLE.aino.personal_identity_code])).record_id;
     aino = await signIn(issuer, 'aino');
     const decided = await citizenDecide(aino, recordId, { approve: true, choices: [`${world.resource}#employer`] });
     expect(decided.status).toBe(200);

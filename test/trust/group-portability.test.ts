@@ -16,7 +16,7 @@ import type { ServiceDefinition } from '../../src/operator/registry.schema.ts';
 import { openStore } from '../../src/store/database.ts';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../../src/trust/trust-group.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { callApi, createTestService, freePort, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import { createTestService, fileRequest, freePort, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
 
 const GROUP = 'urn:portti:trust-group:capital-region';
 
@@ -63,16 +63,6 @@ describe('two cities in one trust group', () => {
     }
     return v;
   };
-
-  async function fileRequest(service: TestService, issuer: string, people: string[], mode = 'data_subject_activates') {
-    const res = await callApi(service, issuer, 'POST', '/api/consent-requests', {
-      subjects: people.map((p) => ({ identifier_type: 'fi_hetu', identifier: p })),
-      activation_mode: mode,
-      purpose: PURPOSE,
-    });
-    expect(res.status).toBe(201);
-    return (await res.json()) as { record_id: string; status: string; parties: Array<{ party_id: string; identifier: string }>; history?: unknown };
-  }
 
   async function approve(issuer: 'a' | 'b', record: { record_id: string; parties: Array<{ party_id: string }> }) {
     for (const p of record.parties) await world.operators[issuer].consents.decide(record.record_id, p.party_id, 'account:test', { approve: true }).catch(() => undefined);
