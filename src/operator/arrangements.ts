@@ -5,13 +5,13 @@
  * decides for them; the record's history says which rule did it and why.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { activators, attrKey, isConsentBasis, sourcesOf, type ConsentState } from '../core/consent.ts';
 import { DPV_PURPOSES, dpvLocalName } from '../core/dpv.ts';
 import { arrangementDecision, type EvaluationContext } from '../core/odrl-evaluator.ts';
 import { buildArrangementSet, ruleOfSet, type ArrangementRule, type ArrangementSet } from '../core/odrl.ts';
 import { ProblemError } from '../shared/errors.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
+import type { ArrangementsTable, OperatorDatabase } from './operator.tables.ts';
 import type { Registry } from './registry.ts';
 import type { ServiceDefinition } from './registry.schema.ts';
 
@@ -41,6 +41,11 @@ export interface ArrangementsOptions {
 
 const MAX_PER_ACCOUNT = 50;
 
+function arrangementOf(r: Selectable<ArrangementsTable>): Arrangement {
+  const policy = JSON.parse(r.policy) as ArrangementSet;
+  return { arrangement_id: r.arrangement_id, label: r.label, rule: ruleOfSet(policy), policy, created_at: r.created_at, updated_at: r.updated_at };
+}
+
 export class Arrangements {
   private readonly o: ArrangementsOptions;
 
@@ -50,16 +55,13 @@ export class Arrangements {
 
   async list(accountId: string): Promise<Arrangement[]> {
     const rows = await this.o.db.selectFrom('arrangements').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
-    return rows.map((r) => {
-      const policy = JSON.parse(r.policy) as ArrangementSet;
-      return { arrangement_id: r.arrangement_id, label: r.label, rule: ruleOfSet(policy), policy, created_at: r.created_at, updated_at: r.updated_at };
-    });
+    return rows.map(arrangementOf);
   }
 
   async get(accountId: string, id: string): Promise<Arrangement> {
-    const found = (await this.list(accountId)).find((a) => a.arrangement_id === id);
-    if (!found) throw new ProblemError(404, 'not_found', `no permission arrangement ${id} of yours`);
-    return found;
+    const row = await this.o.db.selectFrom('arrangements').selectAll().where('arrangement_id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+    if (!row) throw new ProblemError(404, 'not_found', `no permission arrangement ${id} of yours`);
+    return arrangementOf(row);
   }
 
   /** Creates a rule after checking it against the registry; returns it. */

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { CompactSign, compactVerify, createRemoteJWKSet, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
+import { CompactSign, compactVerify, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import type { Kysely } from 'kysely';
 import { activators, type ConsentState, type HistoryEntry, type Party } from '../core/consent.ts';
 import type { ArrangementSet } from '../core/odrl.ts';
@@ -243,7 +243,7 @@ export class Portability {
   private async peerKeysFromUnverified(jws: string): Promise<JWTVerifyGetKey> {
     let iss: unknown;
     try {
-      iss = (JSON.parse(new TextDecoder().decode(Buffer.from(jws.split('.')[1] ?? '', 'base64url'))) as { iss?: unknown }).iss;
+      iss = decodeJwt(jws).iss;
     } catch {
       throw new ProblemError(400, 'invalid_bundle', 'not a compact JWS with a JSON payload');
     }
@@ -270,7 +270,7 @@ export class Portability {
     let unverified: Partial<PortabilityBundle>;
     try {
       if (decodeProtectedHeader(compact).typ !== BUNDLE_TYP) throw new Error('typ');
-      unverified = JSON.parse(new TextDecoder().decode(Buffer.from(compact.split('.')[1] ?? '', 'base64url'))) as Partial<PortabilityBundle>;
+      unverified = decodeJwt(compact) as Partial<PortabilityBundle>;
     } catch {
       throw new ProblemError(400, 'invalid_bundle', `not a portability bundle (a compact JWS with typ ${BUNDLE_TYP})`);
     }
