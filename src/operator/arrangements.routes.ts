@@ -39,8 +39,6 @@ const ruleSchema = {
   },
 };
 
-/** `DeliveryOfGoods` → `Delivery of goods`. */
-const words = (name: string) => name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/ ([A-Z])(?=[a-z])/g, (_m, c: string) => ` ${c.toLowerCase()}`);
 
 /** A form's values as a rule (checkbox lists arrive as a string or an array). */
 function ruleFromForm(body: Record<string, unknown>, groupId: string | undefined): ArrangementRule {
@@ -94,7 +92,8 @@ export function registerArrangementRoutes(app: FastifyInstance, deps: Arrangemen
     const services = await deps.registry.services();
     const kinds = [...new Set(services.filter((x) => x.kind !== 'gateway').map((x) => (x.definition as ServiceDefinition).kind))].sort();
     const purposeLabel = (iri: string) => dpvPurposeLabel(iri, locale);
-    const kindLabel = (k: string) => (k === 'public_service' ? t(locale, 'kind_public_service') : words(k));
+    // registry kinds are lower-case ids (`public_service`, `commercial`): other kinds show as they are
+    const kindLabel = (k: string) => (k === 'public_service' ? t(locale, 'kind_public_service') : k);
     const attributeLabel = (key: string) => {
       const [resource, id] = [key.slice(0, key.lastIndexOf('#')), key.slice(key.lastIndexOf('#') + 1)];
       const src = sources.find((x) => x.resource === resource);
