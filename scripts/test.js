@@ -27,8 +27,9 @@ try {
   passed = results.numPassedTests;
   failed = results.numFailedTests;
   skipped = results.numPendingTests + (results.numTodoTests ?? 0);
-  // a suite that failed to load has no tests but must fail the run
-  failed += results.testResults.filter((r) => r.status === 'failed' && r.assertionResults.length === 0).length;
+  // a file that failed outside its tests (failed to load, or a beforeAll/afterAll hook threw and
+  // its tests were skipped) has no failed test of its own but must fail the run
+  failed += results.testResults.filter((r) => r.status === 'failed' && !r.assertionResults.some((a) => a.status === 'failed')).length;
 } catch {
   failed += 1;
 }
