@@ -11,7 +11,7 @@ import { createGateway, type Gateway } from '../gateway/gateway.ts';
 import type { GatewayDatabase } from '../gateway/gateway.tables.ts';
 import { createOperator, type Operator } from '../operator/operator.ts';
 import type { OperatorDatabase } from '../operator/operator.tables.ts';
-import type { SubjectRef } from '../operator/consent.service.ts';
+import type { SubjectRef } from '../operator/consent/consent.service.ts';
 import { demoResidents, startDemo, type DemoWorld } from '../demo/demo-world.ts';
 import { depositDemoDocuments } from '../demo/demo-depositor.ts';
 import { createPersonalDataStore, type PersonalDataStore } from '../pds/pds.ts';

@@ -12,7 +12,7 @@ import { verifyReceipt } from '../core/receipt.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../gateway/gateway.tables.ts';
 import { operatorMigrations, type OperatorDatabase } from '../operator/operator.tables.ts';
 import { loadRegistryFile } from '../operator/operator.ts';
-import { Registry } from '../operator/registry.ts';
+import { Registry } from '../operator/registry/registry.ts';
 import { loadPorttiConfig, storeLocationFor } from '../shared/config.ts';
 import type { PorttiConfig } from '../shared/config.schema.ts';
 import { migrateToLatest, openStore } from '../store/database.ts';

@@ -12,7 +12,7 @@ import type { GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { createDemoIdp, type DemoResident } from '../../src/idp/demo-idp.ts';
 import { createOperator, type Operator } from '../../src/operator/operator.ts';
 import type { OperatorDatabase } from '../../src/operator/operator.tables.ts';
-import type { RegistrySource, ServiceDefinition } from '../../src/operator/registry.schema.ts';
+import type { RegistrySource, ServiceDefinition } from '../../src/operator/registry/registry.schema.ts';
 import { createDpopKey, createDpopProof, type DpopKey } from '../../src/shared/oauth/dpop.ts';
 import { clientCredentialsToken, discover, type AuthorizationServerMetadata } from '../../src/shared/oauth/oauth-client.ts';
 import { openStore, type StoreLocation } from '../../src/store/database.ts';

@@ -4,7 +4,7 @@
  * pairwise subjects differ per service and follow the identity chosen for services.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Accounts } from '../../src/operator/accounts.ts';
+import { Accounts } from '../../src/operator/accounts/accounts.ts';
 import { operatorMigrations, type OperatorDatabase } from '../../src/operator/operator.tables.ts';
 import { migrateToLatest, openStore, type Store } from '../../src/store/database.ts';
 import { ProblemError } from '../../src/shared/errors.ts';

@@ -11,7 +11,7 @@ import * as oidc from 'openid-client';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { TestBrowser } from '../helpers/browser.ts';
 import { createTestService, freePort, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
-import type { PersonalDataAccessDetail } from '../../src/operator/authorization-server.ts';
+import type { PersonalDataAccessDetail } from '../../src/operator/oauth/authorization-server.ts';
 
 /** Signs a demo resident in at an operator through the demo IdP (shared helper). */
 const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide, signIn } from '../../src/demo/citizen-client.ts';
 import { TestBrowser } from '../../src/demo/scripted-browser.ts';
-import { SESSION_COOKIE } from '../../src/operator/sessions.ts';
+import { SESSION_COOKIE } from '../../src/operator/accounts/sessions.ts';
 import { callApi, createTestService, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
 
 describe('dashboard sessions: fixation and CSRF', () => {

@@ -12,14 +12,14 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { LookupAddress } from 'node:dns';
 import { Upstream } from '../../src/gateway/upstream.ts';
-import { Registry } from '../../src/operator/registry.ts';
+import { Registry } from '../../src/operator/registry/registry.ts';
 import { operatorMigrations, type OperatorDatabase } from '../../src/operator/operator.tables.ts';
 import { ConfigError, loadPorttiConfig } from '../../src/shared/config.ts';
 import { ProblemError } from '../../src/shared/errors.ts';
 import { guardedLookup, outboundUrlProblem } from '../../src/shared/outbound-url.ts';
 import { migrateToLatest, openStore } from '../../src/store/database.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { WebhookSender } from '../../src/operator/webhooks.ts';
+import { WebhookSender } from '../../src/operator/consent/webhooks.ts';
 
 const FORBIDDEN = [
   'http://169.254.169.254/latest/meta-data/',

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, citizenGet, citizenPost, type Citizen } from '../../src/demo/citizen-client.ts';
 import { createGateway, type Gateway } from '../../src/gateway/gateway.ts';
 import type { GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
-import type { ServiceDefinition } from '../../src/operator/registry.schema.ts';
+import type { ServiceDefinition } from '../../src/operator/registry/registry.schema.ts';
 import { openStore } from '../../src/store/database.ts';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../../src/trust/trust-group.ts';
 import { tempDir } from '../helpers/stores.ts';

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import type { Kysely } from 'kysely';
-import { ProblemError } from '../shared/errors.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import type { OperatorDatabase } from '../operator.tables.ts';
 
 export const SESSION_COOKIE = 'portti_session';
 const TTL_MS = 60 * 60 * 1000;

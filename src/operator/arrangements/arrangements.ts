@@ -6,14 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import { activators, attrKey, isConsentBasis, sourcesOf, type ConsentState } from '../core/consent.ts';
-import { DPV_PURPOSES, dpvLocalName } from '../core/dpv.ts';
-import { arrangementDecision, type EvaluationContext } from '../core/odrl-evaluator.ts';
-import { buildArrangementSet, ruleOfSet, type ArrangementRule, type ArrangementSet } from '../core/odrl.ts';
-import { ProblemError } from '../shared/errors.ts';
-import type { ArrangementsTable, OperatorDatabase } from './operator.tables.ts';
-import type { Registry } from './registry.ts';
-import type { ServiceDefinition } from './registry.schema.ts';
+import { activators, attrKey, isConsentBasis, sourcesOf, type ConsentState } from '../../core/consent.ts';
+import { DPV_PURPOSES, dpvLocalName } from '../../core/dpv.ts';
+import { arrangementDecision, type EvaluationContext } from '../../core/odrl-evaluator.ts';
+import { buildArrangementSet, ruleOfSet, type ArrangementRule, type ArrangementSet } from '../../core/odrl.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import type { ArrangementsTable, OperatorDatabase } from '../operator.tables.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { ServiceDefinition } from '../registry/registry.schema.ts';
 
 export interface Arrangement {
   arrangement_id: string;

@@ -5,17 +5,17 @@
  * approval creates an active consent record and puts its id into the grant's details.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { attrKey, isConsentBasis, type Purpose } from '../core/consent.ts';
-import { ProblemError } from '../shared/errors.ts';
-import { html } from '../web/html.ts';
-import { pick, t, type Locale } from '../web/i18n.ts';
+import { attrKey, isConsentBasis, type Purpose } from '../../core/consent.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import { html } from '../../web/html.ts';
+import { pick, t, type Locale } from '../../web/i18n.ts';
 import type { AuthorizationServer, PersonalDataAccessDetail } from './authorization-server.ts';
-import type { Accounts } from './accounts.ts';
-import type { ConsentService } from './consent.service.ts';
-import type { Registry } from './registry.ts';
-import type { ServiceDefinition } from './registry.schema.ts';
-import { checkCsrf, type Sessions } from './sessions.ts';
-import type { WebContext } from './web-context.ts';
+import type { Accounts } from '../accounts/accounts.ts';
+import type { ConsentService } from '../consent/consent.service.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { ServiceDefinition } from '../registry/registry.schema.ts';
+import { checkCsrf, type Sessions } from '../accounts/sessions.ts';
+import type { WebContext } from '../citizen/web-context.ts';
 
 export interface InteractionDeps {
   as: AuthorizationServer;

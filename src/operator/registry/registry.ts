@@ -5,10 +5,10 @@
  */
 import type { Kysely } from 'kysely';
 import type { AdapterPayload } from 'oidc-provider';
-import { buildAgreement } from '../core/odrl.ts';
-import { ProblemError } from '../shared/errors.ts';
-import { outboundUrlProblem } from '../shared/outbound-url.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
+import { buildAgreement } from '../../core/odrl.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import { outboundUrlProblem } from '../../shared/outbound-url.ts';
+import type { OperatorDatabase } from '../operator.tables.ts';
 import type { GatewayClientDefinition, RegistryFile, RegistrySource, ServiceDefinition } from './registry.schema.ts';
 
 export type SourceEntry = RegistrySource;

@@ -5,14 +5,14 @@
  * (`portti-insight`), records a consent for the citizen's click, reads every operation of
  * the source, and withdraws the consent again when done; all of it shows in the history.
  */
-import { attrKey } from '../core/consent.ts';
-import type { ConsentService } from './consent.service.ts';
-import type { Registry, SourceEntry } from './registry.ts';
-import type { SigningKey } from '../store/keys.ts';
-import { publicJwks } from '../store/keys.ts';
-import { createDpopKey, createDpopProof, type DpopKey } from '../shared/oauth/dpop.ts';
-import { clientCredentialsToken, discover } from '../shared/oauth/oauth-client.ts';
-import { ProblemError } from '../shared/errors.ts';
+import { attrKey } from '../../core/consent.ts';
+import type { ConsentService } from '../consent/consent.service.ts';
+import type { Registry, SourceEntry } from '../registry/registry.ts';
+import type { SigningKey } from '../../store/keys.ts';
+import { publicJwks } from '../../store/keys.ts';
+import { createDpopKey, createDpopProof, type DpopKey } from '../../shared/oauth/dpop.ts';
+import { clientCredentialsToken, discover } from '../../shared/oauth/oauth-client.ts';
+import { ProblemError } from '../../shared/errors.ts';
 
 export const INSIGHT_CLIENT_ID = 'portti-insight';
 const INSIGHT_PURPOSE = 'https://w3id.org/dpv#ServiceProvision';

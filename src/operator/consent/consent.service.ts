@@ -8,8 +8,8 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Dialect } from '../store/database.ts';
-import type { ConsentEvent } from '../core/consent-event.ts';
+import type { Dialect } from '../../store/database.ts';
+import type { ConsentEvent } from '../../core/consent-event.ts';
 import {
   addDuration,
   decide as decideCore,
@@ -27,15 +27,15 @@ import {
   type HistoryEntry,
   type Party,
   type Purpose,
-} from '../core/consent.ts';
-import { buildReceipt, signReceipt } from '../core/receipt.ts';
-import { ProblemError } from '../shared/errors.ts';
-import type { SigningKey } from '../store/keys.ts';
-import { destroyByConsentRecord } from './oidc-adapter.ts';
+} from '../../core/consent.ts';
+import { buildReceipt, signReceipt } from '../../core/receipt.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import type { SigningKey } from '../../store/keys.ts';
+import { destroyByConsentRecord } from '../oauth/oidc-adapter.ts';
 import { dueForExpiry, insertRecord, loadHistory, loadRecord, saveTransition } from './consent.repository.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
-import type { Registry, ServiceEntry } from './registry.ts';
-import type { ServiceDefinition } from './registry.schema.ts';
+import type { OperatorDatabase } from '../operator.tables.ts';
+import type { Registry, ServiceEntry } from '../registry/registry.ts';
+import type { ServiceDefinition } from '../registry/registry.schema.ts';
 
 type Trx = Transaction<OperatorDatabase>;
 

@@ -7,9 +7,9 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import Value from 'typebox/value';
-import { ProblemError } from '../shared/errors.ts';
-import type { ConsentService } from './consent.service.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import type { ConsentService } from '../consent/consent.service.ts';
+import type { OperatorDatabase } from '../operator.tables.ts';
 import type { Registry } from './registry.ts';
 import { RegistryFileSchema, type RegistryFile } from './registry.schema.ts';
 

@@ -3,10 +3,10 @@
  * and rendering a page with security headers.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SafeHtml } from '../web/html.ts';
-import { fromAcceptLanguage, isLocale, type Locale } from '../web/i18n.ts';
-import { page } from '../web/layout.ts';
-import type { Session } from './sessions.ts';
+import type { SafeHtml } from '../../web/html.ts';
+import { fromAcceptLanguage, isLocale, type Locale } from '../../web/i18n.ts';
+import { page } from '../../web/layout.ts';
+import type { Session } from '../accounts/sessions.ts';
 
 /** Content-Security-Policy of every dashboard page: nothing from third parties. */
 export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";

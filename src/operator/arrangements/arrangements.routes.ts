@@ -3,16 +3,16 @@
  * dashboard pages to list, create, edit and delete them. Plain forms, no JavaScript.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DPV_PURPOSES, purposeLabel as dpvPurposeLabel } from '../core/dpv.ts';
-import type { ArrangementRule } from '../core/odrl.ts';
-import { html } from '../web/html.ts';
-import { pick, t, type Locale } from '../web/i18n.ts';
+import { DPV_PURPOSES, purposeLabel as dpvPurposeLabel } from '../../core/dpv.ts';
+import type { ArrangementRule } from '../../core/odrl.ts';
+import { html } from '../../web/html.ts';
+import { pick, t, type Locale } from '../../web/i18n.ts';
 import type { Arrangement, Arrangements } from './arrangements.ts';
-import type { Registry } from './registry.ts';
-import type { ServiceDefinition } from './registry.schema.ts';
-import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from './sessions.ts';
-import type { WebContext } from './web-context.ts';
-import { dashboardNav } from './dashboard.routes.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { ServiceDefinition } from '../registry/registry.schema.ts';
+import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from '../accounts/sessions.ts';
+import type { WebContext } from '../citizen/web-context.ts';
+import { dashboardNav } from '../citizen/dashboard.routes.ts';
 
 export interface ArrangementRoutesDeps {
   sessions: Sessions;

@@ -6,12 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
-import { ACTIVATION_MODES, sourcesOf, subjectsForSource, type ConsentState } from '../core/consent.ts';
-import { ProblemError } from '../shared/errors.ts';
-import { ASYMMETRIC_ALGS } from '../shared/oauth/dpop.ts';
-import type { ApiAuthenticator } from './api-auth.ts';
+import { ACTIVATION_MODES, sourcesOf, subjectsForSource, type ConsentState } from '../../core/consent.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import { ASYMMETRIC_ALGS } from '../../shared/oauth/dpop.ts';
+import type { ApiAuthenticator } from '../oauth/api-auth.ts';
 import type { ConsentRequestInput, ConsentService } from './consent.service.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
+import type { OperatorDatabase } from '../operator.tables.ts';
 
 export interface ServiceApiDeps {
   db: Kysely<OperatorDatabase>;

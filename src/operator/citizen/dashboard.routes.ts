@@ -4,17 +4,17 @@
  * decline), consents (withdraw in one step, receipts), who used my data, keychain.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IdentityProviderConfig } from '../shared/config.schema.ts';
-import { html } from '../web/html.ts';
-import { pick, t, type Locale, type MessageKey } from '../web/i18n.ts';
-import type { Accounts } from './accounts.ts';
+import type { IdentityProviderConfig } from '../../shared/config.schema.ts';
+import { html } from '../../web/html.ts';
+import { pick, t, type Locale, type MessageKey } from '../../web/i18n.ts';
+import type { Accounts } from '../accounts/accounts.ts';
 import type { CitizenService } from './citizen.service.ts';
-import { safeReturnTo } from './login.routes.ts';
-import type { Registry } from './registry.ts';
-import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from './sessions.ts';
+import { safeReturnTo } from '../accounts/login.routes.ts';
+import type { Registry } from '../registry/registry.ts';
+import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from '../accounts/sessions.ts';
 import type { WebContext } from './web-context.ts';
-import { renderAccessLog, renderExportErase, renderKeychain, renderRecord } from '../web/pages.ts';
-import { hashAccessRecord, type AccessRecord } from '../audit/access-record.ts';
+import { renderAccessLog, renderExportErase, renderKeychain, renderRecord } from './pages.ts';
+import { hashAccessRecord, type AccessRecord } from '../../audit/access-record.ts';
 import { flatten, type Insight, type InsightResult } from './insight.ts';
 
 /** Recomputes each shown record's hash and checks links between consecutive records of a chain. */

@@ -6,13 +6,13 @@
 import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { AccessRecord } from '../audit/access-record.ts';
-import { ProblemError } from '../shared/errors.ts';
-import type { ApiAuthenticator } from './api-auth.ts';
+import type { AccessRecord } from '../../audit/access-record.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import type { ApiAuthenticator } from '../oauth/api-auth.ts';
 import type { ConsentService } from './consent.service.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
-import type { Registry } from './registry.ts';
-import type { GatewayClientDefinition } from './registry.schema.ts';
+import type { OperatorDatabase } from '../operator.tables.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { GatewayClientDefinition } from '../registry/registry.schema.ts';
 
 export interface FeedDeps {
   db: Kysely<OperatorDatabase>;

@@ -8,8 +8,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import * as oidc from 'openid-client';
-import type { IdentityProviderConfig } from '../shared/config.schema.ts';
-import { ProblemError } from '../shared/errors.ts';
+import type { IdentityProviderConfig } from '../../shared/config.schema.ts';
+import { ProblemError } from '../../shared/errors.ts';
 import type { Accounts } from './accounts.ts';
 import type { Sessions } from './sessions.ts';
 

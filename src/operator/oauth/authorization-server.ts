@@ -7,11 +7,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { subjectsForSource } from '../core/consent.ts';
-import type { SigningKey } from '../store/keys.ts';
-import { peerCertificate } from '../shared/mtls.ts';
-import type { ConsentService } from './consent.service.ts';
-import type { Registry } from './registry.ts';
+import { subjectsForSource } from '../../core/consent.ts';
+import type { SigningKey } from '../../store/keys.ts';
+import { peerCertificate } from '../../shared/mtls.ts';
+import type { ConsentService } from '../consent/consent.service.ts';
+import type { Registry } from '../registry/registry.ts';
 
 /** Fields a `personal_data_access` detail may carry (PROFILE). */
 const DETAIL_FIELDS = new Set(['type', 'locations', 'actions', 'datatypes', 'purpose', 'legal_basis', 'consent_record_id']);

@@ -4,10 +4,10 @@
  * instant cannot overwrite each other's decision.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { ConsentStatus } from '../core/consent-event.ts';
-import type { ActivationMode, ConsentState, HistoryEntry, Party, PartyRole, PartyStatus, Purpose } from '../core/consent.ts';
-import { ProblemError } from '../shared/errors.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
+import type { ConsentStatus } from '../../core/consent-event.ts';
+import type { ActivationMode, ConsentState, HistoryEntry, Party, PartyRole, PartyStatus, Purpose } from '../../core/consent.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import type { OperatorDatabase } from '../operator.tables.ts';
 
 type Db = Kysely<OperatorDatabase> | Transaction<OperatorDatabase>;
 

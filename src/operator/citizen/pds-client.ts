@@ -4,10 +4,10 @@
  * citizen's identifier; the store verifies it against the operator's published keys.
  * Services never use this path: they read the store only through the gateway, under consent.
  */
-import { signCitizenAssertion } from '../pds/citizen-auth.ts';
-import type { CitizenDocument } from '../pds/pds.service.ts';
-import { ProblemError, type ProblemCode } from '../shared/errors.ts';
-import type { SigningKey } from '../store/keys.ts';
+import { signCitizenAssertion } from '../../pds/citizen-auth.ts';
+import type { CitizenDocument } from '../../pds/pds.service.ts';
+import { ProblemError, type ProblemCode } from '../../shared/errors.ts';
+import type { SigningKey } from '../../store/keys.ts';
 
 type Localized = { fi: string; sv: string; en: string };
 

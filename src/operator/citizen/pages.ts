@@ -2,12 +2,12 @@
  * Rendering of the dashboard's building blocks: a consent record (as a request to
  * decide or as a consent to review and withdraw), the access log, and the keychain.
  */
-import type { IdentityProviderConfig } from '../shared/config.schema.ts';
-import type { KeychainEntry } from '../operator/accounts.ts';
-import type { CitizenService } from '../operator/citizen.service.ts';
-import { attrKey, isConsentBasis } from '../core/consent.ts';
-import { html } from './html.ts';
-import { pick, t, type Locale, type MessageKey } from './i18n.ts';
+import type { IdentityProviderConfig } from '../../shared/config.schema.ts';
+import type { KeychainEntry } from '../accounts/accounts.ts';
+import type { CitizenService } from './citizen.service.ts';
+import { attrKey, isConsentBasis } from '../../core/consent.ts';
+import { html } from '../../web/html.ts';
+import { pick, t, type Locale, type MessageKey } from '../../web/i18n.ts';
 
 type RecordView = Awaited<ReturnType<CitizenService['record']>>;
 

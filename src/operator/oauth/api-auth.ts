@@ -5,10 +5,10 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
-import { ProblemError } from '../shared/errors.ts';
-import { ASYMMETRIC_ALGS, verifyDpopProof } from '../shared/oauth/dpop.ts';
-import type { ReplayCache } from '../shared/oauth/replay-cache.ts';
-import { connectionThumbprint } from '../shared/mtls.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import { ASYMMETRIC_ALGS, verifyDpopProof } from '../../shared/oauth/dpop.ts';
+import type { ReplayCache } from '../../shared/oauth/replay-cache.ts';
+import { connectionThumbprint } from '../../shared/mtls.ts';
 
 export type ApiScope = 'consent_request' | 'consent_feed' | 'access_report' | 'introspect';
 

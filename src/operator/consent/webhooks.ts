@@ -8,9 +8,9 @@ import { SignJWT } from 'jose';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { guardedLookup } from '../shared/outbound-url.ts';
-import type { SigningKey } from '../store/keys.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
+import { guardedLookup } from '../../shared/outbound-url.ts';
+import type { SigningKey } from '../../store/keys.ts';
+import type { OperatorDatabase } from '../operator.tables.ts';
 
 export const EVENT_URI_BASE = 'https://portti.dev/events/';
 

@@ -5,8 +5,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ProblemError } from '../shared/errors.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import type { OperatorDatabase } from '../operator.tables.ts';
 
 export interface VerifiedIdentity {
   idp: string;

@@ -6,16 +6,16 @@
  * with a short-lived signed assertion (`PdsClient`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { html } from '../web/html.ts';
-import { pick, t, type Locale } from '../web/i18n.ts';
-import type { Accounts } from './accounts.ts';
+import { html } from '../../web/html.ts';
+import { pick, t, type Locale } from '../../web/i18n.ts';
+import type { Accounts } from '../accounts/accounts.ts';
 import { dashboardNav } from './dashboard.routes.ts';
 import { flatten } from './insight.ts';
 import type { PdsClient, PdsMetadata } from './pds-client.ts';
-import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from './sessions.ts';
+import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from '../accounts/sessions.ts';
 import type { WebContext } from './web-context.ts';
-import type { CitizenDocument } from '../pds/pds.service.ts';
-import { ProblemError } from '../shared/errors.ts';
+import type { CitizenDocument } from '../../pds/pds.service.ts';
+import { ProblemError } from '../../shared/errors.ts';
 
 export interface DatastoreDeps {
   sessions: Sessions;

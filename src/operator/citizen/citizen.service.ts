@@ -4,13 +4,13 @@
  * party, receipts, and the access log of every record they take part in.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Dialect } from '../store/database.ts';
-import { activators, sourcesOf, subjectsForSource, type ConsentState, type HistoryEntry, type Party } from '../core/consent.ts';
-import { ProblemError } from '../shared/errors.ts';
-import type { Accounts } from './accounts.ts';
-import { loadHistories, loadHistory, loadRecord, loadRecords, recordIdsForAccount } from './consent.repository.ts';
-import type { ConsentService } from './consent.service.ts';
-import type { OperatorDatabase } from './operator.tables.ts';
+import type { Dialect } from '../../store/database.ts';
+import { activators, sourcesOf, subjectsForSource, type ConsentState, type HistoryEntry, type Party } from '../../core/consent.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import type { Accounts } from '../accounts/accounts.ts';
+import { loadHistories, loadHistory, loadRecord, loadRecords, recordIdsForAccount } from '../consent/consent.repository.ts';
+import type { ConsentService } from '../consent/consent.service.ts';
+import type { OperatorDatabase } from '../operator.tables.ts';
 
 export interface AccessLogFilter {
   record_id?: string;

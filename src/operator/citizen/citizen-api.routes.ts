@@ -4,9 +4,9 @@
  * withdrawal, receipts, and the access log.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Accounts } from './accounts.ts';
+import type { Accounts } from '../accounts/accounts.ts';
 import type { AccessLogFilter, CitizenService } from './citizen.service.ts';
-import { checkCsrf, type Sessions } from './sessions.ts';
+import { checkCsrf, type Sessions } from '../accounts/sessions.ts';
 
 export interface CitizenApiDeps {
   sessions: Sessions;

@@ -5,7 +5,7 @@
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Kysely } from 'kysely';
-import type { OperatorDatabase } from './operator.tables.ts';
+import type { OperatorDatabase } from '../operator.tables.ts';
 
 /** Resolves client metadata for `Client` lookups (from the service registry). */
 export type ClientLookup = (clientId: string) => Promise<AdapterPayload | undefined>;
