@@ -108,7 +108,9 @@ function proxyServer(handler: (req: import('node:http').IncomingMessage) => Prom
 async function bare() {
   const [upstreamUrl, upstreamPath] = args as [string, string];
   const pool = new Pool(upstreamUrl, { connections: 64 });
-  proxyServer(async () => undefined, pool, upstreamPath).listen(Number(port), '127.0.0.1', () => send({ ready: `http://127.0.0.1:${port}` }));
+  proxyServer(async () => undefined, pool, upstreamPath).listen(Number(port), '127.0.0.1', () =>
+    send({ ready: `http://127.0.0.1:${port}` }),
+  );
 }
 
 async function baseline() {
@@ -118,15 +120,25 @@ async function baseline() {
   const key = { privateKey: (await importJWK(JSON.parse(env.baselineKey!), 'ES256')) as CryptoKey, alg: 'ES256', kid: 'baseline-1' };
   const dpop = await createDpopKey();
   const asPool = new Pool(env.issuer!, { connections: 64 });
-  let api = await clientCredentialsToken(meta, { clientId: 'baseline', key }, dpop, { scope: 'introspect access_report', resource: `${env.issuer}/api` });
+  let api = await clientCredentialsToken(meta, { clientId: 'baseline', key }, dpop, {
+    scope: 'introspect access_report',
+    resource: `${env.issuer}/api`,
+  });
   setInterval(async () => {
-    api = await clientCredentialsToken(meta, { clientId: 'baseline', key }, dpop, { scope: 'introspect access_report', resource: `${env.issuer}/api` });
+    api = await clientCredentialsToken(meta, { clientId: 'baseline', key }, dpop, {
+      scope: 'introspect access_report',
+      resource: `${env.issuer}/api`,
+    });
   }, 200_000).unref();
   const call = async (url: string, contentType: string, body: string) => {
     const res = await asPool.request({
       method: 'POST',
       path: new URL(url).pathname,
-      headers: { 'content-type': contentType, authorization: `DPoP ${api.access_token}`, dpop: await createDpopProof(dpop, 'POST', url, api.access_token) },
+      headers: {
+        'content-type': contentType,
+        authorization: `DPoP ${api.access_token}`,
+        dpop: await createDpopProof(dpop, 'POST', url, api.access_token),
+      },
       body,
     });
     return res.body.json() as Promise<{ active?: boolean }>;
@@ -139,7 +151,19 @@ async function baseline() {
     if (!result.active) throw new Error('inactive');
     // the access item patched back per request
     seq += 1;
-    const record = { access_id: `urn:uuid:${randomUUID()}`, time: new Date().toISOString(), source: env.resource!, outcome: 'allowed', status: 200, hash: 'a'.repeat(64), prev_hash: prev, chain: 'baseline', seq, consent_record_id: null, client_id: 'bench' };
+    const record = {
+      access_id: `urn:uuid:${randomUUID()}`,
+      time: new Date().toISOString(),
+      source: env.resource!,
+      outcome: 'allowed',
+      status: 200,
+      hash: 'a'.repeat(64),
+      prev_hash: prev,
+      chain: 'baseline',
+      seq,
+      consent_record_id: null,
+      client_id: 'bench',
+    };
     prev = record.hash;
     await call(meta.access_report_endpoint!, 'application/json', JSON.stringify({ records: [record] }));
   };
@@ -150,10 +174,20 @@ async function checker() {
   const store = await openStore<GatewayDatabase>({ kind: 'sqlite', path: join(env.dir!, 'checker.db') });
   await migrateToLatest(store, gatewayMigrations);
   const key = { privateKey: (await importJWK(JSON.parse(env.checkerKey!), 'ES256')) as CryptoKey, alg: 'ES256', kid: 'checker-1' };
-  const directory = new OperatorDirectory([{ issuer: env.issuer!, client_id: 'checker' }], await createDpopKey(), (clientId) => ({ clientId, key }));
+  const directory = new OperatorDirectory([{ issuer: env.issuer!, client_id: 'checker' }], await createDpopKey(), (clientId) => ({
+    clientId,
+    key,
+  }));
   const replica = new ConsentReplica(store.db);
   await replica.load();
-  const feed = new ConsentFeedClient({ issuer: env.issuer!, sources: [env.resource!], directory, replica, staleAfterMs: 30000, log: pino({ level: 'silent' }) });
+  const feed = new ConsentFeedClient({
+    issuer: env.issuer!,
+    sources: [env.resource!],
+    directory,
+    replica,
+    staleAfterMs: 30000,
+    log: pino({ level: 'silent' }),
+  });
   feed.start();
   const verifier = new AccessTokenVerifier(directory, { clockSkewS: 30, maxLifetimeS: 300 });
   const replay = new MemoryReplayCache();
@@ -162,7 +196,14 @@ async function checker() {
     if (scheme !== 'DPoP' || !token) return 401;
     const verified = await verifier.verify(token, sha256b64url(token), `${env.resource}`);
     if (!verified.aud.includes(env.resource!)) return 401;
-    const { jkt } = await verifyDpopProof(req.headers.dpop, { method: String(req.headers['x-original-method'] ?? 'GET'), url: `${env.publicOrigin}${String(req.headers['x-original-uri'] ?? '')}`, accessToken: token, maxAgeS: 120, clockSkewS: 30, replay });
+    const { jkt } = await verifyDpopProof(req.headers.dpop, {
+      method: String(req.headers['x-original-method'] ?? 'GET'),
+      url: `${env.publicOrigin}${String(req.headers['x-original-uri'] ?? '')}`,
+      accessToken: token,
+      maxAgeS: 120,
+      clockSkewS: 30,
+      replay,
+    });
     if (!('jkt' in verified.binding) || jkt !== verified.binding.jkt) return 401;
     const detail = verified.authorization_details.find((d) => d.locations?.includes(env.resource!));
     const entry = detail?.consent_record_id ? replica.get(verified.iss, detail.consent_record_id, env.resource!) : undefined;
@@ -229,7 +270,10 @@ http {
   process.on('exit', () => child.kill('SIGTERM'));
   nginxPid = child.pid;
   for (let i = 0; i < 100; i += 1) {
-    const ok = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
     if (ok) {
       send({ ready: `http://127.0.0.1:${port}` });
       return;

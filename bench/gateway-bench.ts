@@ -152,7 +152,13 @@ function benchService(clientId: string, jwk: object, senderConstraint: 'dpop' | 
 }
 
 /** A certificate-bound token for a B2B service: consent filed and token issued over mutual TLS. */
-async function mtlsToken(issuer: string, privateKey: CryptoKey, files: { ca: string; cert: string; key: string }, resource: string, person: string): Promise<string> {
+async function mtlsToken(
+  issuer: string,
+  privateKey: CryptoKey,
+  files: { ca: string; cert: string; key: string },
+  resource: string,
+  person: string,
+): Promise<string> {
   const agent = new Agent({ connect: { ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key) } });
   const meta = await discover(issuer);
   const tokenEndpoint = (meta.mtls_endpoint_aliases as { token_endpoint: string }).token_endpoint;
@@ -162,7 +168,13 @@ async function mtlsToken(issuer: string, privateKey: CryptoKey, files: { ca: str
       dispatcher: agent,
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await clientAssertion(client, issuer), ...extra }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: client.clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await clientAssertion(client, issuer),
+        ...extra,
+      }),
     });
     return ((await res.json()) as { access_token: string }).access_token;
   };
@@ -172,21 +184,42 @@ async function mtlsToken(issuer: string, privateKey: CryptoKey, files: { ca: str
     dispatcher: agent,
     method: 'POST',
     headers: { authorization: `Bearer ${api}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ subjects: [{ identifier_type: 'fi_hetu', identifier: person }], activation_mode: 'automatically_activated', purpose: 'https://w3id.org/dpv#ServiceProvision' }),
+    body: JSON.stringify({
+      subjects: [{ identifier_type: 'fi_hetu', identifier: person }],
+      activation_mode: 'automatically_activated',
+      purpose: 'https://w3id.org/dpv#ServiceProvision',
+    }),
   });
   const record = (await filed.json()) as { record_id: string };
-  const token = await grant({ resource, authorization_details: JSON.stringify([{ type: 'personal_data_access', locations: [resource], actions: ['read'], datatypes: ['annual_income', 'income_year'], consent_record_id: record.record_id }]) });
+  const token = await grant({
+    resource,
+    authorization_details: JSON.stringify([
+      {
+        type: 'personal_data_access',
+        locations: [resource],
+        actions: ['read'],
+        datatypes: ['annual_income', 'income_year'],
+        consent_record_id: record.record_id,
+      },
+    ]),
+  });
   await agent.close();
   return token;
 }
 
 /** The nginx binary, installing Debian's nginx-light when missing and allowed (root with apt-get). */
 function findNginx(): string | undefined {
-  const which = (name: string) => spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} 2>/dev/null`], { encoding: 'utf8' }).stdout.trim().split('\n')[0] || undefined;
+  const which = (name: string) =>
+    spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} 2>/dev/null`], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')[0] || undefined;
   let bin = which('nginx');
   if (!bin && process.getuid?.() === 0 && which('apt-get') && process.env.BENCH_NO_INSTALL !== '1') {
     log('nginx is missing: installing the Debian package nginx-light (set BENCH_NO_INSTALL=1 to skip)…');
-    const res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'nginx-light'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'nginx-light'], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (res.status === 0) bin = which('nginx');
   }
   if (!bin) log('nginx is not installed (apt-get install nginx-light): the nginx + auth_request row is skipped');
@@ -195,11 +228,27 @@ function findNginx(): string | undefined {
 
 async function main() {
   const dir = tempDir('portti-bench-');
-  const [upPort, opPort, gwPort, barePort, basePort, gwTlsPort, opTlsPort, checkerPort, nginxPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [upPort, opPort, gwPort, barePort, basePort, gwTlsPort, opTlsPort, checkerPort, nginxPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const nginxBin = findNginx();
   const certs = makeCertificates();
   const b2bCert = certs.client('bench-b2b');
-  const mtls = (port: number) => ({ listen: { host: '127.0.0.1', port }, public_url: `https://127.0.0.1:${port}`, cert_file: certs.serverCert, key_file: certs.serverKey, client_ca_file: certs.ca });
+  const mtls = (port: number) => ({
+    listen: { host: '127.0.0.1', port },
+    public_url: `https://127.0.0.1:${port}`,
+    cert_file: certs.serverCert,
+    key_file: certs.serverKey,
+    client_ca_file: certs.ca,
+  });
   const b2bKey = await generateKeyPair('ES256', { extractable: true });
   const issuer = `http://127.0.0.1:${opPort}`;
   const gatewayUrl = `http://127.0.0.1:${gwPort}`;
@@ -215,7 +264,11 @@ async function main() {
         resource,
         name: { fi: 'Tulorekisteri', sv: 'Inkomstregistret', en: 'Incomes Register' },
         identifier_type: 'fi_hetu',
-        attributes: ['annual_income', 'income_year', 'employer'].map((id) => ({ id, label: { fi: id, sv: id, en: id }, category: 'https://w3id.org/dpv/pd#Income' })),
+        attributes: ['annual_income', 'income_year', 'employer'].map((id) => ({
+          id,
+          label: { fi: id, sv: id, en: id },
+          category: 'https://w3id.org/dpv/pd#Income',
+        })),
       },
     ],
     services: [
@@ -224,8 +277,18 @@ async function main() {
     ],
     gateways: [
       { client_id: 'gateway', name: 'gw', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes-register'] },
-      { client_id: 'baseline', name: 'baseline', jwks: { keys: [await pub(baselineKey.publicKey, 'baseline-1')] }, sources: ['incomes-register'] },
-      { client_id: 'checker', name: 'nginx checker', jwks: { keys: [await pub(checkerKey.publicKey, 'checker-1')] }, sources: ['incomes-register'] },
+      {
+        client_id: 'baseline',
+        name: 'baseline',
+        jwks: { keys: [await pub(baselineKey.publicKey, 'baseline-1')] },
+        sources: ['incomes-register'],
+      },
+      {
+        client_id: 'checker',
+        name: 'nginx checker',
+        jwks: { keys: [await pub(checkerKey.publicKey, 'checker-1')] },
+        sources: ['incomes-register'],
+      },
     ],
   };
   const registryFile = join(dir, 'registry.json');
@@ -244,7 +307,15 @@ async function main() {
       {
         id: 'incomes-register',
         upstream: { base_url: upstreamUrl, timeout_ms: 5000, max_response_bytes: 1048576 },
-        operations: [{ name: 'income', method: 'GET', path: '/people/{identifier}/income', identifier_type: 'fi_hetu', attributes: { annual_income: '/annual_income', income_year: '/income_year', employer: '/employer' } }],
+        operations: [
+          {
+            name: 'income',
+            method: 'GET',
+            path: '/people/{identifier}/income',
+            identifier_type: 'fi_hetu',
+            attributes: { annual_income: '/annual_income', income_year: '/income_year', employer: '/employer' },
+          },
+        ],
         admitted_operators: [issuer],
       },
     ],
@@ -259,10 +330,19 @@ async function main() {
   };
   await start('gateway', gwPort, { dir, gatewayConfig: JSON.stringify(gatewayConfig) });
   await start('bare', barePort, {}, [upstreamUrl, upstreamPath]);
-  await start('baseline', basePort, { issuer, resource, baselineKey: JSON.stringify(await exportJWK(baselineKey.privateKey)) }, [upstreamUrl, upstreamPath]);
+  await start('baseline', basePort, { issuer, resource, baselineKey: JSON.stringify(await exportJWK(baselineKey.privateKey)) }, [
+    upstreamUrl,
+    upstreamPath,
+  ]);
   const nginxOrigin = `http://127.0.0.1:${nginxPort}`;
   if (nginxBin) {
-    const checkerUrl = await start('checker', checkerPort, { dir, issuer, resource, publicOrigin: nginxOrigin, checkerKey: JSON.stringify(await exportJWK(checkerKey.privateKey)) });
+    const checkerUrl = await start('checker', checkerPort, {
+      dir,
+      issuer,
+      resource,
+      publicOrigin: nginxOrigin,
+      checkerKey: JSON.stringify(await exportJWK(checkerKey.privateKey)),
+    });
     await start('nginx', nginxPort, { dir, nginxBin }, [upstreamUrl, upstreamPath, checkerUrl]);
   }
 
@@ -285,11 +365,28 @@ async function main() {
 
   const targets = {
     direct: { url: `${upstreamUrl}${upstreamPath}`, headers: async () => () => ({ 'x-api-key': 'demo' }) },
-    bare_proxy: { url: `http://127.0.0.1:${barePort}/sources/incomes-register/income`, headers: async () => () => ({ authorization: `DPoP ${token}` }) },
+    bare_proxy: {
+      url: `http://127.0.0.1:${barePort}/sources/incomes-register/income`,
+      headers: async () => () => ({ authorization: `DPoP ${token}` }),
+    },
     gateway: { url: gwUrl, headers: () => withProofs(PROOFS) },
-    introspection: { url: `http://127.0.0.1:${basePort}/sources/incomes-register/income`, headers: async () => () => ({ authorization: `DPoP ${token}` }) },
-    gateway_mtls: { url: `https://127.0.0.1:${gwTlsPort}/sources/incomes-register/income`, headers: async () => () => ({ authorization: `Bearer ${b2b}` }), tls: { ca: readFileSync(certs.ca), cert: readFileSync(b2bCert.cert), key: readFileSync(b2bCert.key) } },
-    ...(nginxBin ? { nginx_auth_request: { url: `${nginxOrigin}/sources/incomes-register/income`, headers: () => withProofs(PROOFS, `${nginxOrigin}/sources/incomes-register/income`) } } : {}),
+    introspection: {
+      url: `http://127.0.0.1:${basePort}/sources/incomes-register/income`,
+      headers: async () => () => ({ authorization: `DPoP ${token}` }),
+    },
+    gateway_mtls: {
+      url: `https://127.0.0.1:${gwTlsPort}/sources/incomes-register/income`,
+      headers: async () => () => ({ authorization: `Bearer ${b2b}` }),
+      tls: { ca: readFileSync(certs.ca), cert: readFileSync(b2bCert.cert), key: readFileSync(b2bCert.key) },
+    },
+    ...(nginxBin
+      ? {
+          nginx_auth_request: {
+            url: `${nginxOrigin}/sources/incomes-register/income`,
+            headers: () => withProofs(PROOFS, `${nginxOrigin}/sources/incomes-register/income`),
+          },
+        }
+      : {}),
   };
   const rps: Record<string, number> = {};
   for (const [name, t] of Object.entries(targets)) {
@@ -298,12 +395,16 @@ async function main() {
     await run(t.url, await t.headers(), 1, tls).catch(() => undefined);
     log(`measuring ${name} (${DURATION_S} s, ${CONNECTIONS} connections)…`);
     const headers = await t.headers();
-    const profiled = process.env.BENCH_PROFILE && name === process.env.BENCH_PROFILE_TARGET ? roles.get(process.env.BENCH_PROFILE) : undefined;
+    const profiled =
+      process.env.BENCH_PROFILE && name === process.env.BENCH_PROFILE_TARGET ? roles.get(process.env.BENCH_PROFILE) : undefined;
     if (profiled) await ask(profiled, { profile: 'start' }, 'profiling');
     const before = await cpuByRole();
     const r = await run(t.url, headers, DURATION_S, tls);
     const after = await cpuByRole();
-    if (profiled) log(`  profile written to ${String(await ask(profiled, { profile: 'stop', file: `${process.env.BENCH_PROFILE}-${name}.cpuprofile` }, 'profiled'))}`);
+    if (profiled)
+      log(
+        `  profile written to ${String(await ask(profiled, { profile: 'stop', file: `${process.env.BENCH_PROFILE}-${name}.cpuprofile` }, 'profiled'))}`,
+      );
     rps[name] = r.rps;
     if (process.env.BENCH_THREADS) {
       const { readdirSync, readFileSync } = await import('node:fs');
@@ -317,7 +418,11 @@ async function main() {
       }
     }
     const requests = r.rps * DURATION_S;
-    log(`  CPU µs per request: ${Object.keys(after).map((k) => `${k} ${(((after[k]! - (before[k] ?? 0)) * 1000) / requests).toFixed(0)}`).join(', ')}`);
+    log(
+      `  CPU µs per request: ${Object.keys(after)
+        .map((k) => `${k} ${(((after[k]! - (before[k] ?? 0)) * 1000) / requests).toFixed(0)}`)
+        .join(', ')}`,
+    );
   }
   log(`measuring added latency with one connection (${LATENCY_SAMPLES} sequential requests each)…`);
   const direct = await latency(targets.direct.url, () => ({ 'x-api-key': 'demo' }));
@@ -335,7 +440,12 @@ async function main() {
     p99_added_ms: Number((gw.p99 - direct.p99).toFixed(3)),
     gateway_mtls_rps: Math.round(rps.gateway_mtls!),
     ratio_gateway_mtls_bare_proxy: Number((rps.gateway_mtls! / rps.bare_proxy!).toFixed(3)),
-    ...(rps.nginx_auth_request ? { nginx_auth_request_rps: Math.round(rps.nginx_auth_request), ratio_gateway_nginx_auth_request: Number((rps.gateway! / rps.nginx_auth_request).toFixed(3)) } : {}),
+    ...(rps.nginx_auth_request
+      ? {
+          nginx_auth_request_rps: Math.round(rps.nginx_auth_request),
+          ratio_gateway_nginx_auth_request: Number((rps.gateway! / rps.nginx_auth_request).toFixed(3)),
+        }
+      : {}),
   };
   const rows = [
     ['direct to the source', summary.direct_rps, '1.00'],
@@ -344,12 +454,21 @@ async function main() {
     ['per-request introspection', summary.introspection_rps, (rps.introspection! / rps.direct!).toFixed(2)],
     ['Portti gateway, mTLS-bound token (TLS)', summary.gateway_mtls_rps, (rps.gateway_mtls! / rps.direct!).toFixed(2)],
   ];
-  if (rps.nginx_auth_request) rows.push(['nginx + auth_request checker (same checks; no filter, no audit)', Math.round(rps.nginx_auth_request), (rps.nginx_auth_request / rps.direct!).toFixed(2)]);
+  if (rps.nginx_auth_request)
+    rows.push([
+      'nginx + auth_request checker (same checks; no filter, no audit)',
+      Math.round(rps.nginx_auth_request),
+      (rps.nginx_auth_request / rps.direct!).toFixed(2),
+    ]);
   else rows.push(['nginx + auth_request checker', 'skipped: nginx not installed', '']);
   console.log('\n| path | requests/s | vs direct |\n|---|---:|---:|');
   for (const [name, r, ratio] of rows) console.log(`| ${name} | ${r} | ${ratio} |`);
-  console.log(`\ngateway / bare proxy: ${summary.ratio_gateway_bare_proxy} (target ≥ 0.5); gateway / introspection: ${summary.ratio_gateway_introspection} (target ≥ 2)`);
-  console.log(`added latency, one connection: p50 ${summary.p50_added_ms} ms, p99 ${summary.p99_added_ms} ms (target p99 ≤ 2 ms); direct p50 ${direct.p50.toFixed(3)} ms, gateway p50 ${gw.p50.toFixed(3)} ms`);
+  console.log(
+    `\ngateway / bare proxy: ${summary.ratio_gateway_bare_proxy} (target ≥ 0.5); gateway / introspection: ${summary.ratio_gateway_introspection} (target ≥ 2)`,
+  );
+  console.log(
+    `added latency, one connection: p50 ${summary.p50_added_ms} ms, p99 ${summary.p99_added_ms} ms (target p99 ≤ 2 ms); direct p50 ${direct.p50.toFixed(3)} ms, gateway p50 ${gw.p50.toFixed(3)} ms`,
+  );
   if (json) console.log(JSON.stringify(summary));
 }
 

@@ -63,7 +63,15 @@ async function seeded(store: Store<OperatorDatabase>, sizes: ScaleSizes, reseed:
   }
   if (meta.rows.length > 0 || reseed) {
     log('  clearing the old seed…');
-    for (const t of ['access_log', 'consent_history', 'consent_parties', 'consent_records', 'account_identifiers', 'accounts', 'scale_meta']) {
+    for (const t of [
+      'access_log',
+      'consent_history',
+      'consent_parties',
+      'consent_records',
+      'account_identifiers',
+      'accounts',
+      'scale_meta',
+    ]) {
       await sql.raw(store.dialect === 'postgres' ? `TRUNCATE ${t} CASCADE` : `DELETE FROM ${t}`).execute(store.db);
     }
   }
@@ -124,12 +132,18 @@ async function measureOperator(store: Store<OperatorDatabase>, sizes: ScaleSizes
   });
   let explain = '';
   if (store.dialect === 'postgres') {
-    const ids = (await sql<{ record_id: string }>`select distinct record_id from consent_parties where identifier = 'id-1'`.execute(store.db)).rows.map((r) => r.record_id);
+    const ids = (
+      await sql<{ record_id: string }>`select distinct record_id from consent_parties where identifier = 'id-1'`.execute(store.db)
+    ).rows.map((r) => r.record_id);
     const q = op.citizens.accessLogPage(ids, { limit: 100 }).compile();
     const plan = await sql.raw<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${inline(q.sql, q.parameters)}`).execute(store.db);
     // long id lists shortened; the per-record branches of the union summarised by the first
-    const lines = plan.rows.map((r) => r['QUERY PLAN'].replace(/'\{[^}]{120,}\}'/g, "'{…ids…}'").replace(/'urn:uuid:[0-9a-f-]+'/g, "'urn:uuid:…'"));
-    explain = [...lines.slice(0, 16), lines.length > 18 ? `  … (${lines.length - 18} more plan lines)` : '', ...lines.slice(-2)].filter(Boolean).join('\n');
+    const lines = plan.rows.map((r) =>
+      r['QUERY PLAN'].replace(/'\{[^}]{120,}\}'/g, "'{…ids…}'").replace(/'urn:uuid:[0-9a-f-]+'/g, "'urn:uuid:…'"),
+    );
+    explain = [...lines.slice(0, 16), lines.length > 18 ? `  … (${lines.length - 18} more plan lines)` : '', ...lines.slice(-2)]
+      .filter(Boolean)
+      .join('\n');
   }
   await op.close();
   return {
@@ -185,22 +199,40 @@ async function measureReplica(db: Kysely<GatewayDatabase>) {
   }
   singles.sort((a, b) => a - b);
   if (hits !== LOOKUPS) throw new Error(`replica lookups missed: ${LOOKUPS - hits}`);
-  return { entries: replica.size, load_s: round(loadS), bytes_per_entry: Math.round(bytesPerEntry), lookup_mean_us: round(meanNs / 1000, 3), lookup_p99_us: round(singles[Math.floor(singles.length * 0.99)]! / 1000, 3) };
+  return {
+    entries: replica.size,
+    load_s: round(loadS),
+    bytes_per_entry: Math.round(bytesPerEntry),
+    lookup_mean_us: round(meanNs / 1000, 3),
+    lookup_p99_us: round(singles[Math.floor(singles.length * 0.99)]! / 1000, 3),
+  };
 }
 
 /** Runs the normal bench's gateway with a seeded replica under load and samples its RSS. */
-function measureGatewayRss(replicaEntries: number, nodeOptions?: string): Promise<{ rss_max_mb: number; rss_idle_mb: number; rps: number; replica_entries: number }> {
+function measureGatewayRss(
+  replicaEntries: number,
+  nodeOptions?: string,
+): Promise<{ rss_max_mb: number; rss_idle_mb: number; rps: number; replica_entries: number }> {
   return new Promise((resolve, reject) => {
     const env = nodeOptions ? { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${nodeOptions}`.trim() } : process.env;
-    const child = fork(new URL('./scale-gateway-load.ts', import.meta.url).pathname, [String(replicaEntries)], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (m: { result?: { rss_max_mb: number; rss_idle_mb: number; rps: number; replica_entries: number }; error?: string }) => (m.result ? resolve(m.result) : reject(new Error(m.error))));
+    const child = fork(new URL('./scale-gateway-load.ts', import.meta.url).pathname, [String(replicaEntries)], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once(
+      'message',
+      (m: { result?: { rss_max_mb: number; rss_idle_mb: number; rps: number; replica_entries: number }; error?: string }) =>
+        m.result ? resolve(m.result) : reject(new Error(m.error)),
+    );
     child.once('exit', (code) => code !== 0 && reject(new Error(`gateway load run exited with ${code}`)));
   });
 }
 
 async function dialectRun(location: StoreLocation, factor: number, reseed: boolean) {
   const sizes = sizesFor(factor);
-  log(`\n${location.kind} at scale factor ${factor}: ${sizes.citizens.toLocaleString('en')} citizens, ${sizes.records.toLocaleString('en')} consent records, ${sizes.access.toLocaleString('en')} access records`);
+  log(
+    `\n${location.kind} at scale factor ${factor}: ${sizes.citizens.toLocaleString('en')} citizens, ${sizes.records.toLocaleString('en')} consent records, ${sizes.access.toLocaleString('en')} access records`,
+  );
   const store = await openStore<OperatorDatabase>(location.kind === 'postgres' ? { ...location, schema: 'scale_operator' } : location);
   await migrateToLatest(store, operatorMigrations);
   const seedS = await seeded(store, sizes, reseed);
@@ -214,7 +246,9 @@ async function main() {
   await ensureDatabase(DB_URL);
   const pgRun = await dialectRun({ kind: 'postgres', url: DB_URL, schema: 'scale_operator' }, FACTOR, reseed);
   if (pgRun.figures.explain) log(`\nEXPLAIN ANALYZE of the heavy citizen's access-log page:\n${pgRun.figures.explain}\n`);
-  const sqliteRun = argv.includes('--no-sqlite') ? undefined : await dialectRun({ kind: 'sqlite', path: join(tempDir('portti-scale-'), 'operator.db') }, SQLITE_FACTOR, true);
+  const sqliteRun = argv.includes('--no-sqlite')
+    ? undefined
+    : await dialectRun({ kind: 'sqlite', path: join(tempDir('portti-scale-'), 'operator.db') }, SQLITE_FACTOR, true);
 
   // the replica: as many entries as consent records at this scale, in the gateway's own store
   const gwStore = await openStore<GatewayDatabase>({ kind: 'postgres', url: DB_URL, schema: 'scale_gateway' });
@@ -232,7 +266,7 @@ async function main() {
   const rssEntries = Math.min(want, 1_000_000);
   log(`measuring gateway RSS under load (replica of ${rssEntries.toLocaleString('en')} entries)…`);
   const rss = await measureGatewayRss(rssEntries);
-  log('measuring gateway RSS under load with only the bench\'s own consent in its replica…');
+  log("measuring gateway RSS under load with only the bench's own consent in its replica…");
   const rssSmall = await measureGatewayRss(0);
   log(`the same with a smaller V8 young generation (NODE_OPTIONS=${SMALL_YOUNG_GEN})…`);
   const rssTuned = await measureGatewayRss(0, SMALL_YOUNG_GEN);
@@ -271,28 +305,72 @@ async function main() {
   };
   const ok = (v: number, target: number) => (v <= target ? 'ok' : 'MISSED');
   const rows: Array<[string, string, string, string]> = [
-    [`consent lookup in the replica (${replica.entries.toLocaleString('en')} entries), mean`, `${replica.lookup_mean_us} µs`, '≤ 50 µs', ok(replica.lookup_mean_us, 50)],
+    [
+      `consent lookup in the replica (${replica.entries.toLocaleString('en')} entries), mean`,
+      `${replica.lookup_mean_us} µs`,
+      '≤ 50 µs',
+      ok(replica.lookup_mean_us, 50),
+    ],
     ['consent lookup, single lookups timed one by one, p99', `${replica.lookup_p99_us} µs`, '≤ 50 µs', ok(replica.lookup_p99_us, 50)],
-    [`access-log page, typical citizen (PostgreSQL, ${summary.access_records.toLocaleString('en')} access records), median`, `${summary.pg_access_page_ms} ms`, '≤ 50 ms', ok(summary.pg_access_page_ms, 50)],
-    ['access-log page, heavy citizen (PostgreSQL), median', `${summary.pg_access_page_heavy_ms} ms`, '≤ 50 ms', ok(summary.pg_access_page_heavy_ms, 50)],
+    [
+      `access-log page, typical citizen (PostgreSQL, ${summary.access_records.toLocaleString('en')} access records), median`,
+      `${summary.pg_access_page_ms} ms`,
+      '≤ 50 ms',
+      ok(summary.pg_access_page_ms, 50),
+    ],
+    [
+      'access-log page, heavy citizen (PostgreSQL), median',
+      `${summary.pg_access_page_heavy_ms} ms`,
+      '≤ 50 ms',
+      ok(summary.pg_access_page_heavy_ms, 50),
+    ],
     ['export, heavy citizen (PostgreSQL), median', `${summary.pg_export_heavy_ms} ms`, '≤ 1000 ms', ok(summary.pg_export_heavy_ms, 1000)],
   ];
   if (sqliteRun) {
     rows.push(
-      [`access-log page, typical citizen (SQLite, ${sqliteRun.sizes.access.toLocaleString('en')} access records)`, `${sqliteRun.figures.page_typical_ms_median} ms`, '≤ 50 ms', ok(sqliteRun.figures.page_typical_ms_median, 50)],
-      ['access-log page, heavy citizen (SQLite)', `${sqliteRun.figures.page_heavy_ms_median} ms`, '≤ 50 ms', ok(sqliteRun.figures.page_heavy_ms_median, 50)],
-      ['export, heavy citizen (SQLite)', `${sqliteRun.figures.export_heavy_ms_median} ms`, '≤ 1000 ms', ok(sqliteRun.figures.export_heavy_ms_median, 1000)],
+      [
+        `access-log page, typical citizen (SQLite, ${sqliteRun.sizes.access.toLocaleString('en')} access records)`,
+        `${sqliteRun.figures.page_typical_ms_median} ms`,
+        '≤ 50 ms',
+        ok(sqliteRun.figures.page_typical_ms_median, 50),
+      ],
+      [
+        'access-log page, heavy citizen (SQLite)',
+        `${sqliteRun.figures.page_heavy_ms_median} ms`,
+        '≤ 50 ms',
+        ok(sqliteRun.figures.page_heavy_ms_median, 50),
+      ],
+      [
+        'export, heavy citizen (SQLite)',
+        `${sqliteRun.figures.export_heavy_ms_median} ms`,
+        '≤ 1000 ms',
+        ok(sqliteRun.figures.export_heavy_ms_median, 1000),
+      ],
     );
   }
   rows.push(
-    [`gateway RSS under load (replica of 1 entry, ${rssSmall.rps} req/s)`, `${rssSmall.rss_max_mb} MB`, '≤ 200 MB', ok(rssSmall.rss_max_mb, 200)],
+    [
+      `gateway RSS under load (replica of 1 entry, ${rssSmall.rps} req/s)`,
+      `${rssSmall.rss_max_mb} MB`,
+      '≤ 200 MB',
+      ok(rssSmall.rss_max_mb, 200),
+    ],
     [`the same with ${SMALL_YOUNG_GEN} (${rssTuned.rps} req/s)`, `${rssTuned.rss_max_mb} MB`, '≤ 200 MB', ok(rssTuned.rss_max_mb, 200)],
-    [`gateway RSS under load (replica ${rss.replica_entries.toLocaleString('en')} entries, ${rss.rps} req/s)`, `${rss.rss_max_mb} MB`, '≤ 200 MB', ok(rss.rss_max_mb, 200)],
+    [
+      `gateway RSS under load (replica ${rss.replica_entries.toLocaleString('en')} entries, ${rss.rps} req/s)`,
+      `${rss.rss_max_mb} MB`,
+      '≤ 200 MB',
+      ok(rss.rss_max_mb, 200),
+    ],
   );
-  console.log(`\nscale factor ${FACTOR}: ${summary.citizens.toLocaleString('en')} citizens, ${summary.consent_records.toLocaleString('en')} consent records, ${summary.access_records.toLocaleString('en')} access records (seeded in ${summary.seed_s} s)`);
+  console.log(
+    `\nscale factor ${FACTOR}: ${summary.citizens.toLocaleString('en')} citizens, ${summary.consent_records.toLocaleString('en')} consent records, ${summary.access_records.toLocaleString('en')} access records (seeded in ${summary.seed_s} s)`,
+  );
   console.log('\n| measurement | value | target | |\n|---|---:|---:|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  console.log(`\nreplica: loaded in ${replica.load_s} s, ~${replica.bytes_per_entry} bytes of heap per entry; gateway idle RSS ${rss.rss_idle_mb} MB`);
+  console.log(
+    `\nreplica: loaded in ${replica.load_s} s, ~${replica.bytes_per_entry} bytes of heap per entry; gateway idle RSS ${rss.rss_idle_mb} MB`,
+  );
   if (json) console.log(JSON.stringify(summary));
 }
 

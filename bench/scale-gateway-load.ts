@@ -49,8 +49,40 @@ async function main() {
   writeFileSync(
     join(dir, 'registry.json'),
     JSON.stringify({
-      sources: [{ id: 'incomes-register', resource, name: { fi: 'T', sv: 'I', en: 'I' }, identifier_type: 'fi_hetu', attributes: ['annual_income', 'income_year'].map((id) => ({ id, label: { fi: id, sv: id, en: id }, category: 'https://w3id.org/dpv/pd#Income' })) }],
-      services: [{ client_id: 'scale-service', name: { fi: 's', sv: 's', en: 's' }, controller: { name: 'Bench' }, privacy_notice: 'https://example.org/p', jwks: { keys: [jwk] }, purposes: [{ purpose: 'https://w3id.org/dpv#ServiceProvision', label: { fi: 'x', sv: 'x', en: 'x' }, lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e', retention_period: 'P1Y', attributes: [{ source: 'incomes-register', id: 'annual_income' }, { source: 'incomes-register', id: 'income_year' }] }] }],
+      sources: [
+        {
+          id: 'incomes-register',
+          resource,
+          name: { fi: 'T', sv: 'I', en: 'I' },
+          identifier_type: 'fi_hetu',
+          attributes: ['annual_income', 'income_year'].map((id) => ({
+            id,
+            label: { fi: id, sv: id, en: id },
+            category: 'https://w3id.org/dpv/pd#Income',
+          })),
+        },
+      ],
+      services: [
+        {
+          client_id: 'scale-service',
+          name: { fi: 's', sv: 's', en: 's' },
+          controller: { name: 'Bench' },
+          privacy_notice: 'https://example.org/p',
+          jwks: { keys: [jwk] },
+          purposes: [
+            {
+              purpose: 'https://w3id.org/dpv#ServiceProvision',
+              label: { fi: 'x', sv: 'x', en: 'x' },
+              lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e',
+              retention_period: 'P1Y',
+              attributes: [
+                { source: 'incomes-register', id: 'annual_income' },
+                { source: 'incomes-register', id: 'income_year' },
+              ],
+            },
+          ],
+        },
+      ],
       gateways: [{ client_id: 'gateway', name: 'gw', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes-register'] }],
     }),
   );
@@ -67,7 +99,22 @@ async function main() {
     name: 'gateway',
     listen: { host: '127.0.0.1', port: gwPort },
     public_url: gatewayUrl,
-    sources: [{ id: 'incomes-register', upstream: { base_url: upstream, timeout_ms: 5000, max_response_bytes: 1048576 }, operations: [{ name: 'income', method: 'GET', path: '/people/{identifier}/income', identifier_type: 'fi_hetu', attributes: { annual_income: '/annual_income', income_year: '/income_year' } }], admitted_operators: [issuer] }],
+    sources: [
+      {
+        id: 'incomes-register',
+        upstream: { base_url: upstream, timeout_ms: 5000, max_response_bytes: 1048576 },
+        operations: [
+          {
+            name: 'income',
+            method: 'GET',
+            path: '/people/{identifier}/income',
+            identifier_type: 'fi_hetu',
+            attributes: { annual_income: '/annual_income', income_year: '/income_year' },
+          },
+        ],
+        admitted_operators: [issuer],
+      },
+    ],
     operators: [{ issuer, client_id: 'gateway' }],
     feed_stale_after_ms: 30000,
     checkpoint_every: 1000,
@@ -79,7 +126,13 @@ async function main() {
   const gateway = await start('gateway', gwPort, { dir, gatewayConfig: JSON.stringify(gatewayConfig) });
   const pid = gateway.pid!;
 
-  const { dpop, token } = await benchConsent({ issuer, clientId: 'scale-service', privateKey: service.privateKey, person: DEMO_RESIDENTS.aino.personal_identity_code, resource });
+  const { dpop, token } = await benchConsent({
+    issuer,
+    clientId: 'scale-service',
+    privateKey: service.privateKey,
+    person: DEMO_RESIDENTS.aino.personal_identity_code,
+    resource,
+  });
   const url = `${resource}/income`;
   for (let i = 0; i < 100; i += 1) {
     const res = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(dpop, 'GET', url, token) } });
@@ -92,12 +145,33 @@ async function main() {
   let peak = idle;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
   let n = 0;
-  const result = await autocannon({ url, connections: 10, duration: SECONDS, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `DPoP ${token}`, dpop: proofs[n++ % proofs.length]! } }) }] });
+  const result = await autocannon({
+    url,
+    connections: 10,
+    duration: SECONDS,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) => ({
+          ...req,
+          headers: { ...req.headers, authorization: `DPoP ${token}`, dpop: proofs[n++ % proofs.length]! },
+        }),
+      },
+    ],
+  });
   clearInterval(sampler);
   peak = Math.max(peak, rssMb(pid));
   const ok = result['2xx'];
-  if (ok < (result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx']) * 0.99) throw new Error(`only ${ok} reads answered 2xx`);
-  process.send!({ result: { rss_idle_mb: Math.round(idle), rss_max_mb: Math.round(peak), rps: Math.round(ok / result.duration), replica_entries: entries } });
+  if (ok < (result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx']) * 0.99)
+    throw new Error(`only ${ok} reads answered 2xx`);
+  process.send!({
+    result: {
+      rss_idle_mb: Math.round(idle),
+      rss_max_mb: Math.round(peak),
+      rps: Math.round(ok / result.duration),
+      replica_entries: entries,
+    },
+  });
 }
 
 main()

@@ -54,7 +54,8 @@ function exprs(dialect: Dialect, s: ScaleSizes) {
   const uuid = (prefix: string, v: string) =>
     dialect === 'postgres' ? `('urn:uuid:' || md5('${prefix}' || ${v})::uuid::text)` : `('urn:uuid:${prefix}-' || printf('%012d', ${v}))`;
   const owner = (j: string) => `(CASE WHEN ${j} <= ${s.heavyRecords} THEN 1 ELSE (${j} % ${s.citizens}) + 1 END)`;
-  const recordOf = (a: string) => `(CASE WHEN ${a} <= ${s.heavyAccess} THEN (${a} % ${s.heavyRecords}) + 1 ELSE (${a} % ${s.records}) + 1 END)`;
+  const recordOf = (a: string) =>
+    `(CASE WHEN ${a} <= ${s.heavyAccess} THEN (${a} % ${s.heavyRecords}) + 1 ELSE (${a} % ${s.records}) + 1 END)`;
   const iso = (ms: string) =>
     dialect === 'postgres'
       ? `to_char(to_timestamp((${ms}) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
@@ -72,7 +73,9 @@ async function chunked(total: number, chunk: number, what: string, log: Log, ins
     const done = hi;
     const s = (performance.now() - started) / 1000;
     const eta = (s / done) * (total - done);
-    log(`  ${what}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} (${Math.round(done / s).toLocaleString('en')}/s, ${s.toFixed(0)} s, eta ${eta.toFixed(0)} s)`);
+    log(
+      `  ${what}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} (${Math.round(done / s).toLocaleString('en')}/s, ${s.toFixed(0)} s, eta ${eta.toFixed(0)} s)`,
+    );
   }
 }
 
@@ -88,16 +91,28 @@ async function dropIndexes(db: Kysely<OperatorDatabase>, schema: string, tables:
   const recreate: string[] = [];
   const names = tables.map((t) => `${schema}.${t}`);
   // foreign keys from or to the big tables go first (and come back last)
-  const fks = await sql<{ conname: string; tbl: string; def: string }>`select c.conname, t.relname as tbl, pg_get_constraintdef(c.oid) as def from pg_constraint c join pg_class t on t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace
-    where c.contype = 'f' and n.nspname = ${schema} and (c.conrelid = any(${names}::regclass[]) or c.confrelid = any(${names}::regclass[]))`.execute(db);
+  const fks = await sql<{
+    conname: string;
+    tbl: string;
+    def: string;
+  }>`select c.conname, t.relname as tbl, pg_get_constraintdef(c.oid) as def from pg_constraint c join pg_class t on t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace
+    where c.contype = 'f' and n.nspname = ${schema} and (c.conrelid = any(${names}::regclass[]) or c.confrelid = any(${names}::regclass[]))`.execute(
+    db,
+  );
   for (const f of fks.rows) await sql.raw(`ALTER TABLE ${f.tbl} DROP CONSTRAINT ${f.conname}`).execute(db);
   for (const table of tables) {
-    const cons = await sql<{ conname: string; def: string }>`select conname, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = ${`${schema}.${table}`}::regclass`.execute(db);
+    const cons = await sql<{
+      conname: string;
+      def: string;
+    }>`select conname, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = ${`${schema}.${table}`}::regclass`.execute(db);
     for (const c of cons.rows) {
       recreate.push(`ALTER TABLE ${table} ADD CONSTRAINT ${c.conname} ${c.def}`);
       await sql.raw(`ALTER TABLE ${table} DROP CONSTRAINT ${c.conname}`).execute(db);
     }
-    const idx = await sql<{ indexname: string; indexdef: string }>`select indexname, indexdef from pg_indexes where schemaname = ${schema} and tablename = ${table}`.execute(db);
+    const idx = await sql<{
+      indexname: string;
+      indexdef: string;
+    }>`select indexname, indexdef from pg_indexes where schemaname = ${schema} and tablename = ${table}`.execute(db);
     for (const i of idx.rows) {
       recreate.push(i.indexdef);
       await sql.raw(`DROP INDEX ${i.indexname}`).execute(db);
@@ -107,7 +122,13 @@ async function dropIndexes(db: Kysely<OperatorDatabase>, schema: string, tables:
 }
 
 /** Seeds the operator tables; `chunk` rows per statement. */
-export async function seedOperator(db: Kysely<OperatorDatabase>, dialect: Dialect, s: ScaleSizes, log: Log, schema?: string): Promise<void> {
+export async function seedOperator(
+  db: Kysely<OperatorDatabase>,
+  dialect: Dialect,
+  s: ScaleSizes,
+  log: Log,
+  schema?: string,
+): Promise<void> {
   const e = exprs(dialect, s);
   const chunk = dialect === 'postgres' ? 1_000_000 : 200_000;
   const run = (q: string) => sql.raw(q).execute(db);
@@ -115,8 +136,12 @@ export async function seedOperator(db: Kysely<OperatorDatabase>, dialect: Dialec
   const recreate = dialect === 'postgres' ? await dropIndexes(db, schema!, big) : [];
   if (dialect === 'postgres') await run('SET synchronous_commit = off');
   await chunked(s.citizens, chunk, 'citizens', log, async (lo, hi) => {
-    await run(`INSERT INTO accounts (account_id, created_at, locale, display_name) SELECT 'acc-' || i, ${BASE_TIME}, 'fi', 'Citizen ' || i FROM ${series(dialect, lo, hi, 'g')}`);
-    await run(`INSERT INTO account_identifiers (identifier_type, identifier, account_id) SELECT 'fi_hetu', 'id-' || i, 'acc-' || i FROM ${series(dialect, lo, hi, 'g')}`);
+    await run(
+      `INSERT INTO accounts (account_id, created_at, locale, display_name) SELECT 'acc-' || i, ${BASE_TIME}, 'fi', 'Citizen ' || i FROM ${series(dialect, lo, hi, 'g')}`,
+    );
+    await run(
+      `INSERT INTO account_identifiers (identifier_type, identifier, account_id) SELECT 'fi_hetu', 'id-' || i, 'acc-' || i FROM ${series(dialect, lo, hi, 'g')}`,
+    );
   });
   await chunked(s.records, chunk, 'consent records', log, async (lo, hi) => {
     await run(
@@ -156,7 +181,14 @@ export async function seedOperator(db: Kysely<OperatorDatabase>, dialect: Dialec
 }
 
 /** Seeds a gateway replica with `n` consent entries (for the replica lookup and the loaded gateway). */
-export async function seedReplica(db: Kysely<GatewayDatabase>, dialect: Dialect, n: number, log: Log, issuer = ISSUER, source = SOURCE): Promise<void> {
+export async function seedReplica(
+  db: Kysely<GatewayDatabase>,
+  dialect: Dialect,
+  n: number,
+  log: Log,
+  issuer = ISSUER,
+  source = SOURCE,
+): Promise<void> {
   const e = exprs(dialect, sizesFor(1));
   const chunk = dialect === 'postgres' ? 1_000_000 : 200_000;
   await chunked(n, chunk, 'replica entries', log, async (lo, hi) => {

@@ -23,7 +23,12 @@ function check(step: string, ok: boolean, detail: string): void {
 }
 
 async function main(): Promise<void> {
-  const env = { ...process.env, PORTTI_DATA_DIR: process.env.PORTTI_DATA_DIR ?? join(tempDir(), 'data'), PORTTI_LOG_LEVEL: 'warn', DATABASE_URL: process.env.PORTTI_DEMO_DATABASE_URL ?? '' };
+  const env = {
+    ...process.env,
+    PORTTI_DATA_DIR: process.env.PORTTI_DATA_DIR ?? join(tempDir(), 'data'),
+    PORTTI_LOG_LEVEL: 'warn',
+    DATABASE_URL: process.env.PORTTI_DEMO_DATABASE_URL ?? '',
+  };
   const config = loadPorttiConfig('config/demo.yaml', env);
   const system = await runSystem(config, { logLevel: 'warn', env });
   let summary: Record<string, unknown> = {};
@@ -40,35 +45,67 @@ async function main(): Promise<void> {
     const created = await fetch(`${feeUrl}/applications`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ child: DEMO_RESIDENTS.eelis.personal_identity_code, family_size: 3, guardians: [{ personal_identity_code: aino.personal_identity_code, operator: a }, { personal_identity_code: mikko.personal_identity_code, operator: b }] }),
+      body: JSON.stringify({
+        child: DEMO_RESIDENTS.eelis.personal_identity_code,
+        family_size: 3,
+        guardians: [
+          { personal_identity_code: aino.personal_identity_code, operator: a },
+          { personal_identity_code: mikko.personal_identity_code, operator: b },
+        ],
+      }),
     });
-    const application = (await created.json()) as { application_id: string; consents: Array<{ operator: string; record_id: string; status: string }> };
-    check('1. the Customer Fee Unit files a consent request at each parent\'s operator', created.status === 201 && application.consents.length === 2 && application.consents.every((c) => c.status === 'pending'),
-      application.consents.map((c) => `${c.operator}: ${c.record_id} (${c.status})`).join('; '));
+    const application = (await created.json()) as {
+      application_id: string;
+      consents: Array<{ operator: string; record_id: string; status: string }>;
+    };
+    check(
+      "1. the Customer Fee Unit files a consent request at each parent's operator",
+      created.status === 201 && application.consents.length === 2 && application.consents.every((c) => c.status === 'pending'),
+      application.consents.map((c) => `${c.operator}: ${c.record_id} (${c.status})`).join('; '),
+    );
     const recordAt = (issuer: string) => application.consents.find((c) => c.operator === issuer)!.record_id;
 
     const ainoAtA = await signIn(a, 'suomifi', aino.personal_identity_code);
     const pendingA = await citizenGet<Array<{ record_id: string }>>(ainoAtA, '/citizen/api/requests');
     const approvedA = await decide(ainoAtA, recordAt(a), { approve: true, choices: [] });
-    check('2. Aino signs in at operator A and approves (optional monthly income and benefits unticked)', pendingA.some((p) => p.record_id === recordAt(a)) && approvedA.status === 200, `record ${recordAt(a)} is ${((await approvedA.json()) as { status: string }).status}`);
+    check(
+      '2. Aino signs in at operator A and approves (optional monthly income and benefits unticked)',
+      pendingA.some((p) => p.record_id === recordAt(a)) && approvedA.status === 200,
+      `record ${recordAt(a)} is ${((await approvedA.json()) as { status: string }).status}`,
+    );
     const stillWaiting = fee.applications.get(application.application_id)!.status;
 
     const mikkoAtB = await signIn(b, 'suomifi', mikko.personal_identity_code);
     const approvedB = await decide(mikkoAtB, recordAt(b), { approve: true, choices: [] });
-    check('3. Mikko signs in at operator B and approves', approvedB.status === 200 && stillWaiting === 'waiting_for_consents', `until now the application was "${stillWaiting}"; record ${recordAt(b)} is active`);
+    check(
+      '3. Mikko signs in at operator B and approves',
+      approvedB.status === 200 && stillWaiting === 'waiting_for_consents',
+      `until now the application was "${stillWaiting}"; record ${recordAt(b)} is active`,
+    );
 
     const decided = await fee.waitFor(application.application_id, (x) => x.status === 'fee_decided' || x.status === 'paper_process');
     const reads = decided.reads.filter((r) => r.status === 200);
-    check('4. webhooks tell the service; it gets DPoP-bound tokens from A and B and reads both incomes through the gateway', reads.length === 2,
-      decided.reads.map((r) => `read ${r.status} ${r.access_id ?? ''}`).join('; '));
+    check(
+      '4. webhooks tell the service; it gets DPoP-bound tokens from A and B and reads both incomes through the gateway',
+      reads.length === 2,
+      decided.reads.map((r) => `read ${r.status} ${r.access_id ?? ''}`).join('; '),
+    );
     check('5. the fee is computed', decided.status === 'fee_decided' && decided.fee !== undefined, decided.message);
 
     const withdrawn = await citizenPost(mikkoAtB, `/citizen/api/consents/${encodeURIComponent(recordAt(b))}/withdraw`, {});
     const paper = await fee.waitFor(application.application_id, (x) => x.status === 'paper_process');
-    check('6. Mikko withdraws at operator B; the service is told and falls back to the paper process', withdrawn.status === 200, paper.message);
+    check(
+      '6. Mikko withdraws at operator B; the service is told and falls back to the paper process',
+      withdrawn.status === 200,
+      paper.message,
+    );
 
     const after = await fee.readIncomes(application.application_id);
-    check('7. the next read of Mikko\'s income is refused at the gateway (Aino\'s alone is not enough)', after[1] === 403, `statuses of the next reads: Aino ${after[0]}, Mikko ${after[1]}`);
+    check(
+      "7. the next read of Mikko's income is refused at the gateway (Aino's alone is not enough)",
+      after[1] === 403,
+      `statuses of the next reads: Aino ${after[0]}, Mikko ${after[1]}`,
+    );
 
     // access records reach the operators in the gateway's next report batch
     const logOf = async (who: Citizen) => {
@@ -82,10 +119,20 @@ async function main(): Promise<void> {
     const logA = await logOf(ainoAtA);
     const logB = await logOf(mikkoAtB);
     const count = (l: Array<{ outcome: string }>, o: string) => l.filter((e) => e.outcome === o).length;
-    check('8. both parents see every read in "Who used my data"', count(logA, 'allowed') >= 2 && count(logB, 'allowed') >= 1 && count(logB, 'refused') >= 1,
-      `Aino at A: ${count(logA, 'allowed')} released; Mikko at B: ${count(logB, 'allowed')} released, ${count(logB, 'refused')} refused`);
+    check(
+      '8. both parents see every read in "Who used my data"',
+      count(logA, 'allowed') >= 2 && count(logB, 'allowed') >= 1 && count(logB, 'refused') >= 1,
+      `Aino at A: ${count(logA, 'allowed')} released; Mikko at B: ${count(logB, 'allowed')} released, ${count(logB, 'refused')} refused`,
+    );
 
-    summary = { ok: true, steps: steps.length, monthly_fee_eur: decided.fee?.monthly_fee_eur, family_income_eur: decided.fee?.family_income_eur, refused_after_withdrawal: after[1] === 403, access_log: { aino_allowed: count(logA, 'allowed'), mikko_allowed: count(logB, 'allowed'), mikko_refused: count(logB, 'refused') } };
+    summary = {
+      ok: true,
+      steps: steps.length,
+      monthly_fee_eur: decided.fee?.monthly_fee_eur,
+      family_income_eur: decided.fee?.family_income_eur,
+      refused_after_withdrawal: after[1] === 403,
+      access_log: { aino_allowed: count(logA, 'allowed'), mikko_allowed: count(logB, 'allowed'), mikko_refused: count(logB, 'refused') },
+    };
   } finally {
     await system.close();
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type check, lint, then every test (unit, integration, browser) with vitest.
+// `npm test`: type check, lint, format check, then every test (unit, integration, browser) with vitest.
 // Ends with the plain line "N passed, N failed" that CI reads.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -12,6 +12,8 @@ console.log('› type check (tsc --noEmit)');
 if (run(bin('tsc'), ['-p', '.']) !== 0) failedSteps += 1;
 console.log('› lint (eslint)');
 if (run(bin('eslint'), ['--max-warnings=0', '.']) !== 0) failedSteps += 1;
+console.log('› format (prettier --check)');
+if (run(bin('prettier'), ['--check', '--log-level=warn', '.']) !== 0) failedSteps += 1;
 
 const report = '.vitest-results.json';
 rmSync(report, { force: true });

@@ -36,7 +36,15 @@ export async function startBalancer(host: string, port: number, backends: number
     const backend = pick(tried);
     if (backend === undefined) {
       res.writeHead(502, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: 'about:blank', title: 'Bad Gateway', status: 502, code: 'upstream_unavailable', detail: 'no instance answered' }));
+      res.end(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Bad Gateway',
+          status: 502,
+          code: 'upstream_unavailable',
+          detail: 'no instance answered',
+        }),
+      );
       return;
     }
     tried.add(backend);
@@ -55,7 +63,15 @@ export async function startBalancer(host: string, port: number, backends: number
       }
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'application/problem+json' });
-        res.end(JSON.stringify({ type: 'about:blank', title: 'Bad Gateway', status: 502, code: 'upstream_unavailable', detail: 'the instance failed' }));
+        res.end(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'Bad Gateway',
+            status: 502,
+            code: 'upstream_unavailable',
+            detail: 'the instance failed',
+          }),
+        );
       } else res.destroy();
     });
     req.pipe(up);

@@ -35,9 +35,14 @@ export interface RunningInstances extends Pick<RunningSystem, 'urls' | 'close'> 
   demo?: DemoWorld;
 }
 
-
 /** Spawns `portti <kind> --name <component> --port <port>` and waits for its banner. */
-async function spawnInstance(configFile: string, kind: 'gateway' | 'operator', component: string, instance: number, env: NodeJS.ProcessEnv): Promise<InstanceProcess> {
+async function spawnInstance(
+  configFile: string,
+  kind: 'gateway' | 'operator',
+  component: string,
+  instance: number,
+  env: NodeJS.ProcessEnv,
+): Promise<InstanceProcess> {
   const port = await freePort();
   const args = [PORTTI_BIN, kind, '--config', configFile, '--name', component, '--port', String(port), '--instance', String(instance)];
   if (instance > 1) args.push('--no-mtls');
@@ -52,7 +57,10 @@ async function spawnInstance(configFile: string, kind: 'gateway' | 'operator', c
     process.stderr.write(d);
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${kind} ${component} instance ${instance} did not start within 60 s:\n${out}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${kind} ${component} instance ${instance} did not start within 60 s:\n${out}`)),
+      60_000,
+    );
     const check = () => {
       if (out.includes('Portti is running')) {
         clearTimeout(timer);
@@ -82,7 +90,12 @@ async function stop(child: ChildProcess): Promise<void> {
  * Starts `count` instances of every gateway and operator of `config` (loaded from
  * `configFile`), each behind a balancer on the component's configured address.
  */
-export async function runInstances(config: PorttiConfig, configFile: string, count: number, env: NodeJS.ProcessEnv = process.env): Promise<RunningInstances> {
+export async function runInstances(
+  config: PorttiConfig,
+  configFile: string,
+  count: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningInstances> {
   if (!config.database_url) throw new Error('several instances share one PostgreSQL database: set DATABASE_URL (or database_url)');
   const running: RunningInstances = {
     instances: [],
@@ -96,7 +109,9 @@ export async function runInstances(config: PorttiConfig, configFile: string, cou
   };
   const childEnv = { ...env, DATABASE_URL: config.database_url };
   for (const g of config.gateways.filter((x) => x.replay_cache !== 'store')) {
-    process.stderr.write(`warning: gateway ${g.name} keeps DPoP proof ids in memory (replay_cache: memory): a proof used at one instance is not a replay at another; set replay_cache: store\n`);
+    process.stderr.write(
+      `warning: gateway ${g.name} keeps DPoP proof ids in memory (replay_cache: memory): a proof used at one instance is not a replay at another; set replay_cache: store\n`,
+    );
   }
   try {
     if (config.demo) {
@@ -109,10 +124,16 @@ export async function runInstances(config: PorttiConfig, configFile: string, cou
     ];
     for (const c of components) {
       const first = await spawnInstance(configFile, c.kind, c.name, 1, childEnv);
-      const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => spawnInstance(configFile, c.kind, c.name, i + 2, childEnv)));
+      const rest = await Promise.all(
+        Array.from({ length: count - 1 }, (_, i) => spawnInstance(configFile, c.kind, c.name, i + 2, childEnv)),
+      );
       const mine = [first, ...rest];
       running.instances.push(...mine);
-      const balancer = await startBalancer(c.listen.host, c.listen.port, mine.map((i) => Number(new URL(i.url).port)));
+      const balancer = await startBalancer(
+        c.listen.host,
+        c.listen.port,
+        mine.map((i) => Number(new URL(i.url).port)),
+      );
       running.balancers.push(balancer);
       running.urls.push({ name: `${c.kind} ${c.name} (balancer)`, url: balancer.url });
       for (const i of mine) running.urls.push({ name: `  ${c.kind} ${c.name} instance ${i.instance}`, url: i.url });

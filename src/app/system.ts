@@ -69,7 +69,8 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
 /** Starts the configured components; resolves when all listen. */
 export async function runSystem(config: PorttiConfig, options: RunOptions = {}): Promise<RunningSystem> {
   const logLevel = options.logLevel ?? config.log_level;
-  const wants = (kind: 'gateway' | 'operator' | 'pds', name: string) => !options.only || (options.only.kind === kind && options.only.name === name);
+  const wants = (kind: 'gateway' | 'operator' | 'pds', name: string) =>
+    !options.only || (options.only.kind === kind && options.only.name === name);
   const urls: RunningSystem['urls'] = [];
   const closers: Array<() => Promise<void>> = [];
   // gateways stop first: their consent feeds then end quietly instead of seeing operators vanish
@@ -115,7 +116,12 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
     for (const g of config.gateways.filter((x) => wants('gateway', x.name))) {
       const gatewayStore = await openStore<GatewayDatabase>(storeLocationFor(config, g.name));
       gatewayClosers.push(() => gatewayStore.close());
-      const gateway = await createGateway({ config: g, store: gatewayStore, logLevel, instance: options.instance ?? process.env.PORTTI_INSTANCE ?? 'main' });
+      const gateway = await createGateway({
+        config: g,
+        store: gatewayStore,
+        logLevel,
+        instance: options.instance ?? process.env.PORTTI_INSTANCE ?? 'main',
+      });
       gatewayClosers.push(() => gateway.close());
       urls.push({ name: `gateway ${g.name}`, url: await listen(gateway.app, g.listen.host, options.port ?? g.listen.port) });
       const mtlsUrl = options.mtls === false ? undefined : await gateway.listenMtls();
@@ -127,7 +133,13 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
       const o = demoGroup && !configured.trust_group ? { ...configured, trust_group: demoGroup } : configured;
       const operatorStore = await openStore<OperatorDatabase>(storeLocationFor(config, o.name));
       closers.push(() => operatorStore.close());
-      const operator = await createOperator({ config: o, store: operatorStore, logLevel, ...guardianship(o), ...(options.env ? { env: options.env } : {}) });
+      const operator = await createOperator({
+        config: o,
+        store: operatorStore,
+        logLevel,
+        ...guardianship(o),
+        ...(options.env ? { env: options.env } : {}),
+      });
       closers.push(() => operator.close());
       urls.push({ name: `operator ${o.name}`, url: await listen(operator.app, o.listen.host, options.port ?? o.listen.port) });
       const mtlsUrl = options.mtls === false ? undefined : await operator.listenMtls();
@@ -163,8 +175,17 @@ async function writeDemoTrustGroup(config: PorttiConfig) {
     group_id: 'urn:portti:trust-group:demo',
     name: 'Portti demo group',
     rulebook: { version: '1.0', url: 'https://portti.dev/rulebook/demo', moved_consents: 'carry_over' as const },
-    members: config.operators.map((o) => ({ issuer: o.issuer.replace(/\/$/, ''), name: o.display_name.en, metadata_url: `${o.issuer.replace(/\/$/, '')}/.well-known/oauth-authorization-server` })),
-    sources: config.gateways.flatMap((g) => g.sources.map((src) => ({ resource: `${g.public_url.replace(/\/$/, '')}/sources/${src.id}`, admitted: src.admitted_operators.map((i) => i.replace(/\/$/, '')) }))),
+    members: config.operators.map((o) => ({
+      issuer: o.issuer.replace(/\/$/, ''),
+      name: o.display_name.en,
+      metadata_url: `${o.issuer.replace(/\/$/, '')}/.well-known/oauth-authorization-server`,
+    })),
+    sources: config.gateways.flatMap((g) =>
+      g.sources.map((src) => ({
+        resource: `${g.public_url.replace(/\/$/, '')}/sources/${src.id}`,
+        admitted: src.admitted_operators.map((i) => i.replace(/\/$/, '')),
+      })),
+    ),
     issued_at: new Date(now - 60_000).toISOString(),
     expires_at: new Date(now + 30 * 86400_000).toISOString(),
   };
@@ -174,5 +195,7 @@ async function writeDemoTrustGroup(config: PorttiConfig) {
 }
 
 function guardianship(o: OperatorConfig) {
-  return o.guardianship_source ? { guardiansOf: populationRegisterGuardians(o.guardianship_source, process.env.PORTTI_REGISTER_API_KEY ?? 'demo-register-key') } : {};
+  return o.guardianship_source
+    ? { guardiansOf: populationRegisterGuardians(o.guardianship_source, process.env.PORTTI_REGISTER_API_KEY ?? 'demo-register-key') }
+    : {};
 }

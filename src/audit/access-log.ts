@@ -105,7 +105,11 @@ export class AccessLog {
       hash: r.hash,
     }));
     await db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += 100) await trx.insertInto('access_records').values(rows.slice(i, i + 100)).execute();
+      for (let i = 0; i < rows.length; i += 100)
+        await trx
+          .insertInto('access_records')
+          .values(rows.slice(i, i + 100))
+          .execute();
     });
     const crossed = Math.floor(seq / checkpointEvery) > Math.floor(this.lastSeq / checkpointEvery);
     this.lastHash = prev;

@@ -4,7 +4,14 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { JWK } from 'jose';
-import { generateGovernanceKey, importGovernanceKey, signTrustGroup, TrustGroupError, verifyTrustGroup, type TrustGroupDocument } from '../trust/trust-group.ts';
+import {
+  generateGovernanceKey,
+  importGovernanceKey,
+  signTrustGroup,
+  TrustGroupError,
+  verifyTrustGroup,
+  type TrustGroupDocument,
+} from '../trust/trust-group.ts';
 import { runSystem, type RunningSystem, type RunOptions } from '../app/system.ts';
 import { runInstances } from '../app/instances.ts';
 import { verifyAccessLog } from '../audit/access-log.ts';
@@ -75,7 +82,8 @@ function named(config: PorttiConfig, kind: 'gateway' | 'operator' | 'pds', name:
   const list = kind === 'gateway' ? config.gateways : kind === 'operator' ? config.operators : config.personal_data_stores;
   if (list.length === 0) throw new UsageError(`the configuration has no ${kind}s`);
   if (name === undefined) {
-    if (list.length > 1) throw new UsageError(`the configuration has several ${kind}s (${list.map((x) => x.name).join(', ')}): choose one with --name`);
+    if (list.length > 1)
+      throw new UsageError(`the configuration has several ${kind}s (${list.map((x) => x.name).join(', ')}): choose one with --name`);
     return list[0]!.name;
   }
   if (!list.some((x) => x.name === name)) throw new UsageError(`no ${kind} named "${name}" (have: ${list.map((x) => x.name).join(', ')})`);
@@ -105,7 +113,8 @@ export const COMMANDS: Command[] = [
     async run(values) {
       const config = load(values);
       const instances = values.instances === undefined ? 1 : Number(values.instances);
-      if (!Number.isInteger(instances) || instances < 1 || instances > 16) throw new UsageError('--instances must be a whole number from 1 to 16');
+      if (!Number.isInteger(instances) || instances < 1 || instances > 16)
+        throw new UsageError('--instances must be a whole number from 1 to 16');
       if (instances > 1) {
         if (!config.database_url) throw new UsageError('--instances needs PostgreSQL: set DATABASE_URL (instances share one database)');
         process.stdout.write(`Starting ${instances} instances of every gateway and operator on PostgreSQL…\n`);
@@ -154,7 +163,9 @@ export const COMMANDS: Command[] = [
       } finally {
         await store.close();
       }
-      process.stdout.write(`registered ${file.sources.length} sources, ${file.services.length} services, ${file.gateways.length} gateways at ${op.name}\n`);
+      process.stdout.write(
+        `registered ${file.sources.length} sources, ${file.services.length} services, ${file.gateways.length} gateways at ${op.name}\n`,
+      );
       return 0;
     },
   },
@@ -220,7 +231,9 @@ export const COMMANDS: Command[] = [
           throw new UsageError(`${p.name}: ${err.message}; configure the KEK the store was wrapped with as well as the new one`);
         });
         const result = await vault.rotateKek();
-        process.stdout.write(`${p.name}: re-wrapped ${result.rewrapped} keys under ${result.kek_id}; KEKs still in use: ${(await vault.kekIdsInUse()).join(', ')}\n`);
+        process.stdout.write(
+          `${p.name}: re-wrapped ${result.rewrapped} keys under ${result.kek_id}; KEKs still in use: ${(await vault.kekIdsInUse()).join(', ')}\n`,
+        );
         process.stdout.write('Once every instance runs with the new KEK first, the old KEK can be removed from the configuration.\n');
         return 0;
       } finally {
@@ -230,7 +243,7 @@ export const COMMANDS: Command[] = [
   },
   {
     path: ['audit', 'verify'],
-    summary: 'walk a gateway\'s access-log hash chain and signed checkpoints',
+    summary: "walk a gateway's access-log hash chain and signed checkpoints",
     usage: 'portti audit verify [--config FILE] [--name GATEWAY] [--json]',
     options: { ...configOption, name: { type: 'string', short: 'n' }, json: { type: 'boolean' } },
     async run(values) {
@@ -244,7 +257,10 @@ export const COMMANDS: Command[] = [
         else if (reports.length === 0) process.stdout.write('no access records yet\n');
         for (const r of values.json ? [] : reports) {
           if (r.ok) process.stdout.write(`chain ${r.chain}: OK, ${r.checked} records, ${r.checkpoints} signed checkpoints\n`);
-          else if (r.broken_at) process.stdout.write(`chain ${r.chain}: BROKEN at record ${r.broken_at.position} (seq ${r.broken_at.seq}, ${r.broken_at.access_id}): ${r.broken_at.reason}\n`);
+          else if (r.broken_at)
+            process.stdout.write(
+              `chain ${r.chain}: BROKEN at record ${r.broken_at.position} (seq ${r.broken_at.seq}, ${r.broken_at.access_id}): ${r.broken_at.reason}\n`,
+            );
           else process.stdout.write(`chain ${r.chain}: BROKEN: ${r.checkpoint_failure}\n`);
         }
         return reports.every((r) => r.ok) ? 0 : 1;
@@ -275,7 +291,10 @@ export const COMMANDS: Command[] = [
     async run(values) {
       if (!values.in || !values.key || !values.out) throw new UsageError('--in, --key and --out are required');
       try {
-        const jws = await signTrustGroup(readJson(String(values.in), 'document') as TrustGroupDocument, await importGovernanceKey(readJson(String(values.key), 'key') as JWK));
+        const jws = await signTrustGroup(
+          readJson(String(values.in), 'document') as TrustGroupDocument,
+          await importGovernanceKey(readJson(String(values.key), 'key') as JWK),
+        );
         writeFileSync(String(values.out), `${jws}\n`);
       } catch (err) {
         if (err instanceof TrustGroupError) throw new UsageError(err.message);
@@ -300,7 +319,9 @@ export const COMMANDS: Command[] = [
       }
       try {
         const doc = await verifyTrustGroup(jws, readJson(String(values.jwks), 'JWKS') as { keys: JWK[] });
-        process.stdout.write(`VALID: ${doc.name} (${doc.group_id}), rulebook ${doc.rulebook.version}, ${doc.members.length} members, ${doc.sources.length} sources, until ${doc.expires_at}\n`);
+        process.stdout.write(
+          `VALID: ${doc.name} (${doc.group_id}), rulebook ${doc.rulebook.version}, ${doc.members.length} members, ${doc.sources.length} sources, until ${doc.expires_at}\n`,
+        );
         return 0;
       } catch (err) {
         if (!(err instanceof TrustGroupError)) throw err;
@@ -345,8 +366,12 @@ export const COMMANDS: Command[] = [
         return 1;
       }
       const r = verdict.receipt as { record_id?: string; status?: string; operator?: { issuer?: string } };
-      process.stdout.write(`VALID: receipt for ${r.record_id} (status ${r.status}) from ${r.operator?.issuer}; signing key thumbprint ${verdict.key_thumbprint}`);
-      process.stdout.write(jwks ? '; key is in the given JWKS\n' : '\n(pass --jwks with the operator\'s published keys to check the key belongs to it)\n');
+      process.stdout.write(
+        `VALID: receipt for ${r.record_id} (status ${r.status}) from ${r.operator?.issuer}; signing key thumbprint ${verdict.key_thumbprint}`,
+      );
+      process.stdout.write(
+        jwks ? '; key is in the given JWKS\n' : "\n(pass --jwks with the operator's published keys to check the key belongs to it)\n",
+      );
       return 0;
     },
   },

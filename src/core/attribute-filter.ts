@@ -86,9 +86,7 @@ export type CompiledAttributeMap = ReadonlyMap<string, readonly Pointer[]>;
 
 /** Compiles a source definition's attribute map. */
 export function compileAttributeMap(map: Record<string, string | string[]>): CompiledAttributeMap {
-  return new Map(
-    Object.entries(map).map(([id, p]) => [id, (Array.isArray(p) ? p : [p]).map(compilePointer)] as const),
-  );
+  return new Map(Object.entries(map).map(([id, p]) => [id, (Array.isArray(p) ? p : [p]).map(compilePointer)] as const));
 }
 
 /** Filters `doc` to the given attributes of `map`. */

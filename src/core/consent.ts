@@ -5,11 +5,7 @@
  */
 import type { ConsentStatus, ReplicaSubject } from './consent-event.ts';
 
-export type ActivationMode =
-  | 'all_activators_activate'
-  | 'any_activator_activates'
-  | 'data_subject_activates'
-  | 'automatically_activated';
+export type ActivationMode = 'all_activators_activate' | 'any_activator_activates' | 'data_subject_activates' | 'automatically_activated';
 
 export const ACTIVATION_MODES: ActivationMode[] = [
   'all_activators_activate',
@@ -135,14 +131,22 @@ function settle(state: ConsentState): ConsentStatus {
   return approved === acts.length && acts.length > 0 ? 'active' : 'pending';
 }
 
-function transition(state: ConsentState, to: ConsentStatus, entry: Omit<HistoryEntry, 'from_status' | 'to_status'>, parties = state.parties) {
+function transition(
+  state: ConsentState,
+  to: ConsentStatus,
+  entry: Omit<HistoryEntry, 'from_status' | 'to_status'>,
+  parties = state.parties,
+) {
   const next: ConsentState = { ...state, parties, status: to, updated_at: entry.time, version: state.version + 1 };
   return { state: next, history: { ...entry, from_status: state.status, to_status: to } satisfies HistoryEntry };
 }
 
 /** Adds an ISO 8601 duration (PnYnMnDTnHnMnS subset) to an epoch time. */
 export function addDuration(epochMs: number, duration: string): number {
-  const m = /^P(?:(\d{1,4})Y)?(?:(\d{1,5})M)?(?:(\d{1,5})W)?(?:(\d{1,6})D)?(?:T(?:(\d{1,7})H)?(?:(\d{1,9})M)?(?:(\d{1,10}(?:\.\d+)?)S)?)?$/.exec(duration);
+  const m =
+    /^P(?:(\d{1,4})Y)?(?:(\d{1,5})M)?(?:(\d{1,5})W)?(?:(\d{1,6})D)?(?:T(?:(\d{1,7})H)?(?:(\d{1,9})M)?(?:(\d{1,10}(?:\.\d+)?)S)?)?$/.exec(
+      duration,
+    );
   if (!m || duration === 'P' || duration.endsWith('T')) throw new Error(`not an ISO 8601 duration: ${duration}`);
   const [, y, mo, w, d, h, mi, s] = m.map((v) => (v === undefined ? 0 : Number(v)));
   const date = new Date(epochMs);
@@ -152,7 +156,8 @@ export function addDuration(epochMs: number, duration: string): number {
   date.setUTCFullYear(date.getUTCFullYear() + (y as number), date.getUTCMonth() + (mo as number));
   const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
   date.setUTCDate(Math.min(day, lastDay));
-  const result = date.getTime() + (((w as number) * 7 + (d as number)) * 86400 + (h as number) * 3600 + (mi as number) * 60 + (s as number)) * 1000;
+  const result =
+    date.getTime() + (((w as number) * 7 + (d as number)) * 86400 + (h as number) * 3600 + (mi as number) * 60 + (s as number)) * 1000;
   // Date handles ±8.64e15 ms; anything beyond is not a usable expiry
   if (!Number.isFinite(result) || Math.abs(result) > 8.64e15) throw new Error(`duration ${duration} is out of range`);
   return result;
@@ -175,7 +180,8 @@ export function decide(
   actor: string,
   now: number,
 ) {
-  if (state.status !== 'pending') throw new InvalidTransition(state.status, `the record is ${state.status}; only pending records can be decided`);
+  if (state.status !== 'pending')
+    throw new InvalidTransition(state.status, `the record is ${state.status}; only pending records can be decided`);
   const party = state.parties.find((p) => p.party_id === partyId);
   if (!party) throw new InvalidTransition(state.status, 'you are not a participant of this record');
   if (!activators(state).some((p) => p.party_id === partyId)) {
@@ -189,7 +195,9 @@ export function decide(
     throw new InvalidTransition(state.status, `these are not optional attributes of this record: ${notOptional.join(', ')}`);
   }
   const parties = state.parties.map((p) =>
-    p.party_id === partyId ? { ...p, status: decision.approve ? ('approved' as const) : ('declined' as const), choices, decided_at: now } : p,
+    p.party_id === partyId
+      ? { ...p, status: decision.approve ? ('approved' as const) : ('declined' as const), choices, decided_at: now }
+      : p,
   );
   const interim = { ...state, parties };
   const to = settle(interim);
@@ -220,13 +228,15 @@ export function withdraw(state: ConsentState, partyId: string, actor: string, no
 
 /** The operator suspends an active record (e.g. a service under investigation). */
 export function suspend(state: ConsentState, actor: string, reason: string, now: number) {
-  if (state.status !== 'active') throw new InvalidTransition(state.status, `the record is ${state.status}; only active records can be suspended`);
+  if (state.status !== 'active')
+    throw new InvalidTransition(state.status, `the record is ${state.status}; only active records can be suspended`);
   return transition(state, 'suspended', { time: now, event_type: 'dpv:ConsentSuspended', actor, party_id: null, reason });
 }
 
 /** The operator lifts a suspension. */
 export function resume(state: ConsentState, actor: string, now: number) {
-  if (state.status !== 'suspended') throw new InvalidTransition(state.status, `the record is ${state.status}; only suspended records can be resumed`);
+  if (state.status !== 'suspended')
+    throw new InvalidTransition(state.status, `the record is ${state.status}; only suspended records can be resumed`);
   if (state.expires_at !== null && state.expires_at <= now) throw new InvalidTransition(state.status, 'the record has expired meanwhile');
   return transition(state, 'active', { time: now, event_type: 'dpv:ConsentResumed', actor, party_id: null, reason: null });
 }
@@ -236,7 +246,8 @@ export function expire(state: ConsentState, now: number) {
   if (!['active', 'suspended', 'pending'].includes(state.status)) {
     throw new InvalidTransition(state.status, `the record is ${state.status}; it cannot expire`);
   }
-  if (state.expires_at === null || state.expires_at > now) throw new InvalidTransition(state.status, 'the record has not reached its expiry');
+  if (state.expires_at === null || state.expires_at > now)
+    throw new InvalidTransition(state.status, 'the record has not reached its expiry');
   return transition(state, 'expired', { time: now, event_type: 'dpv:ConsentExpired', actor: 'system', party_id: null, reason: null });
 }
 
@@ -245,7 +256,13 @@ export function markMoved(state: ConsentState, newRecordId: string, actor: strin
   if (!['active', 'suspended', 'pending'].includes(state.status)) {
     throw new InvalidTransition(state.status, `the record is ${state.status}; only live records move`);
   }
-  const result = transition(state, 'moved', { time: now, event_type: 'portti:ConsentMoved', actor, party_id: null, reason: `replaced by ${newRecordId}` });
+  const result = transition(state, 'moved', {
+    time: now,
+    event_type: 'portti:ConsentMoved',
+    actor,
+    party_id: null,
+    reason: `replaced by ${newRecordId}`,
+  });
   result.state.replaced_by = newRecordId;
   return result;
 }
@@ -267,7 +284,8 @@ export function subjectsForSource(state: ConsentState, source: string): ReplicaS
       const deciders = guardians.length > 0 ? guardians : [subject];
       const auto = state.activation_mode === 'automatically_activated';
       const approvedByOwn = auto || deciders.some((d) => d.status === 'approved' || d.status === 'withdrawn');
-      if (!approvedByOwn) return { ref: subject.party_id, identifier_type: subject.identifier_type, identifier: subject.identifier, datatypes: [] };
+      if (!approvedByOwn)
+        return { ref: subject.party_id, identifier_type: subject.identifier_type, identifier: subject.identifier, datatypes: [] };
       const chosen =
         state.activation_mode === 'automatically_activated'
           ? optional

@@ -48,26 +48,38 @@ function compareTimes(left: number, right: string, operator: string): boolean {
   const r = Date.parse(right);
   if (!Number.isFinite(r)) return false;
   switch (operator) {
-    case 'lt': return left < r;
-    case 'lteq': return left <= r;
-    case 'gt': return left > r;
-    case 'gteq': return left >= r;
-    case 'eq': return left === r;
-    case 'neq': return left !== r;
-    default: return false;
+    case 'lt':
+      return left < r;
+    case 'lteq':
+      return left <= r;
+    case 'gt':
+      return left > r;
+    case 'gteq':
+      return left >= r;
+    case 'eq':
+      return left === r;
+    case 'neq':
+      return left !== r;
+    default:
+      return false;
   }
 }
 
 /** The left operand's values in this context, or undefined for an operand this evaluator does not know. */
 function operand(left: string, ctx: EvaluationContext): string[] | undefined {
   switch (left) {
-    case 'purpose': return [ctx.purpose];
-    case 'recipient': return [ctx.recipient];
+    case 'purpose':
+      return [ctx.purpose];
+    case 'recipient':
+      return [ctx.recipient];
     case 'portti:serviceKind':
-    case 'https://portti.dev/ns#serviceKind': return [ctx.serviceKind];
+    case 'https://portti.dev/ns#serviceKind':
+      return [ctx.serviceKind];
     case 'portti:trustGroup':
-    case 'https://portti.dev/ns#trustGroup': return ctx.trustGroups;
-    default: return undefined;
+    case 'https://portti.dev/ns#trustGroup':
+      return ctx.trustGroups;
+    default:
+      return undefined;
   }
 }
 
@@ -84,13 +96,20 @@ export function satisfied(constraint: Constraint, ctx: EvaluationContext): boole
   const actual = operand(left, ctx);
   if (actual === undefined) return false;
   switch (op) {
-    case 'eq': return right.length === 1 && actual.includes(right[0]!);
-    case 'neq': return right.length === 1 && !actual.includes(right[0]!);
-    case 'isA': return left === 'purpose' && right.length === 1 && actual.some((a) => purposeIsA(a, right[0]!));
-    case 'isAnyOf': return actual.some((a) => right.includes(a));
-    case 'isAllOf': return right.every((r) => actual.includes(r));
-    case 'isNoneOf': return !actual.some((a) => right.includes(a));
-    default: return false;
+    case 'eq':
+      return right.length === 1 && actual.includes(right[0]!);
+    case 'neq':
+      return right.length === 1 && !actual.includes(right[0]!);
+    case 'isA':
+      return left === 'purpose' && right.length === 1 && actual.some((a) => purposeIsA(a, right[0]!));
+    case 'isAnyOf':
+      return actual.some((a) => right.includes(a));
+    case 'isAllOf':
+      return right.every((r) => actual.includes(r));
+    case 'isNoneOf':
+      return !actual.some((a) => right.includes(a));
+    default:
+      return false;
   }
 }
 
@@ -112,7 +131,8 @@ export function permittedAttributes(policy: { permission?: Permission[] }, ctx: 
     if (!(p.constraint ?? []).every((c) => satisfied(c, ctx))) continue;
     const target = typeof p.target === 'object' ? p.target : undefined;
     for (const r of target?.refinement ?? []) {
-      if (strip(r.leftOperand) === 'portti:attribute' && strip(r.operator) === 'isAnyOf') for (const v of values(r.rightOperand)) permitted.add(v);
+      if (strip(r.leftOperand) === 'portti:attribute' && strip(r.operator) === 'isAnyOf')
+        for (const v of values(r.rightOperand)) permitted.add(v);
     }
   }
   return permitted;

@@ -85,8 +85,10 @@ export function buildArrangementSet(uid: string, assigner: string, rule: Arrange
   const constraint: Array<Record<string, unknown>> = [{ leftOperand: 'purpose', operator: 'isA', rightOperand: { '@id': rule.purpose } }];
   if (rule.service_kind) constraint.push({ leftOperand: 'portti:serviceKind', operator: 'eq', rightOperand: rule.service_kind });
   if (rule.trust_group) constraint.push({ leftOperand: 'portti:trustGroup', operator: 'eq', rightOperand: rule.trust_group });
-  if (rule.recipients && rule.recipients.length > 0) constraint.push({ leftOperand: 'recipient', operator: 'isAnyOf', rightOperand: rule.recipients });
-  if (rule.until) constraint.push({ leftOperand: 'dateTime', operator: 'lt', rightOperand: { '@value': rule.until, '@type': 'xsd:dateTime' } });
+  if (rule.recipients && rule.recipients.length > 0)
+    constraint.push({ leftOperand: 'recipient', operator: 'isAnyOf', rightOperand: rule.recipients });
+  if (rule.until)
+    constraint.push({ leftOperand: 'dateTime', operator: 'lt', rightOperand: { '@value': rule.until, '@type': 'xsd:dateTime' } });
   return {
     '@context': ODRL_CONTEXT,
     '@type': 'Set',

@@ -3,7 +3,16 @@
  * as compact JWS with the operator's key. The signing key's public JWK rides in the
  * protected header so a receipt verifies offline; `--jwks` ties the key to the operator.
  */
-import { calculateJwkThumbprint, CompactSign, compactVerify, createLocalJWKSet, decodeProtectedHeader, importJWK, type CryptoKey, type JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  CompactSign,
+  compactVerify,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  importJWK,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
 import type { ConsentState, HistoryEntry } from './consent.ts';
 
 export const RECEIPT_CONTEXT = {
@@ -59,7 +68,13 @@ export function buildReceipt(state: ConsentState, history: HistoryEntry[], ctx: 
       withdrawal_method: p.withdrawal_method,
       agreement_uid: p.agreement_uid,
     })),
-    parties: state.parties.map((p) => ({ party_id: p.party_id, role: p.role, status: p.status, acting_for: p.acting_for, choices: p.choices })),
+    parties: state.parties.map((p) => ({
+      party_id: p.party_id,
+      role: p.role,
+      status: p.status,
+      acting_for: p.acting_for,
+      choices: p.choices,
+    })),
     events: history.map((h) => ({
       event_time: new Date(h.time).toISOString(),
       event_type: h.event_type,

@@ -15,9 +15,7 @@ export interface ReleaseInput {
   requested?: readonly string[];
 }
 
-export type ReleaseDecision =
-  | { ok: true; released: string[] }
-  | { ok: false; missing: string[]; detail: string };
+export type ReleaseDecision = { ok: true; released: string[] } | { ok: false; missing: string[]; detail: string };
 
 /**
  * Decides the released attributes. A token claiming attributes the consent does not

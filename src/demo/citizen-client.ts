@@ -29,10 +29,18 @@ export async function citizenGet<T>(who: Citizen, path: string): Promise<T> {
 
 /** POSTs JSON to a citizen API path with the CSRF header. */
 export function citizenPost(who: Citizen, path: string, body: unknown): Promise<Response> {
-  return who.browser.request(`${who.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': who.csrf }, body: JSON.stringify(body) });
+  return who.browser.request(`${who.issuer}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': who.csrf },
+    body: JSON.stringify(body),
+  });
 }
 
 /** Approves or declines a record as this citizen (optionally naming the party acted as). */
-export function decide(who: Citizen, recordId: string, body: { approve: boolean; choices?: string[]; party_id?: string }): Promise<Response> {
+export function decide(
+  who: Citizen,
+  recordId: string,
+  body: { approve: boolean; choices?: string[]; party_id?: string },
+): Promise<Response> {
   return citizenPost(who, `/citizen/api/consents/${encodeURIComponent(recordId)}/decision`, body);
 }

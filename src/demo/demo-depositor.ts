@@ -50,12 +50,23 @@ export async function depositDemoDocuments(o: DemoDepositOptions): Promise<numbe
       birth_date: p.birth_date,
       refund_account: income.bank_account.iban,
     };
-    const jws = await new SignJWT({ identifier_type: 'fi_hetu', identifier: code, category: o.category, document, correctable: ['/refund_account'] })
+    const jws = await new SignJWT({
+      identifier_type: 'fi_hetu',
+      identifier: code,
+      category: o.category,
+      document,
+      correctable: ['/refund_account'],
+    })
       .setProtectedHeader({ alg: 'ES256', kid, typ: 'pds-deposit+jwt' })
       .setIssuer(o.depositorId)
       .setIssuedAt()
       .sign(privateKey);
-    const res = await fetch(`${o.pdsUrl.replace(/\/$/, '')}/deposits`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws, signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${o.pdsUrl.replace(/\/$/, '')}/deposits`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jose' },
+      body: jws,
+      signal: AbortSignal.timeout(5000),
+    });
     if (!res.ok) throw new Error(`demo deposit refused by the data store (${res.status}): ${await res.text()}`);
     deposited += 1;
     if (o.optIn.length > 0 && !o.residents.includes(code)) await o.pds.setSharing(code, o.optIn);

@@ -46,24 +46,48 @@ export async function startDemo(config: PorttiConfig): Promise<DemoWorld> {
   };
   try {
     if (demo.incomes_register) {
-      await start('demo Incomes Register', createIncomesRegister(people, { seed: demo.seed, apiKey: demo.register_api_key, families }), demo.incomes_register.host, demo.incomes_register.port);
+      await start(
+        'demo Incomes Register',
+        createIncomesRegister(people, { seed: demo.seed, apiKey: demo.register_api_key, families }),
+        demo.incomes_register.host,
+        demo.incomes_register.port,
+      );
     }
     if (demo.population_register) {
-      await start('demo Population Register', createPopulationRegister(people, families, { apiKey: demo.register_api_key }), demo.population_register.host, demo.population_register.port);
+      await start(
+        'demo Population Register',
+        createPopulationRegister(people, families, { apiKey: demo.register_api_key }),
+        demo.population_register.host,
+        demo.population_register.port,
+      );
     }
     const residents = demoResidents(people);
     for (const idp of demo.identity_providers) {
       const clients = config.operators.flatMap((o) =>
         o.identity_providers
           .filter((p) => p.issuer === idp.issuer)
-          .map((p) => ({ client_id: p.client_id, client_secret: p.client_secret, redirect_uris: [`${o.issuer.replace(/\/$/, '')}/login/callback`] })),
+          .map((p) => ({
+            client_id: p.client_id,
+            client_secret: p.client_secret,
+            redirect_uris: [`${o.issuer.replace(/\/$/, '')}/login/callback`],
+          })),
       );
-      const { app } = await createDemoIdp({ issuer: idp.issuer, label: idp.label, residents, clients, ...(idp.acr ? { acr: idp.acr } : {}) });
+      const { app } = await createDemoIdp({
+        issuer: idp.issuer,
+        label: idp.label,
+        residents,
+        clients,
+        ...(idp.acr ? { acr: idp.acr } : {}),
+      });
       await start(`demo identity provider (${idp.label})`, app, idp.listen.host, idp.listen.port);
     }
     if (demo.fee_service) {
       const operators = config.operators.map((op) => ({ issuer: op.issuer, name: op.display_name.en }));
-      feeService = await createFeeService({ publicUrl: demo.fee_service.public_url, incomesResource: demo.fee_service.incomes_resource, operators });
+      feeService = await createFeeService({
+        publicUrl: demo.fee_service.public_url,
+        incomesResource: demo.fee_service.incomes_resource,
+        operators,
+      });
       await start('demo Customer Fee Unit (service)', feeService.app, demo.fee_service.listen.host, demo.fee_service.listen.port);
     }
   } catch (err) {

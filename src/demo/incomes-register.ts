@@ -15,13 +15,31 @@ export const INCOME_YEAR = 2025;
 
 export type EmploymentStatus = 'employed' | 'student' | 'unemployed' | 'retired' | 'home_care';
 export type BenefitType =
-  | 'child_benefit' | 'housing_allowance' | 'labour_market_subsidy' | 'earnings_related_unemployment_allowance'
-  | 'study_grant' | 'parental_allowance' | 'child_home_care_allowance' | 'earnings_related_pension'
-  | 'national_pension' | 'pensioners_housing_allowance';
+  | 'child_benefit'
+  | 'housing_allowance'
+  | 'labour_market_subsidy'
+  | 'earnings_related_unemployment_allowance'
+  | 'study_grant'
+  | 'parental_allowance'
+  | 'child_home_care_allowance'
+  | 'earnings_related_pension'
+  | 'national_pension'
+  | 'pensioners_housing_allowance';
 
-export interface Employer { name: string; business_id: string }
-export interface Benefit { type: BenefitType; amount_eur: number; payer: string }
-export interface Employment { start_date: string; contract_type: 'permanent' | 'fixed_term'; working_time: 'full_time' | 'part_time' }
+export interface Employer {
+  name: string;
+  business_id: string;
+}
+export interface Benefit {
+  type: BenefitType;
+  amount_eur: number;
+  payer: string;
+}
+export interface Employment {
+  start_date: string;
+  contract_type: 'permanent' | 'fixed_term';
+  working_time: 'full_time' | 'part_time';
+}
 
 /** The answer of `GET /people/:id/income`. */
 export interface IncomeDocument {
@@ -64,9 +82,25 @@ type EmployerEntry = (typeof EMPLOYER_IDS)[number];
 
 /** Fixed jobs of the demo adults, so demos tell the same story whatever the seed. */
 const DEMO_JOBS: Record<string, { employer: string; occupation: string; start: string; annual: number; part?: boolean }> = {
-  [DEMO_RESIDENTS.aino.personal_identity_code]: { employer: 'Lääkärikeskus Aalto Oy', occupation: '2221', start: '2014-08-01', annual: 44_600 },
-  [DEMO_RESIDENTS.mikko.personal_identity_code]: { employer: 'Itämeren Ohjelmisto Oy', occupation: '2512', start: '2019-03-01', annual: 63_200 },
-  [DEMO_RESIDENTS.sara.personal_identity_code]: { employer: 'Lindholm & Söner Ab', occupation: '4311', start: '2021-09-01', annual: 34_900, part: true },
+  [DEMO_RESIDENTS.aino.personal_identity_code]: {
+    employer: 'Lääkärikeskus Aalto Oy',
+    occupation: '2221',
+    start: '2014-08-01',
+    annual: 44_600,
+  },
+  [DEMO_RESIDENTS.mikko.personal_identity_code]: {
+    employer: 'Itämeren Ohjelmisto Oy',
+    occupation: '2512',
+    start: '2019-03-01',
+    annual: 63_200,
+  },
+  [DEMO_RESIDENTS.sara.personal_identity_code]: {
+    employer: 'Lindholm & Söner Ab',
+    occupation: '4311',
+    start: '2021-09-01',
+    annual: 34_900,
+    part: true,
+  },
 };
 
 const CHILD_BENEFIT = [94.88, 104.84, 133.79, 153.24, 172.69]; // per month, by the child's rank
@@ -97,17 +131,27 @@ export function createIncomeModel(people: readonly Person[], options: IncomesReg
   const index = new Map(people.map((p) => [p.personal_identity_code, p]));
   const roles = new Map<string, { family: Family; relationship: string; first: boolean }[]>();
   for (const f of options.families ?? []) {
-    f.guardians.forEach((g, i) => roles.set(g.personal_identity_code, [...(roles.get(g.personal_identity_code) ?? []), { family: f, relationship: g.relationship, first: i === 0 }]));
+    f.guardians.forEach((g, i) =>
+      roles.set(g.personal_identity_code, [
+        ...(roles.get(g.personal_identity_code) ?? []),
+        { family: f, relationship: g.relationship, first: i === 0 },
+      ]),
+    );
   }
   const childrenOf = (code: string): { child: Person; family: Family; first: boolean; relationship: string }[] =>
-    (roles.get(code) ?? []).flatMap((r) => r.family.children.flatMap((c) => (index.get(c) ? [{ child: index.get(c) as Person, ...r }] : [])));
+    (roles.get(code) ?? []).flatMap((r) =>
+      r.family.children.flatMap((c) => (index.get(c) ? [{ child: index.get(c) as Person, ...r }] : [])),
+    );
 
   function profile(person: Person) {
     const code = person.personal_identity_code;
     const rng = mulberry32(seedFrom(seed, 'income', code));
     const age = ageAt(person.birth_date);
     const kids = childrenOf(code);
-    const youngest = kids.map((k) => k.child.birth_date).sort().at(-1);
+    const youngest = kids
+      .map((k) => k.child.birth_date)
+      .sort()
+      .at(-1);
     const under3 = youngest !== undefined && youngest >= `${INCOME_YEAR - 2}-01-01`;
     const demo = DEMO_JOBS[code];
     const r = rng();
@@ -137,22 +181,36 @@ export function createIncomeModel(people: readonly Person[], options: IncomesReg
       const startsThisYear = !demo && status === 'employed' && age >= 20 && rng() < 0.12;
       const startMonth = startsThisYear ? 1 + Math.floor(rng() * 10) : 0;
       const tenureDays = Math.min((age - 18) * 365, Math.floor(-Math.log(1 - rng()) * 6 * 365) + 30);
-      const start = demo?.start ?? (startsThisYear ? monthStart(startMonth) : new Date(Date.UTC(INCOME_YEAR, 0, 1) - tenureDays * 86_400_000).toISOString().slice(0, 10));
+      const start =
+        demo?.start ??
+        (startsThisYear
+          ? monthStart(startMonth)
+          : new Date(Date.UTC(INCOME_YEAR, 0, 1) - tenureDays * 86_400_000).toISOString().slice(0, 10));
       const working = status === 'student' ? [5, 6, 7] : months((d) => d >= start);
       const off = leaveMonths(code, kids, status);
       const base = annual / 12.5;
       for (const m of working) if (!off.includes(m)) monthly[m] = base * (1 + 0.03 * normal(rng)) + (m === 5 ? base * 0.5 : 0);
       if (startMonth > 0) add('labour_market_subsidy', startMonth * BASIC_DAILY * 21.5);
-      if (off.length > 0) add('parental_allowance', off.length * Math.max(MIN_PARENTAL, 0.7 * Math.min(base, 5_500) + 0.4 * Math.max(0, base - 5_500)));
+      if (off.length > 0)
+        add('parental_allowance', off.length * Math.max(MIN_PARENTAL, 0.7 * Math.min(base, 5_500) + 0.4 * Math.max(0, base - 5_500)));
       job = {
         employer,
         occupation,
-        employment: { start_date: start, contract_type: demo || rng() > (age < 25 ? 0.4 : 0.15) ? 'permanent' : 'fixed_term', working_time: partTime ? 'part_time' : 'full_time' },
+        employment: {
+          start_date: start,
+          contract_type: demo || rng() > (age < 25 ? 0.4 : 0.15) ? 'permanent' : 'fixed_term',
+          working_time: partTime ? 'part_time' : 'full_time',
+        },
       };
     }
     if (status === 'student') add('study_grant', 9 * STUDY_GRANT);
     if (status === 'unemployed') {
-      if (rng() < 0.6) add('earnings_related_unemployment_allowance', 12 * Math.max(800, 0.55 * (38_000 / 12) * Math.exp(0.25 * normal(rng))), 'Yleinen työttömyyskassa YTK');
+      if (rng() < 0.6)
+        add(
+          'earnings_related_unemployment_allowance',
+          12 * Math.max(800, 0.55 * (38_000 / 12) * Math.exp(0.25 * normal(rng))),
+          'Yleinen työttömyyskassa YTK',
+        );
       else add('labour_market_subsidy', 12 * BASIC_DAILY * 21.5);
     }
     if (status === 'home_care' && youngest) {
@@ -172,12 +230,25 @@ export function createIncomeModel(people: readonly Person[], options: IncomesReg
     if (status !== 'retired' && (gross < 28_000 || (single && gross < 45_000)) && rng() < (single ? 0.6 : 0.45)) {
       add('housing_allowance', 12 * (180 + rng() * 370));
     }
-    const taxableBenefits = benefits.filter((b) => !['child_benefit', 'housing_allowance', 'pensioners_housing_allowance'].includes(b.type)).reduce((s, b) => s + b.amount_eur, 0);
+    const taxableBenefits = benefits
+      .filter((b) => !['child_benefit', 'housing_allowance', 'pensioners_housing_allowance'].includes(b.type))
+      .reduce((s, b) => s + b.amount_eur, 0);
     const taxable = Math.max(0, gross * (1 - 0.085) - Math.min(750, gross) + taxableBenefits);
     const rate = taxable > 10_000 ? 0.05 + 0.35 * (1 - Math.exp(-(taxable - 10_000) / 50_000)) : 0;
     const debtRng = mulberry32(seedFrom(seed, 'tax-debt', code));
     const taxDebt = debtRng() < 0.07 ? Math.min(50_000, 1_500 * Math.exp(normal(debtRng))) : 0;
-    return { person, status, job, benefits, monthly, gross, taxable: cents(taxable), withheld: cents(taxable * rate), taxDebt: cents(taxDebt), iban: iban(seed, code) };
+    return {
+      person,
+      status,
+      job,
+      benefits,
+      monthly,
+      gross,
+      taxable: cents(taxable),
+      withheld: cents(taxable * rate),
+      taxDebt: cents(taxDebt),
+      iban: iban(seed, code),
+    };
   }
 
   /** Months a parent of a 2025 newborn is on leave: the first guardian eight from the birth month, the other two. */
@@ -258,12 +329,13 @@ export function createIncomesRegister(people: Person[], options: IncomesRegister
   const app = createRegisterApp(options);
   const model = createIncomeModel(people, options);
   const index = new Map(people.map((p) => [p.personal_identity_code, p]));
-  const answer = (kind: 'income' | 'employment') => async (request: { params: { id: string } }, reply: Parameters<typeof findPerson>[2]) => {
-    if (!findPerson(index, request.params.id, reply)) return reply;
-    const doc = model[kind](request.params.id);
-    if (!doc) return sendError(reply, 404, 'not_found', 'the incomes register holds no data for this person');
-    return doc;
-  };
+  const answer =
+    (kind: 'income' | 'employment') => async (request: { params: { id: string } }, reply: Parameters<typeof findPerson>[2]) => {
+      if (!findPerson(index, request.params.id, reply)) return reply;
+      const doc = model[kind](request.params.id);
+      if (!doc) return sendError(reply, 404, 'not_found', 'the incomes register holds no data for this person');
+      return doc;
+    };
   app.get<{ Params: { id: string } }>('/people/:id/income', answer('income'));
   app.get<{ Params: { id: string } }>('/people/:id/employment', answer('employment'));
   return app;

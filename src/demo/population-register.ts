@@ -22,7 +22,10 @@ export interface RegisterError {
 
 /** Sends a register error with its status. */
 export function sendError(reply: FastifyReply, status: number, error: RegisterError['error'], message: string): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send({ error, message } satisfies RegisterError);
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({ error, message } satisfies RegisterError);
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -69,7 +72,11 @@ export function personRef(person: Person): { personal_identity_code: string; nam
 }
 
 /** Fastify app of the demo population register over the given people and families. */
-export function createPopulationRegister(people: readonly Person[], families: readonly Family[], options: RegisterOptions = {}): FastifyInstance {
+export function createPopulationRegister(
+  people: readonly Person[],
+  families: readonly Family[],
+  options: RegisterOptions = {},
+): FastifyInstance {
   const app = createRegisterApp(options);
   const index = new Map(people.map((p) => [p.personal_identity_code, p]));
   const byChild = new Map<string, Family[]>();

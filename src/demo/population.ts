@@ -110,11 +110,61 @@ const VIRTANEN_HOME = { street_address: 'Kolmas linja 12 B 7', postal_code: '005
 const LINDQVIST_HOME = { street_address: 'Merituulentie 5 A 3', postal_code: '02200', post_office: 'ESPOO' };
 
 const DEMO_PEOPLE = {
-  aino: { personal_identity_code: '140388-9028', given_names: 'Aino Maria', calling_name: 'Aino', family_name: 'Virtanen', birth_date: '1988-03-14', sex: 'female', mother_tongue: 'fi', municipality: HELSINKI, address: VIRTANEN_HOME },
-  mikko: { personal_identity_code: '220986-903S', given_names: 'Mikko Juhani', calling_name: 'Mikko', family_name: 'Virtanen', birth_date: '1986-09-22', sex: 'male', mother_tongue: 'fi', municipality: HELSINKI, address: VIRTANEN_HOME },
-  eelis: { personal_identity_code: '110522A9050', given_names: 'Eelis Onni', calling_name: 'Eelis', family_name: 'Virtanen', birth_date: '2022-05-11', sex: 'male', mother_tongue: 'fi', municipality: HELSINKI, address: VIRTANEN_HOME },
-  sara: { personal_identity_code: '300790-904C', given_names: 'Sara Elisabeth', calling_name: 'Sara', family_name: 'Lindqvist', birth_date: '1990-07-30', sex: 'female', mother_tongue: 'sv', municipality: ESPOO, address: LINDQVIST_HOME },
-  ella: { personal_identity_code: '080223A906X', given_names: 'Ella Linnea', calling_name: 'Ella', family_name: 'Lindqvist', birth_date: '2023-02-08', sex: 'female', mother_tongue: 'sv', municipality: ESPOO, address: LINDQVIST_HOME },
+  aino: {
+    personal_identity_code: '140388-9028',
+    given_names: 'Aino Maria',
+    calling_name: 'Aino',
+    family_name: 'Virtanen',
+    birth_date: '1988-03-14',
+    sex: 'female',
+    mother_tongue: 'fi',
+    municipality: HELSINKI,
+    address: VIRTANEN_HOME,
+  },
+  mikko: {
+    personal_identity_code: '220986-903S',
+    given_names: 'Mikko Juhani',
+    calling_name: 'Mikko',
+    family_name: 'Virtanen',
+    birth_date: '1986-09-22',
+    sex: 'male',
+    mother_tongue: 'fi',
+    municipality: HELSINKI,
+    address: VIRTANEN_HOME,
+  },
+  eelis: {
+    personal_identity_code: '110522A9050',
+    given_names: 'Eelis Onni',
+    calling_name: 'Eelis',
+    family_name: 'Virtanen',
+    birth_date: '2022-05-11',
+    sex: 'male',
+    mother_tongue: 'fi',
+    municipality: HELSINKI,
+    address: VIRTANEN_HOME,
+  },
+  sara: {
+    personal_identity_code: '300790-904C',
+    given_names: 'Sara Elisabeth',
+    calling_name: 'Sara',
+    family_name: 'Lindqvist',
+    birth_date: '1990-07-30',
+    sex: 'female',
+    mother_tongue: 'sv',
+    municipality: ESPOO,
+    address: LINDQVIST_HOME,
+  },
+  ella: {
+    personal_identity_code: '080223A906X',
+    given_names: 'Ella Linnea',
+    calling_name: 'Ella',
+    family_name: 'Lindqvist',
+    birth_date: '2023-02-08',
+    sex: 'female',
+    mother_tongue: 'sv',
+    municipality: ESPOO,
+    address: LINDQVIST_HOME,
+  },
 } satisfies Record<string, Person>;
 
 export type DemoResidentKey = keyof typeof DEMO_PEOPLE;
@@ -122,12 +172,26 @@ export type DemoResidentKey = keyof typeof DEMO_PEOPLE;
 /** The fixed demo residents: identity code, display name and birth date of each. */
 export const DEMO_RESIDENTS: Readonly<Record<DemoResidentKey, { personal_identity_code: string; name: string; birth_date: string }>> =
   Object.fromEntries(
-    Object.entries(DEMO_PEOPLE).map(([k, p]) => [k, { personal_identity_code: p.personal_identity_code, name: displayName(p), birth_date: p.birth_date }]),
+    Object.entries(DEMO_PEOPLE).map(([k, p]) => [
+      k,
+      { personal_identity_code: p.personal_identity_code, name: displayName(p), birth_date: p.birth_date },
+    ]),
   ) as Record<DemoResidentKey, { personal_identity_code: string; name: string; birth_date: string }>;
 
 const DEMO_FAMILIES: Family[] = [
-  { id: 'family-00001', guardians: [{ personal_identity_code: DEMO_PEOPLE.aino.personal_identity_code, relationship: 'mother' }, { personal_identity_code: DEMO_PEOPLE.mikko.personal_identity_code, relationship: 'father' }], children: [DEMO_PEOPLE.eelis.personal_identity_code] },
-  { id: 'family-00002', guardians: [{ personal_identity_code: DEMO_PEOPLE.sara.personal_identity_code, relationship: 'mother' }], children: [DEMO_PEOPLE.ella.personal_identity_code] },
+  {
+    id: 'family-00001',
+    guardians: [
+      { personal_identity_code: DEMO_PEOPLE.aino.personal_identity_code, relationship: 'mother' },
+      { personal_identity_code: DEMO_PEOPLE.mikko.personal_identity_code, relationship: 'father' },
+    ],
+    children: [DEMO_PEOPLE.eelis.personal_identity_code],
+  },
+  {
+    id: 'family-00002',
+    guardians: [{ personal_identity_code: DEMO_PEOPLE.sara.personal_identity_code, relationship: 'mother' }],
+    children: [DEMO_PEOPLE.ella.personal_identity_code],
+  },
 ];
 
 /** Generates `count` people (demo residents first) and their families, identically for the same seed. */
@@ -199,7 +263,11 @@ export function generatePopulationData(count: number, seed: number): Population 
         return person(h, s, y, rng() < 0.85 ? surnameFor(h.group, s, g.family_name) : undefined).personal_identity_code;
       });
       const relationship: GuardianRelationship = relative ? 'guardian' : sex === 'female' ? 'mother' : 'father';
-      families.push({ id: familyId(families.length), guardians: [{ personal_identity_code: g.personal_identity_code, relationship }], children });
+      families.push({
+        id: familyId(families.length),
+        guardians: [{ personal_identity_code: g.personal_identity_code, relationship }],
+        children,
+      });
     } else if (r < 0.38 && room >= 2) {
       // a couple without children under 18
       const young = rng() < 0.2;
@@ -233,27 +301,61 @@ interface Household {
 }
 
 function household(rng: Rng): Household {
-  const municipality = weighted(rng, MUNICIPALITIES.map((m) => [m, m.weight] as const));
+  const municipality = weighted(
+    rng,
+    MUNICIPALITIES.map((m) => [m, m.weight] as const),
+  );
   const r = rng() * 100;
   const group =
-    r < municipality.svPercent ? SWEDISH
-    : r < municipality.svPercent + municipality.otherPercent ? weighted(rng, OTHER_GROUPS.map((o) => [o.group, o.weight] as const))
-    : FINNISH;
+    r < municipality.svPercent
+      ? SWEDISH
+      : r < municipality.svPercent + municipality.otherPercent
+        ? weighted(
+            rng,
+            OTHER_GROUPS.map((o) => [o.group, o.weight] as const),
+          )
+        : FINNISH;
   const [street, postalCode] = municipality.streets[Math.floor(rng() * municipality.streets.length)] as readonly [string, string];
   const number = 1 + Math.floor(rng() * 90);
   const flat = rng() < 0.75 ? ` ${'ABCDEF'.charAt(Math.floor(rng() * 4))} ${1 + Math.floor(rng() * 40)}` : '';
-  return { municipality, group, address: { street_address: `${street} ${number}${flat}`, postal_code: postalCode, post_office: municipality.postOffice } };
+  return {
+    municipality,
+    group,
+    address: { street_address: `${street} ${number}${flat}`, postal_code: postalCode, post_office: municipality.postOffice },
+  };
 }
 
 /** Age bands (inclusive) with weights, by kind of adult. */
 const AGE_BANDS: Record<'parent' | 'older' | 'single', readonly (readonly [number, number, number])[]> = {
-  parent: [[25, 29, 3], [30, 34, 5], [35, 39, 6], [40, 44, 5], [45, 50, 3]],
-  older: [[51, 64, 5], [65, 74, 5], [75, 88, 2]],
-  single: [[18, 24, 12], [25, 34, 11], [35, 44, 8], [45, 54, 10], [55, 64, 11], [65, 74, 11], [75, 84, 9], [85, 97, 4]],
+  parent: [
+    [25, 29, 3],
+    [30, 34, 5],
+    [35, 39, 6],
+    [40, 44, 5],
+    [45, 50, 3],
+  ],
+  older: [
+    [51, 64, 5],
+    [65, 74, 5],
+    [75, 88, 2],
+  ],
+  single: [
+    [18, 24, 12],
+    [25, 34, 11],
+    [35, 44, 8],
+    [45, 54, 10],
+    [55, 64, 11],
+    [65, 74, 11],
+    [75, 84, 9],
+    [85, 97, 4],
+  ],
 };
 
 function weightedAge(rng: Rng, kind: keyof typeof AGE_BANDS): number {
-  const [lo, hi] = weighted(rng, AGE_BANDS[kind].map((b) => [b, b[2]] as const));
+  const [lo, hi] = weighted(
+    rng,
+    AGE_BANDS[kind].map((b) => [b, b[2]] as const),
+  );
   return lo + Math.floor(rng() * (hi - lo + 1));
 }
 
@@ -269,7 +371,13 @@ function weighted<T>(rng: Rng, items: readonly (readonly [T, number])[]): T {
 
 /** 1 + index drawn from the probabilities (e.g. [0.4, 0.4, 0.2] → 1, 2 or 3). */
 function pickCount(rng: Rng, probabilities: readonly number[]): number {
-  return 1 + weighted(rng, probabilities.map((p, i) => [i, p] as const));
+  return (
+    1 +
+    weighted(
+      rng,
+      probabilities.map((p, i) => [i, p] as const),
+    )
+  );
 }
 
 /** Standard normal variate (Box–Muller). */

@@ -40,7 +40,11 @@ interface Facts {
   released: string[];
 }
 
-function forbidden(code: 'consent_missing' | 'consent_not_active' | 'attribute_not_consented' | 'forbidden', detail: string, ext: Record<string, unknown> = {}) {
+function forbidden(
+  code: 'consent_missing' | 'consent_not_active' | 'attribute_not_consented' | 'forbidden',
+  detail: string,
+  ext: Record<string, unknown> = {},
+) {
   return new ProblemError(403, code, detail, ext, { 'Cache-Control': 'no-store' });
 }
 
@@ -59,11 +63,7 @@ export function createAccessHandler(deps: AccessHandlerDeps) {
       const body = await decide(request, source, operation, facts);
       const record = await deps.accessLog.append(recordInput(source.resource, opName, facts, 'allowed', 200, null));
       deps.onDecision?.('allowed', 'ok');
-      return reply
-        .header('cache-control', 'no-store')
-        .header('portti-access-id', record.access_id)
-        .type('application/json')
-        .send(body);
+      return reply.header('cache-control', 'no-store').header('portti-access-id', record.access_id).type('application/json').send(body);
     } catch (err) {
       const status = err instanceof ProblemError ? err.status : 500;
       const code = err instanceof ProblemError ? err.code : 'internal_error';
@@ -74,14 +74,22 @@ export function createAccessHandler(deps: AccessHandlerDeps) {
     }
   };
 
-  async function decide(request: FastifyRequest, source: CompiledSource, operation: NonNullable<ReturnType<CompiledSource['operations']['get']>>, facts: Facts) {
+  async function decide(
+    request: FastifyRequest,
+    source: CompiledSource,
+    operation: NonNullable<ReturnType<CompiledSource['operations']['get']>>,
+    facts: Facts,
+  ) {
     // 1. the access token, verified against the issuer's keys (allowlist only)
     const auth = request.headers.authorization;
     if (!auth) throw invalidToken('a sender-constrained access token is required (DPoP, or Bearer over mutual TLS)', source.metadataUrl);
     const [scheme, tokenValue, extra] = auth.split(' ');
     const kind = scheme?.toLowerCase();
     if ((kind !== 'dpop' && kind !== 'bearer') || !tokenValue || extra !== undefined) {
-      throw invalidToken('use the DPoP authorization scheme (or Bearer with a certificate-bound token over mutual TLS)', source.metadataUrl);
+      throw invalidToken(
+        'use the DPoP authorization scheme (or Bearer with a certificate-bound token over mutual TLS)',
+        source.metadataUrl,
+      );
     }
     const tokenHash = sha256b64url(tokenValue);
     const token = await deps.verifier.verify(tokenValue, tokenHash, source.metadataUrl);
@@ -145,9 +153,14 @@ export function createAccessHandler(deps: AccessHandlerDeps) {
         ? entry.subjects[0]
         : undefined;
     if (!subject) {
-      throw new ProblemError(400, 'bad_request', query.subject
-        ? 'no such data subject in this consent record'
-        : 'this consent record has several data subjects: name one with ?subject=<ref>', { subjects: entry.subjects.map((s) => s.ref) });
+      throw new ProblemError(
+        400,
+        'bad_request',
+        query.subject
+          ? 'no such data subject in this consent record'
+          : 'this consent record has several data subjects: name one with ?subject=<ref>',
+        { subjects: entry.subjects.map((s) => s.ref) },
+      );
     }
     facts.subjectRef = subject.ref;
     if (subject.identifier_type !== operation.config.identifier_type) {
@@ -155,7 +168,10 @@ export function createAccessHandler(deps: AccessHandlerDeps) {
     }
 
     // 6. which attributes may leave the gateway
-    const requested = query.attributes?.split(',').map((a) => a.trim()).filter(Boolean);
+    const requested = query.attributes
+      ?.split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     const decision = decideRelease({
       operation: operation.attributeIds,
       consented: subject.datatypes,

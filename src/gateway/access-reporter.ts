@@ -80,7 +80,12 @@ export class AccessReporter {
   private async sendBatch(iss: string): Promise<number> {
     const { db, directory, chain } = this.options;
     const limit = this.options.batchSize ?? 500;
-    const cursor = await db.selectFrom('report_cursors').select('last_seq').where('chain', '=', chain).where('iss', '=', iss).executeTakeFirst();
+    const cursor = await db
+      .selectFrom('report_cursors')
+      .select('last_seq')
+      .where('chain', '=', chain)
+      .where('iss', '=', iss)
+      .executeTakeFirst();
     const from = cursor?.last_seq ?? 0;
     const rows = await db
       .selectFrom('access_records')

@@ -21,7 +21,9 @@ export interface FeedClientOptions {
 }
 
 /** Parses an SSE byte stream into events (id, event, data). */
-export async function* parseSse(stream: ReadableStream<Uint8Array>): AsyncGenerator<{ id?: string; event: string; data: string } | { comment: true }> {
+export async function* parseSse(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<{ id?: string; event: string; data: string } | { comment: true }> {
   const decoder = new TextDecoder();
   let buffer = '';
   let id: string | undefined;

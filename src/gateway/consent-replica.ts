@@ -229,9 +229,19 @@ export class ConsentReplica {
     if (fresh && event.replaces && event.status === 'active') {
       // a record moved here from another operator: the old one stops in the same step,
       // if it is the same service's consent about the same people
-      const people = (subjects: ReplicaSubject[]) => subjects.map((x) => `${x.identifier_type}:${x.identifier}`).sort().join('|');
+      const people = (subjects: ReplicaSubject[]) =>
+        subjects
+          .map((x) => `${x.identifier_type}:${x.identifier}`)
+          .sort()
+          .join('|');
       for (const old of this.byRecord(event.replaces, event.source)) {
-        if (old.iss === event.iss || old.client_id !== event.client_id || old.superseded_by || people(old.subjects) !== people(event.subjects)) continue;
+        if (
+          old.iss === event.iss ||
+          old.client_id !== event.client_id ||
+          old.superseded_by ||
+          people(old.subjects) !== people(event.subjects)
+        )
+          continue;
         old.superseded_by = event.record_id;
         old.moved_at = null;
         superseded.push(old);
@@ -261,7 +271,9 @@ export class ConsentReplica {
           .insertInto('replica_consents')
           .values(row)
           // several instances may share the store: a lagging one never writes an older state over a newer
-          .onConflict((oc) => oc.columns(['iss', 'record_id', 'source']).doUpdateSet(row).where('replica_consents.event_seq', '<', entry.event_seq))
+          .onConflict((oc) =>
+            oc.columns(['iss', 'record_id', 'source']).doUpdateSet(row).where('replica_consents.event_seq', '<', entry.event_seq),
+          )
           .execute();
       }
       for (const old of superseded) {

@@ -152,7 +152,14 @@ export const gatewayMigrations: MigrationSet = (dialect) => {
         .execute();
     },
     async down(db) {
-      for (const table of ['audit_checkpoints', 'report_cursors', 'access_records', 'replica_cursors', 'replica_consents', 'signing_keys']) {
+      for (const table of [
+        'audit_checkpoints',
+        'report_cursors',
+        'access_records',
+        'replica_cursors',
+        'replica_consents',
+        'signing_keys',
+      ]) {
         await sql`drop table if exists ${sql.table(table)}`.execute(db);
       }
     },

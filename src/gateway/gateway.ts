@@ -82,12 +82,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     signingKey,
   });
   await accessLog.open();
-  const reporter = new AccessReporter({ db: store.db, chain: accessLog.chain, directory, intervalMs: config.report_interval_ms, log: app.log });
+  const reporter = new AccessReporter({
+    db: store.db,
+    chain: accessLog.chain,
+    directory,
+    intervalMs: config.report_interval_ms,
+    log: app.log,
+  });
   accessLog.onAppend = () => reporter.poke();
 
   const sources = compileSources(config.public_url, config.sources);
   const feeds = new Map<string, ConsentFeedClient>();
-  const trustGroup = config.trust_group ? new TrustGroupWatcher(config.trust_group, sources, config.operators.map((o) => o.issuer), app.log) : undefined;
+  const trustGroup = config.trust_group
+    ? new TrustGroupWatcher(
+        config.trust_group,
+        sources,
+        config.operators.map((o) => o.issuer),
+        app.log,
+      )
+    : undefined;
   if (trustGroup) await trustGroup.reload();
   let background = false;
   /** (Re)creates the feed of every operator admitted somewhere; stops the others. */
@@ -100,7 +113,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (existing) void existing.stop();
       feeds.delete(op.issuer);
       if (served.length === 0 && trustGroup) continue;
-      const feed = new ConsentFeedClient({ issuer: op.issuer, sources: served, directory, replica, staleAfterMs: config.feed_stale_after_ms, log: app.log });
+      const feed = new ConsentFeedClient({
+        issuer: op.issuer,
+        sources: served,
+        directory,
+        replica,
+        staleAfterMs: config.feed_stale_after_ms,
+        log: app.log,
+      });
       feeds.set(op.issuer, feed);
       if (background) feed.start();
     }
@@ -170,9 +190,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     '/sources/:source/*',
     {
       schema: {
-        summary: 'Read a person\'s consented attributes from a source',
+        summary: "Read a person's consented attributes from a source",
         description:
-          'Requires `Authorization: DPoP <RFC 9068 token>` and a `DPoP` proof. The response is the source\'s JSON filtered to the consented attributes.',
+          "Requires `Authorization: DPoP <RFC 9068 token>` and a `DPoP` proof. The response is the source's JSON filtered to the consented attributes.",
         tags: ['access'],
         params: {
           type: 'object',

@@ -51,7 +51,7 @@ export function registerGatewayMetadataRoutes(app: FastifyInstance, deps: Metada
       return protectedResourceMetadata(s, Boolean(deps.config.mtls));
     },
   );
-  app.get('/.well-known/jwks.json', { schema: { summary: 'The gateway\'s public keys', tags: ['metadata'] } }, async () => deps.jwks());
+  app.get('/.well-known/jwks.json', { schema: { summary: "The gateway's public keys", tags: ['metadata'] } }, async () => deps.jwks());
   app.get('/sources', { schema: { summary: 'Sources fronted by this gateway', tags: ['metadata'] } }, async () =>
     [...deps.sources.values()].map((s) => ({ id: s.id, resource: s.resource, metadata: s.metadataUrl })),
   );

@@ -4,7 +4,12 @@
  * restart) and the gateway's own DPoP-bound token for the feed and access reports.
  */
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
-import { clientCredentialsToken, discover, type AuthorizationServerMetadata, type ClientCredentials } from '../shared/oauth/oauth-client.ts';
+import {
+  clientCredentialsToken,
+  discover,
+  type AuthorizationServerMetadata,
+  type ClientCredentials,
+} from '../shared/oauth/oauth-client.ts';
 import type { DpopKey } from '../shared/oauth/dpop.ts';
 
 export interface OperatorEntry {

@@ -8,7 +8,9 @@
 import type { Quad } from 'n3';
 
 const XSD = 'http://www.w3.org/2001/XMLSchema#';
-const NUMERIC = new Set(['integer', 'decimal', 'double', 'float', 'long', 'int', 'short', 'nonNegativeInteger', 'positiveInteger'].map((t) => XSD + t));
+const NUMERIC = new Set(
+  ['integer', 'decimal', 'double', 'float', 'long', 'int', 'short', 'nonNegativeInteger', 'positiveInteger'].map((t) => XSD + t),
+);
 /** How deep blank nodes (e.g. a vCard address) are followed. */
 const MAX_DEPTH = 4;
 
@@ -51,7 +53,9 @@ export async function turtleToDocument(text: string, url: string, mapping: RdfMa
   const subject = `NamedNode:${new URL(mapping.subject, url).href}`;
   const doc: Record<string, RdfJson> = {};
   for (const [id, predicate] of mapping.predicates) {
-    const values = (bySubject.get(subject) ?? []).filter((q) => q.predicate.value === predicate).map((q) => termValue(q.object, bySubject, 0, new Set()));
+    const values = (bySubject.get(subject) ?? [])
+      .filter((q) => q.predicate.value === predicate)
+      .map((q) => termValue(q.object, bySubject, 0, new Set()));
     const value = collapse(values);
     // defineProperty: an attribute id never touches a prototype
     if (value !== undefined) Object.defineProperty(doc, id, { value, enumerable: true, writable: true, configurable: true });
@@ -88,5 +92,8 @@ function termValue(term: Quad['object'], bySubject: Map<string, Quad[]>, depth: 
 function collapse(values: RdfJson[]): RdfJson | undefined {
   if (values.length === 0) return undefined;
   if (values.length === 1) return values[0];
-  return values.map((v) => [JSON.stringify(v), v] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  return values
+    .map((v) => [JSON.stringify(v), v] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, v]) => v);
 }

@@ -82,13 +82,19 @@ export class SolidOidcSession {
         },
         body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'webid' }).toString(),
       });
-      const body = (await res.json().catch(() => ({}))) as { access_token?: unknown; token_type?: unknown; expires_in?: unknown; error?: unknown };
+      const body = (await res.json().catch(() => ({}))) as {
+        access_token?: unknown;
+        token_type?: unknown;
+        expires_in?: unknown;
+        error?: unknown;
+      };
       const newNonce = res.headers.get('dpop-nonce');
       if (res.status === 400 && body.error === 'use_dpop_nonce' && newNonce && attempt === 0) {
         nonce = newNonce;
         continue;
       }
-      if (res.status !== 200) throw authFailed(`the source's identity provider refused the gateway's client credentials (status ${res.status})`);
+      if (res.status !== 200)
+        throw authFailed(`the source's identity provider refused the gateway's client credentials (status ${res.status})`);
       if (typeof body.access_token !== 'string' || typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'dpop') {
         throw authFailed("the source's identity provider did not issue a DPoP-bound access token");
       }
@@ -105,10 +111,13 @@ export class SolidOidcSession {
     const res = await this.call(`${issuer}/.well-known/openid-configuration`, { headers: { accept: 'application/json' } });
     if (res.status !== 200) throw authFailed(`the source's identity provider metadata answered status ${res.status}`);
     const meta = (await res.json().catch(() => ({}))) as { issuer?: unknown; token_endpoint?: unknown };
-    if (typeof meta.issuer !== 'string' || meta.issuer.replace(/\/$/, '') !== issuer) throw authFailed("the source's identity provider metadata names another issuer");
-    if (typeof meta.token_endpoint !== 'string' || !/^https?:\/\//.test(meta.token_endpoint)) throw authFailed("the source's identity provider has no token endpoint");
+    if (typeof meta.issuer !== 'string' || meta.issuer.replace(/\/$/, '') !== issuer)
+      throw authFailed("the source's identity provider metadata names another issuer");
+    if (typeof meta.token_endpoint !== 'string' || !/^https?:\/\//.test(meta.token_endpoint))
+      throw authFailed("the source's identity provider has no token endpoint");
     // the client secret goes only to the configured issuer's own origin
-    if (new URL(meta.token_endpoint).origin !== new URL(issuer).origin) throw authFailed("the source's identity provider names a token endpoint on another origin");
+    if (new URL(meta.token_endpoint).origin !== new URL(issuer).origin)
+      throw authFailed("the source's identity provider names a token endpoint on another origin");
     return meta.token_endpoint;
   }
 
@@ -117,7 +126,8 @@ export class SolidOidcSession {
       return await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (err) {
       const name = (err as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') throw new ProblemError(504, 'upstream_timeout', "the source's identity provider did not answer in time");
+      if (name === 'TimeoutError' || name === 'AbortError')
+        throw new ProblemError(504, 'upstream_timeout', "the source's identity provider did not answer in time");
       throw new ProblemError(503, 'upstream_unavailable', "the source's identity provider cannot be reached", {}, { 'Retry-After': '5' });
     }
   }

@@ -40,9 +40,7 @@ export function compileSources(publicUrl: string, sources: SourceConfig[]): Map<
         resource: `${base}/sources/${s.id}`,
         metadataUrl: `${origin}/.well-known/oauth-protected-resource${basePath}/sources/${s.id}`,
         admitted: new Set(s.admitted_operators),
-        operations: new Map(
-          s.operations.map((o) => [o.name, compileOperation(o)]),
-        ),
+        operations: new Map(s.operations.map((o) => [o.name, compileOperation(o)])),
         upstream: new Upstream(s),
         config: s,
       },
@@ -56,10 +54,12 @@ export function compileSources(publicUrl: string, sources: SourceConfig[]): Map<
  */
 export function compileOperation(o: OperationConfig): CompiledOperation {
   const attributeIds = Object.keys(o.attributes);
-  if (o.format !== 'turtle') return { config: o, attributeIds, map: compileAttributeMap(o.attributes as Record<string, string | string[]>), format: JSON_FORMAT };
+  if (o.format !== 'turtle')
+    return { config: o, attributeIds, map: compileAttributeMap(o.attributes as Record<string, string | string[]>), format: JSON_FORMAT };
   const predicates = new Map<string, string>();
   for (const [id, iri] of Object.entries(o.attributes)) {
-    if (typeof iri !== 'string' || !/^https?:\/\//.test(iri)) throw new Error(`operation ${o.name}: attribute ${id} of a turtle operation needs one predicate IRI`);
+    if (typeof iri !== 'string' || !/^https?:\/\//.test(iri))
+      throw new Error(`operation ${o.name}: attribute ${id} of a turtle operation needs one predicate IRI`);
     predicates.set(id, iri);
   }
   const mapping = { subject: o.subject ?? '#me', predicates };

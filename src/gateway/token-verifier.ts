@@ -40,10 +40,16 @@ export interface TokenVerifierOptions {
 /** Thrown for any token failure; rendered as 401 with a DPoP challenge. */
 export function invalidToken(detail: string, resourceMetadata?: string): ProblemError {
   const rm = resourceMetadata ? `, resource_metadata="${resourceMetadata}"` : '';
-  return new ProblemError(401, 'invalid_token', detail, {}, {
-    'WWW-Authenticate': `DPoP error="invalid_token", error_description="${detail.replaceAll('"', "'")}", algs="ES256 EdDSA PS256"${rm}`,
-    'Cache-Control': 'no-store',
-  });
+  return new ProblemError(
+    401,
+    'invalid_token',
+    detail,
+    {},
+    {
+      'WWW-Authenticate': `DPoP error="invalid_token", error_description="${detail.replaceAll('"', "'")}", algs="ES256 EdDSA PS256"${rm}`,
+      'Cache-Control': 'no-store',
+    },
+  );
 }
 
 /** Verifies access tokens and caches verified claims until they expire. */
@@ -87,7 +93,13 @@ export class AccessTokenVerifier {
     try {
       entry = await this.directory.resolve(iss);
     } catch {
-      throw new ProblemError(503, 'upstream_unavailable', 'the token issuer cannot be reached to verify the token', {}, { 'Retry-After': '2' });
+      throw new ProblemError(
+        503,
+        'upstream_unavailable',
+        'the token issuer cannot be reached to verify the token',
+        {},
+        { 'Retry-After': '2' },
+      );
     }
     let payload;
     try {
@@ -104,9 +116,11 @@ export class AccessTokenVerifier {
     }
     const iat = payload.iat as number;
     const exp = payload.exp as number;
-    if (exp - iat > this.options.maxLifetimeS + this.options.clockSkewS) throw fail(`access token lifetime exceeds the ${this.options.maxLifetimeS} s maximum`);
+    if (exp - iat > this.options.maxLifetimeS + this.options.clockSkewS)
+      throw fail(`access token lifetime exceeds the ${this.options.maxLifetimeS} s maximum`);
     const cnf = (payload.cnf ?? {}) as { jkt?: unknown; 'x5t#S256'?: unknown };
-    const binding = typeof cnf.jkt === 'string' ? { jkt: cnf.jkt } : typeof cnf['x5t#S256'] === 'string' ? { x5t: cnf['x5t#S256'] } : undefined;
+    const binding =
+      typeof cnf.jkt === 'string' ? { jkt: cnf.jkt } : typeof cnf['x5t#S256'] === 'string' ? { x5t: cnf['x5t#S256'] } : undefined;
     if (!binding) throw fail('access token is not sender-constrained (no cnf.jkt or cnf.x5t#S256)');
     const details = Array.isArray(payload.authorization_details) ? payload.authorization_details : [];
     const verified: VerifiedToken = {

@@ -49,7 +49,12 @@ export class Upstream {
     const base = new URL(source.upstream.base_url);
     // redirects are never followed (undici's Pool does not); names resolving to link-local
     // (cloud metadata) addresses are refused at connection time
-    this.pool = new Pool(base.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 30_000, connect: { lookup: guardedLookup() as never } });
+    this.pool = new Pool(base.origin, {
+      connections: 64,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: { lookup: guardedLookup() as never },
+    });
     this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/$/, '');
     this.timeoutMs = source.upstream.timeout_ms;
@@ -59,8 +64,14 @@ export class Upstream {
     if (auth?.type === 'bearer') this.headers.authorization = `Bearer ${auth.token}`;
     if (auth?.type === 'header' && auth.name) this.headers[auth.name.toLowerCase()] = auth.value ?? '';
     if (auth?.type === 'solid-oidc') {
-      if (!auth.issuer || !auth.client_id || !auth.client_secret) throw new Error(`source ${source.id}: solid-oidc needs issuer, client_id and client_secret`);
-      this.solid = new SolidOidcSession({ issuer: auth.issuer, client_id: auth.client_id, client_secret: auth.client_secret, timeoutMs: this.timeoutMs });
+      if (!auth.issuer || !auth.client_id || !auth.client_secret)
+        throw new Error(`source ${source.id}: solid-oidc needs issuer, client_id and client_secret`);
+      this.solid = new SolidOidcSession({
+        issuer: auth.issuer,
+        client_id: auth.client_id,
+        client_secret: auth.client_secret,
+        timeoutMs: this.timeoutMs,
+      });
     }
   }
 
@@ -92,7 +103,10 @@ export class Upstream {
     if (res.statusCode === 404) return { status: 404, body: undefined };
     if (res.statusCode >= 500) throw new ProblemError(502, 'upstream_error', `the source failed (status ${res.statusCode})`);
     if (res.statusCode !== 200) throw new ProblemError(502, 'upstream_error', `the source answered status ${res.statusCode}`);
-    const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const contentType = String(res.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
     try {
       return { status: 200, body: await format.decode(Buffer.concat(chunks).toString('utf8'), url, contentType) };
     } catch (err) {
@@ -139,7 +153,13 @@ function mapError(err: unknown): ProblemError {
     return new ProblemError(504, 'upstream_timeout', 'the source did not answer in time');
   }
   const code = (err as { code?: string }).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH' || code === 'EADDRNOTAVAIL') {
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'EADDRNOTAVAIL'
+  ) {
     return new ProblemError(503, 'upstream_unavailable', 'the source cannot be reached', {}, { 'Retry-After': '5' });
   }
   return new ProblemError(502, 'upstream_error', 'the connection to the source failed');

@@ -79,14 +79,26 @@ export async function createDemoIdp(o: DemoIdpOptions): Promise<{ app: FastifyIn
     adapter: memoryAdapter(),
     jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: 'demo-idp' }] as never },
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
-    clients: o.clients.map((c) => ({ ...c, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' })),
+    clients: o.clients.map((c) => ({
+      ...c,
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    })),
     claims: { openid: ['sub'], profile: ['name', 'given_name', 'family_name', 'birthdate', 'personal_identity_code'] },
     findAccount: async (_ctx, sub) => {
       const r = bySub.get(sub);
       if (!r) return undefined;
       return {
         accountId: sub,
-        claims: async () => ({ sub, name: r.name, given_name: r.given_name, family_name: r.family_name, birthdate: r.birthdate, personal_identity_code: r.personal_identity_code }),
+        claims: async () => ({
+          sub,
+          name: r.name,
+          given_name: r.given_name,
+          family_name: r.family_name,
+          birthdate: r.birthdate,
+          personal_identity_code: r.personal_identity_code,
+        }),
       };
     },
     conformIdTokenClaims: false,
@@ -114,27 +126,65 @@ export async function createDemoIdp(o: DemoIdpOptions): Promise<{ app: FastifyIn
       reply.hijack();
       handler(request.raw, reply.raw);
     };
-    for (const path of ['/auth', '/auth/*', '/token', '/jwks', '/me', '/session/*', '/.well-known/*', '/reg', '/token/*']) scope.all(path, handoff);
+    for (const path of ['/auth', '/auth/*', '/token', '/jwks', '/me', '/session/*', '/.well-known/*', '/reg', '/token/*'])
+      scope.all(path, handoff);
   });
 
   app.register(async (scope) => {
     await scope.register(formbody);
     scope.get('/interaction/:uid', async (request, reply) => {
       const details = await provider.interactionDetails(request.raw, reply.raw);
-      const page = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${o.label}</title>
-<style>body{font:1.125rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}button{font:inherit;min-height:44px;padding:.5rem 1rem;margin:.25rem 0;width:100%;text-align:left}</style></head>
-<body><main><h1>${o.label}</h1><p>Demo identity provider – choose a demo resident. (Esittelytunnistus · Demoidentifiering)</p>
-<form method="post" action="/interaction/${details.uid}">
-${o.residents.map((r) => html`<button type="submit" name="resident" value="${r.key}">${r.name}</button>`)}
-</form></main></body></html>`;
-      return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:").send(page.value);
+      const page = html`<!doctype html>
+        <html lang="en">
+          <head>
+            <meta charset="utf-8" />
+            <meta name="viewport" content="width=device-width, initial-scale=1" />
+            <title>${o.label}</title>
+            <style>
+              body {
+                font:
+                  1.125rem/1.5 system-ui,
+                  sans-serif;
+                max-width: 40rem;
+                margin: 2rem auto;
+                padding: 0 1rem;
+              }
+              button {
+                font: inherit;
+                min-height: 44px;
+                padding: 0.5rem 1rem;
+                margin: 0.25rem 0;
+                width: 100%;
+                text-align: left;
+              }
+            </style>
+          </head>
+          <body>
+            <main>
+              <h1>${o.label}</h1>
+              <p>Demo identity provider – choose a demo resident. (Esittelytunnistus · Demoidentifiering)</p>
+              <form method="post" action="/interaction/${details.uid}">
+                ${o.residents.map((r) => html`<button type="submit" name="resident" value="${r.key}">${r.name}</button>`)}
+              </form>
+            </main>
+          </body>
+        </html>`;
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:")
+        .send(page.value);
     });
     scope.post('/interaction/:uid', async (request, reply) => {
       const key = (request.body as { resident?: string }).resident;
       const r = o.residents.find((x) => x.key === key);
       if (!r) return reply.code(400).send({ error: 'unknown resident' });
       reply.hijack();
-      await provider.interactionFinished(request.raw, reply.raw, { login: { accountId: demoSub(o.issuer, r), ...(o.acr ? { acr: o.acr } : {}), amr: ['demo'] } }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(
+        request.raw,
+        reply.raw,
+        { login: { accountId: demoSub(o.issuer, r), ...(o.acr ? { acr: o.acr } : {}), amr: ['demo'] } },
+        { mergeWithLastSubmission: false },
+      );
       return reply;
     });
   });

@@ -392,7 +392,23 @@ export const operatorMigrations: MigrationSet = (dialect) => {
         .execute();
     },
     async down(db) {
-      const tables = ['web_sessions', 'oidc_store', 'webhook_deliveries', 'access_log', 'receipts', 'consent_events', 'consent_history', 'consent_parties', 'consent_records', 'sources', 'services', 'account_identifiers', 'identities', 'accounts', 'signing_keys'];
+      const tables = [
+        'web_sessions',
+        'oidc_store',
+        'webhook_deliveries',
+        'access_log',
+        'receipts',
+        'consent_events',
+        'consent_history',
+        'consent_parties',
+        'consent_records',
+        'sources',
+        'services',
+        'account_identifiers',
+        'identities',
+        'accounts',
+        'signing_keys',
+      ];
       for (const table of tables) await sql`drop table if exists ${sql.table(table)}`.execute(db);
     },
   };

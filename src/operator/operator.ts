@@ -113,7 +113,9 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   let trustGroup: TrustGroupLoader | undefined;
   const inGroup = (resource: string) => !trustGroup || trustGroup.admits(issuer, resource);
   const trustGroupsFor = (resources: string[]) =>
-    trustGroup?.current && resources.length > 0 && resources.every((r) => trustGroup!.admits(issuer, r)) ? [trustGroup.current.group_id] : [];
+    trustGroup?.current && resources.length > 0 && resources.every((r) => trustGroup!.admits(issuer, r))
+      ? [trustGroup.current.group_id]
+      : [];
   const arrangements = new Arrangements({ db: store.db, registry, trustGroupsFor });
   const consents = new ConsentService({
     db: store.db,
@@ -149,9 +151,18 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     inGroup,
     ...(config.mtls ? { mtlsUrl: config.mtls.public_url.replace(/\/$/, '') } : {}),
     pairwiseSubject: (accountId, clientId) => accounts.pairwiseSubject(accountId, clientId, `pairwise|${config.cookie_secret}`),
-    onError: (event, err) => app.log.info({ event, error: err.message, detail: err.error_description, cause: err.cause?.message, cause_detail: (err.cause as { error_description?: string } | undefined)?.error_description }, 'oauth request refused'),
+    onError: (event, err) =>
+      app.log.info(
+        {
+          event,
+          error: err.message,
+          detail: err.error_description,
+          cause: err.cause?.message,
+          cause_detail: (err.cause as { error_description?: string } | undefined)?.error_description,
+        },
+        'oauth request refused',
+      ),
   });
-
 
   // oidc-provider owns /oauth/* and the discovery documents; it reads the raw body itself.
   await app.register(async (scope) => {
@@ -163,7 +174,11 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     };
     scope.all('/oauth/*', { schema: { hide: true } }, handoff);
     scope.get('/.well-known/openid-configuration', { schema: { hide: true } }, handoff);
-    scope.get('/.well-known/oauth-authorization-server', { schema: { summary: 'RFC 8414 authorization server metadata', tags: ['metadata'] } }, handoff);
+    scope.get(
+      '/.well-known/oauth-authorization-server',
+      { schema: { summary: 'RFC 8414 authorization server metadata', tags: ['metadata'] } },
+      handoff,
+    );
   });
 
   const replay = new MemoryReplayCache();
@@ -171,13 +186,29 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const sessions = new Sessions(store.db, issuer.startsWith('https://'));
   const web = createWebContext(config.display_name);
   const citizens = new CitizenService(store.db, accounts, consents, store.dialect);
-  const portability = new Portability({ db: store.db, issuer, signingKey, accounts, consents, registry, arrangements, trustGroup: () => trustGroup?.current, log: app.log });
+  const portability = new Portability({
+    db: store.db,
+    issuer,
+    signingKey,
+    accounts,
+    consents,
+    registry,
+    arrangements,
+    trustGroup: () => trustGroup?.current,
+    log: app.log,
+  });
   const webhooks = new WebhookSender({ db: store.db, issuer, signingKey, maxAttempts: config.webhook_max_attempts, log: app.log });
 
   await app.register(async (scope) => {
     await scope.register(cookie, { secret: config.cookie_secret });
     await scope.register(formbody);
-    await scope.register(fastifyStatic, { root: resolve(import.meta.dirname, '../../web/assets'), prefix: '/assets/', decorateReply: false, cacheControl: true, maxAge: 3600_000 });
+    await scope.register(fastifyStatic, {
+      root: resolve(import.meta.dirname, '../../web/assets'),
+      prefix: '/assets/',
+      decorateReply: false,
+      cacheControl: true,
+      maxAge: 3600_000,
+    });
     registerFeedRoutes(scope, { db: store.db, auth, registry, consents, inGroup });
     registerServiceApiRoutes(scope, { db: store.db, auth, consents, issuer, jwks });
     registerAdminRoutes(scope, {
@@ -202,7 +233,8 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
         portability,
         web,
         issuer,
-        peers: () => (trustGroup?.current?.members ?? []).filter((m) => m.issuer !== issuer).map((m) => ({ issuer: m.issuer, name: m.name })),
+        peers: () =>
+          (trustGroup?.current?.members ?? []).filter((m) => m.issuer !== issuer).map((m) => ({ issuer: m.issuer, name: m.name })),
       }),
     );
     const insight = new Insight({ issuer, registry, consents, keys: () => keys });
@@ -213,7 +245,11 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
 
   // several operator instances on one PostgreSQL: every instance's feed hears every change
   const listener = store.pool ? await listenForConsentEvents(store.pool, consents, app.log) : undefined;
-  if (store.pool) consents.on('committed', (seq: number) => void sql`select pg_notify(${CONSENT_CHANNEL}, ${String(seq)})`.execute(store.db).catch(() => undefined));
+  if (store.pool)
+    consents.on(
+      'committed',
+      (seq: number) => void sql`select pg_notify(${CONSENT_CHANNEL}, ${String(seq)})`.execute(store.db).catch(() => undefined),
+    );
 
   let expiryTimer: NodeJS.Timeout | undefined;
   const mtls = mtlsListener(app, config.mtls);
@@ -234,7 +270,11 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
       expiryTimer = setInterval(() => {
         consents.expireDue().catch((err: Error) => app.log.warn({ err: err.message }, 'expiry run failed'));
         sweepOidcStore(store.db).catch(() => undefined);
-        store.db.deleteFrom('web_sessions').where('expires_at', '<', Date.now()).execute().catch(() => undefined);
+        store.db
+          .deleteFrom('web_sessions')
+          .where('expires_at', '<', Date.now())
+          .execute()
+          .catch(() => undefined);
       }, options.expiryIntervalMs ?? 1000);
     },
     listenMtls: () => mtls.listen(),

@@ -32,7 +32,8 @@ export function generalise(field: Field, value: unknown, today: Date): string | 
       const m = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})/.exec(value) : null;
       if (!m) return null;
       const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-      const age = today.getUTCFullYear() - y - (today.getUTCMonth() + 1 < mo || (today.getUTCMonth() + 1 === mo && today.getUTCDate() < d) ? 1 : 0);
+      const age =
+        today.getUTCFullYear() - y - (today.getUTCMonth() + 1 < mo || (today.getUTCMonth() + 1 === mo && today.getUTCDate() < d) ? 1 : 0);
       const w = field.width ?? 10;
       const low = Math.floor(age / w) * w;
       return `${low}-${low + w - 1}`;
@@ -66,7 +67,12 @@ export interface AnonymisedAnswer {
  * Builds k-anonymous profiles. `people` are (pseudonym, document) pairs of those included.
  * Throws 409 `k_anonymity_threshold` when fewer than k people would remain.
  */
-export function anonymise(people: Array<{ pseudonym: string; document: unknown }>, fields: Field[], k: number, today = new Date()): AnonymisedAnswer {
+export function anonymise(
+  people: Array<{ pseudonym: string; document: unknown }>,
+  fields: Field[],
+  k: number,
+  today = new Date(),
+): AnonymisedAnswer {
   const groups = new Map<string, Profile[]>();
   for (const p of people) {
     const profile: Profile = { pseudonym: p.pseudonym };
@@ -79,7 +85,11 @@ export function anonymise(people: Array<{ pseudonym: string; document: unknown }
   const kept = [...groups.values()].filter((g) => g.length >= k);
   const released = kept.flat();
   if (released.length < k) {
-    throw new ProblemError(409, 'k_anonymity_threshold', `fewer than ${k} people remain after suppressing groups smaller than ${k}; nothing is released`);
+    throw new ProblemError(
+      409,
+      'k_anonymity_threshold',
+      `fewer than ${k} people remain after suppressing groups smaller than ${k}; nothing is released`,
+    );
   }
   // sorted by pseudonym so the order reveals nothing about storage order
   released.sort((a, b) => a.pseudonym.localeCompare(b.pseudonym));

@@ -14,7 +14,14 @@ export const CITIZEN_TYP = 'pds-citizen+jwt';
 const MAX_AGE_S = 120;
 
 /** Signs the assertion an operator sends with each request it makes for a citizen. */
-export async function signCitizenAssertion(opts: { issuer: string; audience: string; key: { privateKey: CryptoKey; alg: string; kid: string }; identifierType: string; identifier: string; ttlS?: number }): Promise<string> {
+export async function signCitizenAssertion(opts: {
+  issuer: string;
+  audience: string;
+  key: { privateKey: CryptoKey; alg: string; kid: string };
+  identifierType: string;
+  identifier: string;
+  ttlS?: number;
+}): Promise<string> {
   return new SignJWT({ identifier_type: opts.identifierType, identifier: opts.identifier })
     .setProtectedHeader({ alg: opts.key.alg, kid: opts.key.kid, typ: CITIZEN_TYP })
     .setIssuer(opts.issuer)
@@ -34,14 +41,19 @@ export class CitizenAuthenticator {
   constructor(config: Pick<PersonalDataStoreConfig, 'trusted_operators' | 'public_url' | 'identifier_type'>) {
     this.audience = config.public_url.replace(/\/$/, '');
     this.identifierType = config.identifier_type;
-    this.operators = new Map(config.trusted_operators.map((o) => [o.issuer.replace(/\/$/, ''), createRemoteJWKSet(new URL(o.jwks_url), { timeoutDuration: 5000 })]));
+    this.operators = new Map(
+      config.trusted_operators.map((o) => [
+        o.issuer.replace(/\/$/, ''),
+        createRemoteJWKSet(new URL(o.jwks_url), { timeoutDuration: 5000 }),
+      ]),
+    );
   }
 
   /** The citizen's identifier, or a 401 problem. */
   async identifier(request: FastifyRequest): Promise<string> {
     const unauthorized = (why: string) => new ProblemError(401, 'unauthorized', why, {}, { 'www-authenticate': 'Bearer' });
     const m = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/.exec(request.headers.authorization ?? '');
-    if (!m) throw unauthorized('a trusted operator\'s citizen assertion is required (Bearer)');
+    if (!m) throw unauthorized("a trusted operator's citizen assertion is required (Bearer)");
     let iss: unknown;
     try {
       iss = decodeJwt(m[1]!).iss;
@@ -51,8 +63,19 @@ export class CitizenAuthenticator {
     const keys = typeof iss === 'string' ? this.operators.get(iss) : undefined;
     if (!keys) throw unauthorized('the assertion is not from a trusted operator');
     try {
-      const { payload } = await jwtVerify(m[1]!, keys, { issuer: iss as string, audience: this.audience, typ: CITIZEN_TYP, maxTokenAge: `${MAX_AGE_S}s`, requiredClaims: ['exp', 'iat'], algorithms: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'] });
-      if (payload.identifier_type !== this.identifierType || typeof payload.identifier !== 'string' || !/^[A-Za-z0-9+\-_.:]{1,64}$/.test(payload.identifier)) {
+      const { payload } = await jwtVerify(m[1]!, keys, {
+        issuer: iss as string,
+        audience: this.audience,
+        typ: CITIZEN_TYP,
+        maxTokenAge: `${MAX_AGE_S}s`,
+        requiredClaims: ['exp', 'iat'],
+        algorithms: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
+      });
+      if (
+        payload.identifier_type !== this.identifierType ||
+        typeof payload.identifier !== 'string' ||
+        !/^[A-Za-z0-9+\-_.:]{1,64}$/.test(payload.identifier)
+      ) {
         throw new Error('identifier');
       }
       return payload.identifier;

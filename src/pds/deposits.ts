@@ -6,7 +6,15 @@
  * content is well formed. Each refusal is a problem+json with its own code.
  */
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { PersonalDataStoreConfig } from '../shared/config.schema.ts';
 import { ProblemError } from '../shared/errors.ts';
 
@@ -58,11 +66,18 @@ export class DepositVerifier {
     if (!entry) throw new ProblemError(403, 'unknown_depositor', 'the deposit names no depositor this store has an agreement with');
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(jws, entry.keys, { issuer: entry.config.id, typ: DEPOSIT_TYP, algorithms: ALGORITHMS, requiredClaims: ['iat'], clockTolerance: 60 }));
+      ({ payload } = await jwtVerify(jws, entry.keys, {
+        issuer: entry.config.id,
+        typ: DEPOSIT_TYP,
+        algorithms: ALGORITHMS,
+        requiredClaims: ['iat'],
+        clockTolerance: 60,
+      }));
     } catch (err) {
       if (err instanceof ProblemError) throw err;
-      if (err instanceof joseErrors.JOSEError && err.code === 'ERR_JWKS_TIMEOUT') throw new ProblemError(503, 'upstream_unavailable', 'the depositor\'s keys could not be fetched');
-      throw new ProblemError(401, 'invalid_deposit', 'the deposit signature does not verify with the depositor\'s keys');
+      if (err instanceof joseErrors.JOSEError && err.code === 'ERR_JWKS_TIMEOUT')
+        throw new ProblemError(503, 'upstream_unavailable', "the depositor's keys could not be fetched");
+      throw new ProblemError(401, 'invalid_deposit', "the deposit signature does not verify with the depositor's keys");
     }
     return this.content(entry.config, payload, jws);
   }
@@ -72,11 +87,13 @@ export class DepositVerifier {
     if (p.identifier_type !== this.identifierType) throw bad(`identifier_type must be ${this.identifierType}`);
     if (typeof p.identifier !== 'string' || !IDENTIFIER.test(p.identifier)) throw bad('identifier is missing or malformed');
     if (typeof p.category !== 'string') throw bad('category is missing');
-    if (!depositor.categories.includes(p.category)) throw new ProblemError(403, 'category_not_allowed', `${depositor.id} may not deposit category ${p.category}`);
+    if (!depositor.categories.includes(p.category))
+      throw new ProblemError(403, 'category_not_allowed', `${depositor.id} may not deposit category ${p.category}`);
     if (typeof p.document !== 'object' || p.document === null || Array.isArray(p.document)) throw bad('document must be a JSON object');
     if ('_provenance' in p.document) throw bad('_provenance is reserved for the store');
     const correctable = p.correctable ?? [];
-    if (!Array.isArray(correctable) || correctable.some((c) => typeof c !== 'string' || !POINTER.test(c) || c.length > 200)) throw bad('correctable must be a list of JSON pointers');
+    if (!Array.isArray(correctable) || correctable.some((c) => typeof c !== 'string' || !POINTER.test(c) || c.length > 200))
+      throw bad('correctable must be a list of JSON pointers');
     return {
       depositor: depositor.id,
       identifier: p.identifier,
@@ -98,7 +115,7 @@ function keySet(d: DepositorConfig): JWTVerifyGetKey {
       try {
         local = createLocalJWKSet(JSON.parse(readFileSync(d.jwks_file!, 'utf8')) as { keys: [] });
       } catch {
-        throw new ProblemError(503, 'upstream_unavailable', 'the depositor\'s keys are not available to this store');
+        throw new ProblemError(503, 'upstream_unavailable', "the depositor's keys are not available to this store");
       }
     }
     return local(header, token);

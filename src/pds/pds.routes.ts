@@ -16,7 +16,14 @@ const identifier = { type: 'string', pattern: '^[A-Za-z0-9+\\-_.:]{1,64}$' };
 const category = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' };
 const stored = {
   type: 'object',
-  properties: { category: { type: 'string' }, version: { type: 'integer' }, status: { type: 'string' }, verified_by: { type: 'string' }, verified_at: { type: 'string' }, replayed: { type: 'boolean' } },
+  properties: {
+    category: { type: 'string' },
+    version: { type: 'integer' },
+    status: { type: 'string' },
+    verified_by: { type: 'string' },
+    verified_at: { type: 'string' },
+    replayed: { type: 'boolean' },
+  },
 } as const;
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -36,18 +43,36 @@ export function registerPdsRoutes(app: FastifyInstance, deps: { pds: PdsService;
 
   app.addContentTypeParser('application/jose', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => done(null, body));
 
-  app.get('/metadata', { schema: { summary: 'Categories with their attributes, depositors and aggregate services (no personal data)', tags: ['pds'] } }, async () => ({
-    identifier_type: config.identifier_type,
-    categories: config.categories,
-    depositors: config.depositors.map((d) => ({ id: d.id, name: d.name, categories: d.categories })),
-    aggregate_services: config.aggregate_services.map((a) => ({ id: a.id, name: a.name, category: a.category, k_min: a.k_min, fields: a.fields.map((f) => f.name) })),
-  }));
+  app.get(
+    '/metadata',
+    { schema: { summary: 'Categories with their attributes, depositors and aggregate services (no personal data)', tags: ['pds'] } },
+    async () => ({
+      identifier_type: config.identifier_type,
+      categories: config.categories,
+      depositors: config.depositors.map((d) => ({ id: d.id, name: d.name, categories: d.categories })),
+      aggregate_services: config.aggregate_services.map((a) => ({
+        id: a.id,
+        name: a.name,
+        category: a.category,
+        k_min: a.k_min,
+        fields: a.fields.map((f) => f.name),
+      })),
+    }),
+  );
 
   app.get(
     '/persons/:identifier/:category',
-    { schema: { summary: 'The current document of a person (for the gateway)', tags: ['pds'], params: { type: 'object', required: ['identifier', 'category'], properties: { identifier, category } }, response: { 401: problem, 404: problem } } },
+    {
+      schema: {
+        summary: 'The current document of a person (for the gateway)',
+        tags: ['pds'],
+        params: { type: 'object', required: ['identifier', 'category'], properties: { identifier, category } },
+        response: { 401: problem, 404: problem },
+      },
+    },
     async (request) => {
-      if (!sameSecret(bearer(request), config.upstream_token)) throw new ProblemError(401, 'unauthorized', 'the gateway\'s upstream credential is required', {}, { 'www-authenticate': 'Bearer' });
+      if (!sameSecret(bearer(request), config.upstream_token))
+        throw new ProblemError(401, 'unauthorized', "the gateway's upstream credential is required", {}, { 'www-authenticate': 'Bearer' });
       const { identifier: id, category: cat } = request.params as { identifier: string; category: string };
       return pds.read(id, cat);
     },
@@ -59,7 +84,17 @@ export function registerPdsRoutes(app: FastifyInstance, deps: { pds: PdsService;
       schema: {
         summary: 'Deposit a signed document (compact JWS, typ pds-deposit+jwt), as JSON {deposit} or application/jose',
         tags: ['pds'],
-        body: { oneOf: [{ type: 'object', required: ['deposit'], additionalProperties: false, properties: { deposit: { type: 'string', minLength: 1, maxLength: 200000 } } }, { type: 'string', minLength: 1, maxLength: 200000 }] },
+        body: {
+          oneOf: [
+            {
+              type: 'object',
+              required: ['deposit'],
+              additionalProperties: false,
+              properties: { deposit: { type: 'string', minLength: 1, maxLength: 200000 } },
+            },
+            { type: 'string', minLength: 1, maxLength: 200000 },
+          ],
+        },
         response: { 200: stored, 201: stored, 400: problem, 401: problem, 403: problem, 409: problem },
       },
     },
@@ -71,7 +106,11 @@ export function registerPdsRoutes(app: FastifyInstance, deps: { pds: PdsService;
     },
   );
 
-  app.get('/me/documents', { schema: { summary: 'What the store holds about the citizen (operator acting for them)', tags: ['citizen'] } }, async (request) => pds.documents(await citizens.identifier(request)));
+  app.get(
+    '/me/documents',
+    { schema: { summary: 'What the store holds about the citizen (operator acting for them)', tags: ['citizen'] } },
+    async (request) => pds.documents(await citizens.identifier(request)),
+  );
 
   const categoryParams = { type: 'object', required: ['category'], properties: { category } };
   app.patch(
@@ -81,30 +120,65 @@ export function registerPdsRoutes(app: FastifyInstance, deps: { pds: PdsService;
         summary: 'Correct fields the depositor allows; the result is marked corrected by the person',
         tags: ['citizen'],
         params: categoryParams,
-        body: { type: 'object', required: ['changes'], additionalProperties: false, properties: { changes: { type: 'object', maxProperties: 50, propertyNames: { pattern: '^(/([^~/]|~[01])*)+$', maxLength: 200 } } } },
+        body: {
+          type: 'object',
+          required: ['changes'],
+          additionalProperties: false,
+          properties: {
+            changes: { type: 'object', maxProperties: 50, propertyNames: { pattern: '^(/([^~/]|~[01])*)+$', maxLength: 200 } },
+          },
+        },
       },
     },
     async (request) => {
       const who = await citizens.identifier(request);
-      return pds.correct(who, (request.params as { category: string }).category, (request.body as { changes: Record<string, unknown> }).changes);
+      return pds.correct(
+        who,
+        (request.params as { category: string }).category,
+        (request.body as { changes: Record<string, unknown> }).changes,
+      );
     },
   );
 
-  app.delete('/me/documents/:category', { schema: { summary: 'Delete one document with its history', tags: ['citizen'], params: categoryParams } }, async (request, reply) => {
-    const who = await citizens.identifier(request);
-    await pds.remove(who, (request.params as { category: string }).category);
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/me/documents/:category',
+    { schema: { summary: 'Delete one document with its history', tags: ['citizen'], params: categoryParams } },
+    async (request, reply) => {
+      const who = await citizens.identifier(request);
+      await pds.remove(who, (request.params as { category: string }).category);
+      return reply.code(204).send();
+    },
+  );
 
-  app.delete('/me', { schema: { summary: 'Erase the citizen from the store (key destroyed, rows deleted)', tags: ['citizen'] } }, async (request, reply) => {
-    await pds.erase(await citizens.identifier(request));
-    return reply.code(204).send();
-  });
+  app.delete(
+    '/me',
+    { schema: { summary: 'Erase the citizen from the store (key destroyed, rows deleted)', tags: ['citizen'] } },
+    async (request, reply) => {
+      await pds.erase(await citizens.identifier(request));
+      return reply.code(204).send();
+    },
+  );
 
   app.put(
     '/me/sharing',
-    { schema: { summary: 'Which aggregate services may include the citizen', tags: ['citizen'], body: { type: 'object', required: ['aggregate_services'], additionalProperties: false, properties: { aggregate_services: { type: 'array', maxItems: 50, items: category } } } } },
-    async (request) => ({ aggregate_services: await pds.setSharing(await citizens.identifier(request), (request.body as { aggregate_services: string[] }).aggregate_services) }),
+    {
+      schema: {
+        summary: 'Which aggregate services may include the citizen',
+        tags: ['citizen'],
+        body: {
+          type: 'object',
+          required: ['aggregate_services'],
+          additionalProperties: false,
+          properties: { aggregate_services: { type: 'array', maxItems: 50, items: category } },
+        },
+      },
+    },
+    async (request) => ({
+      aggregate_services: await pds.setSharing(
+        await citizens.identifier(request),
+        (request.body as { aggregate_services: string[] }).aggregate_services,
+      ),
+    }),
   );
 
   app.get(

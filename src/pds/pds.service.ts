@@ -54,15 +54,33 @@ export class PdsService {
   }
 
   /** Stores a verified deposit as the new current version; the older one stays in history. */
-  async deposit(jws: string): Promise<{ category: string; version: number; status: 'verified'; verified_by: string; verified_at: string; replayed: boolean }> {
+  async deposit(
+    jws: string,
+  ): Promise<{ category: string; version: number; status: 'verified'; verified_by: string; verified_at: string; replayed: boolean }> {
     const d: Deposit = await this.deposits.verify(jws);
     this.category(d.category);
     const subject = this.vault.subjectOf(d.identifier);
     const current = await this.vault.current(subject, d.category);
-    const answer = (version: number, replayed: boolean) => ({ category: d.category, version, status: 'verified' as const, verified_by: d.depositor, verified_at: new Date(d.issued_at).toISOString(), replayed });
+    const answer = (version: number, replayed: boolean) => ({
+      category: d.category,
+      version,
+      status: 'verified' as const,
+      verified_by: d.depositor,
+      verified_at: new Date(d.issued_at).toISOString(),
+      replayed,
+    });
     if (current?.jws === jws) return answer(current.version, true);
-    if (current && current.issued_at > d.issued_at) throw new ProblemError(409, 'conflict', 'the store already holds a copy signed later than this one');
-    const version = await this.vault.put(subject, d.category, { document: d.document, jws, correctable: d.correctable, corrected_fields: [], status: 'verified', depositor: d.depositor, issued_at: d.issued_at });
+    if (current && current.issued_at > d.issued_at)
+      throw new ProblemError(409, 'conflict', 'the store already holds a copy signed later than this one');
+    const version = await this.vault.put(subject, d.category, {
+      document: d.document,
+      jws,
+      correctable: d.correctable,
+      corrected_fields: [],
+      status: 'verified',
+      depositor: d.depositor,
+      issued_at: d.issued_at,
+    });
     return answer(version, false);
   }
 
@@ -87,7 +105,9 @@ export class PdsService {
         correctable: v.correctable,
         corrected_fields: v.corrected_fields,
         jws: v.jws,
-        history: all.filter((x) => x.category === v.category).map((x) => ({ ...provenanceOf(x), stored_at: new Date(x.stored_at).toISOString() })),
+        history: all
+          .filter((x) => x.category === v.category)
+          .map((x) => ({ ...provenanceOf(x), stored_at: new Date(x.stored_at).toISOString() })),
       });
     }
     return { documents, sharing: await this.vault.sharing(subject) };
@@ -102,7 +122,10 @@ export class PdsService {
     const pointers = Object.keys(changes);
     if (pointers.length === 0) throw new ProblemError(400, 'bad_request', 'no changes');
     const refused = pointers.filter((p) => !current.correctable.includes(p));
-    if (refused.length > 0) throw new ProblemError(403, 'field_not_correctable', `the depositor does not let these be corrected: ${refused.join(', ')}`, { fields: refused });
+    if (refused.length > 0)
+      throw new ProblemError(403, 'field_not_correctable', `the depositor does not let these be corrected: ${refused.join(', ')}`, {
+        fields: refused,
+      });
     const document = structuredClone(current.document);
     for (const p of pointers) setPointer(document, p, coerce(resolvePointer(current.document, p), changes[p]));
     const version = await this.vault.put(subject, category, {
@@ -134,7 +157,8 @@ export class PdsService {
     const unknown = services.filter((s) => !this.config.aggregate_services.some((a) => a.id === s));
     if (unknown.length > 0) throw new ProblemError(400, 'bad_request', `unknown aggregate services: ${unknown.join(', ')}`);
     const subject = this.vault.subjectOf(identifier);
-    if ((await this.vault.versions(subject, undefined, true)).length === 0) throw new ProblemError(404, 'not_found', 'the store holds nothing about you');
+    if ((await this.vault.versions(subject, undefined, true)).length === 0)
+      throw new ProblemError(404, 'not_found', 'the store holds nothing about you');
     await this.vault.setSharing(subject, services);
     return this.vault.sharing(subject);
   }
@@ -142,9 +166,13 @@ export class PdsService {
   /** k-anonymous profiles for an aggregate service; `k` below the service's floor is refused. */
   async aggregate(serviceId: string, token: string | undefined, k?: number): Promise<AnonymisedAnswer> {
     const service = this.config.aggregate_services.find((a) => a.id === serviceId);
-    if (!service || !token || !constantTimeEqual(token, service.token)) throw new ProblemError(401, 'unauthorized', 'unknown aggregate service or wrong credential', {}, { 'www-authenticate': 'Bearer' });
+    if (!service || !token || !constantTimeEqual(token, service.token))
+      throw new ProblemError(401, 'unauthorized', 'unknown aggregate service or wrong credential', {}, { 'www-authenticate': 'Bearer' });
     const wanted = k ?? service.k_min;
-    if (wanted < service.k_min) throw new ProblemError(400, 'k_anonymity_threshold', `k must be at least ${service.k_min} for ${service.id}`, { k_min: service.k_min });
+    if (wanted < service.k_min)
+      throw new ProblemError(400, 'k_anonymity_threshold', `k must be at least ${service.k_min} for ${service.id}`, {
+        k_min: service.k_min,
+      });
     const people: Array<{ pseudonym: string; document: unknown }> = [];
     for (const subject of await this.vault.optedIn(service.id)) {
       const v = await this.vault.current(subject, service.category);
@@ -162,13 +190,18 @@ function constantTimeEqual(a: string, b: string): boolean {
 
 /** Keeps a number a number when a form sends text. */
 function coerce(previous: unknown, value: unknown): unknown {
-  if (typeof previous === 'number' && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  if (value !== null && typeof value === 'object') throw new ProblemError(400, 'bad_request', 'corrected values are strings, numbers, booleans or null');
+  if (typeof previous === 'number' && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+    return Number(value);
+  if (value !== null && typeof value === 'object')
+    throw new ProblemError(400, 'bad_request', 'corrected values are strings, numbers, booleans or null');
   return value;
 }
 
 function setPointer(doc: Record<string, unknown>, pointer: string, value: unknown): void {
-  const keys = pointer.slice(1).split('/').map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const keys = pointer
+    .slice(1)
+    .split('/')
+    .map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
   const last = keys.pop()!;
   const parent = resolvePointer(doc, keys.length ? `/${keys.map((k) => k.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}` : '');
   if (parent === null || typeof parent !== 'object' || Array.isArray(parent) || ['__proto__', 'constructor', 'prototype'].includes(last)) {

@@ -84,7 +84,8 @@ export const pdsMigrations: MigrationSet = (dialect) => {
         .execute();
     },
     async down(db) {
-      for (const table of ['pds_documents', 'pds_subjects', 'pds_store_keys']) await sql`drop table if exists ${sql.table(table)}`.execute(db);
+      for (const table of ['pds_documents', 'pds_subjects', 'pds_store_keys'])
+        await sql`drop table if exists ${sql.table(table)}`.execute(db);
     },
   };
   return { '0001_initial': initial };

@@ -23,7 +23,11 @@ export interface PersonalDataStore {
 }
 
 /** Builds a store; call `app.listen` afterwards. */
-export async function createPersonalDataStore(options: { config: PersonalDataStoreConfig; store: Store<PdsDatabase>; logLevel?: string }): Promise<PersonalDataStore> {
+export async function createPersonalDataStore(options: {
+  config: PersonalDataStoreConfig;
+  store: Store<PdsDatabase>;
+  logLevel?: string;
+}): Promise<PersonalDataStore> {
   const { config, store } = options;
   await migrateToLatest(store, pdsMigrations);
   const keyring = new Keyring(config.keks);
@@ -32,9 +36,13 @@ export async function createPersonalDataStore(options: { config: PersonalDataSto
   const name = `portti-pds (${config.name})`;
   const app = await createHttpServer({
     name,
-    description: 'Portti personal data store: encrypted per-person documents, verified deposits, citizen corrections, k-anonymous aggregates.',
+    description:
+      'Portti personal data store: encrypted per-person documents, verified deposits, citizen corrections, k-anonymous aggregates.',
     // the gateway's read path carries the person's identifier: never log it
-    logger: pino({ ...loggerOptions(options.logLevel, name), serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: redactIdentifiers(req.url) }) } }),
+    logger: pino({
+      ...loggerOptions(options.logLevel, name),
+      serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: redactIdentifiers(req.url) }) },
+    }),
   });
   app.addReadinessCheck('store', () => ping(store));
   app.addReadinessCheck('keys', async () => {

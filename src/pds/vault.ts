@@ -92,10 +92,20 @@ export class Vault {
       const kek = this.keyring.current;
       await this.db
         .insertInto('pds_subjects')
-        .values({ subject, kek_id: kek.id, wrapped_key: seal(kek.key, newKey(), dataKeyAad(subject, kek.id)), sharing: '[]', created_at: Date.now() })
+        .values({
+          subject,
+          kek_id: kek.id,
+          wrapped_key: seal(kek.key, newKey(), dataKeyAad(subject, kek.id)),
+          sharing: '[]',
+          created_at: Date.now(),
+        })
         .onConflict((oc) => oc.column('subject').doNothing())
         .execute();
-      row = await this.db.selectFrom('pds_subjects').select(['kek_id', 'wrapped_key']).where('subject', '=', subject).executeTakeFirstOrThrow();
+      row = await this.db
+        .selectFrom('pds_subjects')
+        .select(['kek_id', 'wrapped_key'])
+        .where('subject', '=', subject)
+        .executeTakeFirstOrThrow();
     }
     if (!row) return undefined;
     return open(this.keyring.get(row.kek_id).key, row.wrapped_key, dataKeyAad(subject, row.kek_id));
@@ -106,10 +116,25 @@ export class Vault {
     const key = (await this.dataKey(subject, true))!;
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const last = await trx.selectFrom('pds_documents').select((eb) => eb.fn.max('version').as('v')).where('subject', '=', subject).where('category', '=', category).executeTakeFirst();
+        const last = await trx
+          .selectFrom('pds_documents')
+          .select((eb) => eb.fn.max('version').as('v'))
+          .where('subject', '=', subject)
+          .where('category', '=', category)
+          .executeTakeFirst();
         const version = Number(last?.v ?? 0) + 1;
-        const sealed: SealedContent = { document: content.document, jws: content.jws, correctable: content.correctable, corrected_fields: content.corrected_fields };
-        await trx.updateTable('pds_documents').set({ current: 0 }).where('subject', '=', subject).where('category', '=', category).execute();
+        const sealed: SealedContent = {
+          document: content.document,
+          jws: content.jws,
+          correctable: content.correctable,
+          corrected_fields: content.corrected_fields,
+        };
+        await trx
+          .updateTable('pds_documents')
+          .set({ current: 0 })
+          .where('subject', '=', subject)
+          .where('category', '=', category)
+          .execute();
         await trx
           .insertInto('pds_documents')
           .values({
@@ -142,7 +167,9 @@ export class Vault {
     const key = await this.dataKey(subject, false);
     if (!key) return [];
     return rows.map((r) => {
-      const content = JSON.parse(open(key, r.ciphertext, documentAad(subject, r.category, Number(r.version))).toString('utf8')) as SealedContent;
+      const content = JSON.parse(
+        open(key, r.ciphertext, documentAad(subject, r.category, Number(r.version))).toString('utf8'),
+      ) as SealedContent;
       return {
         ...content,
         category: r.category,
@@ -163,7 +190,11 @@ export class Vault {
 
   /** Deletes every version of one document. */
   async deleteCategory(subject: string, category: string): Promise<number> {
-    const res = await this.db.deleteFrom('pds_documents').where('subject', '=', subject).where('category', '=', category).executeTakeFirst();
+    const res = await this.db
+      .deleteFrom('pds_documents')
+      .where('subject', '=', subject)
+      .where('category', '=', category)
+      .executeTakeFirst();
     await this.scrub();
     return Number(res.numDeletedRows);
   }
@@ -192,7 +223,11 @@ export class Vault {
 
   /** Sets the person's opt-ins (only for people the store holds). */
   async setSharing(subject: string, services: string[]): Promise<void> {
-    await this.db.updateTable('pds_subjects').set({ sharing: JSON.stringify([...new Set(services)].sort()) }).where('subject', '=', subject).execute();
+    await this.db
+      .updateTable('pds_subjects')
+      .set({ sharing: JSON.stringify([...new Set(services)].sort()) })
+      .where('subject', '=', subject)
+      .execute();
   }
 
   /** People who opted in to `service`, by stored subject. */
@@ -208,16 +243,31 @@ export class Vault {
     const master = await this.db.selectFrom('pds_store_keys').selectAll().where('kek_id', '!=', kek.id).execute();
     for (const m of master) {
       const secret = open(this.keyring.get(m.kek_id).key, m.wrapped, dataKeyAad(m.name, m.kek_id));
-      await this.db.updateTable('pds_store_keys').set({ kek_id: kek.id, wrapped: seal(kek.key, secret, dataKeyAad(m.name, kek.id)) }).where('name', '=', m.name).where('kek_id', '=', m.kek_id).execute();
+      await this.db
+        .updateTable('pds_store_keys')
+        .set({ kek_id: kek.id, wrapped: seal(kek.key, secret, dataKeyAad(m.name, kek.id)) })
+        .where('name', '=', m.name)
+        .where('kek_id', '=', m.kek_id)
+        .execute();
       rewrapped += 1;
     }
     for (;;) {
-      const batch = await this.db.selectFrom('pds_subjects').select(['subject', 'kek_id', 'wrapped_key']).where('kek_id', '!=', kek.id).limit(500).execute();
+      const batch = await this.db
+        .selectFrom('pds_subjects')
+        .select(['subject', 'kek_id', 'wrapped_key'])
+        .where('kek_id', '!=', kek.id)
+        .limit(500)
+        .execute();
       if (batch.length === 0) break;
       await this.db.transaction().execute(async (trx) => {
         for (const r of batch) {
           const key = open(this.keyring.get(r.kek_id).key, r.wrapped_key, dataKeyAad(r.subject, r.kek_id));
-          await trx.updateTable('pds_subjects').set({ kek_id: kek.id, wrapped_key: seal(kek.key, key, dataKeyAad(r.subject, kek.id)) }).where('subject', '=', r.subject).where('kek_id', '=', r.kek_id).execute();
+          await trx
+            .updateTable('pds_subjects')
+            .set({ kek_id: kek.id, wrapped_key: seal(kek.key, key, dataKeyAad(r.subject, kek.id)) })
+            .where('subject', '=', r.subject)
+            .where('kek_id', '=', r.kek_id)
+            .execute();
         }
       });
       rewrapped += batch.length;

@@ -96,9 +96,7 @@ function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: Segment[], miss
   }
   if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, [...path, i], missing));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, [...path, k], missing)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, [...path, k], missing)]));
   }
   return value;
 }
@@ -183,7 +181,10 @@ export function parseConfigText<S extends TSchema>(
   if (errors.length === 0) {
     const problems = check?.(value as Static<S>) ?? [];
     if (problems.length === 0) return value as Static<S>;
-    throw new ConfigError(file, problems.map((p) => issueAt(p.path, p.reason)));
+    throw new ConfigError(
+      file,
+      problems.map((p) => issueAt(p.path, p.reason)),
+    );
   }
   const issues: ConfigIssue[] = [];
   for (const e of errors) {

@@ -87,7 +87,11 @@ export const OperationSchema = Type.Object(
     format: Type.Optional(Type.Enum(['json', 'turtle'])),
     /** For `turtle`: the node the attributes describe, relative to the resource URL (default `#me`). */
     subject: Type.Optional(Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\s<>"{}|\\\\^`]*$' })),
-    attributes: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 }), PredicateIri]), { minProperties: 1 }),
+    attributes: Type.Record(
+      Type.String({ pattern: '^[a-z][a-z0-9_]*$' }),
+      Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 }), PredicateIri]),
+      { minProperties: 1 },
+    ),
   },
   strict,
 );
@@ -196,7 +200,9 @@ export const PdsCategorySchema = Type.Object(
     id: Id,
     label: Localized,
     /** Attribute id → JSON pointer(s) into the document (the gateway source definition uses the same). */
-    attributes: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 })]), { minProperties: 1 }),
+    attributes: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 })]), {
+      minProperties: 1,
+    }),
   },
   strict,
 );
@@ -273,7 +279,10 @@ export const DemoSchema = Type.Object(
     incomes_register: Type.Optional(ListenSchema),
     population_register: Type.Optional(ListenSchema),
     /** Demo OpenID providers; each operator whose identity_providers names the issuer is a client. */
-    identity_providers: Type.Array(Type.Object({ label: Type.String({ minLength: 1 }), listen: ListenSchema, issuer: Url, acr: Type.Optional(Type.String()) }, strict), { default: [] }),
+    identity_providers: Type.Array(
+      Type.Object({ label: Type.String({ minLength: 1 }), listen: ListenSchema, issuer: Url, acr: Type.Optional(Type.String()) }, strict),
+      { default: [] },
+    ),
     /** API key the demo registers require (the gateway sends it as upstream auth). */
     register_api_key: Type.String({ default: 'demo-register-key' }),
     /** The City's demo Customer Fee Unit (a data-using service). */

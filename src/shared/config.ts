@@ -16,7 +16,9 @@ export function loadPorttiConfig(file: string, env: NodeJS.ProcessEnv = process.
   const config = loadConfigFile(file, PorttiConfigSchema, env, crossCheck);
   if (env.DATABASE_URL) {
     if (!/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
-      throw new ConfigError(file, [{ path: '(environment) DATABASE_URL', line: 0, column: 0, reason: 'must be a postgres:// or postgresql:// URL' }]);
+      throw new ConfigError(file, [
+        { path: '(environment) DATABASE_URL', line: 0, column: 0, reason: 'must be a postgres:// or postgresql:// URL' },
+      ]);
     }
     config.database_url = env.DATABASE_URL;
   }
@@ -49,7 +51,8 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
       const auth = s.upstream.auth;
       const at = ['gateways', i, 'sources', j, 'upstream', 'auth'];
       if (auth?.type === 'bearer' && !auth.token) issues.push({ path: at, reason: 'type bearer needs a token' });
-      if (auth?.type === 'header' && (!auth.name || auth.value === undefined)) issues.push({ path: at, reason: 'type header needs name and value' });
+      if (auth?.type === 'header' && (!auth.name || auth.value === undefined))
+        issues.push({ path: at, reason: 'type header needs name and value' });
       if (auth) issues.push(...authFieldIssues(auth, at));
       s.operations.forEach((o, k) => issues.push(...formatIssues(o, ['gateways', i, 'sources', j, 'operations', k])));
     });
@@ -72,7 +75,8 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
     unique(o.name, ['operators', i, 'name']);
     outbound(o.trust_group?.url, ['operators', i, 'trust_group', 'url']);
     outbound(o.guardianship_source, ['operators', i, 'guardianship_source']);
-    if (o.trust_group && !o.trust_group.file === !o.trust_group.url) issues.push({ path: ['operators', i, 'trust_group'], reason: 'give exactly one of file or url' });
+    if (o.trust_group && !o.trust_group.file === !o.trust_group.url)
+      issues.push({ path: ['operators', i, 'trust_group'], reason: 'give exactly one of file or url' });
   });
   config.personal_data_stores.forEach((p, i) => {
     unique(p.name, ['personal_data_stores', i, 'name']);
@@ -80,24 +84,32 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
     p.keks.forEach((k, j) => {
       if (kekIds.has(k.id)) issues.push({ path: ['personal_data_stores', i, 'keks', j, 'id'], reason: `duplicate key id "${k.id}"` });
       kekIds.add(k.id);
-      if (Buffer.from(k.key, 'base64').length !== 32) issues.push({ path: ['personal_data_stores', i, 'keks', j, 'key'], reason: 'must be 32 bytes in base64 (e.g. `portti pds keygen`)' });
+      if (Buffer.from(k.key, 'base64').length !== 32)
+        issues.push({
+          path: ['personal_data_stores', i, 'keks', j, 'key'],
+          reason: 'must be 32 bytes in base64 (e.g. `portti pds keygen`)',
+        });
     });
     const categories = new Set(p.categories.map((c) => c.id));
     p.depositors.forEach((d, j) => {
-      if (!d.jwks_file === !d.jwks_url) issues.push({ path: ['personal_data_stores', i, 'depositors', j], reason: 'give exactly one of jwks_file or jwks_url' });
+      if (!d.jwks_file === !d.jwks_url)
+        issues.push({ path: ['personal_data_stores', i, 'depositors', j], reason: 'give exactly one of jwks_file or jwks_url' });
       d.categories.forEach((c, k) => {
-        if (!categories.has(c)) issues.push({ path: ['personal_data_stores', i, 'depositors', j, 'categories', k], reason: `unknown category "${c}"` });
+        if (!categories.has(c))
+          issues.push({ path: ['personal_data_stores', i, 'depositors', j, 'categories', k], reason: `unknown category "${c}"` });
       });
     });
     p.aggregate_services.forEach((a, j) => {
-      if (!categories.has(a.category)) issues.push({ path: ['personal_data_stores', i, 'aggregate_services', j, 'category'], reason: `unknown category "${a.category}"` });
+      if (!categories.has(a.category))
+        issues.push({ path: ['personal_data_stores', i, 'aggregate_services', j, 'category'], reason: `unknown category "${a.category}"` });
     });
   });
   const depositor = config.demo?.pds_depositor;
   if (depositor) {
     const store = config.personal_data_stores.find((p) => p.name === depositor.store);
     if (!store) issues.push({ path: ['demo', 'pds_depositor', 'store'], reason: `no personal data store named "${depositor.store}"` });
-    else if (!store.depositors.some((d) => d.id === depositor.depositor_id)) issues.push({ path: ['demo', 'pds_depositor', 'depositor_id'], reason: `the store has no depositor "${depositor.depositor_id}"` });
+    else if (!store.depositors.some((d) => d.id === depositor.depositor_id))
+      issues.push({ path: ['demo', 'pds_depositor', 'depositor_id'], reason: `the store has no depositor "${depositor.depositor_id}"` });
   }
   return issues;
 };
@@ -116,7 +128,8 @@ function authFieldIssues(auth: Auth, at: Segment[]): Array<{ path: Segment[]; re
   const issues: Array<{ path: Segment[]; reason: string }> = [];
   const own = AUTH_FIELDS[auth.type];
   for (const field of ['token', 'name', 'value', 'issuer', 'client_id', 'client_secret'] as const) {
-    if (auth[field] !== undefined && !own.includes(field)) issues.push({ path: [...at, field], reason: `not a field of type ${auth.type}` });
+    if (auth[field] !== undefined && !own.includes(field))
+      issues.push({ path: [...at, field], reason: `not a field of type ${auth.type}` });
   }
   if (auth.type === 'solid-oidc') {
     for (const field of own) if (auth[field] === undefined) issues.push({ path: [...at, field], reason: `type solid-oidc needs ${field}` });
@@ -131,8 +144,10 @@ function formatIssues(operation: Operation, at: Segment[]): Array<{ path: Segmen
   if (!turtle && operation.subject !== undefined) issues.push({ path: [...at, 'subject'], reason: 'subject is only for format turtle' });
   for (const [id, target] of Object.entries(operation.attributes)) {
     const isIri = typeof target === 'string' && /^https?:/.test(target);
-    if (turtle && !isIri) issues.push({ path: [...at, 'attributes', id], reason: 'format turtle maps each attribute to one predicate IRI' });
-    if (!turtle && isIri) issues.push({ path: [...at, 'attributes', id], reason: 'a predicate IRI needs format turtle; JSON sources take JSON pointers' });
+    if (turtle && !isIri)
+      issues.push({ path: [...at, 'attributes', id], reason: 'format turtle maps each attribute to one predicate IRI' });
+    if (!turtle && isIri)
+      issues.push({ path: [...at, 'attributes', id], reason: 'a predicate IRI needs format turtle; JSON sources take JSON pointers' });
   }
   return issues;
 }

@@ -62,9 +62,7 @@ export const ProblemSchema = {
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   const app = Fastify({
-    ...(options.logger
-      ? { loggerInstance: options.logger }
-      : { logger: loggerOptions(options.logLevel, options.name) }),
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(options.logLevel, options.name) }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // slow clients (slowloris): the whole request must arrive in time; responses (SSE) may stream on
     requestTimeout: requestTimeoutMs,
@@ -84,7 +82,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
             : ([400, 'bad_request', 'Bad Request', 'the request could not be parsed as HTTP'] as const);
       const body = JSON.stringify(problemBody(status, code, detail));
       if (socket.writable) {
-        socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
       } else socket.destroy(err);
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
@@ -92,7 +92,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     frameworkErrors: (error, _request, reply) => {
       const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
       const raw = reply as unknown as { code(n: number): { type(t: string): { send(b: unknown): unknown } } };
-      raw.code(status).type(PROBLEM_JSON).send(problemBody(status, 'bad_request', status === 414 ? 'a path parameter is too long' : 'the request URL is malformed'));
+      raw
+        .code(status)
+        .type(PROBLEM_JSON)
+        .send(problemBody(status, 'bad_request', status === 414 ? 'a path parameter is too long' : 'the request URL is malformed'));
     },
     ...options.fastify,
   });
@@ -106,7 +109,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts += 1;
     const te = request.headers['transfer-encoding'];
     if (hosts > 1 || (te !== undefined && te.toLowerCase() !== 'chunked')) {
-      throw new ProblemError(400, 'bad_request', hosts > 1 ? 'more than one Host header' : 'only the chunked transfer coding is accepted', {}, { Connection: 'close' });
+      throw new ProblemError(
+        400,
+        'bad_request',
+        hosts > 1 ? 'more than one Host header' : 'only the chunked transfer coding is accepted',
+        {},
+        { Connection: 'close' },
+      );
     }
     // slow bodies: Node's requestTimeout stops counting once the headers are in, so a body
     // dripped in byte by byte would hold the connection (and a parser) forever
@@ -116,7 +125,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       if (request.raw.complete) return;
       const body = JSON.stringify(problemBody(408, 'request_timeout', 'the request body was not received in time'));
       const res = request.raw.socket;
-      if (res.writable) res.end(`HTTP/1.1 408 Request Timeout\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      if (res.writable)
+        res.end(
+          `HTTP/1.1 408 Request Timeout\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
       res.destroySoon();
     }, requestTimeoutMs);
     timer.unref();
@@ -166,7 +178,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'unhandled error');
-      return reply.code(status === 503 ? 503 : 500).type(PROBLEM_JSON).send(problemBody(500, 'internal_error'));
+      return reply
+        .code(status === 503 ? 503 : 500)
+        .type(PROBLEM_JSON)
+        .send(problemBody(500, 'internal_error'));
     }
     const code = error.validation
       ? 'validation_failed'
@@ -189,7 +204,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
           })),
         }
       : {};
-    return reply.code(status).type(PROBLEM_JSON).send(problemBody(status, code, error.message, ext));
+    return reply
+      .code(status)
+      .type(PROBLEM_JSON)
+      .send(problemBody(status, code, error.message, ext));
   });
 
   app.setNotFoundHandler((request, reply) => {

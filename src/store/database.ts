@@ -14,8 +14,7 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /** Where a component keeps its data. */
 export type StoreLocation =
-  | { kind: 'sqlite'; path: string; synchronous?: 'NORMAL' | 'FULL' }
-  | { kind: 'postgres'; url: string; schema: string; poolSize?: number };
+  { kind: 'sqlite'; path: string; synchronous?: 'NORMAL' | 'FULL' } | { kind: 'postgres'; url: string; schema: string; poolSize?: number };
 
 /** An open store: the Kysely handle plus what adapters need to know about it. */
 export interface Store<DB> {

@@ -47,11 +47,15 @@ export class TrustGroupError extends Error {
 
 /** Problems of a document's content (schema, admitted issuers that are not members). */
 export function trustGroupProblems(doc: unknown): string[] {
-  const errors = [...Value.Errors(TrustGroupSchema, doc)].filter((e) => e.keyword !== 'boolean').map((e) => `${e.instancePath || '/'} ${e.message}`);
+  const errors = [...Value.Errors(TrustGroupSchema, doc)]
+    .filter((e) => e.keyword !== 'boolean')
+    .map((e) => `${e.instancePath || '/'} ${e.message}`);
   if (errors.length > 0) return errors;
   const d = doc as TrustGroupDocument;
   const members = new Set(d.members.map((m) => m.issuer));
-  return d.sources.flatMap((s) => s.admitted.filter((i) => !members.has(i)).map((i) => `/sources ${s.resource} admits ${i}, which is not a member`));
+  return d.sources.flatMap((s) =>
+    s.admitted.filter((i) => !members.has(i)).map((i) => `/sources ${s.resource} admits ${i}, which is not a member`),
+  );
 }
 
 /** Signs a document with the governance key. */
@@ -71,7 +75,8 @@ export async function verifyTrustGroup(jws: string, governance: { keys: JWK[] },
   let payload: Uint8Array;
   try {
     const verified = await compactVerify(jws.trim(), createLocalJWKSet(governance));
-    if (verified.protectedHeader.typ !== TRUST_GROUP_TYP) throw new TrustGroupError(`not a trust-group document (typ ${verified.protectedHeader.typ})`);
+    if (verified.protectedHeader.typ !== TRUST_GROUP_TYP)
+      throw new TrustGroupError(`not a trust-group document (typ ${verified.protectedHeader.typ})`);
     payload = verified.payload;
   } catch (err) {
     if (err instanceof TrustGroupError) throw err;

@@ -29,27 +29,29 @@ function withLang(path: string, lang: Locale): string {
 /** Renders a complete HTML document. */
 export function page(o: PageOptions): string {
   return html`<!doctype html>
-<html lang="${o.locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${o.title} – ${o.operatorName}</title>
-<link rel="stylesheet" href="/assets/portti.css">
-</head>
-<body>
-<a class="skip" href="#main">${t(o.locale, 'skip_to_content')}</a>
-<header class="top">
-  <p class="brand">${o.operatorName} · ${t(o.locale, 'app_name')}</p>
-  <nav aria-label="${t(o.locale, 'language')}" class="langs">
-    <ul>${LOCALES.map((l) => html`<li><a href="${withLang(o.path, l)}" lang="${l}" ${l === o.locale ? html`aria-current="true"` : ''}>${LANGUAGE_NAMES[l]}</a></li>`)}</ul>
-  </nav>
-  ${o.signedIn ? html`<form method="post" action="/logout" class="signout"><input type="hidden" name="_csrf" value="${o.csrf ?? ''}"><button type="submit">${t(o.locale, 'sign_out')}</button></form>` : ''}
-</header>
-${o.nav ?? ''}
-<main id="main" tabindex="-1">
-<h1>${o.title}</h1>
-${o.body}
-</main>
-</body>
-</html>`.value;
+    <html lang="${o.locale}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${o.title} – ${o.operatorName}</title>
+        <link rel="stylesheet" href="/assets/portti.css" />
+      </head>
+      <body>
+        <a class="skip" href="#main">${t(o.locale, 'skip_to_content')}</a>
+        <header class="top">
+          <p class="brand">${o.operatorName} · ${t(o.locale, 'app_name')}</p>
+          <nav aria-label="${t(o.locale, 'language')}" class="langs">
+            <ul>
+              ${LOCALES.map((l) => html`<li><a href="${withLang(o.path, l)}" lang="${l}" ${l === o.locale ? html`aria-current="true"` : ''}>${LANGUAGE_NAMES[l]}</a></li>`)}
+            </ul>
+          </nav>
+          ${o.signedIn ? html`<form method="post" action="/logout" class="signout"><input type="hidden" name="_csrf" value="${o.csrf ?? ''}" /><button type="submit">${t(o.locale, 'sign_out')}</button></form>` : ''}
+        </header>
+        ${o.nav ?? ''}
+        <main id="main" tabindex="-1">
+          <h1>${o.title}</h1>
+          ${o.body}
+        </main>
+      </body>
+    </html>`.value;
 }

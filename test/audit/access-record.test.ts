@@ -61,7 +61,7 @@ describe('hashAccessRecord', () => {
   it('is stable under key order', () => {
     expect(hashAccessRecord(reversedKeys(record))).toBe(hashAccessRecord(record));
     const shuffled = Object.fromEntries(
-      Object.entries(record).sort(([a], [b]) => (a.length - b.length) || (a > b ? -1 : 1)),
+      Object.entries(record).sort(([a], [b]) => a.length - b.length || (a > b ? -1 : 1)),
     ) as unknown as AccessRecord;
     expect(hashAccessRecord(shuffled)).toBe(hashAccessRecord(record));
   });
@@ -188,7 +188,12 @@ describe('verifyChain', () => {
 
   it('detects a deleted first record', () => {
     const chain = buildChain(3).slice(1);
-    expect(verifyChain(chain).broken_at).toMatchObject({ position: 1, seq: 2, access_id: 'acc-2', reason: expect.stringContaining('deleted') });
+    expect(verifyChain(chain).broken_at).toMatchObject({
+      position: 1,
+      seq: 2,
+      access_id: 'acc-2',
+      reason: expect.stringContaining('deleted'),
+    });
   });
 
   it('detects two swapped records at the first one out of place', () => {

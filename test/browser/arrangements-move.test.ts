@@ -44,7 +44,8 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
       },
     });
     service = await createTestService('fee-service');
-    for (const k of ['a', 'b'] as const) await world.operators[k].registry.putService({ ...serviceDefinition(service), kind: 'public_service' });
+    for (const k of ['a', 'b'] as const)
+      await world.operators[k].registry.putService({ ...serviceDefinition(service), kind: 'public_service' });
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
@@ -93,7 +94,10 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     await page.locator('nav').getByRole('link', { name: 'Change operator', exact: true }).click();
     await axe(page, 'move (A)');
     await page.getByLabel('New operator').selectOption(world.issuers.b);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the bundle' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download the bundle' }).click(),
+    ]);
     const bundlePath = join(dir, 'bundle.jws');
     await download.saveAs(bundlePath);
     expect(readFileSync(bundlePath, 'utf8').split('.')).toHaveLength(3);

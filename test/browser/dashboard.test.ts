@@ -8,7 +8,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestService, fileRequest, PEOPLE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  createTestService,
+  fileRequest,
+  PEOPLE,
+  readSource,
+  serviceDefinition,
+  sourceToken,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 import { axe, CHROMIUM, launchChromium, signInPage as signIn, snap } from '../helpers/browser.ts';
 
 /** A link of the main navigation (or the language switcher). */
@@ -22,7 +32,12 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
   let service: TestService;
 
   const file = (who: Array<keyof typeof PEOPLE>) =>
-    fileRequest(service, world.issuers.a, who.map((k) => PEOPLE[k].personal_identity_code), who.length > 1 ? 'all_activators_activate' : 'data_subject_activates');
+    fileRequest(
+      service,
+      world.issuers.a,
+      who.map((k) => PEOPLE[k].personal_identity_code),
+      who.length > 1 ? 'all_activators_activate' : 'data_subject_activates',
+    );
 
   beforeAll(async () => {
     world = await startWorld();
@@ -80,7 +95,9 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
 
     // the service reads Aino's income through the gateway; the read appears in her log
     const token = await sourceToken(service, world.issuers.a, world.resource, record.record_id, ['annual_income', 'income_year']);
-    const ainoRef = record.sources[0]!.subjects.find((s) => s.ref === record.parties.find((p) => p.identifier === PEOPLE.aino.personal_identity_code)!.party_id)!.ref;
+    const ainoRef = record.sources[0]!.subjects.find(
+      (s) => s.ref === record.parties.find((p) => p.identifier === PEOPLE.aino.personal_identity_code)!.party_id,
+    )!.ref;
     expect((await readSource(service, `${world.resource}/income?subject=${ainoRef}`, token)).status).toBe(200);
     await nav(page, 'Who used my data').click();
     for (let i = 0; i < 30 && (await page.locator('td.outcome-allowed').count()) === 0; i += 1) {
@@ -107,7 +124,11 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
     await axe(page, 'export');
     await snap(page, 'export');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download my data' }).click()]);
-    const bundle = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { consent_records: Array<{ record_id: string; status: string }>; receipts: unknown[]; access_log: unknown[] };
+    const bundle = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
+      consent_records: Array<{ record_id: string; status: string }>;
+      receipts: unknown[];
+      access_log: unknown[];
+    };
     expect(bundle.consent_records.find((r) => r.record_id === record.record_id)?.status).toBe('withdrawn');
     expect(bundle.receipts.length).toBeGreaterThanOrEqual(3);
     expect(bundle.access_log.length).toBeGreaterThanOrEqual(1);
@@ -135,7 +156,14 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
     const card = page.locator('article').filter({ has: page.locator(`[id="h-${encodeURIComponent(record.record_id)}"]`) });
     await expect(card.getByText('gäller', { exact: true }).first().isVisible()).resolves.toBe(true);
     await card.getByRole('button', { name: 'Återkalla samtycket' }).click();
-    await expect(page.locator('article').filter({ has: page.locator(`[id="h-${encodeURIComponent(record.record_id)}"]`) }).getByText('återkallat', { exact: true }).first().isVisible()).resolves.toBe(true);
+    await expect(
+      page
+        .locator('article')
+        .filter({ has: page.locator(`[id="h-${encodeURIComponent(record.record_id)}"]`) })
+        .getByText('återkallat', { exact: true })
+        .first()
+        .isVisible(),
+    ).resolves.toBe(true);
     await nav(page, 'In English').click();
     await expect(nav(page, 'My consents').isVisible()).resolves.toBe(true);
     await context.close();

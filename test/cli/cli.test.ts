@@ -13,13 +13,18 @@ import { loadSigningKeys } from '../../src/store/keys.ts';
 import { tempDir } from '../helpers/stores.ts';
 
 const portti = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, ['bin/portti.js', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', ...env }, timeout: 30_000 });
+  spawnSync(process.execPath, ['bin/portti.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, DATABASE_URL: '', ...env },
+    timeout: 30_000,
+  });
 
 describe('portti CLI', () => {
   it('prints help for every command and refuses unknown flags with exit 2', () => {
     const help = portti(['--help']);
     expect(help.status).toBe(0);
-    for (const cmd of ['start', 'gateway', 'operator', 'migrate', 'audit verify', 'receipt verify', 'operator service add']) expect(help.stdout).toContain(`portti ${cmd}`);
+    for (const cmd of ['start', 'gateway', 'operator', 'migrate', 'audit verify', 'receipt verify', 'operator service add'])
+      expect(help.stdout).toContain(`portti ${cmd}`);
     expect(portti(['audit', 'verify', '--help']).stdout).toContain('Usage: portti audit verify');
     const bad = portti(['start', '--colour']);
     expect(bad.status).toBe(2);
@@ -30,7 +35,10 @@ describe('portti CLI', () => {
   it('explains a broken config file in one paragraph: file, line, field; exit 2, no stack trace', () => {
     const dir = tempDir();
     const file = join(dir, 'broken.yaml');
-    writeFileSync(file, 'data_dir: x\ngateways:\n  - name: gw\n    listen: { host: 127.0.0.1, port: 70000 }\n    public_url: http://127.0.0.1:1\n    colour: blue\n');
+    writeFileSync(
+      file,
+      'data_dir: x\ngateways:\n  - name: gw\n    listen: { host: 127.0.0.1, port: 70000 }\n    public_url: http://127.0.0.1:1\n    colour: blue\n',
+    );
     const res = portti(['start', '--config', file]);
     expect(res.status).toBe(2);
     expect(res.stderr).toContain(`${file}:4:38: gateways[0].listen.port: must be <= 65535`);
@@ -51,14 +59,30 @@ describe('portti CLI', () => {
     const log = new AccessLog({ db: store.db, chain: 'gw/main', checkpointEvery: 4, signingKey: () => keys[0]! });
     await log.open();
     for (let i = 0; i < 10; i += 1) {
-      await log.append({ iss: 'https://op', client_id: 'svc', consent_record_id: 'urn:uuid:r', source: 'https://gw/sources/s', operation: 'income', datatypes_released: ['annual_income'], purpose: 'p', outcome: 'allowed', status: 200, reason: null, subject_ref: 'x' });
+      await log.append({
+        iss: 'https://op',
+        client_id: 'svc',
+        consent_record_id: 'urn:uuid:r',
+        source: 'https://gw/sources/s',
+        operation: 'income',
+        datatypes_released: ['annual_income'],
+        purpose: 'p',
+        outcome: 'allowed',
+        status: 200,
+        reason: null,
+        subject_ref: 'x',
+      });
     }
     const ok = portti(['audit', 'verify', '--config', config]);
     expect(ok.stdout).toContain('chain gw/main: OK, 10 records, 2 signed checkpoints');
     expect(ok.status).toBe(0);
 
     const body = (await store.db.selectFrom('access_records').select('body').where('seq', '=', 3).executeTakeFirstOrThrow()).body;
-    await store.db.updateTable('access_records').set({ body: body.replace('"allowed"', '"refused"') }).where('seq', '=', 3).execute();
+    await store.db
+      .updateTable('access_records')
+      .set({ body: body.replace('"allowed"', '"refused"') })
+      .where('seq', '=', 3)
+      .execute();
     const modified = portti(['audit', 'verify', '--config', config]);
     expect(modified.status).toBe(1);
     expect(modified.stdout).toMatch(/BROKEN at record 3 \(seq 3, urn:uuid:[^)]+\): record content does not match its hash \(modified\)/);
@@ -82,7 +106,10 @@ describe('portti CLI', () => {
 
   it('start brings the demo system up: /healthz answers 200 within 60 s; SIGTERM stops it cleanly', async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, ['bin/portti.js', 'start'], { env: { ...process.env, PORTTI_DATA_DIR: dir, PORTTI_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/portti.js', 'start'], {
+      env: { ...process.env, PORTTI_DATA_DIR: dir, PORTTI_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -199,7 +199,13 @@ describe('filterByPointers', () => {
   });
 
   it('filters a top-level array document into an array', () => {
-    const out = filterByPointers([{ a: 1, b: 2 }, { a: 3, b: 4 }], ptrs('/0/a', '/1/b'));
+    const out = filterByPointers(
+      [
+        { a: 1, b: 2 },
+        { a: 3, b: 4 },
+      ],
+      ptrs('/0/a', '/1/b'),
+    );
     expect(out).toEqual([{ a: 1 }, { b: 4 }]);
     expect(Array.isArray(out)).toBe(true);
   });
@@ -236,7 +242,10 @@ describe('filterByPointers', () => {
         hetu: '010101-123N',
         extra_top: 'leak?',
         profile: { nick: 'ai', internal_score: 99, nested: { deep: 'leak?' } },
-        list: [{ v: 1, hidden: true }, { v: 2, hidden: true }],
+        list: [
+          { v: 1, hidden: true },
+          { v: 2, hidden: true },
+        ],
       };
       const out = filterByPointers(upstream, ptrs('/id', '/profile/nick', '/list/0/v', '/list/1/v'));
       expect(out).toEqual({ id: 'p1', profile: { nick: 'ai' }, list: [{ v: 1 }, { v: 2 }] });

@@ -66,12 +66,7 @@ function purpose(items: PiiItem[], extra: Partial<Purpose> = {}): Purpose {
 }
 
 const defaultPurposes = (): Purpose[] => [
-  purpose([
-    item(INCOMES, 'income'),
-    item(INCOMES, 'employer', true),
-    item(INCOMES, 'tax_rate', true),
-    item(POPULATION, 'address'),
-  ]),
+  purpose([item(INCOMES, 'income'), item(INCOMES, 'employer', true), item(INCOMES, 'tax_rate', true), item(POPULATION, 'address')]),
 ];
 
 function makeState(mode: ActivationMode, parties: Party[], extra: Partial<ConsentState> = {}): ConsentState {
@@ -300,10 +295,7 @@ describe('data_subject_activates', () => {
   });
 
   it('the guardian declining declines the record', () => {
-    const s = makeState('data_subject_activates', [
-      party('child', 'data_subject'),
-      party('mom', 'guardian', { acting_for: 'child' }),
-    ]);
+    const s = makeState('data_subject_activates', [party('child', 'data_subject'), party('mom', 'guardian', { acting_for: 'child' })]);
     expect(decline(s, 'mom').state.status).toBe('declined');
   });
 });
@@ -312,11 +304,17 @@ describe('automatically_activated', () => {
   const auto = () =>
     makeState('automatically_activated', [party('adult', 'data_subject', { status: 'approved', choices: [] })], {
       status: 'active',
-      purposes: [purpose([item(INCOMES, 'income'), item(INCOMES, 'employer', true)], { lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e' })],
+      purposes: [
+        purpose([item(INCOMES, 'income'), item(INCOMES, 'employer', true)], { lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e' }),
+      ],
     });
 
   it('cannot be withdrawn; the message points to objecting', () => {
-    expectRefused(() => withdraw(auto(), 'adult', 'account:acc-adult', T0), 'active', /cannot be withdrawn; you can object to it \(GDPR Art\. 21\)/);
+    expectRefused(
+      () => withdraw(auto(), 'adult', 'account:acc-adult', T0),
+      'active',
+      /cannot be withdrawn; you can object to it \(GDPR Art\. 21\)/,
+    );
   });
 
   it('can still be suspended by the operator', () => {
@@ -359,7 +357,11 @@ describe('withdraw', () => {
   });
 
   it('a non-participant cannot withdraw', () => {
-    expectRefused(() => withdraw(activeFamily(), 'stranger', 'account:x', T0), 'active', /only a participant who decides on this record can withdraw it/);
+    expectRefused(
+      () => withdraw(activeFamily(), 'stranger', 'account:x', T0),
+      'active',
+      /only a participant who decides on this record can withdraw it/,
+    );
   });
 
   it('the represented child cannot withdraw', () => {
@@ -402,7 +404,11 @@ describe('suspend / resume', () => {
 
   it('only active records can be suspended', () => {
     for (const status of ['pending', 'suspended', 'declined', 'withdrawn', 'expired', 'moved'] as const) {
-      expectRefused(() => suspend(family('all_activators_activate', { status }), 'operator', 'r', T0), status, /only active records can be suspended/);
+      expectRefused(
+        () => suspend(family('all_activators_activate', { status }), 'operator', 'r', T0),
+        status,
+        /only active records can be suspended/,
+      );
     }
   });
 
@@ -415,7 +421,11 @@ describe('suspend / resume', () => {
 
   it('only suspended records can be resumed', () => {
     for (const status of ['pending', 'active', 'declined', 'withdrawn', 'expired', 'moved'] as const) {
-      expectRefused(() => resume(family('all_activators_activate', { status }), 'operator', T0), status, /only suspended records can be resumed/);
+      expectRefused(
+        () => resume(family('all_activators_activate', { status }), 'operator', T0),
+        status,
+        /only suspended records can be resumed/,
+      );
     }
   });
 
@@ -441,7 +451,11 @@ describe('expire', () => {
   });
 
   it('PT5M validity expires five minutes after activation', () => {
-    const active = approve(makeState('data_subject_activates', [party('adult', 'data_subject')], { validity_duration: 'PT5M' }), 'adult', T0).state;
+    const active = approve(
+      makeState('data_subject_activates', [party('adult', 'data_subject')], { validity_duration: 'PT5M' }),
+      'adult',
+      T0,
+    ).state;
     expect(active.expires_at).toBe(T0 + 5 * 60_000);
     expectRefused(() => expire(active, T0 + 5 * 60_000 - 1), 'active', /has not reached its expiry/);
     const r = expire(active, T0 + 5 * 60_000);
@@ -548,7 +562,11 @@ describe('optional attribute choices', () => {
 
   it('refuses an unknown attribute and an optional id of the wrong source', () => {
     expectRefused(() => approve(couple('data_subject_activates'), 'adult', T0, [`${INCOMES}#iban`]), 'pending', /not optional attributes/);
-    expectRefused(() => approve(couple('data_subject_activates'), 'adult', T0, [`${POPULATION}#employer`]), 'pending', /not optional attributes/);
+    expectRefused(
+      () => approve(couple('data_subject_activates'), 'adult', T0, [`${POPULATION}#employer`]),
+      'pending',
+      /not optional attributes/,
+    );
   });
 
   it('a refused choice leaves the state untouched (the party can still decide)', () => {
@@ -576,9 +594,7 @@ describe('optional attribute choices', () => {
 
     it('lists only data subjects, and an undecided subject releases nothing', () => {
       const s = couple('all_activators_activate');
-      expect(subjectsForSource(s, INCOMES)).toEqual([
-        { ref: 'adult', identifier_type: 'fi_hetu', identifier: 'id-adult', datatypes: [] },
-      ]);
+      expect(subjectsForSource(s, INCOMES)).toEqual([{ ref: 'adult', identifier_type: 'fi_hetu', identifier: 'id-adult', datatypes: [] }]);
     });
 
     it('a co-activator’s choices do not count for the subject', () => {
@@ -618,7 +634,10 @@ describe('optional attribute choices', () => {
 
     it('de-duplicates attributes named by several purposes and ignores other sources', () => {
       const filed = couple('data_subject_activates', {
-        purposes: [purpose([item(INCOMES, 'income'), item(INCOMES, 'employer', true)]), purpose([item(INCOMES, 'income'), item(INCOMES, 'employer')])],
+        purposes: [
+          purpose([item(INCOMES, 'income'), item(INCOMES, 'employer', true)]),
+          purpose([item(INCOMES, 'income'), item(INCOMES, 'employer')]),
+        ],
       });
       const s = approve(filed, 'adult', T0, []).state;
       expect(subjectsForSource(s, INCOMES)[0]?.datatypes).toEqual(['income', 'employer']);

@@ -31,7 +31,8 @@ describe('DPV purpose taxonomy', () => {
   it('names every purpose of the table in Finnish, Swedish and English, and falls back to the local name', () => {
     expect(purposeLabel(`${DPV}ServiceProvision`, 'fi')).toBe('Palvelun tarjoaminen');
     expect(purposeLabel(`${DPV}ServiceProvision`, 'sv')).toBe('Tillhandahållande av tjänster');
-    for (const iri of DPV_PURPOSES) for (const l of ['fi', 'sv', 'en'] as const) expect(purposeLabel(iri, l)).not.toMatch(/^[A-Z][a-z]+[A-Z]/);
+    for (const iri of DPV_PURPOSES)
+      for (const l of ['fi', 'sv', 'en'] as const) expect(purposeLabel(iri, l)).not.toMatch(/^[A-Z][a-z]+[A-Z]/);
     expect(purposeLabel(`${DPV}MadeUpPurpose`, 'fi')).toBe('Made Up Purpose');
   });
   it('isA fails upwards, sideways and for unknown purposes', () => {
@@ -99,11 +100,15 @@ describe('permission arrangement as an ODRL Set', () => {
     expect(permittedAttributes(set, { ...ctx, purpose: `${DPV}Marketing` }).size).toBe(0);
   });
   it('decides a request only when every required attribute is covered, choosing covered optional ones', () => {
-    expect(arrangementDecision(set, ctx, { required: [`${GW}#annual_income`], optional: [`${GW}#income_year`, `${GW}#employer`] })).toEqual({
-      applies: true,
-      choices: [`${GW}#income_year`],
+    expect(arrangementDecision(set, ctx, { required: [`${GW}#annual_income`], optional: [`${GW}#income_year`, `${GW}#employer`] })).toEqual(
+      {
+        applies: true,
+        choices: [`${GW}#income_year`],
+      },
+    );
+    expect(arrangementDecision(set, ctx, { required: [`${GW}#annual_income`, `${GW}#tax_debt`], optional: [] })).toEqual({
+      applies: false,
     });
-    expect(arrangementDecision(set, ctx, { required: [`${GW}#annual_income`, `${GW}#tax_debt`], optional: [] })).toEqual({ applies: false });
     expect(arrangementDecision(set, ctx, { required: [], optional: [`${GW}#employer`] })).toEqual({ applies: false });
   });
   it('ignores permissions for other actions', () => {

@@ -129,8 +129,7 @@ describe('decideRelease', () => {
 
   it('never releases more than the live consent (exhaustive over small inputs)', () => {
     const universe = ['a', 'b', 'c'];
-    const subsets = (xs: string[]): string[][] =>
-      xs.reduce<string[][]>((acc, x) => acc.concat(acc.map((s) => [...s, x])), [[]]);
+    const subsets = (xs: string[]): string[][] => xs.reduce<string[][]>((acc, x) => acc.concat(acc.map((s) => [...s, x])), [[]]);
     const all = subsets(universe);
     for (const op of all.filter((s) => s.length > 0))
       for (const consented of all)

@@ -12,7 +12,17 @@ import { DEMO_RESIDENTS } from '../../src/demo/population.ts';
 import { loadPorttiConfig } from '../../src/shared/config.ts';
 import { tempDir } from '../helpers/stores.ts';
 
-const PORTS = { GATEWAY: 4200, OPERATOR_A: 4201, OPERATOR_B: 4202, IDP1: 4210, IDP2: 4211, INCOMES: 4220, POPULATION: 4221, FEE: 4230, PDS: 4240 };
+const PORTS = {
+  GATEWAY: 4200,
+  OPERATOR_A: 4201,
+  OPERATOR_B: 4202,
+  IDP1: 4210,
+  IDP2: 4211,
+  INCOMES: 4220,
+  POPULATION: 4221,
+  FEE: 4230,
+  PDS: 4240,
+};
 
 describe('daycare fee variations', () => {
   let system: RunningSystem;
@@ -25,7 +35,13 @@ describe('daycare fee variations', () => {
   const people = DEMO_RESIDENTS;
 
   beforeAll(async () => {
-    const env = { ...process.env, DATABASE_URL: '', PORTTI_DATA_DIR: join(tempDir(), 'data'), PORTTI_LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [`PORTTI_${k}_PORT`, String(v)])) };
+    const env = {
+      ...process.env,
+      DATABASE_URL: '',
+      PORTTI_DATA_DIR: join(tempDir(), 'data'),
+      PORTTI_LOG_LEVEL: 'warn',
+      ...Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [`PORTTI_${k}_PORT`, String(v)])),
+    };
     const config = loadPorttiConfig('config/demo.yaml', env);
     system = await runSystem(config, { logLevel: 'silent', env });
     fee = system.demo!.feeService!;
@@ -41,20 +57,34 @@ describe('daycare fee variations', () => {
     const res = await fetch(`${feeUrl}/applications`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ child: people.eelis.personal_identity_code, family_size: 3, guardians: guardians.map(([code, operator]) => ({ personal_identity_code: code, operator })), ...extra }),
+      body: JSON.stringify({
+        child: people.eelis.personal_identity_code,
+        family_size: 3,
+        guardians: guardians.map(([code, operator]) => ({ personal_identity_code: code, operator })),
+        ...extra,
+      }),
     });
     expect(res.status).toBe(201);
-    return (await res.json()) as { application_id: string; consents: Array<{ operator: string; record_id: string; subjects: Array<{ ref: string }> }> };
+    return (await res.json()) as {
+      application_id: string;
+      consents: Array<{ operator: string; record_id: string; subjects: Array<{ ref: string }> }>;
+    };
   }
 
   it('both parents at the same operator: one record, all_activators_activate, read per parent', async () => {
-    const app = await apply([[people.aino.personal_identity_code, a], [people.mikko.personal_identity_code, a]]);
+    const app = await apply([
+      [people.aino.personal_identity_code, a],
+      [people.mikko.personal_identity_code, a],
+    ]);
     expect(app.consents).toHaveLength(1);
     const record = app.consents[0]!;
     expect(record.subjects).toHaveLength(2);
     const aino = await signIn(a, 'suomifi', people.aino.personal_identity_code);
     expect((await decide(aino, record.record_id, { approve: true })).status).toBe(200);
-    const view = await citizenGet<{ status: string; activation_mode: string; parties: Array<{ status: string; is_me: boolean }> }>(aino, `/citizen/api/consents/${encodeURIComponent(record.record_id)}`);
+    const view = await citizenGet<{ status: string; activation_mode: string; parties: Array<{ status: string; is_me: boolean }> }>(
+      aino,
+      `/citizen/api/consents/${encodeURIComponent(record.record_id)}`,
+    );
     expect(view).toMatchObject({ status: 'pending', activation_mode: 'all_activators_activate' });
     expect(view.parties.filter((p) => !p.is_me).map((p) => p.status)).toEqual(['pending']);
     expect(fee.applications.get(app.application_id)!.status).toBe('waiting_for_consents');
@@ -65,7 +95,10 @@ describe('daycare fee variations', () => {
   });
 
   it('one parent declines: the family falls back to the paper process', async () => {
-    const app = await apply([[people.aino.personal_identity_code, a], [people.mikko.personal_identity_code, b]]);
+    const app = await apply([
+      [people.aino.personal_identity_code, a],
+      [people.mikko.personal_identity_code, b],
+    ]);
     const aino = await signIn(a, 'suomifi', people.aino.personal_identity_code);
     await decide(aino, app.consents.find((c) => c.operator === a)!.record_id, { approve: true });
     const mikko = await signIn(b, 'suomifi', people.mikko.personal_identity_code);
@@ -76,7 +109,11 @@ describe('daycare fee variations', () => {
   });
 
   it('a parent unticks an optional attribute: the service gets only the rest', async () => {
-    const filed = await fee.fileRequest(a, { subjects: [{ identifier_type: 'fi_hetu', identifier: people.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: 'https://w3id.org/dpv#ServiceProvision' });
+    const filed = await fee.fileRequest(a, {
+      subjects: [{ identifier_type: 'fi_hetu', identifier: people.aino.personal_identity_code }],
+      activation_mode: 'data_subject_activates',
+      purpose: 'https://w3id.org/dpv#ServiceProvision',
+    });
     const aino = await signIn(a, 'suomifi', people.aino.personal_identity_code);
     // benefits ticked, monthly income unticked
     expect((await decide(aino, filed.record_id, { approve: true, choices: [`${incomes}#benefits`] })).status).toBe(200);
@@ -96,13 +133,20 @@ describe('daycare fee variations', () => {
     expect(expired.consents[0]!.status).toBe('expired');
     const again = await fee.readIncomes(app.application_id);
     expect(again).toEqual([403]);
-    const view = await citizenGet<{ status: string; history: Array<{ event_type: string }> }>(aino, `/citizen/api/consents/${encodeURIComponent(app.consents[0]!.record_id)}`);
+    const view = await citizenGet<{ status: string; history: Array<{ event_type: string }> }>(
+      aino,
+      `/citizen/api/consents/${encodeURIComponent(app.consents[0]!.record_id)}`,
+    );
     expect(view.status).toBe('expired');
     expect(view.history.at(-1)!.event_type).toBe('dpv:ConsentExpired');
   }, 20_000);
 
   it('guardians decide for their child; the child cannot; the service reads only the consented attributes', async () => {
-    const filed = await fee.fileRequest(a, { subjects: [{ identifier_type: 'fi_hetu', identifier: people.eelis.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: 'https://w3id.org/dpv#IdentityVerification' });
+    const filed = await fee.fileRequest(a, {
+      subjects: [{ identifier_type: 'fi_hetu', identifier: people.eelis.personal_identity_code }],
+      activation_mode: 'data_subject_activates',
+      purpose: 'https://w3id.org/dpv#IdentityVerification',
+    });
     // the service learns that guardians decide, but not who they are
     const roles = filed.parties.map((p) => `${p.role}:${p.identifier ?? '(not disclosed)'}`).sort();
     expect(roles).toEqual([`data_subject:${people.eelis.personal_identity_code}`, 'guardian:(not disclosed)', 'guardian:(not disclosed)']);
@@ -120,7 +164,13 @@ describe('daycare fee variations', () => {
 
 describe('the Customer Fee Unit page for people clicking through', () => {
   it('takes an application from a form and shows its status', async () => {
-    const env = { ...process.env, DATABASE_URL: '', PORTTI_DATA_DIR: join(tempDir(), 'data'), PORTTI_LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [`PORTTI_${k}_PORT`, String(v + 50)])) };
+    const env = {
+      ...process.env,
+      DATABASE_URL: '',
+      PORTTI_DATA_DIR: join(tempDir(), 'data'),
+      PORTTI_LOG_LEVEL: 'warn',
+      ...Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [`PORTTI_${k}_PORT`, String(v + 50)])),
+    };
     const config = loadPorttiConfig('config/demo.yaml', env);
     const system = await runSystem(config, { logLevel: 'silent', env });
     try {
@@ -130,7 +180,14 @@ describe('the Customer Fee Unit page for people clicking through', () => {
       const res = await fetch(`${base}/apply`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ child: DEMO_RESIDENTS.eelis.personal_identity_code, family_size: '3', guardian1: DEMO_RESIDENTS.aino.personal_identity_code, operator1: config.operators[0]!.issuer, guardian2: DEMO_RESIDENTS.mikko.personal_identity_code, operator2: config.operators[1]!.issuer }),
+        body: new URLSearchParams({
+          child: DEMO_RESIDENTS.eelis.personal_identity_code,
+          family_size: '3',
+          guardian1: DEMO_RESIDENTS.aino.personal_identity_code,
+          operator1: config.operators[0]!.issuer,
+          guardian2: DEMO_RESIDENTS.mikko.personal_identity_code,
+          operator2: config.operators[1]!.issuer,
+        }),
         redirect: 'manual',
       });
       expect(res.status).toBe(303);

@@ -9,14 +9,7 @@ import {
   makeHetu,
 } from '../../src/demo/finnish-ids.ts';
 import { FINNISH, SWEDISH } from '../../src/demo/names.ts';
-import {
-  ageAt,
-  DEMO_RESIDENTS,
-  generatePopulation,
-  generatePopulationData,
-  guardianships,
-  mulberry32,
-} from '../../src/demo/population.ts';
+import { ageAt, DEMO_RESIDENTS, generatePopulation, generatePopulationData, guardianships, mulberry32 } from '../../src/demo/population.ts';
 import { createIncomesRegister, type EmploymentDocument, type IncomeDocument } from '../../src/demo/incomes-register.ts';
 import { createPopulationRegister } from '../../src/demo/population-register.ts';
 
@@ -186,7 +179,9 @@ describe('incomes register', () => {
     expect(doc.employment_status).toBe('employed');
     expect(doc.employer?.name).toBe('Lääkärikeskus Aalto Oy');
     expect(doc.occupation).toEqual({ code: '2221', title: 'Nursing professionals' });
-    expect(doc.monthly_income.months.map((m) => m.month)).toEqual(Array.from({ length: 12 }, (_, i) => `2025-${String(i + 1).padStart(2, '0')}`));
+    expect(doc.monthly_income.months.map((m) => m.month)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `2025-${String(i + 1).padStart(2, '0')}`),
+    );
     const sum = doc.monthly_income.months.reduce((s, m) => s + m.gross_eur, 0);
     expect(Math.abs(sum - doc.annual_income.gross_eur)).toBeLessThan(0.01);
     expect(doc.annual_income.gross_eur).toBeGreaterThan(35_000);
@@ -212,7 +207,10 @@ describe('incomes register', () => {
   });
 
   it('answers 404 for children and unknown people, 400 for malformed codes, 401 without the key', async () => {
-    expect(await get(incomes, `/people/${eelis.personal_identity_code}/income`)).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect(await get(incomes, `/people/${eelis.personal_identity_code}/income`)).toMatchObject({
+      status: 404,
+      body: { error: 'not_found' },
+    });
     expect((await get(incomes, '/people/131052-308T/employment')).status).toBe(404);
     expect(await get(incomes, '/people/not-a-code/income')).toMatchObject({ status: 400, body: { error: 'invalid_identity_code' } });
     const locked = createIncomesRegister(people, { apiKey: 'k3y' });
@@ -232,7 +230,10 @@ describe('incomes register', () => {
       expect(isValidIban(d.bank_account.iban)).toBe(true);
       if (d.employer) expect(isValidBusinessId(d.employer.business_id)).toBe(true);
     }
-    const earnings = docs.filter((d) => d.employment_status === 'employed').map((d) => d.annual_income.gross_eur).sort((a, b) => a - b);
+    const earnings = docs
+      .filter((d) => d.employment_status === 'employed')
+      .map((d) => d.annual_income.gross_eur)
+      .sort((a, b) => a - b);
     const median = earnings[Math.floor(earnings.length / 2)] ?? 0;
     expect(median).toBeGreaterThan(30_000);
     expect(median).toBeLessThan(55_000);

@@ -14,7 +14,16 @@ import { openStore } from '../../src/store/database.ts';
 import type { GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import type { OperatorDatabase } from '../../src/operator/operator.tables.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { callApi, createStubRegister, createTestService, freePort, PEOPLE, readSource, sourceToken, type TestService } from '../helpers/world.ts';
+import {
+  callApi,
+  createStubRegister,
+  createTestService,
+  freePort,
+  PEOPLE,
+  readSource,
+  sourceToken,
+  type TestService,
+} from '../helpers/world.ts';
 
 const PURPOSE = 'https://w3id.org/dpv#ServiceProvision';
 
@@ -22,23 +31,81 @@ function writeConfig(dir: string, service: TestService, ports: { gw: number; op:
   const issuer = `http://127.0.0.1:${ports.op}`;
   const resource = `http://127.0.0.1:${ports.gw}/sources/incomes`;
   const registry = {
-    sources: [{ id: 'incomes', resource, name: { fi: 'T', sv: 'I', en: 'Incomes' }, identifier_type: 'fi_hetu', attributes: ['annual_income', 'income_year'].map((id) => ({ id, label: { fi: id, sv: id, en: id }, category: 'https://w3id.org/dpv/pd#Income' })) }],
-    services: [{
-      client_id: service.clientId, name: { fi: 'S', sv: 'S', en: 'S' }, controller: { name: 'City' }, privacy_notice: 'https://example.org/p', jwks: { keys: [service.publicJwk] },
-      purposes: [{ purpose: PURPOSE, label: { fi: 'x', sv: 'x', en: 'x' }, lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e', retention_period: 'P1Y', attributes: [{ source: 'incomes', id: 'annual_income' }, { source: 'incomes', id: 'income_year' }] }],
-    }],
+    sources: [
+      {
+        id: 'incomes',
+        resource,
+        name: { fi: 'T', sv: 'I', en: 'Incomes' },
+        identifier_type: 'fi_hetu',
+        attributes: ['annual_income', 'income_year'].map((id) => ({
+          id,
+          label: { fi: id, sv: id, en: id },
+          category: 'https://w3id.org/dpv/pd#Income',
+        })),
+      },
+    ],
+    services: [
+      {
+        client_id: service.clientId,
+        name: { fi: 'S', sv: 'S', en: 'S' },
+        controller: { name: 'City' },
+        privacy_notice: 'https://example.org/p',
+        jwks: { keys: [service.publicJwk] },
+        purposes: [
+          {
+            purpose: PURPOSE,
+            label: { fi: 'x', sv: 'x', en: 'x' },
+            lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e',
+            retention_period: 'P1Y',
+            attributes: [
+              { source: 'incomes', id: 'annual_income' },
+              { source: 'incomes', id: 'income_year' },
+            ],
+          },
+        ],
+      },
+    ],
     gateways: [{ client_id: 'gateway', name: 'gw', jwks_uri: `http://127.0.0.1:${ports.gw}/.well-known/jwks.json`, sources: ['incomes'] }],
   };
   writeFileSync(join(dir, 'registry.json'), JSON.stringify(registry));
   const config = {
     data_dir: join(dir, 'data'),
     log_level: 'warn',
-    gateways: [{
-      name: 'gateway', listen: { host: '127.0.0.1', port: ports.gw }, public_url: `http://127.0.0.1:${ports.gw}`, report_interval_ms: 200,
-      operators: [{ issuer, client_id: 'gateway' }],
-      sources: [{ id: 'incomes', upstream: { base_url: `http://127.0.0.1:${ports.reg}` }, admitted_operators: [issuer], operations: [{ name: 'income', path: '/people/{identifier}/income', identifier_type: 'fi_hetu', attributes: { annual_income: '/annual_income', income_year: '/income_year' } }] }],
-    }],
-    operators: [{ name: 'operator-a', listen: { host: '127.0.0.1', port: ports.op }, issuer, display_name: { fi: 'A', sv: 'A', en: 'A' }, admin_token: 'admin-token-0123456789', cookie_secret: 'cookie-secret-0123456789abcdefghijklmn', registry_files: [join(dir, 'registry.json')] }],
+    gateways: [
+      {
+        name: 'gateway',
+        listen: { host: '127.0.0.1', port: ports.gw },
+        public_url: `http://127.0.0.1:${ports.gw}`,
+        report_interval_ms: 200,
+        operators: [{ issuer, client_id: 'gateway' }],
+        sources: [
+          {
+            id: 'incomes',
+            upstream: { base_url: `http://127.0.0.1:${ports.reg}` },
+            admitted_operators: [issuer],
+            operations: [
+              {
+                name: 'income',
+                path: '/people/{identifier}/income',
+                identifier_type: 'fi_hetu',
+                attributes: { annual_income: '/annual_income', income_year: '/income_year' },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    operators: [
+      {
+        name: 'operator-a',
+        listen: { host: '127.0.0.1', port: ports.op },
+        issuer,
+        display_name: { fi: 'A', sv: 'A', en: 'A' },
+        admin_token: 'admin-token-0123456789',
+        cookie_secret: 'cookie-secret-0123456789abcdefghijklmn',
+        registry_files: [join(dir, 'registry.json')],
+      },
+    ],
   };
   const file = join(dir, 'portti.json');
   writeFileSync(file, JSON.stringify(config));
@@ -46,7 +113,10 @@ function writeConfig(dir: string, service: TestService, ports: { gw: number; op:
 }
 
 async function startComponent(kind: 'gateway' | 'operator', config: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/portti.js', kind, '--config', config], { env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/portti.js', kind, '--config', config], {
+    env: { ...process.env, DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -86,7 +156,11 @@ describe('crash safety with separate gateway and operator processes', () => {
     let gateway = await startComponent('gateway', config);
     children.push(gateway);
 
-    const first = await callApi(service, issuer, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'automatically_activated', purpose: PURPOSE });
+    const first = await callApi(service, issuer, 'POST', '/api/consent-requests', {
+      subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
+      activation_mode: 'automatically_activated',
+      purpose: PURPOSE,
+    });
     const record = ((await first.json()) as { record_id: string }).record_id;
     const token = await sourceToken(service, issuer, resource, record, ['annual_income', 'income_year']);
     for (let i = 0; i < 100; i += 1) {
@@ -99,7 +173,11 @@ describe('crash safety with separate gateway and operator processes', () => {
     let running = true;
     const filer = (async () => {
       while (running) {
-        const res = await callApi(service, issuer, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.mikko.personal_identity_code }], activation_mode: 'automatically_activated', purpose: PURPOSE }).catch(() => undefined);
+        const res = await callApi(service, issuer, 'POST', '/api/consent-requests', {
+          subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.mikko.personal_identity_code }],
+          activation_mode: 'automatically_activated',
+          purpose: PURPOSE,
+        }).catch(() => undefined);
         if (res?.status === 201) acknowledged.push(((await res.json()) as { record_id: string }).record_id);
         else await new Promise((r) => setTimeout(r, 50));
       }
@@ -134,7 +212,8 @@ describe('crash safety with separate gateway and operator processes', () => {
     expect(acknowledged.length).toBeGreaterThan(ackBeforeOperatorCrash);
 
     // every acknowledged consent record is at the operator
-    for (const id of acknowledged) expect((await callApi(service, issuer, 'GET', `/api/consents/${encodeURIComponent(id)}`)).status, id).toBe(200);
+    for (const id of acknowledged)
+      expect((await callApi(service, issuer, 'GET', `/api/consents/${encodeURIComponent(id)}`)).status, id).toBe(200);
 
     // every served read reached the operator's access log too (reports are at least once)
     const opStore = await openStore<OperatorDatabase>({ kind: 'sqlite', path: join(dir, 'data', 'operator-a.db') });
@@ -156,9 +235,14 @@ describe('crash safety with separate gateway and operator processes', () => {
     const present = new Set((await gwStore.db.selectFrom('access_records').select('access_id').execute()).map((r) => r.access_id));
     await gwStore.close();
     expect(served.filter((id) => !present.has(id))).toEqual([]);
-    const audit = spawnSync(process.execPath, ['bin/portti.js', 'audit', 'verify', '--config', config], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+    const audit = spawnSync(process.execPath, ['bin/portti.js', 'audit', 'verify', '--config', config], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '' },
+    });
     expect(audit.stdout).toMatch(/chain gateway\/main: OK/);
     expect(audit.status).toBe(0);
-    console.log(`crash (separate processes): ${acknowledged.length} acknowledged consent requests, ${served.length} served reads across a gateway and an operator SIGKILL, all present and reported`);
+    console.log(
+      `crash (separate processes): ${acknowledged.length} acknowledged consent requests, ${served.length} served reads across a gateway and an operator SIGKILL, all present and reported`,
+    );
   }, 90_000);
 });

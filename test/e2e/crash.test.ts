@@ -24,24 +24,84 @@ const PURPOSE = 'https://w3id.org/dpv#ServiceProvision';
 
 function configFiles(dir: string, service: TestService, jwk: object) {
   const registry = {
-    sources: [{ id: 'incomes-register', resource, name: { fi: 'T', sv: 'I', en: 'Incomes' }, identifier_type: 'fi_hetu', attributes: ['annual_income', 'income_year'].map((id) => ({ id, label: { fi: id, sv: id, en: id }, category: 'https://w3id.org/dpv/pd#Income' })) }],
-    services: [{
-      client_id: service.clientId, name: { fi: 'S', sv: 'S', en: 'S' }, controller: { name: 'City' }, privacy_notice: 'https://example.org/p', jwks: { keys: [jwk] },
-      purposes: [{ purpose: PURPOSE, label: { fi: 'x', sv: 'x', en: 'x' }, lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e', retention_period: 'P1Y', attributes: [{ source: 'incomes-register', id: 'annual_income' }, { source: 'incomes-register', id: 'income_year' }] }],
-    }],
-    gateways: [{ client_id: 'gateway', name: 'gw', jwks_uri: `http://127.0.0.1:${GW}/.well-known/jwks.json`, sources: ['incomes-register'] }],
+    sources: [
+      {
+        id: 'incomes-register',
+        resource,
+        name: { fi: 'T', sv: 'I', en: 'Incomes' },
+        identifier_type: 'fi_hetu',
+        attributes: ['annual_income', 'income_year'].map((id) => ({
+          id,
+          label: { fi: id, sv: id, en: id },
+          category: 'https://w3id.org/dpv/pd#Income',
+        })),
+      },
+    ],
+    services: [
+      {
+        client_id: service.clientId,
+        name: { fi: 'S', sv: 'S', en: 'S' },
+        controller: { name: 'City' },
+        privacy_notice: 'https://example.org/p',
+        jwks: { keys: [jwk] },
+        purposes: [
+          {
+            purpose: PURPOSE,
+            label: { fi: 'x', sv: 'x', en: 'x' },
+            lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-e',
+            retention_period: 'P1Y',
+            attributes: [
+              { source: 'incomes-register', id: 'annual_income' },
+              { source: 'incomes-register', id: 'income_year' },
+            ],
+          },
+        ],
+      },
+    ],
+    gateways: [
+      { client_id: 'gateway', name: 'gw', jwks_uri: `http://127.0.0.1:${GW}/.well-known/jwks.json`, sources: ['incomes-register'] },
+    ],
   };
   writeFileSync(join(dir, 'registry.json'), JSON.stringify(registry));
   const config = {
     data_dir: join(dir, 'data'),
     log_level: 'warn',
     demo: { people: 50, seed: 1, incomes_register: { host: '127.0.0.1', port: REG } },
-    gateways: [{
-      name: 'gateway', listen: { host: '127.0.0.1', port: GW }, public_url: `http://127.0.0.1:${GW}`, report_interval_ms: 200,
-      operators: [{ issuer, client_id: 'gateway' }],
-      sources: [{ id: 'incomes-register', upstream: { base_url: `http://127.0.0.1:${REG}`, auth: { type: 'header', name: 'x-api-key', value: 'demo-register-key' } }, admitted_operators: [issuer], operations: [{ name: 'income', path: '/people/{identifier}/income', identifier_type: 'fi_hetu', attributes: { annual_income: '/annual_income', income_year: '/income_year' } }] }],
-    }],
-    operators: [{ name: 'operator-a', listen: { host: '127.0.0.1', port: OP }, issuer, display_name: { fi: 'A', sv: 'A', en: 'A' }, admin_token: 'admin-token-0123456789', cookie_secret: 'cookie-secret-0123456789abcdefghijklmn', registry_files: [join(dir, 'registry.json')] }],
+    gateways: [
+      {
+        name: 'gateway',
+        listen: { host: '127.0.0.1', port: GW },
+        public_url: `http://127.0.0.1:${GW}`,
+        report_interval_ms: 200,
+        operators: [{ issuer, client_id: 'gateway' }],
+        sources: [
+          {
+            id: 'incomes-register',
+            upstream: { base_url: `http://127.0.0.1:${REG}`, auth: { type: 'header', name: 'x-api-key', value: 'demo-register-key' } },
+            admitted_operators: [issuer],
+            operations: [
+              {
+                name: 'income',
+                path: '/people/{identifier}/income',
+                identifier_type: 'fi_hetu',
+                attributes: { annual_income: '/annual_income', income_year: '/income_year' },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    operators: [
+      {
+        name: 'operator-a',
+        listen: { host: '127.0.0.1', port: OP },
+        issuer,
+        display_name: { fi: 'A', sv: 'A', en: 'A' },
+        admin_token: 'admin-token-0123456789',
+        cookie_secret: 'cookie-secret-0123456789abcdefghijklmn',
+        registry_files: [join(dir, 'registry.json')],
+      },
+    ],
   };
   const file = join(dir, 'portti.json');
   writeFileSync(file, JSON.stringify(config));
@@ -49,7 +109,10 @@ function configFiles(dir: string, service: TestService, jwk: object) {
 }
 
 async function startPortti(config: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/portti.js', 'start', '--config', config], { env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/portti.js', 'start', '--config', config], {
+    env: { ...process.env, DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -80,7 +143,11 @@ describe('crash safety', () => {
     let portti = await startPortti(config);
     children.push(portti);
 
-    const first = await callApi(service, issuer, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: DEMO_RESIDENTS.aino.personal_identity_code }], activation_mode: 'automatically_activated', purpose: PURPOSE });
+    const first = await callApi(service, issuer, 'POST', '/api/consent-requests', {
+      subjects: [{ identifier_type: 'fi_hetu', identifier: DEMO_RESIDENTS.aino.personal_identity_code }],
+      activation_mode: 'automatically_activated',
+      purpose: PURPOSE,
+    });
     const record = ((await first.json()) as { record_id: string }).record_id;
     const token = await sourceToken(service, issuer, resource, record, ['annual_income', 'income_year']);
 
@@ -89,7 +156,11 @@ describe('crash safety', () => {
     let running = true;
     const filer = (async () => {
       while (running) {
-        const res = await callApi(service, issuer, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: DEMO_RESIDENTS.mikko.personal_identity_code }], activation_mode: 'automatically_activated', purpose: PURPOSE }).catch(() => undefined);
+        const res = await callApi(service, issuer, 'POST', '/api/consent-requests', {
+          subjects: [{ identifier_type: 'fi_hetu', identifier: DEMO_RESIDENTS.mikko.personal_identity_code }],
+          activation_mode: 'automatically_activated',
+          purpose: PURPOSE,
+        }).catch(() => undefined);
         if (res?.status === 201) acknowledged.push(((await res.json()) as { record_id: string }).record_id);
       }
     })();
@@ -124,9 +195,14 @@ describe('crash safety', () => {
     await store.close();
     const missing = served.filter((id) => !present.has(id));
     expect(missing).toEqual([]);
-    const audit = spawnSync(process.execPath, ['bin/portti.js', 'audit', 'verify', '--config', config], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+    const audit = spawnSync(process.execPath, ['bin/portti.js', 'audit', 'verify', '--config', config], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '' },
+    });
     expect(audit.stdout).toMatch(/chain gateway\/main: OK/);
     expect(audit.status).toBe(0);
-    console.log(`crash test: ${acknowledged.length} acknowledged consent requests and ${served.length} served reads before SIGKILL, all present after restart`);
+    console.log(
+      `crash test: ${acknowledged.length} acknowledged consent requests and ${served.length} served reads before SIGKILL, all present after restart`,
+    );
   }, 90_000);
 });

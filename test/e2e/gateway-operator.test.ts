@@ -9,11 +9,21 @@ import { SignJWT, generateKeyPair, exportJWK } from 'jose';
 import { verifyAccessLog } from '../../src/audit/access-log.ts';
 import { publicJwks } from '../../src/store/keys.ts';
 import { createDpopProof } from '../../src/shared/oauth/dpop.ts';
-import { callApi, createTestService, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  callApi,
+  createTestService,
+  PEOPLE,
+  PURPOSE,
+  readSource,
+  serviceDefinition,
+  sourceToken,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 
 /** Signs a demo resident in at an operator through the demo IdP (shared helper). */
 const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
-
 
 describe('gateway and operators end to end', () => {
   let world: World;
@@ -52,8 +62,12 @@ describe('gateway and operators end to end', () => {
   });
 
   it('refuses a token before consent and beyond consent at the authorization server', async () => {
-    await expect(sourceToken(feeA, world.issuers.a, world.resource, recordA, ['annual_income', 'employer'])).rejects.toThrow(/beyond the consent/);
-    await expect(sourceToken(feeA, world.issuers.a, world.resource, 'urn:uuid:00000000-0000-0000-0000-000000000000', ['annual_income'])).rejects.toThrow(/unknown consent_record_id/);
+    await expect(sourceToken(feeA, world.issuers.a, world.resource, recordA, ['annual_income', 'employer'])).rejects.toThrow(
+      /beyond the consent/,
+    );
+    await expect(
+      sourceToken(feeA, world.issuers.a, world.resource, 'urn:uuid:00000000-0000-0000-0000-000000000000', ['annual_income']),
+    ).rejects.toThrow(/unknown consent_record_id/);
   });
 
   it('reads only the consented attributes through the gateway with a token from A', async () => {
@@ -64,7 +78,7 @@ describe('gateway and operators end to end', () => {
     expect(res.headers.get('portti-access-id')).toMatch(/^urn:uuid:/);
   });
 
-  it('serves operator B at the same time, with B\'s own consent and choices', async () => {
+  it("serves operator B at the same time, with B's own consent and choices", async () => {
     const res = await callApi(feeB, world.issuers.b, 'POST', '/api/consent-requests', {
       subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.mikko.personal_identity_code }],
       activation_mode: 'data_subject_activates',
@@ -79,7 +93,10 @@ describe('gateway and operators end to end', () => {
       sourceToken(feeA, world.issuers.a, world.resource, recordA, ['annual_income']),
       sourceToken(feeB, world.issuers.b, world.resource, recordB, ['annual_income', 'employer']),
     ]);
-    const [ra, rb] = await Promise.all([readSource(feeA, `${world.resource}/income`, tokenA), readSource(feeB, `${world.resource}/income`, tokenB)]);
+    const [ra, rb] = await Promise.all([
+      readSource(feeA, `${world.resource}/income`, tokenA),
+      readSource(feeB, `${world.resource}/income`, tokenB),
+    ]);
     expect(ra.status).toBe(200);
     expect(rb.status).toBe(200);
     expect(Object.keys((await ra.json()) as object)).toEqual(['annual_income']);
@@ -90,7 +107,11 @@ describe('gateway and operators end to end', () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const rogueIss = 'http://127.0.0.1:9';
     const jkt = feeA.dpop.jkt;
-    const token = await new SignJWT({ client_id: 'fee-service', cnf: { jkt }, authorization_details: [{ type: 'personal_data_access', locations: [world.resource], consent_record_id: recordA }] })
+    const token = await new SignJWT({
+      client_id: 'fee-service',
+      cnf: { jkt },
+      authorization_details: [{ type: 'personal_data_access', locations: [world.resource], consent_record_id: recordA }],
+    })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', jwk: await exportJWK(publicKey) })
       .setIssuer(rogueIss)
       .setAudience(world.resource)
@@ -128,11 +149,13 @@ describe('gateway and operators end to end', () => {
     const problem = (await after.json()) as { code: string; consent_status: string };
     expect(problem.code).toBe('consent_not_active');
     expect(problem.consent_status).toBe('withdrawn');
-    console.log(`revocation: acknowledged after ${(acknowledged - started).toFixed(1)} ms, effective at the gateway ${(refusedAt - acknowledged).toFixed(1)} ms after the acknowledgement`);
+    console.log(
+      `revocation: acknowledged after ${(acknowledged - started).toFixed(1)} ms, effective at the gateway ${(refusedAt - acknowledged).toFixed(1)} ms after the acknowledgement`,
+    );
     expect(refusedAt - acknowledged).toBeLessThan(1000);
   });
 
-  it('shows the reads in the citizen\'s access log and keeps a verifiable audit chain', async () => {
+  it("shows the reads in the citizen's access log and keeps a verifiable audit chain", async () => {
     let entries: Array<{ consent_record_id: string; outcome: string; datatypes_released: string[] }> = [];
     for (let i = 0; i < 50 && !entries.some((e) => e.outcome === 'refused'); i += 1) {
       await new Promise((r) => setTimeout(r, 100));
@@ -155,7 +178,12 @@ describe('gateway and operators end to end', () => {
     const replay = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
     expect(replay.status).toBe(401);
     expect(((await replay.json()) as { code: string }).code).toBe('invalid_dpop_proof');
-    const other = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(feeB.dpop, 'GET', `${world.gatewayUrl}/sources/other/income`, token) } });
+    const other = await fetch(url, {
+      headers: {
+        authorization: `DPoP ${token}`,
+        dpop: await createDpopProof(feeB.dpop, 'GET', `${world.gatewayUrl}/sources/other/income`, token),
+      },
+    });
     expect(other.status).toBe(401);
   });
 });

@@ -24,28 +24,103 @@ function writeConfig(dir: string, service: TestService, ports: Record<'gw' | 'op
   const issuer = `http://127.0.0.1:${ports.op}`;
   const resource = `http://127.0.0.1:${ports.gw}/sources/incomes-register`;
   const registry = {
-    sources: [{ id: 'incomes-register', resource, name: { fi: 'T', sv: 'I', en: 'Incomes' }, identifier_type: 'fi_hetu', attributes: ['annual_income', 'income_year'].map((id) => ({ id, label: { fi: id, sv: id, en: id }, category: 'https://w3id.org/dpv/pd#Income' })) }],
-    services: [{
-      client_id: service.clientId, name: { fi: 'S', sv: 'S', en: 'S' }, controller: { name: 'City' }, privacy_notice: 'https://example.org/p', jwks: { keys: [service.publicJwk] },
-      purposes: [{ purpose: PURPOSE, label: { fi: 'x', sv: 'x', en: 'x' }, lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-a', retention_period: 'P1Y', attributes: [{ source: 'incomes-register', id: 'annual_income' }, { source: 'incomes-register', id: 'income_year' }] }],
-    }],
-    gateways: [{ client_id: 'gateway', name: 'gw', jwks_uri: `http://127.0.0.1:${ports.gw}/.well-known/jwks.json`, sources: ['incomes-register'] }],
+    sources: [
+      {
+        id: 'incomes-register',
+        resource,
+        name: { fi: 'T', sv: 'I', en: 'Incomes' },
+        identifier_type: 'fi_hetu',
+        attributes: ['annual_income', 'income_year'].map((id) => ({
+          id,
+          label: { fi: id, sv: id, en: id },
+          category: 'https://w3id.org/dpv/pd#Income',
+        })),
+      },
+    ],
+    services: [
+      {
+        client_id: service.clientId,
+        name: { fi: 'S', sv: 'S', en: 'S' },
+        controller: { name: 'City' },
+        privacy_notice: 'https://example.org/p',
+        jwks: { keys: [service.publicJwk] },
+        purposes: [
+          {
+            purpose: PURPOSE,
+            label: { fi: 'x', sv: 'x', en: 'x' },
+            lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-a',
+            retention_period: 'P1Y',
+            attributes: [
+              { source: 'incomes-register', id: 'annual_income' },
+              { source: 'incomes-register', id: 'income_year' },
+            ],
+          },
+        ],
+      },
+    ],
+    gateways: [
+      { client_id: 'gateway', name: 'gw', jwks_uri: `http://127.0.0.1:${ports.gw}/.well-known/jwks.json`, sources: ['incomes-register'] },
+    ],
   };
   writeFileSync(join(dir, 'registry.json'), JSON.stringify(registry));
   const idp = `http://127.0.0.1:${ports.idp}`;
   const config = {
     database_url: databaseUrl,
     log_level: 'warn',
-    demo: { people: 50, seed: 1, incomes_register: { host: '127.0.0.1', port: ports.reg }, identity_providers: [{ label: 'Demo', issuer: idp, listen: { host: '127.0.0.1', port: ports.idp } }] },
-    gateways: [{
-      name: 'gateway', listen: { host: '127.0.0.1', port: ports.gw }, public_url: `http://127.0.0.1:${ports.gw}`, report_interval_ms: 200, replay_cache: 'store',
-      operators: [{ issuer, client_id: 'gateway' }],
-      sources: [{ id: 'incomes-register', upstream: { base_url: `http://127.0.0.1:${ports.reg}`, auth: { type: 'header', name: 'x-api-key', value: 'demo-register-key' } }, admitted_operators: [issuer], operations: [{ name: 'income', path: '/people/{identifier}/income', identifier_type: 'fi_hetu', attributes: { annual_income: '/annual_income', income_year: '/income_year' } }] }],
-    }],
-    operators: [{
-      name: 'operator-a', listen: { host: '127.0.0.1', port: ports.op }, issuer, display_name: { fi: 'A', sv: 'A', en: 'A' }, admin_token: 'admin-token-0123456789', cookie_secret: 'cookie-secret-0123456789abcdefghijklmn', registry_files: [join(dir, 'registry.json')],
-      identity_providers: [{ id: 'demo', label: { fi: 'Demo', sv: 'Demo', en: 'Demo' }, issuer: idp, client_id: 'operator-a', client_secret: 'demo-idp-secret-0123456789' }],
-    }],
+    demo: {
+      people: 50,
+      seed: 1,
+      incomes_register: { host: '127.0.0.1', port: ports.reg },
+      identity_providers: [{ label: 'Demo', issuer: idp, listen: { host: '127.0.0.1', port: ports.idp } }],
+    },
+    gateways: [
+      {
+        name: 'gateway',
+        listen: { host: '127.0.0.1', port: ports.gw },
+        public_url: `http://127.0.0.1:${ports.gw}`,
+        report_interval_ms: 200,
+        replay_cache: 'store',
+        operators: [{ issuer, client_id: 'gateway' }],
+        sources: [
+          {
+            id: 'incomes-register',
+            upstream: {
+              base_url: `http://127.0.0.1:${ports.reg}`,
+              auth: { type: 'header', name: 'x-api-key', value: 'demo-register-key' },
+            },
+            admitted_operators: [issuer],
+            operations: [
+              {
+                name: 'income',
+                path: '/people/{identifier}/income',
+                identifier_type: 'fi_hetu',
+                attributes: { annual_income: '/annual_income', income_year: '/income_year' },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    operators: [
+      {
+        name: 'operator-a',
+        listen: { host: '127.0.0.1', port: ports.op },
+        issuer,
+        display_name: { fi: 'A', sv: 'A', en: 'A' },
+        admin_token: 'admin-token-0123456789',
+        cookie_secret: 'cookie-secret-0123456789abcdefghijklmn',
+        registry_files: [join(dir, 'registry.json')],
+        identity_providers: [
+          {
+            id: 'demo',
+            label: { fi: 'Demo', sv: 'Demo', en: 'Demo' },
+            issuer: idp,
+            client_id: 'operator-a',
+            client_secret: 'demo-idp-secret-0123456789',
+          },
+        ],
+      },
+    ],
   };
   const file = join(dir, 'portti.json');
   writeFileSync(file, JSON.stringify(config));
@@ -87,7 +162,10 @@ describe.skipIf(!url)('portti start --instances 2 (one PostgreSQL)', () => {
     const service = await createTestService('instances-service');
     const [gw, op, reg, idp] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const config = writeConfig(dir, service, { gw, op, reg, idp }, databaseUrl);
-    portti = spawn(process.execPath, ['bin/portti.js', 'start', '--instances', '2', '--config', config], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
+    portti = spawn(process.execPath, ['bin/portti.js', 'start', '--instances', '2', '--config', config], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     portti.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     portti.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -106,7 +184,11 @@ describe.skipIf(!url)('portti start --instances 2 (one PostgreSQL)', () => {
 
     // the service files a request through the balancer; Aino approves at operator instance 1
     const aino = DEMO_RESIDENTS.aino.personal_identity_code;
-    const filed = await callApi(service, issuer, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: aino }], activation_mode: 'data_subject_activates', purpose: PURPOSE });
+    const filed = await callApi(service, issuer, 'POST', '/api/consent-requests', {
+      subjects: [{ identifier_type: 'fi_hetu', identifier: aino }],
+      activation_mode: 'data_subject_activates',
+      purpose: PURPOSE,
+    });
     expect(filed.status).toBe(201);
     const record = ((await filed.json()) as { record_id: string }).record_id;
     const citizen = await signIn(issuer, 'demo', aino);
@@ -117,7 +199,9 @@ describe.skipIf(!url)('portti start --instances 2 (one PostgreSQL)', () => {
     // each gateway instance, reached directly (DPoP htu is the public URL behind the balancer)
     const token = await sourceToken(service, issuer, resource, record, ['annual_income', 'income_year']);
     const read = async (instance: string) => {
-      const res = await fetch(`${instance}/sources/incomes-register/income`, { headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(service.dpop, 'GET', publicUrl, token) } });
+      const res = await fetch(`${instance}/sources/incomes-register/income`, {
+        headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(service.dpop, 'GET', publicUrl, token) },
+      });
       await res.arrayBuffer();
       return res.status;
     };
@@ -140,12 +224,17 @@ describe.skipIf(!url)('portti start --instances 2 (one PostgreSQL)', () => {
     // the access records of both gateway instances (own audit chains) reach the citizen
     let chains = new Set<string>();
     for (let i = 0; i < 100 && chains.size < 2; i += 1) {
-      const log = await citizenGet<Array<{ chain: string; outcome: string }>>(atInstance(0), `/citizen/api/access-log?record_id=${encodeURIComponent(record)}&limit=1000`);
+      const log = await citizenGet<Array<{ chain: string; outcome: string }>>(
+        atInstance(0),
+        `/citizen/api/access-log?record_id=${encodeURIComponent(record)}&limit=1000`,
+      );
       if (!Array.isArray(log)) throw new Error(`access log: ${JSON.stringify(log)}`);
       chains = new Set(log.filter((r) => r.outcome === 'allowed').map((r) => r.chain));
       if (chains.size < 2) await new Promise((r) => setTimeout(r, 100));
     }
     expect([...chains].sort()).toEqual(['gateway/1', 'gateway/2']);
-    console.log(`instances: withdrawal at operator instance 2 refused at both gateway instances after ${refusedAfter.toFixed(0)} ms; access records from chains ${[...chains].join(', ')}`);
+    console.log(
+      `instances: withdrawal at operator instance 2 refused at both gateway instances after ${refusedAfter.toFixed(0)} ms; access records from chains ${[...chains].join(', ')}`,
+    );
   }, 120_000);
 });

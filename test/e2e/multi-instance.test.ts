@@ -47,12 +47,21 @@ describe.skipIf(!url)('operator instances sharing PostgreSQL', () => {
       resource: 'http://127.0.0.1:2/sources/incomes',
       name: { fi: 'T', sv: 'T', en: 'T' },
       identifier_type: 'fi_hetu',
-      attributes: ['annual_income', 'income_year', 'employer'].map((id) => ({ id, label: { fi: id, sv: id, en: id }, category: 'https://w3id.org/dpv/pd#Income', sensitivity: 'normal' as const })),
+      attributes: ['annual_income', 'income_year', 'employer'].map((id) => ({
+        id,
+        label: { fi: id, sv: id, en: id },
+        category: 'https://w3id.org/dpv/pd#Income',
+        sensitivity: 'normal' as const,
+      })),
     });
     await one.registry.putService(serviceDefinition(await createTestService('svc')));
     const heard = new Promise<number>((resolve) => one.consents.once('event', () => resolve(performance.now())));
     const started = performance.now();
-    const state = await two.consents.fileRequest('svc', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE });
+    const state = await two.consents.fileRequest('svc', {
+      subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
+      activation_mode: 'data_subject_activates',
+      purpose: PURPOSE,
+    });
     const at = await heard;
     expect(state.status).toBe('pending');
     const ms = at - started;

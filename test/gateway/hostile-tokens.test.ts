@@ -72,18 +72,28 @@ async function activeConsent(world: World, op: 'a' | 'b', service: TestService, 
   const filed = (await res.json()) as { record_id: string; parties: Array<{ party_id: string }> };
   const partyId = filed.parties[0]?.party_id;
   expect(partyId).toBeTruthy();
-  const decided = await world.operators[op].consents.decide(filed.record_id, partyId as string, 'account:test', { approve: true, choices: [] });
+  const decided = await world.operators[op].consents.decide(filed.record_id, partyId as string, 'account:test', {
+    approve: true,
+    choices: [],
+  });
   expect(decided.status).toBe('active');
   return filed.record_id;
 }
 
 /** Waits until the gateway's replica holds `recordId` as active (only for admitted operators). */
 async function replicated(world: World, op: 'a' | 'b', recordId: string): Promise<void> {
-  await waitFor(() => world.gateway.replica.get(world.issuers[op], recordId, world.resource)?.status === 'active', `replica of ${recordId}`);
+  await waitFor(
+    () => world.gateway.replica.get(world.issuers[op], recordId, world.resource)?.status === 'active',
+    `replica of ${recordId}`,
+  );
 }
 
 /** A raw GET that does not normalise the path (fetch would resolve `..` and `%2e%2e`). */
-function rawGet(base: string, path: string, headers: Record<string, string>): Promise<{ status: number; contentType: string; body: string }> {
+function rawGet(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; contentType: string; body: string }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: u.hostname, port: u.port, path, method: 'GET', headers }, (res) => {
@@ -160,7 +170,7 @@ describe('gateway against hostile tokens and proofs', () => {
     await expectLegitRead();
   });
 
-  it('2. refuses HS256 tokens keyed with the operator\'s public key material', async () => {
+  it("2. refuses HS256 tokens keyed with the operator's public key material", async () => {
     const jwks = (await (await fetch((await metadata(world.issuers.a)).jwks_uri)).json()) as { keys: JWK[] };
     expect(jwks.keys.length).toBeGreaterThan(0);
     for (const jwk of jwks.keys) {
@@ -240,7 +250,9 @@ describe('gateway against hostile tokens and proofs', () => {
       const problem = await expectProblem(res, 401, 'invalid_dpop_proof', 'invalid_dpop_proof');
       expect(problem.detail).toMatch(/htu/);
     }
-    const post = await fetch(incomeUrl, { headers: { authorization: `DPoP ${legit}`, dpop: await createDpopProof(svc1.dpop, 'POST', incomeUrl, legit) } });
+    const post = await fetch(incomeUrl, {
+      headers: { authorization: `DPoP ${legit}`, dpop: await createDpopProof(svc1.dpop, 'POST', incomeUrl, legit) },
+    });
     const problem = await expectProblem(post, 401, 'invalid_dpop_proof', 'invalid_dpop_proof');
     expect(problem.detail).toMatch(/htm/);
     await expectLegitRead();
@@ -251,7 +263,9 @@ describe('gateway against hostile tokens and proofs', () => {
     const p1 = await expectProblem(noProof, 401, 'invalid_dpop_proof', 'invalid_dpop_proof');
     expect(p1.detail).toMatch(/missing/);
 
-    const bearer = await fetch(incomeUrl, { headers: { authorization: `Bearer ${legit}`, dpop: await createDpopProof(svc1.dpop, 'GET', incomeUrl, legit) } });
+    const bearer = await fetch(incomeUrl, {
+      headers: { authorization: `Bearer ${legit}`, dpop: await createDpopProof(svc1.dpop, 'GET', incomeUrl, legit) },
+    });
     const p2 = await expectProblem(bearer, 401, 'invalid_token', 'invalid_token');
     expect(p2.detail).toMatch(/DPoP authorization scheme/);
 
@@ -260,7 +274,7 @@ describe('gateway against hostile tokens and proofs', () => {
     await expectLegitRead();
   });
 
-  it('10. refuses a DPoP proof signed by a key other than the token\'s cnf.jkt', async () => {
+  it("10. refuses a DPoP proof signed by a key other than the token's cnf.jkt", async () => {
     const attacker = await createDpopKey();
     expect(attacker.jkt).not.toBe(svc1.dpop.jkt);
     // RFC 9449 §7.1: a key-binding mismatch is answered with error="invalid_token"
@@ -270,7 +284,9 @@ describe('gateway against hostile tokens and proofs', () => {
   });
 
   it('11. never releases attributes beyond the consent', async () => {
-    await expect(sourceToken(svc1, world.issuers.a, world.resource, record1, ['annual_income', 'employer'])).rejects.toThrow(/beyond the consent/);
+    await expect(sourceToken(svc1, world.issuers.a, world.resource, record1, ['annual_income', 'employer'])).rejects.toThrow(
+      /beyond the consent/,
+    );
     await expect(sourceToken(svc1, world.issuers.a, world.resource, record1, ['tax_debt'])).rejects.toThrow(/beyond the consent/);
 
     const employer = await readSource(svc1, `${incomeUrl}?attributes=employer`, legit);
@@ -286,9 +302,11 @@ describe('gateway against hostile tokens and proofs', () => {
     await expectLegitRead();
   });
 
-  it('12. keeps one client\'s consent away from another client', async () => {
+  it("12. keeps one client's consent away from another client", async () => {
     // svc1 cannot get a token naming svc2's record
-    await expect(sourceToken(svc1, world.issuers.a, world.resource, record2, ['annual_income'])).rejects.toThrow(/unknown consent_record_id for this client/);
+    await expect(sourceToken(svc1, world.issuers.a, world.resource, record2, ['annual_income'])).rejects.toThrow(
+      /unknown consent_record_id for this client/,
+    );
     // svc2's own token works for svc2 ...
     const token2 = await sourceToken(svc2, world.issuers.a, world.resource, record2, ['annual_income']);
     const own = await readSource(svc2, incomeUrl, token2);
@@ -315,7 +333,10 @@ describe('gateway against hostile tokens and proofs', () => {
       '/sources/..%2fincomes/income',
     ];
     for (const path of paths) {
-      const headers = { authorization: `DPoP ${legit}`, dpop: await createDpopProof(svc1.dpop, 'GET', `${world.gatewayUrl}${path}`, legit) };
+      const headers = {
+        authorization: `DPoP ${legit}`,
+        dpop: await createDpopProof(svc1.dpop, 'GET', `${world.gatewayUrl}${path}`, legit),
+      };
       const res = await rawGet(world.gatewayUrl, path, headers);
       // refused by the operation-name check before the token is even looked at
       expect(res.status, `${path} → ${res.status} ${res.body.slice(0, 200)}`).toBe(404);
@@ -328,11 +349,16 @@ describe('gateway against hostile tokens and proofs', () => {
   it('14. answers an oversized Authorization header with a 4xx, not a 5xx', async () => {
     // 20 KB: beyond Node's 16 KiB header limit, refused before any route runs
     const huge = `DPoP ${'A'.repeat(20 * 1024)}`;
-    const big = await rawGet(world.gatewayUrl, '/sources/incomes/income', { authorization: huge, dpop: await createDpopProof(svc1.dpop, 'GET', incomeUrl) });
+    const big = await rawGet(world.gatewayUrl, '/sources/incomes/income', {
+      authorization: huge,
+      dpop: await createDpopProof(svc1.dpop, 'GET', incomeUrl),
+    });
     expect(big.status).toBe(431);
     // 12 KB: within the header limit, so it reaches the verifier and must still be a clean 401
     const large = `${'e'.repeat(4000)}.${'e'.repeat(4000)}.${'e'.repeat(4000)}`;
-    const res = await fetch(incomeUrl, { headers: { authorization: `DPoP ${large}`, dpop: await createDpopProof(svc1.dpop, 'GET', incomeUrl, large) } });
+    const res = await fetch(incomeUrl, {
+      headers: { authorization: `DPoP ${large}`, dpop: await createDpopProof(svc1.dpop, 'GET', incomeUrl, large) },
+    });
     await expectProblem(res, 401, 'invalid_token', 'invalid_token');
     await expectLegitRead();
   });
@@ -393,7 +419,11 @@ describe('token verifier: lifetime and expiry (self-contained issuer)', () => {
     signingKey = privateKey;
     const jwk = { ...(await exportJWK(publicKey)), kid: KID, alg: 'ES256', use: 'sig' };
     server = Fastify({ logger: false });
-    server.get('/.well-known/oauth-authorization-server', async () => ({ issuer, jwks_uri: `${issuer}/jwks`, token_endpoint: `${issuer}/token` }));
+    server.get('/.well-known/oauth-authorization-server', async () => ({
+      issuer,
+      jwks_uri: `${issuer}/jwks`,
+      token_endpoint: `${issuer}/token`,
+    }));
     server.get('/jwks', async () => ({ keys: [jwk] }));
     await server.listen({ port: 0, host: '127.0.0.1' });
     issuer = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
@@ -414,7 +444,9 @@ describe('token verifier: lifetime and expiry (self-contained issuer)', () => {
       jti: randomUUID(),
       exp: now + expOffset,
       cnf: { jkt: 'x'.repeat(43) },
-      authorization_details: [{ type: 'personal_data_access', locations: ['https://gw.example/sources/x'], consent_record_id: 'urn:uuid:1' }],
+      authorization_details: [
+        { type: 'personal_data_access', locations: ['https://gw.example/sources/x'], consent_record_id: 'urn:uuid:1' },
+      ],
       ...(iatOffset === null ? {} : { iat: now + iatOffset }),
     };
     return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: KID }).sign(signingKey);

@@ -4,7 +4,19 @@
  * request, so a withdrawal the replica never heard of still takes effect at once.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { callApi, createTestService, metadata, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  callApi,
+  createTestService,
+  metadata,
+  PEOPLE,
+  PURPOSE,
+  readSource,
+  serviceDefinition,
+  sourceToken,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 
 describe('gateway falls back to introspection when the consent feed is stale', () => {
   let world: World;

@@ -66,7 +66,10 @@ describe('mutual-TLS-bound tokens (RFC 8705)', () => {
   it('publishes the mutual-TLS endpoints and the gateway accepts certificate-bound tokens', async () => {
     const meta = await discover(world.issuers.a);
     expect(meta.mtls_endpoint_aliases).toMatchObject({ token_endpoint: `${world.mtlsUrls.a}/oauth/token` });
-    const prm = (await (await fetch(`${world.gatewayUrl}/.well-known/oauth-protected-resource/sources/incomes`)).json()) as Record<string, unknown>;
+    const prm = (await (await fetch(`${world.gatewayUrl}/.well-known/oauth-protected-resource/sources/incomes`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(prm).toMatchObject({ tls_client_certificate_bound_access_tokens: true, dpop_bound_access_tokens_required: false });
   });
 
@@ -78,7 +81,11 @@ describe('mutual-TLS-bound tokens (RFC 8705)', () => {
       dispatcher: agent,
       method: 'POST',
       headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE }),
+      body: JSON.stringify({
+        subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
+        activation_mode: 'data_subject_activates',
+        purpose: PURPOSE,
+      }),
     });
     expect(filed.status).toBe(201);
     const record = (await filed.json()) as { record_id: string; parties: Array<{ party_id: string }> };
@@ -86,7 +93,15 @@ describe('mutual-TLS-bound tokens (RFC 8705)', () => {
 
     const read = await token({
       resource: world.resource,
-      authorization_details: JSON.stringify([{ type: 'personal_data_access', locations: [world.resource], actions: ['read'], datatypes: ['annual_income', 'income_year'], consent_record_id: record.record_id }]),
+      authorization_details: JSON.stringify([
+        {
+          type: 'personal_data_access',
+          locations: [world.resource],
+          actions: ['read'],
+          datatypes: ['annual_income', 'income_year'],
+          consent_record_id: record.record_id,
+        },
+      ]),
     });
     const claims = decodeJwt(read);
     expect(claims.cnf).toEqual({ 'x5t#S256': certThumbprint });

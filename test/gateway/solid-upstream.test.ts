@@ -17,7 +17,6 @@ import { failure } from '../helpers/problem.ts';
 
 const FOAF = 'http://xmlns.com/foaf/0.1/';
 
-
 const contact: OperationConfig = {
   name: 'contact',
   method: 'GET',
@@ -37,13 +36,16 @@ describe('Solid-OIDC upstream', () => {
 
   beforeAll(async () => {
     server = Fastify();
-    server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
+    server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
     server.get('/.well-known/openid-configuration', async () => ({ issuer: `${base}/`, token_endpoint: `${base}/token` }));
     server.post('/token', async (req, reply) => {
       const basic = Buffer.from(String(req.headers.authorization).replace(/^Basic /, ''), 'base64').toString();
       if (basic !== 'gw%20id:s%3Acret') return reply.code(401).send({ error: 'invalid_client' });
       const body = req.body as Record<string, string>;
-      if (body.grant_type !== 'client_credentials' || typeof req.headers.dpop !== 'string') return reply.code(400).send({ error: 'invalid_request' });
+      if (body.grant_type !== 'client_credentials' || typeof req.headers.dpop !== 'string')
+        return reply.code(400).send({ error: 'invalid_request' });
       await verifyDpopProof(req.headers.dpop, { method: 'POST', url: `${base}/token`, maxAgeS: 60, clockSkewS: 5, replay });
       tokensIssued += 1;
       return { access_token: `token-${tokensIssued}`, token_type: 'DPoP', expires_in: 600 };
@@ -52,7 +54,14 @@ describe('Solid-OIDC upstream', () => {
       const token = String(req.headers.authorization).replace(/^DPoP /, '');
       if (!/^token-\d+$/.test(token) || revoked.has(token)) return reply.code(401).send();
       // a fresh proof for this URL and this token, or the pod refuses (replay cache catches reuse)
-      await verifyDpopProof(req.headers.dpop, { method: 'GET', url: `${base}${req.url}`, accessToken: token, maxAgeS: 60, clockSkewS: 5, replay });
+      await verifyDpopProof(req.headers.dpop, {
+        method: 'GET',
+        url: `${base}${req.url}`,
+        accessToken: token,
+        maxAgeS: 60,
+        clockSkewS: 5,
+        replay,
+      });
       reads.push(token);
       const pod = (req.params as { pod: string }).pod;
       if (pod === 'html') return reply.type('text/html').send('<html>hi</html>');
@@ -69,7 +78,12 @@ describe('Solid-OIDC upstream', () => {
   function source(over: Partial<NonNullable<SourceConfig['upstream']['auth']>> = {}, baseUrl = base): SourceConfig {
     return {
       id: 'pod',
-      upstream: { base_url: baseUrl, timeout_ms: 1000, max_response_bytes: 4096, auth: { type: 'solid-oidc', issuer: `${base}/`, client_id: 'gw id', client_secret: 's:cret', ...over } },
+      upstream: {
+        base_url: baseUrl,
+        timeout_ms: 1000,
+        max_response_bytes: 4096,
+        auth: { type: 'solid-oidc', issuer: `${base}/`, client_id: 'gw id', client_secret: 's:cret', ...over },
+      },
       operations: [contact],
       admitted_operators: [],
     };

@@ -10,7 +10,17 @@ import { decide as citizenDecide, signIn as citizenSignIn, type Citizen } from '
 import { SolidOidcSession } from '../../src/gateway/solid-oidc-session.ts';
 import type { ServiceDefinition } from '../../src/operator/registry/registry.schema.ts';
 import { startSolidServer, type SolidAccount, type SolidServer } from '../helpers/solid-server.ts';
-import { callApi, CONSENT_BASIS, createTestService, PURPOSE, readSource, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  callApi,
+  CONSENT_BASIS,
+  createTestService,
+  PURPOSE,
+  readSource,
+  sourceToken,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 
 const FOAF = 'http://xmlns.com/foaf/0.1/';
 const VCARD = 'http://www.w3.org/2006/vcard/ns#';
@@ -86,7 +96,12 @@ describe('a Solid pod behind the gateway', () => {
     owner = await css.createAccount('aino');
     gatewayAccount = await css.createAccount('portti-gateway');
     // the pod owner writes her data and lets the gateway's WebID read the portti/ container
-    const session = new SolidOidcSession({ issuer: css.baseUrl, client_id: owner.clientId, client_secret: owner.clientSecret, timeoutMs: 10_000 });
+    const session = new SolidOidcSession({
+      issuer: css.baseUrl,
+      client_id: owner.clientId,
+      client_secret: owner.clientSecret,
+      timeoutMs: 10_000,
+    });
     const put = async (path: string, contentType: string, body: string) => {
       const url = `${owner.pod}${path}`;
       const { authorization, dpop } = await session.headers('PUT', url);
@@ -106,7 +121,12 @@ describe('a Solid pod behind the gateway', () => {
             id: 'pod',
             upstream: {
               base_url: css.baseUrl,
-              auth: { type: 'solid-oidc', issuer: css.baseUrl, client_id: gatewayAccount.clientId, client_secret: gatewayAccount.clientSecret },
+              auth: {
+                type: 'solid-oidc',
+                issuer: css.baseUrl,
+                client_id: gatewayAccount.clientId,
+                client_secret: gatewayAccount.clientSecret,
+              },
               timeout_ms: 5000,
               max_response_bytes: 1048576,
             },
@@ -117,10 +137,29 @@ describe('a Solid pod behind the gateway', () => {
                 path: '/{identifier}/portti/contact',
                 identifier_type: 'solid_pod',
                 format: 'turtle',
-                attributes: { given_name: `${FOAF}givenName`, family_name: `${FOAF}familyName`, email: `${VCARD}hasEmail`, address: `${VCARD}hasAddress` },
+                attributes: {
+                  given_name: `${FOAF}givenName`,
+                  family_name: `${FOAF}familyName`,
+                  email: `${VCARD}hasEmail`,
+                  address: `${VCARD}hasAddress`,
+                },
               },
-              { name: 'home', method: 'GET', path: '/{identifier}/portti/home', identifier_type: 'solid_pod', format: 'turtle', attributes: { locality: `${VCARD}locality`, age: `${FOAF}age` } },
-              { name: 'notes', method: 'GET', path: '/{identifier}/portti/notes', identifier_type: 'solid_pod', format: 'turtle', attributes: { given_name: `${FOAF}givenName` } },
+              {
+                name: 'home',
+                method: 'GET',
+                path: '/{identifier}/portti/home',
+                identifier_type: 'solid_pod',
+                format: 'turtle',
+                attributes: { locality: `${VCARD}locality`, age: `${FOAF}age` },
+              },
+              {
+                name: 'notes',
+                method: 'GET',
+                path: '/{identifier}/portti/notes',
+                identifier_type: 'solid_pod',
+                format: 'turtle',
+                attributes: { given_name: `${FOAF}givenName` },
+              },
             ],
           },
           registry: {
@@ -154,10 +193,20 @@ describe('a Solid pod behind the gateway', () => {
     const anonymous = await fetch(url, { headers: { accept: 'text/turtle' } });
     expect([401, 403]).toContain(anonymous.status);
     const stranger = await css.createAccount('stranger');
-    const strangerSession = new SolidOidcSession({ issuer: css.baseUrl, client_id: stranger.clientId, client_secret: stranger.clientSecret, timeoutMs: 10_000 });
+    const strangerSession = new SolidOidcSession({
+      issuer: css.baseUrl,
+      client_id: stranger.clientId,
+      client_secret: stranger.clientSecret,
+      timeoutMs: 10_000,
+    });
     const asStranger = await fetch(url, { headers: { accept: 'text/turtle', ...(await strangerSession.headers('GET', url)) } });
     expect(asStranger.status).toBe(403);
-    const gatewaySession = new SolidOidcSession({ issuer: css.baseUrl, client_id: gatewayAccount.clientId, client_secret: gatewayAccount.clientSecret, timeoutMs: 10_000 });
+    const gatewaySession = new SolidOidcSession({
+      issuer: css.baseUrl,
+      client_id: gatewayAccount.clientId,
+      client_secret: gatewayAccount.clientSecret,
+      timeoutMs: 10_000,
+    });
     const { authorization, dpop } = await gatewaySession.headers('GET', url);
     const asGateway = await fetch(url, { headers: { accept: 'text/turtle', authorization, dpop } });
     expect(asGateway.status).toBe(200);
@@ -175,8 +224,14 @@ describe('a Solid pod behind the gateway', () => {
     aino = await citizenSignIn(world.issuers.a, 'demo', 'aino');
     // her keychain also holds her Solid identity (as after signing in with her pod's identity provider)
     const { account_id } = (await (await aino.browser.get(`${world.issuers.a}/citizen/api/me`)).json()) as { account_id: string };
-    await world.operators.a.accounts.signIn({ idp: 'solid', iss: css.baseUrl, sub: owner.webId, identifier: { type: 'solid_pod', value: 'aino' } }, account_id);
-    const decided = await citizenDecide(aino, record, { approve: true, choices: [`${resource}#address`, `${resource}#locality`, `${resource}#age`] });
+    await world.operators.a.accounts.signIn(
+      { idp: 'solid', iss: css.baseUrl, sub: owner.webId, identifier: { type: 'solid_pod', value: 'aino' } },
+      account_id,
+    );
+    const decided = await citizenDecide(aino, record, {
+      approve: true,
+      choices: [`${resource}#address`, `${resource}#locality`, `${resource}#age`],
+    });
     expect(decided.status).toBe(200);
     expect(((await decided.json()) as { status: string }).status).toBe('active');
     await expect(sourceToken(service, world.issuers.a, resource, record, ['given_name', 'email'])).rejects.toThrow(/beyond the consent/);

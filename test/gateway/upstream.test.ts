@@ -11,9 +11,19 @@ import { freePort } from '../helpers/world.ts';
 import { failure } from '../helpers/problem.ts';
 
 function source(baseUrl: string, over: Partial<SourceConfig['upstream']> = {}): SourceConfig {
-  return { id: 's', upstream: { base_url: baseUrl, timeout_ms: 300, max_response_bytes: 2048, auth: { type: 'header', name: 'x-api-key', value: 'k' }, ...over }, operations: [], admitted_operators: [] };
+  return {
+    id: 's',
+    upstream: {
+      base_url: baseUrl,
+      timeout_ms: 300,
+      max_response_bytes: 2048,
+      auth: { type: 'header', name: 'x-api-key', value: 'k' },
+      ...over,
+    },
+    operations: [],
+    admitted_operators: [],
+  };
 }
-
 
 describe('upstream client', () => {
   let server: FastifyInstance;
@@ -37,7 +47,7 @@ describe('upstream client', () => {
   });
   afterAll(async () => server.close());
 
-  it('sends only the gateway\'s own credentials and parses JSON', async () => {
+  it("sends only the gateway's own credentials and parses JSON", async () => {
     const up = new Upstream(source(base));
     expect(await up.get('/ok/1')).toEqual({ status: 200, body: { id: '1', secret: 'x' } });
     expect(seen.at(-1)?.['x-api-key']).toBe('k');

@@ -101,9 +101,15 @@ async function createAccount(baseUrl: string, name: string): Promise<SolidAccoun
   type Controls = { controls: { account: { create: string; pod: string; clientCredentials: string }; password: { create: string } } };
   const index = (await json(await fetch(`${baseUrl}.account/`), 'account index')) as unknown as Controls;
   const { authorization } = (await post(index.controls.account.create, {})) as { authorization: string };
-  const mine = (await json(await fetch(`${baseUrl}.account/`, { headers: { authorization: `CSS-Account-Token ${authorization}` } }), 'account controls')) as unknown as Controls;
+  const mine = (await json(
+    await fetch(`${baseUrl}.account/`, { headers: { authorization: `CSS-Account-Token ${authorization}` } }),
+    'account controls',
+  )) as unknown as Controls;
   await post(mine.controls.password.create, { email: `${name}@example.org`, password: `${name}-password-0123456789` }, authorization);
   const { pod, webId } = (await post(mine.controls.account.pod, { name }, authorization)) as { pod: string; webId: string };
-  const { id, secret } = (await post(mine.controls.account.clientCredentials, { name: `${name}-client`, webId }, authorization)) as { id: string; secret: string };
+  const { id, secret } = (await post(mine.controls.account.clientCredentials, { name: `${name}-client`, webId }, authorization)) as {
+    id: string;
+    secret: string;
+  };
   return { authorization, pod, webId, clientId: id, clientSecret: secret };
 }

@@ -21,10 +21,23 @@ import { freePort } from '../../src/shared/free-port.ts';
 
 export { freePort };
 
-
 export const PEOPLE = {
-  aino: { key: 'aino', name: 'Aino Virtanen', given_name: 'Aino', family_name: 'Virtanen', personal_identity_code: '010188-902R', birthdate: '1988-01-01' },
-  mikko: { key: 'mikko', name: 'Mikko Virtanen', given_name: 'Mikko', family_name: 'Virtanen', personal_identity_code: '020286-905C', birthdate: '1986-02-02' },
+  aino: {
+    key: 'aino',
+    name: 'Aino Virtanen',
+    given_name: 'Aino',
+    family_name: 'Virtanen',
+    personal_identity_code: '010188-902R',
+    birthdate: '1988-01-01',
+  },
+  mikko: {
+    key: 'mikko',
+    name: 'Mikko Virtanen',
+    given_name: 'Mikko',
+    family_name: 'Virtanen',
+    personal_identity_code: '020286-905C',
+    birthdate: '1986-02-02',
+  },
 } satisfies Record<string, DemoResident>;
 
 /** A stand-in register: income data with more attributes than any consent covers. */
@@ -64,7 +77,12 @@ export const PURPOSE = 'https://w3id.org/dpv#ServiceProvision';
 export const CONSENT_BASIS = 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-a';
 
 /** The service definition used by the tests: required income, optional employer. */
-export function serviceDefinition(service: TestService, redirectUris: string[] = [], webhook?: string, senderConstraint: 'dpop' | 'mtls' = 'dpop'): ServiceDefinition {
+export function serviceDefinition(
+  service: TestService,
+  redirectUris: string[] = [],
+  webhook?: string,
+  senderConstraint: 'dpop' | 'mtls' = 'dpop',
+): ServiceDefinition {
   const label = { fi: 'Asiakasmaksut', sv: 'Klientavgifter', en: 'Customer fees' };
   return {
     client_id: service.clientId,
@@ -130,9 +148,26 @@ export interface WorldOptions {
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const dir = tempDir();
   const location = options.location ?? ((name: string) => ({ kind: 'sqlite' as const, path: join(dir, `${name}.db`) }));
-  const [gwPort, aPort, bPort, idpPort, gwMtlsPort, aMtlsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [gwPort, aPort, bPort, idpPort, gwMtlsPort, aMtlsPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const mtlsFor = (port: number) =>
-    options.mtls ? { mtls: { listen: { host: '127.0.0.1', port }, public_url: `https://127.0.0.1:${port}`, cert_file: options.mtls.cert, key_file: options.mtls.key, client_ca_file: options.mtls.ca } } : {};
+    options.mtls
+      ? {
+          mtls: {
+            listen: { host: '127.0.0.1', port },
+            public_url: `https://127.0.0.1:${port}`,
+            cert_file: options.mtls.cert,
+            key_file: options.mtls.key,
+            client_ca_file: options.mtls.ca,
+          },
+        }
+      : {};
   const upstream = createStubRegister();
   await upstream.listen({ port: 0, host: '127.0.0.1' });
   const upstreamUrl = `http://127.0.0.1:${(upstream.server.address() as { port: number }).port}`;
@@ -144,7 +179,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     issuer: idpIssuer,
     label: 'Demo IdP',
     residents: Object.values(PEOPLE),
-    clients: (['a', 'b'] as const).map((k) => ({ client_id: `operator-${k}`, client_secret: `secret-${k}-0123456789abcdef`, redirect_uris: [`${issuers[k]}/login/callback`] })),
+    clients: (['a', 'b'] as const).map((k) => ({
+      client_id: `operator-${k}`,
+      client_secret: `secret-${k}-0123456789abcdef`,
+      redirect_uris: [`${issuers[k]}/login/callback`],
+    })),
   });
   await idp.app.listen({ port: idpPort, host: '127.0.0.1' });
 
@@ -184,7 +223,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     ...mtlsFor(gwMtlsPort),
     ...(trust ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } } : {}),
   };
-  const gateway = await createGateway({ store: await openStore<GatewayDatabase>(location('gateway')), logLevel: 'silent', config: gatewayConfig });
+  const gateway = await createGateway({
+    store: await openStore<GatewayDatabase>(location('gateway')),
+    logLevel: 'silent',
+    config: gatewayConfig,
+  });
   await gateway.app.listen({ port: gwPort, host: '127.0.0.1' });
   await gateway.listenMtls();
 
@@ -216,7 +259,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         access_token_ttl_s: 300,
         webhook_max_attempts: 5,
         ...(k === 'a' ? mtlsFor(aMtlsPort) : {}),
-        ...((k === 'a' || options.operatorInGroup === 'both') && trust && options.operatorInGroup ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } } : {}),
+        ...((k === 'a' || options.operatorInGroup === 'both') && trust && options.operatorInGroup
+          ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } }
+          : {}),
         ...options.operatorConfig,
       },
     });
@@ -226,15 +271,41 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       name: { fi: 'Tulorekisteri', sv: 'Inkomstregistret', en: 'Incomes Register' },
       identifier_type: 'fi_hetu',
       attributes: [
-        { id: 'annual_income', label: { fi: 'Vuositulot', sv: 'Årsinkomst', en: 'Annual income' }, category: 'https://w3id.org/dpv/pd#Income', sensitivity: 'financial' },
-        { id: 'income_year', label: { fi: 'Tulovuosi', sv: 'Inkomstår', en: 'Income year' }, category: 'https://w3id.org/dpv/pd#Income', sensitivity: 'normal' },
-        { id: 'employer', label: { fi: 'Työnantaja', sv: 'Arbetsgivare', en: 'Employer' }, category: 'https://w3id.org/dpv/pd#Employer', sensitivity: 'normal' },
-        { id: 'tax_debt', label: { fi: 'Verovelka', sv: 'Skatteskuld', en: 'Tax debt' }, category: 'https://w3id.org/dpv/pd#Tax', sensitivity: 'financial' },
+        {
+          id: 'annual_income',
+          label: { fi: 'Vuositulot', sv: 'Årsinkomst', en: 'Annual income' },
+          category: 'https://w3id.org/dpv/pd#Income',
+          sensitivity: 'financial',
+        },
+        {
+          id: 'income_year',
+          label: { fi: 'Tulovuosi', sv: 'Inkomstår', en: 'Income year' },
+          category: 'https://w3id.org/dpv/pd#Income',
+          sensitivity: 'normal',
+        },
+        {
+          id: 'employer',
+          label: { fi: 'Työnantaja', sv: 'Arbetsgivare', en: 'Employer' },
+          category: 'https://w3id.org/dpv/pd#Employer',
+          sensitivity: 'normal',
+        },
+        {
+          id: 'tax_debt',
+          label: { fi: 'Verovelka', sv: 'Skatteskuld', en: 'Tax debt' },
+          category: 'https://w3id.org/dpv/pd#Tax',
+          sensitivity: 'financial',
+        },
       ],
     });
-    for (const e of options.extraSources ?? []) await op.registry.putSource({ ...e.registry, resource: `${gatewayUrl}/sources/${e.gateway.id}` });
+    for (const e of options.extraSources ?? [])
+      await op.registry.putSource({ ...e.registry, resource: `${gatewayUrl}/sources/${e.gateway.id}` });
     const extraIds = (options.extraSources ?? []).map((e) => e.gateway.id);
-    await op.registry.putGateway({ client_id: 'gateway', name: 'Gateway', jwks_uri: `${gatewayUrl}/.well-known/jwks.json`, sources: ['incomes', ...extraIds] });
+    await op.registry.putGateway({
+      client_id: 'gateway',
+      name: 'Gateway',
+      jwks_uri: `${gatewayUrl}/.well-known/jwks.json`,
+      sources: ['incomes', ...extraIds],
+    });
     await op.app.listen({ port: k === 'a' ? aPort : bPort, host: '127.0.0.1' });
     await op.listenMtls();
     op.startBackground();
@@ -270,7 +341,10 @@ export async function metadata(issuer: string): Promise<AuthorizationServerMetad
 
 /** A token for the operator's own API (consent requests). */
 export async function apiToken(service: TestService, issuer: string): Promise<string> {
-  const res = await clientCredentialsToken(await metadata(issuer), { clientId: service.clientId, key: service.key }, service.dpop, { scope: 'consent_request', resource: `${issuer}/api` });
+  const res = await clientCredentialsToken(await metadata(issuer), { clientId: service.clientId, key: service.key }, service.dpop, {
+    scope: 'consent_request',
+    resource: `${issuer}/api`,
+  });
   return res.access_token;
 }
 
@@ -298,7 +372,12 @@ export interface FiledRequest {
 }
 
 /** Files a consent request for people named by identity code; throws unless the operator answers 201. */
-export async function fileRequest(service: TestService, issuer: string, identityCodes: string[], mode = 'data_subject_activates'): Promise<FiledRequest> {
+export async function fileRequest(
+  service: TestService,
+  issuer: string,
+  identityCodes: string[],
+  mode = 'data_subject_activates',
+): Promise<FiledRequest> {
   const res = await callApi(service, issuer, 'POST', '/api/consent-requests', {
     subjects: identityCodes.map((identifier) => ({ identifier_type: 'fi_hetu', identifier })),
     activation_mode: mode,
@@ -309,10 +388,18 @@ export async function fileRequest(service: TestService, issuer: string, identity
 }
 
 /** A DPoP-bound token for reading a source under a consent record. */
-export async function sourceToken(service: TestService, issuer: string, resource: string, recordId: string, datatypes: string[]): Promise<string> {
+export async function sourceToken(
+  service: TestService,
+  issuer: string,
+  resource: string,
+  recordId: string,
+  datatypes: string[],
+): Promise<string> {
   const res = await clientCredentialsToken(await metadata(issuer), { clientId: service.clientId, key: service.key }, service.dpop, {
     resource,
-    authorization_details: JSON.stringify([{ type: 'personal_data_access', locations: [resource], actions: ['read'], datatypes, consent_record_id: recordId }]),
+    authorization_details: JSON.stringify([
+      { type: 'personal_data_access', locations: [resource], actions: ['read'], datatypes, consent_record_id: recordId },
+    ]),
   });
   return res.access_token;
 }

@@ -46,13 +46,21 @@ for (const dialect of dialectCases()) {
       await accounts.unlink(a, 'https://idp2', 'b1');
       expect((await accounts.keychain(a)).find((k) => k.preferred)?.iss).toBe('https://idp1');
       // unlinking an identity takes its national identifier with it, unless another identity carries it
-      const other = await accounts.signIn({ idp: 'other', iss: 'https://idp4', sub: 'm1', identifier: { type: 'fi_hetu', value: '111111-9999' } }, a);
+      const other = await accounts.signIn(
+        { idp: 'other', iss: 'https://idp4', sub: 'm1', identifier: { type: 'fi_hetu', value: '111111-9999' } },
+        a,
+      );
       expect(other).toBe(a);
       expect((await accounts.identifiers(a)).map((i) => i.identifier)).toContain('111111-9999');
       await accounts.unlink(a, 'https://idp4', 'm1');
       expect((await accounts.identifiers(a)).map((i) => i.identifier)).toEqual(['140388-9028']);
       // an identity of another account cannot be linked here
-      const b = await accounts.signIn({ idp: 'suomifi', iss: 'https://idp1', sub: 's2', identifier: { type: 'fi_hetu', value: '220986-903S' } });
+      const b = await accounts.signIn({
+        idp: 'suomifi',
+        iss: 'https://idp1',
+        sub: 's2',
+        identifier: { type: 'fi_hetu', value: '220986-903S' },
+      });
       await expect(accounts.signIn({ idp: 'suomifi', iss: 'https://idp1', sub: 's2' }, a)).rejects.toBeInstanceOf(ProblemError);
       await expect(accounts.unlink(b, 'https://idp1', 's2')).rejects.toThrow(/only identity/);
     });

@@ -17,13 +17,28 @@ describe('my data with two sources', () => {
           gateway: {
             id: 'employment',
             upstream: { base_url: 'http://127.0.0.1:9', timeout_ms: 2000, max_response_bytes: 1048576 },
-            operations: [{ name: 'employment', method: 'GET', path: '/people/{identifier}/employment', identifier_type: 'fi_hetu', attributes: { employer: '/employer' } }],
+            operations: [
+              {
+                name: 'employment',
+                method: 'GET',
+                path: '/people/{identifier}/employment',
+                identifier_type: 'fi_hetu',
+                attributes: { employer: '/employer' },
+              },
+            ],
           },
           registry: {
             id: 'employment',
             name: { fi: 'Työsuhteet', sv: 'Anställningar', en: 'Employment' },
             identifier_type: 'fi_hetu',
-            attributes: [{ id: 'employer', label: { fi: 'Työnantaja', sv: 'Arbetsgivare', en: 'Employer' }, category: 'https://w3id.org/dpv/pd#Employer', sensitivity: 'normal' }],
+            attributes: [
+              {
+                id: 'employer',
+                label: { fi: 'Työnantaja', sv: 'Arbetsgivare', en: 'Employer' },
+                category: 'https://w3id.org/dpv/pd#Employer',
+                sensitivity: 'normal',
+              },
+            ],
           },
         },
       ],
@@ -32,12 +47,14 @@ describe('my data with two sources', () => {
   }, 60_000);
   afterAll(async () => world?.close());
 
-  it('shows one source without asking for the other source\'s attributes, and leaves the consent withdrawn', async () => {
+  it("shows one source without asking for the other source's attributes, and leaves the consent withdrawn", async () => {
     const res = await aino.browser.postForm(`${world.issuers.a}/dashboard/mydata`, { source: 'incomes', _csrf: aino.csrf });
     const page = await res.text();
     expect(res.status).toBe(200);
     expect(page).toContain('48213.55');
-    const records = await citizenGet<Array<{ client_id: string; status: string; purposes: Array<{ pii_information: Array<{ source: string }> }> }>>(aino, '/citizen/api/consents');
+    const records = await citizenGet<
+      Array<{ client_id: string; status: string; purposes: Array<{ pii_information: Array<{ source: string }> }> }>
+    >(aino, '/citizen/api/consents');
     const insight = records.filter((r) => r.client_id === 'portti-insight');
     expect(insight).toHaveLength(1);
     expect(insight[0]!.status).toBe('withdrawn');

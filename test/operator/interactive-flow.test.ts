@@ -16,7 +16,6 @@ import type { PersonalDataAccessDetail } from '../../src/operator/oauth/authoriz
 /** Signs a demo resident in at an operator through the demo IdP (shared helper). */
 const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
 
-
 describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', () => {
   let world: World;
   let service: TestService;
@@ -97,7 +96,11 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
     expect(tokens.token_type.toLowerCase()).toBe('dpop');
     const header = decodeProtectedHeader(tokens.access_token);
     expect(header.typ).toBe('at+jwt');
-    const claims = decodeJwt(tokens.access_token) as ReturnType<typeof decodeJwt> & { cnf?: { jkt?: string }; client_id?: string; authorization_details?: PersonalDataAccessDetail[] };
+    const claims = decodeJwt(tokens.access_token) as ReturnType<typeof decodeJwt> & {
+      cnf?: { jkt?: string };
+      client_id?: string;
+      authorization_details?: PersonalDataAccessDetail[];
+    };
     expect(claims.iss).toBe(issuer);
     expect(claims.client_id).toBe(service.clientId);
     expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(300);
@@ -110,7 +113,11 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
     expect(detail?.locations).toEqual([world.resource]);
 
     // the citizen sees the record the approval created, without the employer
-    const records = (await (await aino.browser.get(`${issuer}/citizen/api/consents`)).json()) as Array<{ record_id: string; status: string; my_parties: Array<{ choices: string[] }> }>;
+    const records = (await (await aino.browser.get(`${issuer}/citizen/api/consents`)).json()) as Array<{
+      record_id: string;
+      status: string;
+      my_parties: Array<{ choices: string[] }>;
+    }>;
     const record = records.find((r) => r.record_id === detail?.consent_record_id);
     expect(record?.status).toBe('active');
     expect(record?.my_parties[0]?.choices).toEqual([]);
@@ -118,7 +125,15 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
     // the gateway learns the record from the feed; allow it a moment
     let res: Response | undefined;
     for (let i = 0; i < 40; i += 1) {
-      res = await oidc.fetchProtectedResource(config, tokens.access_token, new URL(`${world.resource}/income`), 'GET', undefined, undefined, { DPoP });
+      res = await oidc.fetchProtectedResource(
+        config,
+        tokens.access_token,
+        new URL(`${world.resource}/income`),
+        'GET',
+        undefined,
+        undefined,
+        { DPoP },
+      );
       if (res.status !== 403) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -130,10 +145,14 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
 
     // the token is useless with any other DPoP key
     const otherKey = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
-    const stolen = await oidc.fetchProtectedResource(config, tokens.access_token, new URL(`${world.resource}/income`), 'GET', undefined, undefined, { DPoP: otherKey }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const stolen = await oidc
+      .fetchProtectedResource(config, tokens.access_token, new URL(`${world.resource}/income`), 'GET', undefined, undefined, {
+        DPoP: otherKey,
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(stolen).toBeInstanceOf(oidc.WWWAuthenticateChallengeError);
     const challenge = stolen as oidc.WWWAuthenticateChallengeError;
     expect(challenge.status).toBe(401);
@@ -202,12 +221,26 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
       (u) => u.origin === new URL(redirectUri).origin,
     );
     expect(done.status).toBe(299);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(browser.lastUrl), { pkceCodeVerifier, expectedState: state }, undefined, { DPoP });
+    const tokens = await oidc.authorizationCodeGrant(
+      config,
+      new URL(browser.lastUrl),
+      { pkceCodeVerifier, expectedState: state },
+      undefined,
+      { DPoP },
+    );
     const claims = decodeJwt(tokens.access_token) as { authorization_details?: PersonalDataAccessDetail[] };
     expect(claims.authorization_details?.[0]?.datatypes).toEqual(['annual_income', 'income_year', 'employer']);
     let res: Response | undefined;
     for (let i = 0; i < 40; i += 1) {
-      res = await oidc.fetchProtectedResource(config, tokens.access_token, new URL(`${world.resource}/income`), 'GET', undefined, undefined, { DPoP });
+      res = await oidc.fetchProtectedResource(
+        config,
+        tokens.access_token,
+        new URL(`${world.resource}/income`),
+        'GET',
+        undefined,
+        undefined,
+        { DPoP },
+      );
       if (res.status !== 403) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -215,7 +248,7 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
     expect(Object.keys((await res!.json()) as object).sort()).toEqual(['annual_income', 'employer', 'income_year']);
   });
 
-  it('refuses the code at the token endpoint with a DPoP key other than the PAR\'s', async () => {
+  it("refuses the code at the token endpoint with a DPoP key other than the PAR's", async () => {
     const pkceCodeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const authUrl = await oidc.buildAuthorizationUrlWithPAR(
@@ -234,17 +267,22 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
     const page = await aino.browser.get(authUrl.href);
     expect(page.status).toBe(200);
     const csrf = TestBrowser.field(await page.text(), '_csrf');
-    await aino.browser.postForm(aino.browser.lastUrl, { decision: 'approve', _csrf: csrf }, (u) => u.origin === new URL(redirectUri).origin);
+    await aino.browser.postForm(
+      aino.browser.lastUrl,
+      { decision: 'approve', _csrf: csrf },
+      (u) => u.origin === new URL(redirectUri).origin,
+    );
     const finalUrl = new URL(aino.browser.lastUrl);
 
     const otherKey = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
-    const wrongKey = await oidc.authorizationCodeGrant(config, finalUrl, { pkceCodeVerifier, expectedState: state }, undefined, { DPoP: otherKey }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const wrongKey = await oidc
+      .authorizationCodeGrant(config, finalUrl, { pkceCodeVerifier, expectedState: state }, undefined, { DPoP: otherKey })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(wrongKey).toBeInstanceOf(oidc.ResponseBodyError);
     expect((wrongKey as oidc.ResponseBodyError).error).toBe('invalid_grant');
-
   });
 
   it('sends the person back with access_denied and creates no record when they decline', async () => {
@@ -266,7 +304,11 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
     const page = await mikko.browser.get(authUrl.href);
     expect(page.status).toBe(200);
     const csrf = TestBrowser.field(await page.text(), '_csrf');
-    const done = await mikko.browser.postForm(mikko.browser.lastUrl, { decision: 'decline', _csrf: csrf }, (u) => u.origin === new URL(redirectUri).origin);
+    const done = await mikko.browser.postForm(
+      mikko.browser.lastUrl,
+      { decision: 'decline', _csrf: csrf },
+      (u) => u.origin === new URL(redirectUri).origin,
+    );
     expect(done.status).toBe(299);
     const back = new URL(mikko.browser.lastUrl);
     expect(back.searchParams.get('error')).toBe('access_denied');
@@ -276,7 +318,7 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
     expect(after).toBe(before);
   });
 
-  it('refuses the consent form without the session\'s CSRF token', async () => {
+  it("refuses the consent form without the session's CSRF token", async () => {
     const aino = await signIn(issuer, 'aino');
     const authUrl = await oidc.buildAuthorizationUrlWithPAR(
       config,
@@ -291,12 +333,16 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
       { DPoP },
     );
     expect((await aino.browser.get(authUrl.href)).status).toBe(200);
-    const res = await aino.browser.postForm(aino.browser.lastUrl, { decision: 'approve', _csrf: 'forged' }, (u) => u.origin === new URL(redirectUri).origin);
+    const res = await aino.browser.postForm(
+      aino.browser.lastUrl,
+      { decision: 'approve', _csrf: 'forged' },
+      (u) => u.origin === new URL(redirectUri).origin,
+    );
     expect(res.status).toBe(403);
     expect(((await res.json()) as { code: string }).code).toBe('csrf_failed');
   });
 
-  it('refuses a PAR that asks for an attribute outside the service\'s agreement', async () => {
+  it("refuses a PAR that asks for an attribute outside the service's agreement", async () => {
     const verifier = oidc.randomPKCECodeVerifier();
     const err = await oidc
       .buildAuthorizationUrlWithPAR(
@@ -325,7 +371,9 @@ describe('interactive authorization with openid-client (PAR, PKCE, DPoP, RAR)', 
   it('refuses a PAR that leaves out a required attribute or names no purpose', async () => {
     for (const authorization_details of [
       details(['annual_income']),
-      JSON.stringify([{ type: 'personal_data_access', locations: [world.resource], actions: ['read'], datatypes: ['annual_income', 'income_year'] }]),
+      JSON.stringify([
+        { type: 'personal_data_access', locations: [world.resource], actions: ['read'], datatypes: ['annual_income', 'income_year'] },
+      ]),
     ]) {
       const err = await oidc
         .buildAuthorizationUrlWithPAR(

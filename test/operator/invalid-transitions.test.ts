@@ -6,7 +6,17 @@
  */
 import { signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiToken, callApi, createTestService, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  apiToken,
+  callApi,
+  createTestService,
+  PEOPLE,
+  PURPOSE,
+  serviceDefinition,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 import { createDpopProof } from '../../src/shared/oauth/dpop.ts';
 
 interface Problem {
@@ -42,7 +52,11 @@ describe('refusals with the right problem codes', () => {
   let aino: Citizen;
   let mikko: Citizen;
 
-  const ainoOnly = { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE };
+  const ainoOnly = {
+    subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
+    activation_mode: 'data_subject_activates',
+    purpose: PURPOSE,
+  };
 
   async function file(service: TestService, body: unknown = ainoOnly): Promise<string> {
     const res = await callApi(service, issuer, 'POST', '/api/consent-requests', body);
@@ -51,9 +65,14 @@ describe('refusals with the right problem codes', () => {
   }
 
   function citizenPost(who: Citizen, path: string, body: unknown, headers: Record<string, string> = { 'x-csrf-token': who.csrf }) {
-    return who.browser.request(`${issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return who.browser.request(`${issuer}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   }
-  const decide = (who: Citizen, id: string, body: unknown) => citizenPost(who, `/citizen/api/consents/${encodeURIComponent(id)}/decision`, body);
+  const decide = (who: Citizen, id: string, body: unknown) =>
+    citizenPost(who, `/citizen/api/consents/${encodeURIComponent(id)}/decision`, body);
   const withdraw = (who: Citizen, id: string) => citizenPost(who, `/citizen/api/consents/${encodeURIComponent(id)}/withdraw`, {});
 
   beforeAll(async () => {
@@ -146,12 +165,16 @@ describe('refusals with the right problem codes', () => {
   });
 
   describe('service API', () => {
-    it('answers 404 when a service reads another service\'s record', async () => {
+    it("answers 404 when a service reads another service's record", async () => {
       const id = await file(fees);
       expect((await callApi(fees, issuer, 'GET', `/api/consents/${encodeURIComponent(id)}`)).status).toBe(200);
       const body = await problem(await callApi(other, issuer, 'GET', `/api/consents/${encodeURIComponent(id)}`), 404, 'not_found');
       expect(JSON.stringify(body)).not.toContain(PEOPLE.aino.personal_identity_code);
-      await problem(await callApi(fees, issuer, 'GET', '/api/consents/urn%3Auuid%3A00000000-0000-4000-8000-000000000000'), 404, 'not_found');
+      await problem(
+        await callApi(fees, issuer, 'GET', '/api/consents/urn%3Auuid%3A00000000-0000-4000-8000-000000000000'),
+        404,
+        'not_found',
+      );
     });
 
     it('refuses attributes outside the data agreement (403 attribute_not_consented)', async () => {
@@ -170,7 +193,7 @@ describe('refusals with the right problem codes', () => {
       expect(body.attributes).toEqual(['incomes/tax_debt']);
     });
 
-    it('refuses a request without the purpose\'s required attributes (400 validation_failed)', async () => {
+    it("refuses a request without the purpose's required attributes (400 validation_failed)", async () => {
       const body = await problem(
         await callApi(fees, issuer, 'POST', '/api/consent-requests', { ...ainoOnly, attributes: [{ source: 'incomes', id: 'employer' }] }),
         400,
@@ -230,15 +253,27 @@ describe('refusals with the right problem codes', () => {
         ['application/json', '{"subjects": ['],
         ['application/json', ''],
       ] as const) {
-        const res = await fetch(url, { method: 'POST', headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(fees.dpop, 'POST', url, token), 'content-type': type }, body });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(fees.dpop, 'POST', url, token), 'content-type': type },
+          body,
+        });
         await problem(res, 400, 'bad_request');
       }
       const send = async (type: string, body: string) =>
-        fetch(url, { method: 'POST', headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(fees.dpop, 'POST', url, token), 'content-type': type }, body });
+        fetch(url, {
+          method: 'POST',
+          headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(fees.dpop, 'POST', url, token), 'content-type': type },
+          body,
+        });
       // text/plain is parsed as a string, which the schema refuses; other types are not parsed at all
       await problem(await send('text/plain', JSON.stringify(ainoOnly)), 400, 'validation_failed');
       await problem(await send('application/xml', '<request/>'), 415, 'unsupported_media_type');
-      await problem(await send('application/json', JSON.stringify({ ...ainoOnly, purpose: 'x'.repeat(1024 * 1024) })), 413, 'payload_too_large');
+      await problem(
+        await send('application/json', JSON.stringify({ ...ainoOnly, purpose: 'x'.repeat(1024 * 1024) })),
+        413,
+        'payload_too_large',
+      );
     });
 
     it('answers 400 validation_failed to a malformed citizen decision', async () => {
@@ -255,7 +290,14 @@ describe('refusals with the right problem codes', () => {
   describe('citizen API guards', () => {
     it('answers 401 session_required without a session', async () => {
       const id = await file(fees);
-      for (const path of ['/citizen/api/me', '/citizen/api/requests', '/citizen/api/consents', `/citizen/api/consents/${encodeURIComponent(id)}`, `/citizen/api/consents/${encodeURIComponent(id)}/receipts`, '/citizen/api/access-log']) {
+      for (const path of [
+        '/citizen/api/me',
+        '/citizen/api/requests',
+        '/citizen/api/consents',
+        `/citizen/api/consents/${encodeURIComponent(id)}`,
+        `/citizen/api/consents/${encodeURIComponent(id)}/receipts`,
+        '/citizen/api/access-log',
+      ]) {
         await problem(await fetch(`${issuer}${path}`), 401, 'session_required');
       }
       const post = await fetch(`${issuer}/citizen/api/consents/${encodeURIComponent(id)}/decision`, {
@@ -265,13 +307,30 @@ describe('refusals with the right problem codes', () => {
       });
       await problem(post, 401, 'session_required');
       // a forged session cookie is no session either
-      await problem(await fetch(`${issuer}/citizen/api/me`, { headers: { cookie: 'portti_session=forged.value' } }), 401, 'session_required');
+      await problem(
+        await fetch(`${issuer}/citizen/api/me`, { headers: { cookie: 'portti_session=forged.value' } }),
+        401,
+        'session_required',
+      );
     });
 
     it('answers 403 csrf_failed to a state-changing call without (or with a wrong) CSRF header', async () => {
       const id = await file(fees);
-      await problem(await citizenPost(aino, `/citizen/api/consents/${encodeURIComponent(id)}/decision`, { approve: true }, {}), 403, 'csrf_failed');
-      await problem(await citizenPost(aino, `/citizen/api/consents/${encodeURIComponent(id)}/decision`, { approve: true }, { 'x-csrf-token': mikko.csrf }), 403, 'csrf_failed');
+      await problem(
+        await citizenPost(aino, `/citizen/api/consents/${encodeURIComponent(id)}/decision`, { approve: true }, {}),
+        403,
+        'csrf_failed',
+      );
+      await problem(
+        await citizenPost(
+          aino,
+          `/citizen/api/consents/${encodeURIComponent(id)}/decision`,
+          { approve: true },
+          { 'x-csrf-token': mikko.csrf },
+        ),
+        403,
+        'csrf_failed',
+      );
       // nothing happened
       const pending = (await (await aino.browser.get(`${issuer}/citizen/api/requests`)).json()) as Array<{ record_id: string }>;
       expect(pending.map((p) => p.record_id)).toContain(id);
@@ -295,11 +354,21 @@ describe('durations a client may ask for', () => {
 
   it('refuses an unusable validity_duration with 400 instead of failing later', async () => {
     for (const validity_duration of ['P999999999999Y', 'P1X', 'PT', 'P']) {
-      const res = await callApi(svc, world.issuers.a, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE, validity_duration });
+      const res = await callApi(svc, world.issuers.a, 'POST', '/api/consent-requests', {
+        subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
+        activation_mode: 'data_subject_activates',
+        purpose: PURPOSE,
+        validity_duration,
+      });
       expect(res.status, validity_duration).toBe(400);
       expect(((await res.json()) as { code: string }).code).toBe('validation_failed');
     }
-    const ok = await callApi(svc, world.issuers.a, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE, validity_duration: 'P9999Y' });
+    const ok = await callApi(svc, world.issuers.a, 'POST', '/api/consent-requests', {
+      subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
+      activation_mode: 'data_subject_activates',
+      purpose: PURPOSE,
+      validity_duration: 'P9999Y',
+    });
     expect(ok.status).toBe(201);
   });
 });

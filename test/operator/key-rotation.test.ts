@@ -8,7 +8,18 @@ import { decide as citizenDecide, signIn as citizenSignIn, type Citizen } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { verifyReceipt } from '../../src/core/receipt.ts';
-import { createTestService, fileRequest, metadata, PEOPLE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  createTestService,
+  fileRequest,
+  metadata,
+  PEOPLE,
+  readSource,
+  serviceDefinition,
+  sourceToken,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 
 /** Signs a demo resident in at an operator through the demo IdP (shared helper). */
 const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
@@ -135,7 +146,11 @@ describe('operator signing key rotation', () => {
   it('enforces a withdrawal made right after another rotation within a second', async () => {
     const second = (await fileRequest(service, issuer, [PEOPLE.aino.personal_identity_code])).record_id;
     const post = (path: string) =>
-      aino.browser.request(`${issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': aino.csrf }, body: JSON.stringify(path.endsWith('/decision') ? { approve: true } : {}) });
+      aino.browser.request(`${issuer}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': aino.csrf },
+        body: JSON.stringify(path.endsWith('/decision') ? { approve: true } : {}),
+      });
     expect((await post(`/citizen/api/consents/${encodeURIComponent(second)}/decision`)).status).toBe(200);
     const token = await sourceToken(service, issuer, world.resource, second, ['annual_income']);
     expect((await readUntil(service, income(), token, (s) => s === 200, 3000)).res.status).toBe(200);

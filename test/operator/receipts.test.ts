@@ -11,7 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, type JWK } from 'jose';
 import { verifyReceipt } from '../../src/core/receipt.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { createTestService, fileRequest, metadata, PEOPLE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  createTestService,
+  fileRequest,
+  metadata,
+  PEOPLE,
+  serviceDefinition,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 
 /** Signs a demo resident in at an operator through the demo IdP (shared helper). */
 const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
@@ -31,7 +40,8 @@ const root = join(import.meta.dirname, '../..');
 const env = { ...process.env, DATABASE_URL: '' };
 
 /** Runs the CLI exactly as a person would (synchronously). */
-const cli = (args: string[]) => spawnSync(process.execPath, ['bin/portti.js', ...args], { encoding: 'utf8', cwd: root, env, timeout: 30_000 });
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, ['bin/portti.js', ...args], { encoding: 'utf8', cwd: root, env, timeout: 30_000 });
 
 /** The same, without blocking: several runs at once keep the file fast. */
 function cliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -92,7 +102,7 @@ describe('consent receipts', () => {
     expect(Date.parse(receipts[0]!.time)).toBeLessThanOrEqual(Date.parse(receipts[1]!.time));
   });
 
-  it('verifies the last receipt offline and carries the record\'s current status', async () => {
+  it("verifies the last receipt offline and carries the record's current status", async () => {
     const last = receipts.at(-1)!;
     const verdict = await verifyReceipt(last.jws);
     expect(verdict.ok).toBe(true);
@@ -125,7 +135,7 @@ describe('consent receipts', () => {
     expect((first.receipt as { status: string }).status).toBe('pending');
   });
 
-  it('verifies against the operator\'s published JWKS, and not against another operator\'s', async () => {
+  it("verifies against the operator's published JWKS, and not against another operator's", async () => {
     const last = receipts.at(-1)!;
     const verdict = await verifyReceipt(last.jws, jwks);
     expect(verdict.ok).toBe(true);
@@ -157,7 +167,10 @@ describe('consent receipts', () => {
     writeFileSync(bad, tamperPayload(jws));
     writeFileSync(keys, JSON.stringify(jwks));
 
-    const [okTrusted, nokTrusted] = await Promise.all([cliAsync(['receipt', 'verify', good, '--jwks', keys]), cliAsync(['receipt', 'verify', bad, '--jwks', keys])]);
+    const [okTrusted, nokTrusted] = await Promise.all([
+      cliAsync(['receipt', 'verify', good, '--jwks', keys]),
+      cliAsync(['receipt', 'verify', bad, '--jwks', keys]),
+    ]);
     const ok = cli(['receipt', 'verify', good]);
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);

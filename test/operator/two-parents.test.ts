@@ -5,7 +5,18 @@
  */
 import { signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, createTestService, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  callApi,
+  createTestService,
+  PEOPLE,
+  PURPOSE,
+  readSource,
+  serviceDefinition,
+  sourceToken,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 
 /** Signs a demo resident in at an operator through the demo IdP (shared helper). */
 const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
@@ -99,7 +110,10 @@ describe('a consent both parents must give (all_activators_activate)', () => {
   });
 
   it('stays pending, with no token, after only Aino approves', async () => {
-    const res = await citizenPost(issuer, aino, `/citizen/api/consents/${encodeURIComponent(recordId)}/decision`, { approve: true, choices: [] });
+    const res = await citizenPost(issuer, aino, `/citizen/api/consents/${encodeURIComponent(recordId)}/decision`, {
+      approve: true,
+      choices: [],
+    });
     expect(res.status).toBe(200);
     const seen = (await res.json()) as CitizenView;
     expect(seen.status).toBe('pending');
@@ -191,7 +205,12 @@ describe('a consent both parents must give (all_activators_activate)', () => {
       expect(record).toBeDefined();
       expect(record!.status).toBe('withdrawn');
       expect(record!.parties.find((p) => p.is_me)?.party_id).toBe(me);
-      expect(record!.history.map((h) => h.event_type)).toEqual(['dpv:ConsentRequested', 'dpv:ConsentGiven', 'dpv:ConsentGiven', 'dpv:ConsentWithdrawn']);
+      expect(record!.history.map((h) => h.event_type)).toEqual([
+        'dpv:ConsentRequested',
+        'dpv:ConsentGiven',
+        'dpv:ConsentGiven',
+        'dpv:ConsentWithdrawn',
+      ]);
       expect(record!.history.map((h) => h.to_status)).toEqual(['pending', 'pending', 'active', 'withdrawn']);
       expect(record!.history.map((h) => h.party_id)).toEqual([null, refs.aino, refs.mikko, refs.mikko]);
       expect(record!.history[0]!.actor).toBe(`client:${service.clientId}`);

@@ -7,7 +7,17 @@ import { signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyResult } from 'jose';
-import { callApi, createTestService, metadata, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  callApi,
+  createTestService,
+  metadata,
+  PEOPLE,
+  PURPOSE,
+  serviceDefinition,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 
 /** Signs a demo resident in at an operator through the demo IdP (shared helper). */
 const signIn = (issuer: string, resident: string): Promise<Citizen> => citizenSignIn(issuer, 'demo', resident);
@@ -68,7 +78,11 @@ describe('webhooks as Security Event Tokens', () => {
   }
 
   function citizenPost(path: string, body: unknown) {
-    return aino.browser.request(`${issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': aino.csrf }, body: JSON.stringify(body) });
+    return aino.browser.request(`${issuer}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': aino.csrf },
+      body: JSON.stringify(body),
+    });
   }
 
   /** Waits for the SET of `event` about `recordId` at `path`, and verifies it. */
@@ -165,12 +179,29 @@ describe('webhooks as Security Event Tokens', () => {
     const approved = await citizenPost(`/citizen/api/consents/${encodeURIComponent(recordId)}/decision`, { approve: true });
     expect(approved.status).toBe(200);
 
-    const failedOnce = await until('the first failed attempt', async () => (await deliveries()).find((d) => d.record_id === recordId && d.attempts === 1));
-    expect(failedOnce).toMatchObject({ client_id: flaky.clientId, event_type: 'consent.allowed', status: 'pending', last_status: 500, last_error: 'answered 500', delivered_at: null });
+    const failedOnce = await until('the first failed attempt', async () =>
+      (await deliveries()).find((d) => d.record_id === recordId && d.attempts === 1),
+    );
+    expect(failedOnce).toMatchObject({
+      client_id: flaky.clientId,
+      event_type: 'consent.allowed',
+      status: 'pending',
+      last_status: 500,
+      last_error: 'answered 500',
+      delivered_at: null,
+    });
 
     const set = await expectSet('/flaky', 'consent.allowed', recordId, flaky);
-    const delivered = await until('the delivery to be marked delivered', async () => (await deliveries()).find((d) => d.record_id === recordId && d.status === 'delivered'));
-    expect(delivered).toMatchObject({ client_id: flaky.clientId, event_type: 'consent.allowed', attempts: 2, last_status: 202, last_error: null });
+    const delivered = await until('the delivery to be marked delivered', async () =>
+      (await deliveries()).find((d) => d.record_id === recordId && d.status === 'delivered'),
+    );
+    expect(delivered).toMatchObject({
+      client_id: flaky.clientId,
+      event_type: 'consent.allowed',
+      attempts: 2,
+      last_status: 202,
+      last_error: null,
+    });
     expect(delivered.delivered_at).toEqual(expect.any(Number));
     expect(delivered.delivery_id).toBe(set.payload.txn);
     expect(flakyCalls).toBe(2);

@@ -19,7 +19,10 @@ const FIELDS = [
 const TODAY = new Date('2026-06-01T00:00:00Z');
 
 describe('k-anonymous profiles (pure)', () => {
-  const person = (i: number, birth: string, postal: string, income: number) => ({ pseudonym: `p${i}`, document: { birth_date: birth, postal_code: postal, earned_income: income, name: `Person ${i}` } });
+  const person = (i: number, birth: string, postal: string, income: number) => ({
+    pseudonym: `p${i}`,
+    document: { birth_date: birth, postal_code: postal, earned_income: income, name: `Person ${i}` },
+  });
 
   it('generalises, drops direct identifiers and suppresses groups smaller than k', () => {
     const people = [
@@ -42,7 +45,23 @@ describe('k-anonymous profiles (pure)', () => {
   });
 
   it('does not let configuration set a floor below 5', () => {
-    const config = { personal_data_stores: [{ ...pdsConfig([]), aggregate_services: [{ id: 'stats', name: { fi: 'x', sv: 'x', en: 'x' }, token: 'stats-token-0123456789', category: 'tax-decision', k_min: 3, fields: FIELDS }] }] };
+    const config = {
+      personal_data_stores: [
+        {
+          ...pdsConfig([]),
+          aggregate_services: [
+            {
+              id: 'stats',
+              name: { fi: 'x', sv: 'x', en: 'x' },
+              token: 'stats-token-0123456789',
+              category: 'tax-decision',
+              k_min: 3,
+              fields: FIELDS,
+            },
+          ],
+        },
+      ],
+    };
     expect(Value.Check(PorttiConfigSchema, config)).toBe(false);
   });
 });
@@ -50,12 +69,24 @@ describe('k-anonymous profiles (pure)', () => {
 describe('aggregate API', () => {
   let pds: RunningPds;
   const token = 'stats-token-0123456789abcdef';
-  const ask = (k?: number, t = token) => fetch(`${pds.url}/aggregates/statistics${k === undefined ? '' : `?k=${k}`}`, { headers: { authorization: `Bearer ${t}` } });
+  const ask = (k?: number, t = token) =>
+    fetch(`${pds.url}/aggregates/statistics${k === undefined ? '' : `?k=${k}`}`, { headers: { authorization: `Bearer ${t}` } });
 
   beforeAll(async () => {
     const tax = await createDepositor('tax-administration');
     pds = await startPds(
-      pdsConfig([tax], { aggregate_services: [{ id: 'statistics', name: { fi: 'Tilastot', sv: 'Statistik', en: 'Statistics' }, token, category: 'tax-decision', k_min: 5, fields: FIELDS }] }),
+      pdsConfig([tax], {
+        aggregate_services: [
+          {
+            id: 'statistics',
+            name: { fi: 'Tilastot', sv: 'Statistik', en: 'Statistics' },
+            token,
+            category: 'tax-decision',
+            k_min: 5,
+            fields: FIELDS,
+          },
+        ],
+      }),
       { kind: 'sqlite', path: join(tempDir(), 'pds.db') },
     );
     // twelve people alike, one outlier; the store holds identifiers only as keyed hashes
@@ -65,7 +96,12 @@ describe('aggregate API', () => {
         await signDeposit(tax, {
           identifier: `0101${String(80 + (i % 10)).padStart(2, '0')}-${String(100 + i)}X`,
           category: 'tax-decision',
-          document: { birth_date: outlier ? '1940-05-05' : '1985-06-15', postal_code: outlier ? '99990' : '00530', earned_income: outlier ? 500000 : 45000, employer: `Employer ${i}` },
+          document: {
+            birth_date: outlier ? '1940-05-05' : '1985-06-15',
+            postal_code: outlier ? '99990' : '00530',
+            earned_income: outlier ? 500000 : 45000,
+            employer: `Employer ${i}`,
+          },
         }),
       );
     }

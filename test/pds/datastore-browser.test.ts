@@ -16,9 +16,30 @@ describe.skipIf(!existsSync(CHROMIUM))('"My data store" in Chromium', () => {
 
   beforeAll(async () => {
     setup = await startPdsWorld({
-      aggregate_services: [{ id: 'urban-research', name: { fi: 'Kaupunkitutkimus', sv: 'Stadsforskning', en: 'Urban research' }, token: 'research-token-0123456789', category: 'tax-decision', k_min: 5, fields: [{ name: 'age_band', pointer: '/birth_date', generalise: 'age_band' }] }],
+      aggregate_services: [
+        {
+          id: 'urban-research',
+          name: { fi: 'Kaupunkitutkimus', sv: 'Stadsforskning', en: 'Urban research' },
+          token: 'research-token-0123456789',
+          category: 'tax-decision',
+          k_min: 5,
+          fields: [{ name: 'age_band', pointer: '/birth_date', generalise: 'age_band' }],
+        },
+      ],
     });
-    expect(await setup.deposit(PEOPLE.aino.personal_identity_code, { tax_year: 2025, earned_income: 48213, employer: 'Helsingin kaupunki', postal_code: '00530', refund_account: 'FI21 1234 5600 0007 85' }, ['/refund_account'])).toBe(201);
+    expect(
+      await setup.deposit(
+        PEOPLE.aino.personal_identity_code,
+        {
+          tax_year: 2025,
+          earned_income: 48213,
+          employer: 'Helsingin kaupunki',
+          postal_code: '00530',
+          refund_account: 'FI21 1234 5600 0007 85',
+        },
+        ['/refund_account'],
+      ),
+    ).toBe(201);
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {

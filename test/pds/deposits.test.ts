@@ -23,13 +23,21 @@ describe('verified deposits', () => {
   beforeAll(async () => {
     tax = await createDepositor('tax-administration');
     const config = pdsConfig([tax]);
-    config.depositors.push({ id: 'keyless', name: { fi: 'k', sv: 'k', en: 'k' }, jwks_file: join(tempDir(), 'missing.jwks.json'), categories: ['tax-decision'] });
+    config.depositors.push({
+      id: 'keyless',
+      name: { fi: 'k', sv: 'k', en: 'k' },
+      jwks_file: join(tempDir(), 'missing.jwks.json'),
+      categories: ['tax-decision'],
+    });
     pds = await startPds(config, { kind: 'sqlite', path: join(tempDir(), 'pds.db') });
   });
   afterAll(async () => pds?.close());
 
   it('stores a signed deposit and serves it to the gateway credential with its provenance', async () => {
-    const res = await postDeposit(pds.url, await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc, correctable: ['/employer'] }));
+    const res = await postDeposit(
+      pds.url,
+      await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc, correctable: ['/employer'] }),
+    );
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ category: 'tax-decision', version: 1, status: 'verified', verified_by: 'tax-administration' });
     const got = await read(AINO);
@@ -49,9 +57,15 @@ describe('verified deposits', () => {
     expect((await read(AINO, 'no-such-category')).status).toBe(404);
   });
 
-  it('refuses a forged deposit (signed by another key under the depositor\'s name)', async () => {
+  it("refuses a forged deposit (signed by another key under the depositor's name)", async () => {
     const { privateKey } = await generateKeyPair('ES256');
-    const res = await postDeposit(pds.url, await signDeposit({ id: 'tax-administration', privateKey }, { identifier: AINO, category: 'tax-decision', document: { ...doc, earned_income: 1 } }));
+    const res = await postDeposit(
+      pds.url,
+      await signDeposit(
+        { id: 'tax-administration', privateKey },
+        { identifier: AINO, category: 'tax-decision', document: { ...doc, earned_income: 1 } },
+      ),
+    );
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(((await res.json()) as { code: string }).code).toBe('invalid_deposit');
@@ -59,7 +73,10 @@ describe('verified deposits', () => {
   });
 
   it('refuses a deposit signed with a key id the depositor does not publish', async () => {
-    const res = await postDeposit(pds.url, await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc }, { kid: 'not-published' }));
+    const res = await postDeposit(
+      pds.url,
+      await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc }, { kid: 'not-published' }),
+    );
     expect(res.status).toBe(401);
     expect(((await res.json()) as { code: string }).code).toBe('invalid_deposit');
   });
@@ -69,12 +86,28 @@ describe('verified deposits', () => {
     keys.get('/jwks.json', async () => JSON.parse(readFileSync(tax.jwksFile, 'utf8')) as unknown);
     await keys.listen({ host: '127.0.0.1', port: 0 });
     const config = pdsConfig([]);
-    config.depositors = [{ id: 'tax-administration', name: { fi: 'v', sv: 'v', en: 'v' }, jwks_url: `http://127.0.0.1:${(keys.server.address() as { port: number }).port}/jwks.json`, categories: ['tax-decision'] }];
+    config.depositors = [
+      {
+        id: 'tax-administration',
+        name: { fi: 'v', sv: 'v', en: 'v' },
+        jwks_url: `http://127.0.0.1:${(keys.server.address() as { port: number }).port}/jwks.json`,
+        categories: ['tax-decision'],
+      },
+    ];
     const remote = await startPds(config, { kind: 'sqlite', path: join(tempDir(), 'remote.db') });
     try {
-      expect((await postDeposit(remote.url, await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc }))).status).toBe(201);
+      expect(
+        (await postDeposit(remote.url, await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc }))).status,
+      ).toBe(201);
       const { privateKey } = await generateKeyPair('ES256');
-      expect((await postDeposit(remote.url, await signDeposit({ id: 'tax-administration', privateKey }, { identifier: AINO, category: 'tax-decision', document: doc }))).status).toBe(401);
+      expect(
+        (
+          await postDeposit(
+            remote.url,
+            await signDeposit({ id: 'tax-administration', privateKey }, { identifier: AINO, category: 'tax-decision', document: doc }),
+          )
+        ).status,
+      ).toBe(401);
     } finally {
       await remote.close();
       await keys.close();
@@ -84,7 +117,16 @@ describe('verified deposits', () => {
   it('refuses a tampered deposit (payload changed after signing)', async () => {
     const jws = await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc });
     const [h, , s] = jws.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ iss: 'tax-administration', iat: Math.floor(Date.now() / 1000), identifier_type: 'fi_hetu', identifier: AINO, category: 'tax-decision', document: { earned_income: 1 } })).toString('base64url');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({
+        iss: 'tax-administration',
+        iat: Math.floor(Date.now() / 1000),
+        identifier_type: 'fi_hetu',
+        identifier: AINO,
+        category: 'tax-decision',
+        document: { earned_income: 1 },
+      }),
+    ).toString('base64url');
     const res = await postDeposit(pds.url, `${h}.${forgedPayload}.${s}`);
     expect(res.status).toBe(401);
   });
@@ -96,14 +138,17 @@ describe('verified deposits', () => {
     expect(((await res.json()) as { code: string }).code).toBe('unknown_depositor');
   });
 
-  it('answers 503 (not a signature failure) when a depositor\'s keys are unavailable', async () => {
+  it("answers 503 (not a signature failure) when a depositor's keys are unavailable", async () => {
     const { privateKey } = await generateKeyPair('ES256');
-    const res = await postDeposit(pds.url, await signDeposit({ id: 'keyless', privateKey }, { identifier: AINO, category: 'tax-decision', document: doc }));
+    const res = await postDeposit(
+      pds.url,
+      await signDeposit({ id: 'keyless', privateKey }, { identifier: AINO, category: 'tax-decision', document: doc }),
+    );
     expect(res.status).toBe(503);
     expect(((await res.json()) as { code: string }).code).toBe('upstream_unavailable');
   });
 
-  it('refuses a category outside the depositor\'s agreement', async () => {
+  it("refuses a category outside the depositor's agreement", async () => {
     const res = await postDeposit(pds.url, await signDeposit(tax, { identifier: AINO, category: 'diploma', document: { degree: 'MSc' } }));
     expect(res.status).toBe(403);
     expect(((await res.json()) as { code: string }).code).toBe('category_not_allowed');
@@ -117,12 +162,25 @@ describe('verified deposits', () => {
       ['wrong typ', { deposit: await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc }, { typ: 'JWT' }) }],
       ['document not an object', { deposit: await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: [1, 2] }) }],
       ['bad identifier', { deposit: await signDeposit(tax, { identifier: '../../etc/passwd', category: 'tax-decision', document: doc }) }],
-      ['bad identifier type', { deposit: await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc, identifier_type: 'ssn' }) }],
-      ['bad correctable', { deposit: await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc, correctable: ['employer'] }) }],
-      ['reserved member', { deposit: await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: { _provenance: 'x' } }) }],
+      [
+        'bad identifier type',
+        { deposit: await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc, identifier_type: 'ssn' }) },
+      ],
+      [
+        'bad correctable',
+        { deposit: await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: doc, correctable: ['employer'] }) },
+      ],
+      [
+        'reserved member',
+        { deposit: await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: { _provenance: 'x' } }) },
+      ],
     ];
     for (const [name, body] of cases) {
-      const res = await fetch(`${pds.url}/deposits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${pds.url}/deposits`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(res.status, name).toBeGreaterThanOrEqual(400);
       expect(res.status, name).toBeLessThan(500);
       expect(res.headers.get('content-type'), name).toMatch(/application\/problem\+json/);
@@ -136,8 +194,16 @@ describe('verified deposits', () => {
   });
 
   it('accepts application/jose bodies; a newer deposit replaces the older copy and keeps history; replays are idempotent; older copies are refused', async () => {
-    const older = await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: { ...doc, tax_year: 2023 } }, { iat: Math.floor(Date.now() / 1000) - 3600 });
-    const newer = await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: { ...doc, tax_year: 2026 } }, { iat: Math.floor(Date.now() / 1000) + 1 });
+    const older = await signDeposit(
+      tax,
+      { identifier: AINO, category: 'tax-decision', document: { ...doc, tax_year: 2023 } },
+      { iat: Math.floor(Date.now() / 1000) - 3600 },
+    );
+    const newer = await signDeposit(
+      tax,
+      { identifier: AINO, category: 'tax-decision', document: { ...doc, tax_year: 2026 } },
+      { iat: Math.floor(Date.now() / 1000) + 1 },
+    );
     const res = await fetch(`${pds.url}/deposits`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: newer });
     expect(res.status).toBe(201);
     expect(((await res.json()) as { version: number }).version).toBe(2);

@@ -8,7 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from 'jose';
 import { decide, signIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { signCitizenAssertion } from '../../src/pds/citizen-auth.ts';
-import { callApi, createTestService, PEOPLE, PURPOSE, CONSENT_BASIS, readSource, sourceToken, type TestService, type World } from '../helpers/world.ts';
+import {
+  callApi,
+  createTestService,
+  PEOPLE,
+  PURPOSE,
+  CONSENT_BASIS,
+  readSource,
+  sourceToken,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 import { startPdsWorld, type PdsWorld } from './pds-world.ts';
 
 const AINO = PEOPLE.aino.personal_identity_code;
@@ -57,7 +67,11 @@ describe('personal data store behind the gateway', () => {
   afterAll(async () => setup?.close());
 
   it('serves a service only the consented attributes of the deposited document, through the gateway', async () => {
-    const filed = await callApi(service, world.issuers.a, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: AINO }], activation_mode: 'data_subject_activates', purpose: PURPOSE });
+    const filed = await callApi(service, world.issuers.a, 'POST', '/api/consent-requests', {
+      subjects: [{ identifier_type: 'fi_hetu', identifier: AINO }],
+      activation_mode: 'data_subject_activates',
+      purpose: PURPOSE,
+    });
     expect(filed.status).toBe(201);
     recordId = ((await filed.json()) as { record_id: string }).record_id;
     aino = await signIn(world.issuers.a, 'demo', 'aino');
@@ -88,17 +102,29 @@ describe('personal data store behind the gateway', () => {
   });
 
   it('lets the citizen correct what the depositor allows, marking it corrected; other fields are refused', async () => {
-    const res = await aino.browser.postForm(`${world.issuers.a}/dashboard/datastore/correct?lang=en`, { _csrf: aino.csrf, category: 'tax-decision', '/employer': 'Kaupunkiympäristön toimiala' });
+    const res = await aino.browser.postForm(`${world.issuers.a}/dashboard/datastore/correct?lang=en`, {
+      _csrf: aino.csrf,
+      category: 'tax-decision',
+      '/employer': 'Kaupunkiympäristön toimiala',
+    });
     expect(res.status).toBe(200);
     const page = await res.text();
     expect(page).toContain('Corrected by you on');
     expect(page).toContain('Kaupunkiympäristön toimiala');
     expect(page).toContain('Versions kept: 2');
 
-    const refused = await aino.browser.postForm(`${world.issuers.a}/dashboard/datastore/correct`, { _csrf: aino.csrf, category: 'tax-decision', '/earned_income': '1' });
+    const refused = await aino.browser.postForm(`${world.issuers.a}/dashboard/datastore/correct`, {
+      _csrf: aino.csrf,
+      category: 'tax-decision',
+      '/earned_income': '1',
+    });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { code: string }).code).toBe('field_not_correctable');
-    const noCsrf = await aino.browser.postForm(`${world.issuers.a}/dashboard/datastore/correct`, { _csrf: 'wrong', category: 'tax-decision', '/employer': 'x' });
+    const noCsrf = await aino.browser.postForm(`${world.issuers.a}/dashboard/datastore/correct`, {
+      _csrf: 'wrong',
+      category: 'tax-decision',
+      '/employer': 'x',
+    });
     expect(noCsrf.status).toBe(403);
 
     // the service now sees it is no longer verified
@@ -109,22 +135,51 @@ describe('personal data store behind the gateway', () => {
 
   it('accepts citizen assertions only from a trusted operator', async () => {
     const { privateKey } = await generateKeyPair('ES256');
-    const forged = await signCitizenAssertion({ issuer: world.issuers.a, audience: pdsUrl, key: { privateKey, alg: 'ES256', kid: world.operators.a.keys()[0]!.kid }, identifierType: 'fi_hetu', identifier: AINO });
+    const forged = await signCitizenAssertion({
+      issuer: world.issuers.a,
+      audience: pdsUrl,
+      key: { privateKey, alg: 'ES256', kid: world.operators.a.keys()[0]!.kid },
+      identifierType: 'fi_hetu',
+      identifier: AINO,
+    });
     expect((await fetch(`${pdsUrl}/me/documents`, { headers: { authorization: `Bearer ${forged}` } })).status).toBe(401);
     const key = world.operators.b.keys()[0]!;
-    const fromB = await signCitizenAssertion({ issuer: world.issuers.b, audience: pdsUrl, key, identifierType: 'fi_hetu', identifier: AINO });
+    const fromB = await signCitizenAssertion({
+      issuer: world.issuers.b,
+      audience: pdsUrl,
+      key,
+      identifierType: 'fi_hetu',
+      identifier: AINO,
+    });
     expect((await fetch(`${pdsUrl}/me/documents`, { headers: { authorization: `Bearer ${fromB}` } })).status).toBe(401);
     const keyA = world.operators.a.keys()[0]!;
-    const otherAudience = await signCitizenAssertion({ issuer: world.issuers.a, audience: 'http://elsewhere.example', key: keyA, identifierType: 'fi_hetu', identifier: AINO });
+    const otherAudience = await signCitizenAssertion({
+      issuer: world.issuers.a,
+      audience: 'http://elsewhere.example',
+      key: keyA,
+      identifierType: 'fi_hetu',
+      identifier: AINO,
+    });
     expect((await fetch(`${pdsUrl}/me/documents`, { headers: { authorization: `Bearer ${otherAudience}` } })).status).toBe(401);
-    const genuine = await signCitizenAssertion({ issuer: world.issuers.a, audience: pdsUrl, key: keyA, identifierType: 'fi_hetu', identifier: AINO });
+    const genuine = await signCitizenAssertion({
+      issuer: world.issuers.a,
+      audience: pdsUrl,
+      key: keyA,
+      identifierType: 'fi_hetu',
+      identifier: AINO,
+    });
     expect((await fetch(`${pdsUrl}/me/documents`, { headers: { authorization: `Bearer ${genuine}` } })).status).toBe(200);
   });
 
   it('lets the citizen delete the document; the gateway then finds nothing', async () => {
-    const res = await aino.browser.postForm(`${world.issuers.a}/dashboard/datastore/delete?lang=en`, { _csrf: aino.csrf, category: 'tax-decision' });
+    const res = await aino.browser.postForm(`${world.issuers.a}/dashboard/datastore/delete?lang=en`, {
+      _csrf: aino.csrf,
+      category: 'tax-decision',
+    });
     expect(res.status).toBe(200);
-    expect(await (await aino.browser.get(`${world.issuers.a}/dashboard/datastore?lang=en`)).text()).toContain('Your data store holds no documents.');
+    expect(await (await aino.browser.get(`${world.issuers.a}/dashboard/datastore?lang=en`)).text()).toContain(
+      'Your data store holds no documents.',
+    );
     const token = await sourceToken(service, world.issuers.a, resource(), recordId, ['tax_year']);
     const read = await readSource(service, `${resource()}/tax-decision`, token);
     expect(read.status).toBe(404);

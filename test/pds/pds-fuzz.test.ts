@@ -15,11 +15,34 @@ import { createDepositor, pdsConfig, signDeposit, startPds, type RunningPds } fr
 
 const hostile = fc.oneof(
   fc.string({ maxLength: 40 }),
-  fc.constantFrom('..', '%2e%2e', '../../etc/passwd', "' OR 1=1 --", '<script>', '\u0000', 'x'.repeat(3000), '__proto__', 'constructor', '/__proto__/x', '/employer', '010188-902R', 'tax-decision'),
+  fc.constantFrom(
+    '..',
+    '%2e%2e',
+    '../../etc/passwd',
+    "' OR 1=1 --",
+    '<script>',
+    '\u0000',
+    'x'.repeat(3000),
+    '__proto__',
+    'constructor',
+    '/__proto__/x',
+    '/employer',
+    '010188-902R',
+    'tax-decision',
+  ),
 );
 const body = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.dictionary(fc.constantFrom('deposit', 'changes', 'aggregate_services', '__proto__'), fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.dictionary(fc.constantFrom('/employer', '/__proto__/polluted', '/tax_year', '/a/b', '/constructor/prototype/x'), fc.jsonValue({ maxDepth: 1 })))),
+  fc.dictionary(
+    fc.constantFrom('deposit', 'changes', 'aggregate_services', '__proto__'),
+    fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.dictionary(
+        fc.constantFrom('/employer', '/__proto__/polluted', '/tax_year', '/a/b', '/constructor/prototype/x'),
+        fc.jsonValue({ maxDepth: 1 }),
+      ),
+    ),
+  ),
 );
 
 describe('personal data store under hostile input', () => {
@@ -35,11 +58,34 @@ describe('personal data store under hostile input', () => {
     const tax = await createDepositor('tax-administration');
     const config = pdsConfig([tax], {
       trusted_operators: [{ issuer: operator, jwks_url: `${operator}/jwks` }],
-      aggregate_services: [{ id: 'stats', name: { fi: 's', sv: 's', en: 's' }, token: 'stats-token-0123456789', category: 'tax-decision', k_min: 5, fields: [{ name: 'age', pointer: '/birth_date', generalise: 'age_band' }] }],
+      aggregate_services: [
+        {
+          id: 'stats',
+          name: { fi: 's', sv: 's', en: 's' },
+          token: 'stats-token-0123456789',
+          category: 'tax-decision',
+          k_min: 5,
+          fields: [{ name: 'age', pointer: '/birth_date', generalise: 'age_band' }],
+        },
+      ],
     });
     pds = await startPds(config, { kind: 'sqlite', path: join(tempDir(), 'pds.db') });
-    assertion = () => signCitizenAssertion({ issuer: operator, audience: 'http://127.0.0.1:0', key: { privateKey, alg: 'ES256', kid: 'op-1' }, identifierType: 'fi_hetu', identifier: '010188-902R' });
-    await pds.service.deposit(await signDeposit(tax, { identifier: '010188-902R', category: 'tax-decision', document: { tax_year: 2025, employer: 'X' }, correctable: ['/employer', '/__proto__/polluted'] }));
+    assertion = () =>
+      signCitizenAssertion({
+        issuer: operator,
+        audience: 'http://127.0.0.1:0',
+        key: { privateKey, alg: 'ES256', kid: 'op-1' },
+        identifierType: 'fi_hetu',
+        identifier: '010188-902R',
+      });
+    await pds.service.deposit(
+      await signDeposit(tax, {
+        identifier: '010188-902R',
+        category: 'tax-decision',
+        document: { tax_year: 2025, employer: 'X' },
+        correctable: ['/employer', '/__proto__/polluted'],
+      }),
+    );
   });
   afterAll(async () => {
     await pds?.close();
@@ -53,7 +99,11 @@ describe('personal data store under hostile input', () => {
     const citizen = await assertion();
     // the valid credentials do open the handlers
     expect((await fetch(`${pds.url}/me/documents`, { headers: { authorization: `Bearer ${citizen}` } })).status).toBe(200);
-    const polluting = await fetch(`${pds.url}/me/documents/tax-decision`, { method: 'PATCH', headers: { authorization: `Bearer ${citizen}`, 'content-type': 'application/json' }, body: JSON.stringify({ changes: { '/__proto__/polluted': 'yes' } }) });
+    const polluting = await fetch(`${pds.url}/me/documents/tax-decision`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${citizen}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ changes: { '/__proto__/polluted': 'yes' } }),
+    });
     expect(polluting.status).toBe(400);
     const failures: string[] = [];
     await fc.assert(
@@ -61,13 +111,26 @@ describe('personal data store under hostile input', () => {
         fc.constantFrom(...routes),
         fc.array(hostile, { minLength: 2, maxLength: 2 }),
         fc.constantFrom('none', 'gateway', 'citizen', 'stats', 'garbage'),
-        fc.oneof(body.map((b) => ({ type: 'application/json', text: JSON.stringify(b) })), hostile.map((s) => ({ type: 'application/jose', text: s })), hostile.map((s) => ({ type: 'text/plain', text: s }))),
+        fc.oneof(
+          body.map((b) => ({ type: 'application/json', text: JSON.stringify(b) })),
+          hostile.map((s) => ({ type: 'application/jose', text: s })),
+          hostile.map((s) => ({ type: 'text/plain', text: s })),
+        ),
         fc.option(hostile, { nil: undefined }),
         async (route, params, auth, payload, k) => {
           let i = 0;
-          const url = new URL(route.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(params[i++ % 2]!)), pds.url);
+          const url = new URL(
+            route.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(params[i++ % 2]!)),
+            pds.url,
+          );
           if (k !== undefined) url.searchParams.set('k', k);
-          const authorization = { none: undefined, gateway: 'Bearer gateway-upstream-token-0123456789', citizen: `Bearer ${citizen}`, stats: 'Bearer stats-token-0123456789', garbage: `Bearer ${params[0]!.replace(/[^\x21-\x7e]/g, '')}` }[auth];
+          const authorization = {
+            none: undefined,
+            gateway: 'Bearer gateway-upstream-token-0123456789',
+            citizen: `Bearer ${citizen}`,
+            stats: 'Bearer stats-token-0123456789',
+            garbage: `Bearer ${params[0]!.replace(/[^\x21-\x7e]/g, '')}`,
+          }[auth];
           const withBody = !['GET', 'DELETE'].includes(route.method);
           const res = await fetch(url, {
             method: route.method,
@@ -77,7 +140,11 @@ describe('personal data store under hostile input', () => {
           });
           const text = await res.text();
           if (res.status >= 500) failures.push(`${route.method} ${url.pathname.slice(0, 100)} ${res.status} ${text.slice(0, 200)}`);
-          if (res.status >= 400) expect(res.headers.get('content-type'), `${route.method} ${url.pathname.slice(0, 100)} ${res.status} ${text.slice(0, 200)}`).toMatch(/problem\+json/);
+          if (res.status >= 400)
+            expect(
+              res.headers.get('content-type'),
+              `${route.method} ${url.pathname.slice(0, 100)} ${res.status} ${text.slice(0, 200)}`,
+            ).toMatch(/problem\+json/);
         },
       ),
       { numRuns: 600, seed: 2026 },

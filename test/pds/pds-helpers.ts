@@ -54,11 +54,22 @@ export function pdsConfig(depositors: Depositor[], extra: Partial<PersonalDataSt
       {
         id: 'tax-decision',
         label: { fi: 'Verotuspäätös', sv: 'Beskattningsbeslut', en: 'Tax decision' },
-        attributes: { tax_year: '/tax_year', earned_income: '/earned_income', employer: '/employer', postal_code: '/postal_code', birth_date: '/birth_date' },
+        attributes: {
+          tax_year: '/tax_year',
+          earned_income: '/earned_income',
+          employer: '/employer',
+          postal_code: '/postal_code',
+          birth_date: '/birth_date',
+        },
       },
       { id: 'diploma', label: { fi: 'Tutkintotodistus', sv: 'Examensbetyg', en: 'Diploma' }, attributes: { degree: '/degree' } },
     ],
-    depositors: depositors.map((d) => ({ id: d.id, name: { fi: d.id, sv: d.id, en: d.id }, jwks_file: d.jwksFile, categories: ['tax-decision'] })),
+    depositors: depositors.map((d) => ({
+      id: d.id,
+      name: { fi: d.id, sv: d.id, en: d.id },
+      jwks_file: d.jwksFile,
+      categories: ['tax-decision'],
+    })),
     trusted_operators: [],
     aggregate_services: [],
     ...extra,
@@ -87,5 +98,9 @@ export async function startPds(config: PersonalDataStoreConfig, location: StoreL
 
 /** POSTs a deposit. */
 export function postDeposit(url: string, jws: string): Promise<Response> {
-  return fetch(`${url}/deposits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deposit: jws }) });
+  return fetch(`${url}/deposits`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ deposit: jws }),
+  });
 }

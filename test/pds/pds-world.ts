@@ -39,7 +39,13 @@ export async function startPdsWorld(extra: Partial<PersonalDataStoreConfig> = {}
               method: 'GET',
               path: '/persons/{identifier}/tax-decision',
               identifier_type: 'fi_hetu',
-              attributes: { tax_year: '/tax_year', earned_income: '/earned_income', employer: '/employer', postal_code: '/postal_code', provenance: '/_provenance/status' },
+              attributes: {
+                tax_year: '/tax_year',
+                earned_income: '/earned_income',
+                employer: '/employer',
+                postal_code: '/postal_code',
+                provenance: '/_provenance/status',
+              },
             },
           ],
         },
@@ -47,13 +53,23 @@ export async function startPdsWorld(extra: Partial<PersonalDataStoreConfig> = {}
           id: 'pds',
           name: { fi: 'Tietovarasto', sv: 'Datalager', en: 'Data store' },
           identifier_type: 'fi_hetu',
-          attributes: ['tax_year', 'earned_income', 'employer', 'postal_code', 'provenance'].map((id) => ({ id, label: { fi: id, sv: id, en: id }, category: 'https://w3id.org/dpv/pd#Tax', sensitivity: 'normal' as const })),
+          attributes: ['tax_year', 'earned_income', 'employer', 'postal_code', 'provenance'].map((id) => ({
+            id,
+            label: { fi: id, sv: id, en: id },
+            category: 'https://w3id.org/dpv/pd#Tax',
+            sensitivity: 'normal' as const,
+          })),
         },
       },
     ],
     operatorConfig: { personal_data_store: { url: pdsUrl } },
   });
-  const config = pdsConfig([tax], { public_url: pdsUrl, listen: { host: '127.0.0.1', port }, trusted_operators: [{ issuer: world.issuers.a, jwks_url: `${world.issuers.a}/oauth/jwks` }], ...extra });
+  const config = pdsConfig([tax], {
+    public_url: pdsUrl,
+    listen: { host: '127.0.0.1', port },
+    trusted_operators: [{ issuer: world.issuers.a, jwks_url: `${world.issuers.a}/oauth/jwks` }],
+    ...extra,
+  });
   config.depositors[0]!.name = { fi: 'Verohallinto', sv: 'Skatteförvaltningen', en: 'Tax Administration' };
   const pds = await startPds(config, { kind: 'sqlite', path: join(tempDir(), 'pds.db') }, port);
   return {
@@ -63,7 +79,11 @@ export async function startPdsWorld(extra: Partial<PersonalDataStoreConfig> = {}
     tax,
     resource: `${world.gatewayUrl}/sources/pds`,
     async deposit(identifier, document, correctable = []) {
-      const res = await fetch(`${pdsUrl}/deposits`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: await signDeposit(tax, { identifier, category: 'tax-decision', document, correctable }) });
+      const res = await fetch(`${pdsUrl}/deposits`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose' },
+        body: await signDeposit(tax, { identifier, category: 'tax-decision', document, correctable }),
+      });
       return res.status;
     },
     async close() {

@@ -13,7 +13,11 @@ import { tempDir } from '../helpers/stores.ts';
 import { createDepositor, newKek, pdsConfig, signDeposit } from './pds-helpers.ts';
 
 const portti = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, ['bin/portti.js', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', ...env }, timeout: 30_000 });
+  spawnSync(process.execPath, ['bin/portti.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, DATABASE_URL: '', ...env },
+    timeout: 30_000,
+  });
 
 describe('portti pds', () => {
   it('keygen prints a 32-byte base64 key', () => {
@@ -29,7 +33,9 @@ describe('portti pds', () => {
     const base = pdsConfig([tax]);
     const store = await openStore<PdsDatabase>({ kind: 'sqlite', path: join(dir, 'pds.db') });
     const pds = await createPersonalDataStore({ config: { ...base, keks: [{ id: 'kek-old', key: old }] }, store, logLevel: 'silent' });
-    await pds.service.deposit(await signDeposit(tax, { identifier: '010188-902R', category: 'tax-decision', document: { tax_year: 2025 } }));
+    await pds.service.deposit(
+      await signDeposit(tax, { identifier: '010188-902R', category: 'tax-decision', document: { tax_year: 2025 } }),
+    );
     await pds.close();
     await store.close();
 
@@ -58,7 +64,11 @@ personal_data_stores:
     expect(rotated.stdout).toContain('re-wrapped 2 keys under kek-new; KEKs still in use: kek-new');
 
     const after = await openStore<PdsDatabase>({ kind: 'sqlite', path: join(dir, 'pds.db') });
-    const reopened = await createPersonalDataStore({ config: { ...base, keks: [{ id: 'kek-new', key: next }] }, store: after, logLevel: 'silent' });
+    const reopened = await createPersonalDataStore({
+      config: { ...base, keks: [{ id: 'kek-new', key: next }] },
+      store: after,
+      logLevel: 'silent',
+    });
     expect(await reopened.service.read('010188-902R', 'tax-decision')).toMatchObject({ tax_year: 2025 });
     await reopened.close();
     await after.close();

@@ -15,9 +15,20 @@ import { createDepositor, newKek, pdsConfig, signDeposit } from './pds-helpers.t
 
 const AINO = '010188-902R';
 const MIKKO = '020286-905C';
-const SECRET = { tax_year: 2025, earned_income: 73519, employer: 'Kumpulan Kuparipaja Oy', postal_code: '00560', birth_date: '1988-01-01', note: 'Ainon-salainen-muistiinpano' };
+const SECRET = {
+  tax_year: 2025,
+  earned_income: 73519,
+  employer: 'Kumpulan Kuparipaja Oy',
+  postal_code: '00560',
+  birth_date: '1988-01-01',
+  note: 'Ainon-salainen-muistiinpano',
+};
 
-async function withStore<T>(config: PersonalDataStoreConfig, location: StoreLocation, fn: (pds: Awaited<ReturnType<typeof createPersonalDataStore>>) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  config: PersonalDataStoreConfig,
+  location: StoreLocation,
+  fn: (pds: Awaited<ReturnType<typeof createPersonalDataStore>>) => Promise<T>,
+): Promise<T> {
   const store = await openStore<PdsDatabase>(location);
   try {
     const pds = await createPersonalDataStore({ config, store, logLevel: 'silent' });
@@ -42,20 +53,26 @@ describe('crypto-shredding', () => {
     const path = join(tempDir(), 'pds.db');
     let subject = '';
     await withStore(config, { kind: 'sqlite', path }, async (pds) => {
-      await pds.service.deposit(await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: SECRET, correctable: ['/employer'] }));
+      await pds.service.deposit(
+        await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: SECRET, correctable: ['/employer'] }),
+      );
       await pds.service.correct(AINO, 'tax-decision', { '/employer': 'Kumpulan Kuparipaja Oyj' });
-      await pds.service.deposit(await signDeposit(tax, { identifier: MIKKO, category: 'tax-decision', document: { tax_year: 2025, earned_income: 1 } }));
+      await pds.service.deposit(
+        await signDeposit(tax, { identifier: MIKKO, category: 'tax-decision', document: { tax_year: 2025, earned_income: 1 } }),
+      );
       subject = pds.service.vault.subjectOf(AINO);
       const before = rawFiles(path);
       // encrypted from the start: no plaintext, no identifier; only the keyed hash indexes the rows
-      for (const s of [AINO, 'Kumpulan Kuparipaja', 'Ainon-salainen-muistiinpano', '73519']) expect(before.includes(Buffer.from(s)), s).toBe(false);
+      for (const s of [AINO, 'Kumpulan Kuparipaja', 'Ainon-salainen-muistiinpano', '73519'])
+        expect(before.includes(Buffer.from(s)), s).toBe(false);
       expect(before.includes(Buffer.from(subject))).toBe(true);
 
       await pds.service.erase(AINO);
       expect(await pds.service.documents(AINO)).toEqual({ documents: [], sharing: [] });
       expect((await pds.service.documents(MIKKO)).documents).toHaveLength(1);
       const after = rawFiles(path);
-      for (const s of [AINO, subject, 'Kumpulan Kuparipaja', 'Ainon-salainen-muistiinpano', '73519']) expect(after.includes(Buffer.from(s)), s).toBe(false);
+      for (const s of [AINO, subject, 'Kumpulan Kuparipaja', 'Ainon-salainen-muistiinpano', '73519'])
+        expect(after.includes(Buffer.from(s)), s).toBe(false);
     });
     // and still nothing once the process has closed the files
     const closed = rawFiles(path);
@@ -79,7 +96,9 @@ describe.each(dialectCases())('vault keys ($name)', ({ location }) => {
     let ciphertextsBefore: string[] = [];
     const ciphertexts = async (pds: Awaited<ReturnType<typeof createPersonalDataStore>>) => {
       const db = (pds.service.vault as unknown as { db: import('kysely').Kysely<PdsDatabase> }).db;
-      return (await db.selectFrom('pds_documents').select('ciphertext').orderBy('subject').orderBy('version').execute()).map((r) => Buffer.from(r.ciphertext).toString('hex'));
+      return (await db.selectFrom('pds_documents').select('ciphertext').orderBy('subject').orderBy('version').execute()).map((r) =>
+        Buffer.from(r.ciphertext).toString('hex'),
+      );
     };
     await withStore({ ...base, keks: [k1] }, loc, async (pds) => {
       await pds.service.deposit(await signDeposit(tax, { identifier: AINO, category: 'tax-decision', document: SECRET }));

@@ -58,7 +58,15 @@ describe('hostile HTTP against the gateway and the operator (raw sockets)', () =
   });
   afterAll(async () => world?.close());
 
-  const accessRecords = async () => Number((await world.gateway.store.db.selectFrom('access_records').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const accessRecords = async () =>
+    Number(
+      (
+        await world.gateway.store.db
+          .selectFrom('access_records')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   for (const target of ['gateway', 'operator'] as const) {
     it(`${target}: every smuggling attempt is answered 400 once and the connection closed; nothing reaches the source`, async () => {
@@ -76,18 +84,28 @@ describe('hostile HTTP against the gateway and the operator (raw sockets)', () =
 
   it('operator: bodies over the limit get 413 problem+json (announced or chunked)', async () => {
     const big = 'x'.repeat(1024 * 1024 + 10);
-    const announced = await raw(ports.operator, `POST /api/consent-requests HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
+    const announced = await raw(
+      ports.operator,
+      `POST /api/consent-requests HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: ${big.length}\r\n\r\n${big}`,
+    );
     expect(statuses(announced.text)[0]).toBe(413);
     expect(announced.text).toMatch(/content-type: application\/problem\+json/i);
     expect(announced.text).toContain('"code":"payload_too_large"');
     const chunk = (s: string) => `${s.length.toString(16)}\r\n${s}\r\n`;
-    const chunked = await raw(ports.operator, `POST /api/consent-requests HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(big.slice(0, 600_000))}${chunk(big.slice(600_000))}0\r\n\r\n`);
+    const chunked = await raw(
+      ports.operator,
+      `POST /api/consent-requests HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(big.slice(0, 600_000))}${chunk(big.slice(600_000))}0\r\n\r\n`,
+    );
     expect(statuses(chunked.text)[0]).toBe(413);
     expect(chunked.text).toContain('"code":"payload_too_large"');
   });
 
   it('gateway: a request body is refused (its routes take none; its body limit is 16 KiB)', async () => {
-    const res = await fetch(`${world.gatewayUrl}/sources/incomes/income`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'y'.repeat(20_000) }) });
+    const res = await fetch(`${world.gatewayUrl}/sources/incomes/income`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ x: 'y'.repeat(20_000) }),
+    });
     expect([404, 405, 413]).toContain(res.status);
     expect(res.headers.get('content-type')).toMatch(/problem\+json/);
   });

@@ -8,7 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide, signIn } from '../../src/demo/citizen-client.ts';
 import { TestBrowser } from '../../src/demo/scripted-browser.ts';
 import { SESSION_COOKIE } from '../../src/operator/accounts/sessions.ts';
-import { callApi, createTestService, PEOPLE, PURPOSE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  callApi,
+  createTestService,
+  PEOPLE,
+  PURPOSE,
+  serviceDefinition,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 
 describe('dashboard sessions: fixation and CSRF', () => {
   let world: World;
@@ -47,15 +56,22 @@ describe('dashboard sessions: fixation and CSRF', () => {
     expect(cookie).toMatch(/SameSite=(Lax|Strict)/i);
   });
 
-  it('refuses dashboard forms without, with a forged, or with another session\'s CSRF token', async () => {
+  it("refuses dashboard forms without, with a forged, or with another session's CSRF token", async () => {
     const [aino, mikko] = await Promise.all([signIn(issuer, 'demo', PEOPLE.aino.key), signIn(issuer, 'demo', PEOPLE.mikko.key)]);
-    const filed = await callApi(service, issuer, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE });
+    const filed = await callApi(service, issuer, 'POST', '/api/consent-requests', {
+      subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
+      activation_mode: 'data_subject_activates',
+      purpose: PURPOSE,
+    });
     const record = ((await filed.json()) as { record_id: string }).record_id;
     const path = `${issuer}/dashboard/consents/${encodeURIComponent(record)}/withdraw`;
     const request = `${issuer}/dashboard/requests/${encodeURIComponent(record)}`;
     for (const token of [undefined, 'forged', mikko.csrf]) {
       const form = token === undefined ? {} : { _csrf: token };
-      for (const [url, body] of [[request, { ...form, decision: 'approve' }], [`${issuer}/dashboard/erase`, { ...form, confirm: 'yes' }]] as const) {
+      for (const [url, body] of [
+        [request, { ...form, decision: 'approve' }],
+        [`${issuer}/dashboard/erase`, { ...form, confirm: 'yes' }],
+      ] as const) {
         const res = await aino.browser.postForm(url, body as Record<string, string>);
         expect(res.status, `${url} with ${token}`).toBeGreaterThanOrEqual(400);
         expect(res.status, `${url} with ${token}`).toBeLessThan(500);
@@ -68,7 +84,9 @@ describe('dashboard sessions: fixation and CSRF', () => {
       expect(res.status, `withdraw with ${token}`).toBe(403);
       expect(((await res.json()) as { code: string }).code).toBe('csrf_failed');
     }
-    const state = (await (await aino.browser.get(`${issuer}/citizen/api/consents/${encodeURIComponent(record)}`)).json()) as { status: string };
+    const state = (await (await aino.browser.get(`${issuer}/citizen/api/consents/${encodeURIComponent(record)}`)).json()) as {
+      status: string;
+    };
     expect(state.status).toBe('active');
     const ok = await aino.browser.postForm(path, { _csrf: aino.csrf });
     expect(ok.status).toBe(200); // redirected to the consents page

@@ -8,7 +8,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { citizenGet, signIn } from '../../src/demo/citizen-client.ts';
 import { dialectCases, dropLocation } from '../helpers/stores.ts';
-import { callApi, createTestService, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  callApi,
+  createTestService,
+  PEOPLE,
+  PURPOSE,
+  readSource,
+  serviceDefinition,
+  sourceToken,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 import type { StoreLocation } from '../../src/store/database.ts';
 
 const PAYLOADS = [
@@ -45,7 +56,13 @@ for (const dialect of dialectCases()) {
       await world.operators.a.registry.putService(serviceDefinition(service));
       // Aino and Mikko each have a record that was read through the gateway
       for (const person of [PEOPLE.aino, PEOPLE.mikko]) {
-        const filed = (await (await callApi(service, world.issuers.a, 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: person.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE })).json()) as { record_id: string; parties: Array<{ party_id: string }> };
+        const filed = (await (
+          await callApi(service, world.issuers.a, 'POST', '/api/consent-requests', {
+            subjects: [{ identifier_type: 'fi_hetu', identifier: person.personal_identity_code }],
+            activation_mode: 'data_subject_activates',
+            purpose: PURPOSE,
+          })
+        ).json()) as { record_id: string; parties: Array<{ party_id: string }> };
         await world.operators.a.consents.decide(filed.record_id, filed.parties[0]!.party_id, 'account:test', { approve: true });
         const token = await sourceToken(service, world.issuers.a, world.resource, filed.record_id, ['annual_income', 'income_year']);
         for (let i = 0; i < 50; i += 1) {
@@ -61,7 +78,7 @@ for (const dialect of dialectCases()) {
       for (const l of locations) await dropLocation(l);
     });
 
-    it('access-log filters and account ids are values: no error, only the citizen\'s own rows', async () => {
+    it("access-log filters and account ids are values: no error, only the citizen's own rows", async () => {
       const aino = await signIn(world.issuers.a, 'demo', PEOPLE.aino.key);
       let own: Array<{ consent_record_id: string }> = [];
       for (let i = 0; i < 100 && own.length === 0; i += 1) {
@@ -75,7 +92,10 @@ for (const dialect of dialectCases()) {
       for (const p of PAYLOADS) {
         for (const field of ['record_id', 'client_id', 'from', 'to', 'before', 'outcome'] as const) {
           const rows = (await citizens.accessLog(me, { [field]: p } as never)) as Array<{ consent_record_id: string }>;
-          expect(rows.every((r) => mine.has(r.consent_record_id)), `${field}=${p}`).toBe(true);
+          expect(
+            rows.every((r) => mine.has(r.consent_record_id)),
+            `${field}=${p}`,
+          ).toBe(true);
           // time bounds compare as strings (some payloads sort after every time); the others match nothing
           if (field === 'record_id' || field === 'client_id' || field === 'outcome') expect(rows, `${field}=${p}`).toEqual([]);
         }

@@ -45,10 +45,22 @@ function configWith(baseUrl: string): string {
     file,
     JSON.stringify({
       data_dir: join(dir, 'data'),
-      gateways: [{
-        name: 'gw', listen: { host: '127.0.0.1', port: 4000 }, public_url: 'http://127.0.0.1:4000', operators: [{ issuer: 'http://127.0.0.1:4001', client_id: 'gateway' }],
-        sources: [{ id: 's', upstream: { base_url: baseUrl }, admitted_operators: ['http://127.0.0.1:4001'], operations: [{ name: 'income', path: '/people/{identifier}', identifier_type: 'fi_hetu', attributes: { a: '/a' } }] }],
-      }],
+      gateways: [
+        {
+          name: 'gw',
+          listen: { host: '127.0.0.1', port: 4000 },
+          public_url: 'http://127.0.0.1:4000',
+          operators: [{ issuer: 'http://127.0.0.1:4001', client_id: 'gateway' }],
+          sources: [
+            {
+              id: 's',
+              upstream: { base_url: baseUrl },
+              admitted_operators: ['http://127.0.0.1:4001'],
+              operations: [{ name: 'income', path: '/people/{identifier}', identifier_type: 'fi_hetu', attributes: { a: '/a' } }],
+            },
+          ],
+        },
+      ],
     }),
   );
   return file;
@@ -78,19 +90,46 @@ describe('SSRF policy for outbound URLs', () => {
     const store = await openStore<OperatorDatabase>({ kind: 'sqlite', path: join(tempDir(), 'op.db') });
     await migrateToLatest(store, operatorMigrations);
     const registry = new Registry(store.db, 'http://127.0.0.1:1');
-    await registry.putSource({ id: 's', resource: 'http://127.0.0.1:2/sources/s', name: { fi: 's', sv: 's', en: 's' }, identifier_type: 'fi_hetu', attributes: [{ id: 'a', label: { fi: 'a', sv: 'a', en: 'a' }, category: 'https://w3id.org/dpv/pd#Income', sensitivity: 'normal' }] });
-    await expect(registry.putGateway({ client_id: 'g', name: 'g', jwks_uri: 'http://169.254.169.254/jwks', sources: ['s'] })).rejects.toBeInstanceOf(ProblemError);
-    const service = { client_id: 'svc', name: { fi: 's', sv: 's', en: 's' }, kind: 'public_service', controller: { name: 'C' }, privacy_notice: 'https://example.org/p', redirect_uris: [], sender_constraint: 'dpop', purposes: [] } as const;
-    await expect(registry.putService({ ...service, jwks_uri: 'http://metadata.google.internal/jwks' } as never)).rejects.toThrow(/metadata/);
-    await expect(registry.putService({ ...service, jwks: { keys: [] }, webhook_url: 'http://[fe80::1]/hook' } as never)).rejects.toThrow(/link-local/);
+    await registry.putSource({
+      id: 's',
+      resource: 'http://127.0.0.1:2/sources/s',
+      name: { fi: 's', sv: 's', en: 's' },
+      identifier_type: 'fi_hetu',
+      attributes: [{ id: 'a', label: { fi: 'a', sv: 'a', en: 'a' }, category: 'https://w3id.org/dpv/pd#Income', sensitivity: 'normal' }],
+    });
+    await expect(
+      registry.putGateway({ client_id: 'g', name: 'g', jwks_uri: 'http://169.254.169.254/jwks', sources: ['s'] }),
+    ).rejects.toBeInstanceOf(ProblemError);
+    const service = {
+      client_id: 'svc',
+      name: { fi: 's', sv: 's', en: 's' },
+      kind: 'public_service',
+      controller: { name: 'C' },
+      privacy_notice: 'https://example.org/p',
+      redirect_uris: [],
+      sender_constraint: 'dpop',
+      purposes: [],
+    } as const;
+    await expect(registry.putService({ ...service, jwks_uri: 'http://metadata.google.internal/jwks' } as never)).rejects.toThrow(
+      /metadata/,
+    );
+    await expect(registry.putService({ ...service, jwks: { keys: [] }, webhook_url: 'http://[fe80::1]/hook' } as never)).rejects.toThrow(
+      /link-local/,
+    );
     await store.close();
   });
 
   it('refuses at connection time a name that resolves to a link-local address (DNS rebinding)', async () => {
-    const fake = (answer: string) => ((_host: string, _opts: unknown, cb: (err: null, a: LookupAddress[]) => void) => cb(null, [{ address: answer, family: answer.includes(':') ? 6 : 4 }])) as never;
-    const refused = await new Promise<NodeJS.ErrnoException | null>((resolve) => guardedLookup(fake('169.254.169.254'))('register.example', {}, (err) => resolve(err)));
+    const fake = (answer: string) =>
+      ((_host: string, _opts: unknown, cb: (err: null, a: LookupAddress[]) => void) =>
+        cb(null, [{ address: answer, family: answer.includes(':') ? 6 : 4 }])) as never;
+    const refused = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
+      guardedLookup(fake('169.254.169.254'))('register.example', {}, (err) => resolve(err)),
+    );
     expect(refused?.code).toBe('EADDRNOTAVAIL');
-    const allowed = await new Promise<string>((resolve) => guardedLookup(fake('10.0.0.7'))('register.example', {}, (_err, address) => resolve(String(address))));
+    const allowed = await new Promise<string>((resolve) =>
+      guardedLookup(fake('10.0.0.7'))('register.example', {}, (_err, address) => resolve(String(address))),
+    );
     expect(allowed).toBe('10.0.0.7');
   });
 
@@ -106,8 +145,20 @@ describe('SSRF policy for outbound URLs', () => {
     const source = Fastify();
     source.get('/*', async (_req, reply) => reply.redirect(targetUrl, 302));
     await source.listen({ port: 0, host: '127.0.0.1' });
-    const upstream = new Upstream({ id: 's', upstream: { base_url: `http://127.0.0.1:${(source.server.address() as { port: number }).port}`, timeout_ms: 2000, max_response_bytes: 65536 }, operations: [], admitted_operators: [] } as never);
-    const error = await upstream.get('/people/x').then(() => undefined, (err: unknown) => err);
+    const upstream = new Upstream({
+      id: 's',
+      upstream: {
+        base_url: `http://127.0.0.1:${(source.server.address() as { port: number }).port}`,
+        timeout_ms: 2000,
+        max_response_bytes: 65536,
+      },
+      operations: [],
+      admitted_operators: [],
+    } as never);
+    const error = await upstream.get('/people/x').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(ProblemError);
     expect((error as ProblemError).status).toBe(502);
     expect(JSON.stringify((error as ProblemError).toBody('/x'))).not.toContain('meta-data');
@@ -130,15 +181,47 @@ describe('SSRF policy for outbound URLs', () => {
     const store = await openStore<OperatorDatabase>({ kind: 'sqlite', path: join(tempDir(), 'op.db') });
     await migrateToLatest(store, operatorMigrations);
     const registry = new Registry(store.db, 'http://127.0.0.1:1');
-    await registry.putService({ client_id: 'svc', name: { fi: 's', sv: 's', en: 's' }, kind: 'public_service', controller: { name: 'C' }, privacy_notice: 'https://example.org/p', jwks: { keys: [] }, redirect_uris: [], sender_constraint: 'dpop', purposes: [], webhook_url: `http://hooks.example:${port}/hook` } as never);
+    await registry.putService({
+      client_id: 'svc',
+      name: { fi: 's', sv: 's', en: 's' },
+      kind: 'public_service',
+      controller: { name: 'C' },
+      privacy_notice: 'https://example.org/p',
+      jwks: { keys: [] },
+      redirect_uris: [],
+      sender_constraint: 'dpop',
+      purposes: [],
+      webhook_url: `http://hooks.example:${port}/hook`,
+    } as never);
     const { privateKey } = await generateKeyPair('ES256');
     const send = async (answer: string) => {
       await store.db
         .insertInto('webhook_deliveries')
-        .values({ delivery_id: randomUUID(), client_id: 'svc', event_type: 'consent.allowed', record_id: null, payload: '{}', status: 'pending', attempts: 0, next_attempt_at: 0, last_status: null, last_error: null, created_at: 0, delivered_at: null })
+        .values({
+          delivery_id: randomUUID(),
+          client_id: 'svc',
+          event_type: 'consent.allowed',
+          record_id: null,
+          payload: '{}',
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: 0,
+          last_status: null,
+          last_error: null,
+          created_at: 0,
+          delivered_at: null,
+        })
         .execute();
-      const resolve = ((_host: string, _opts: unknown, cb: (err: null, a: LookupAddress[]) => void) => cb(null, [{ address: answer, family: 4 }])) as never;
-      const sender = new WebhookSender({ db: store.db, issuer: 'http://127.0.0.1:1', signingKey: () => ({ kid: 'k', alg: 'ES256', privateKey }) as never, maxAttempts: 1, log: { warn() {} } as never, resolve });
+      const resolve = ((_host: string, _opts: unknown, cb: (err: null, a: LookupAddress[]) => void) =>
+        cb(null, [{ address: answer, family: 4 }])) as never;
+      const sender = new WebhookSender({
+        db: store.db,
+        issuer: 'http://127.0.0.1:1',
+        signingKey: () => ({ kid: 'k', alg: 'ES256', privateKey }) as never,
+        maxAttempts: 1,
+        log: { warn() {} } as never,
+        resolve,
+      });
       await sender.runOnce();
       await sender.stop();
     };

@@ -171,7 +171,9 @@ describe('environment', () => {
     expect(err.issues).toEqual([
       { path: 'gateways[0].sources[0].upstream.base_url', line: 9, column: 21, reason: 'environment variable ${UPSTREAM_URL} is not set' },
     ]);
-    expect(err.message).toContain(`${file}:9:21: gateways[0].sources[0].upstream.base_url: environment variable \${UPSTREAM_URL} is not set`);
+    expect(err.message).toContain(
+      `${file}:9:21: gateways[0].sources[0].upstream.base_url: environment variable \${UPSTREAM_URL} is not set`,
+    );
   });
 
   it('reports an empty ${VAR} without default as unset', () => {
@@ -232,7 +234,10 @@ describe('errors', () => {
   });
 
   it('an unknown field deeper down names the full path and the line of the key', () => {
-    const text = GATEWAY.replace('          base_url: http://localhost:9000\n', '          base_url: http://localhost:9000\n          timeout: 5\n');
+    const text = GATEWAY.replace(
+      '          base_url: http://localhost:9000\n',
+      '          base_url: http://localhost:9000\n          timeout: 5\n',
+    );
     const { err } = loadError(text);
     expect(issue(err, 'gateways[0].sources[0].upstream.timeout')).toEqual({
       path: 'gateways[0].sources[0].upstream.timeout',
@@ -266,7 +271,10 @@ describe('errors', () => {
   });
 
   it('a fractional or negative port is refused', () => {
-    expect(loadError(GATEWAY.replace('port: 8080', 'port: 80.5')).err.issues[0]).toMatchObject({ path: 'gateways[0].listen.port', line: 4 });
+    expect(loadError(GATEWAY.replace('port: 8080', 'port: 80.5')).err.issues[0]).toMatchObject({
+      path: 'gateways[0].listen.port',
+      line: 4,
+    });
     expect(loadError(GATEWAY.replace('port: 8080', 'port: -1')).err.issues[0]).toMatchObject({ path: 'gateways[0].listen.port', line: 4 });
   });
 
@@ -383,11 +391,14 @@ describe('parseConfigText / loadConfigFile directly', () => {
   it('parseConfigText names the given file in its errors', () => {
     const err = configError(() => parseConfigText('virtual/portti.yaml', 'bogus: 1\n', PorttiConfigSchema, {}));
     expect(err.file).toBe('virtual/portti.yaml');
-    expect(err.message).toBe('Configuration file virtual/portti.yaml is not valid:\n  virtual/portti.yaml:1:1: bogus: unknown field "bogus"');
+    expect(err.message).toBe(
+      'Configuration file virtual/portti.yaml is not valid:\n  virtual/portti.yaml:1:1: bogus: unknown field "bogus"',
+    );
   });
 
   it('runs the cross-check only when given one', () => {
-    const text = 'operators: []\ngateways:\n  - name: x\n    listen: { port: 1 }\n    public_url: http://a\n  - name: x\n    listen: { port: 2 }\n    public_url: http://b\n';
+    const text =
+      'operators: []\ngateways:\n  - name: x\n    listen: { port: 1 }\n    public_url: http://a\n  - name: x\n    listen: { port: 2 }\n    public_url: http://b\n';
     expect(parseConfigText('f.yaml', text, PorttiConfigSchema, {}).gateways).toHaveLength(2);
     const err = configError(() => parseConfigText('f.yaml', text, PorttiConfigSchema, {}, crossCheck));
     expect(err.issues).toEqual([{ path: 'gateways[1].name', line: 6, column: 11, reason: 'duplicate component name "x"' }]);
@@ -458,10 +469,17 @@ describe('solid sources', () => {
   });
 
   it('attributes must match the format: predicate IRIs for turtle, JSON pointers otherwise; subject only for turtle', () => {
-    const pointer = loadError(SOLID.replace('given_name: http://xmlns.com/foaf/0.1/givenName', 'given_name: /given_name'), { POD_SECRET: 's' }).err;
-    expect(issue(pointer, 'gateways[0].sources[0].operations[0].attributes.given_name').reason).toBe('format turtle maps each attribute to one predicate IRI');
+    const pointer = loadError(SOLID.replace('given_name: http://xmlns.com/foaf/0.1/givenName', 'given_name: /given_name'), {
+      POD_SECRET: 's',
+    }).err;
+    expect(issue(pointer, 'gateways[0].sources[0].operations[0].attributes.given_name').reason).toBe(
+      'format turtle maps each attribute to one predicate IRI',
+    );
     const json = loadError(SOLID.replace('            format: turtle\n', '            subject: "#me"\n'), { POD_SECRET: 's' }).err;
-    expect(json.issues.map((i) => i.reason).sort()).toEqual(['a predicate IRI needs format turtle; JSON sources take JSON pointers', 'subject is only for format turtle']);
+    expect(json.issues.map((i) => i.reason).sort()).toEqual([
+      'a predicate IRI needs format turtle; JSON sources take JSON pointers',
+      'subject is only for format turtle',
+    ]);
     const unknown = loadError(SOLID.replace('format: turtle', 'format: rdfxml'), { POD_SECRET: 's' }).err;
     expect(issue(unknown, 'gateways[0].sources[0].operations[0].format').reason).toMatch(/json, turtle/);
   });

@@ -38,9 +38,7 @@ async function customProof(
   header: Record<string, unknown> = {},
   signWith: CryptoKey = key.privateKey,
 ): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ typ: 'dpop+jwt', alg: key.alg, jwk: key.publicJwk, ...header })
-    .sign(signWith);
+  return new SignJWT(claims).setProtectedHeader({ typ: 'dpop+jwt', alg: key.alg, jwk: key.publicJwk, ...header }).sign(signWith);
 }
 
 const goodClaims = (extra: Record<string, unknown> = {}) => ({
@@ -141,7 +139,9 @@ describe('verifyDpopProof accepts', () => {
   it('a proof without ath when no access token is checked (token endpoint)', async () => {
     const key = await createDpopKey();
     const proof = await createDpopProof(key, 'POST', 'https://op.example/token');
-    await expect(verifyDpopProof(proof, options({ method: 'POST', url: 'https://op.example/token', accessToken: undefined }))).resolves.toEqual({
+    await expect(
+      verifyDpopProof(proof, options({ method: 'POST', url: 'https://op.example/token', accessToken: undefined })),
+    ).resolves.toEqual({
       jkt: key.jkt,
     });
   });
@@ -269,7 +269,10 @@ describe('verifyDpopProof refuses', () => {
   it('an iat that is too old', async () => {
     const key = await createDpopKey();
     const proof = await createDpopProof(key, 'GET', URL_, TOKEN);
-    await expectInvalid(verifyDpopProof(proof, options({ now: Date.now() + (MAX_AGE + SKEW + 10) * 1000 })), /iat is outside the accepted window/);
+    await expectInvalid(
+      verifyDpopProof(proof, options({ now: Date.now() + (MAX_AGE + SKEW + 10) * 1000 })),
+      /iat is outside the accepted window/,
+    );
     const iat = 1_800_000_000;
     const edge = await customProof(key, goodClaims({ iat }));
     await expectInvalid(verifyDpopProof(edge, options({ now: (iat + MAX_AGE + SKEW + 1) * 1000 })), /iat is outside/);
@@ -310,7 +313,9 @@ describe('verifyDpopProof refuses', () => {
     const octJwk: JWK = { kty: 'oct', k: Buffer.from(secret).toString('base64url') };
     const proof = await new SignJWT(goodClaims()).setProtectedHeader({ typ: 'dpop+jwt', alg: 'HS256', jwk: octJwk }).sign(secret);
     await expectInvalid(verifyDpopProof(proof, options()), /asymmetric algorithm/);
-    const withPublicJwk = await new SignJWT(goodClaims()).setProtectedHeader({ typ: 'dpop+jwt', alg: 'HS256', jwk: key.publicJwk }).sign(secret);
+    const withPublicJwk = await new SignJWT(goodClaims())
+      .setProtectedHeader({ typ: 'dpop+jwt', alg: 'HS256', jwk: key.publicJwk })
+      .sign(secret);
     await expectInvalid(verifyDpopProof(withPublicJwk, options()), /asymmetric algorithm/);
   });
 

@@ -12,7 +12,11 @@ import { ProblemError } from '../../src/shared/errors.ts';
 describe('http server base', () => {
   it('answers errors as problem+json with stable codes and no internals', async () => {
     const app = await createHttpServer({ name: 't', logLevel: 'silent' });
-    app.post('/things', { schema: { body: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } }, additionalProperties: false } } }, async () => ({ ok: true }));
+    app.post(
+      '/things',
+      { schema: { body: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } }, additionalProperties: false } } },
+      async () => ({ ok: true }),
+    );
     app.get('/boom', async () => {
       throw new Error('secret database password in message');
     });
@@ -43,7 +47,11 @@ describe('http server base', () => {
     app.addReadinessCheck('db', async () => {
       if (!ready) throw new Error('db down');
     });
-    app.get('/hello', { schema: { summary: 'Say hello', response: { 200: { type: 'object', properties: { hi: { type: 'string' } } } } } }, async () => ({ hi: 'there' }));
+    app.get(
+      '/hello',
+      { schema: { summary: 'Say hello', response: { 200: { type: 'object', properties: { hi: { type: 'string' } } } } } },
+      async () => ({ hi: 'there' }),
+    );
     await app.ready();
     expect((await app.inject('/healthz')).statusCode).toBe(200);
     const notReady = await app.inject('/readyz');
@@ -54,7 +62,10 @@ describe('http server base', () => {
     await app.inject('/hello');
     const metrics = await app.inject('/metrics');
     expect(metrics.body).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/hello"[^}]*status="200"/);
-    const openapi = (await app.inject('/openapi.json')).json() as { openapi: string; paths: Record<string, { get?: { summary?: string } }> };
+    const openapi = (await app.inject('/openapi.json')).json() as {
+      openapi: string;
+      paths: Record<string, { get?: { summary?: string } }>;
+    };
     expect(openapi.openapi).toBe('3.1.0');
     expect(openapi.paths['/hello']?.get?.summary).toBe('Say hello');
     expect(openapi.paths['/healthz']).toBeUndefined();
@@ -65,7 +76,14 @@ describe('http server base', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
     const log = pino(loggerOptions('info', 'test'), sink);
-    log.info({ req: { headers: { authorization: 'DPoP abc', cookie: 'portti_session=s', dpop: 'proof' } }, subject: { personal_identity_code: '010188-902R', name: 'Aino' }, token: { access_token: 't' } }, 'hello');
+    log.info(
+      {
+        req: { headers: { authorization: 'DPoP abc', cookie: 'portti_session=s', dpop: 'proof' } },
+        subject: { personal_identity_code: '010188-902R', name: 'Aino' },
+        token: { access_token: 't' },
+      },
+      'hello',
+    );
     const out = lines.join('');
     for (const secret of ['DPoP abc', 'portti_session=s', 'proof', '010188-902R', 'Aino', '"t"']) expect(out).not.toContain(secret);
     expect(out).toContain('"name":"test"');

@@ -19,7 +19,12 @@ for (const dialect of dialectCases()) {
       const store = await openStore<OperatorDatabase>(dialect.location());
       opened.push(store as Store<unknown>);
       const first = await migrateToLatest(store, operatorMigrations);
-      expect(first).toEqual(['0001_initial', '0002_arrangements_and_moves', '0003_account_identifier_index', '0004_access_log_covering_index']);
+      expect(first).toEqual([
+        '0001_initial',
+        '0002_arrangements_and_moves',
+        '0003_account_identifier_index',
+        '0004_access_log_covering_index',
+      ]);
       expect(await migrateToLatest(store, operatorMigrations)).toEqual([]);
       await ping(store);
     });
@@ -36,7 +41,18 @@ for (const dialect of dialectCases()) {
       await expect(
         store.db
           .insertInto('identities')
-          .values({ iss: 'https://idp', sub: 's', account_id: 'missing', idp_id: 'x', acr: null, amr: null, linked_at: now, link_method: 'login', claims: '{}', preferred: 1 })
+          .values({
+            iss: 'https://idp',
+            sub: 's',
+            account_id: 'missing',
+            idp_id: 'x',
+            acr: null,
+            amr: null,
+            linked_at: now,
+            link_method: 'login',
+            claims: '{}',
+            preferred: 1,
+          })
           .execute(),
       ).rejects.toThrow();
     });

@@ -14,9 +14,18 @@ import { StoreReplayCache } from '../../src/gateway/store-replay-cache.ts';
 import { dialectCases, dropLocation } from '../helpers/stores.ts';
 
 const event = (seq: number, status: ConsentEvent['status']): ConsentEvent => ({
-  typ: 'consent-state', iss: 'https://op', seq, record_id: 'urn:uuid:r1', client_id: 'svc', source: 'https://gw/sources/s', status,
+  typ: 'consent-state',
+  iss: 'https://op',
+  seq,
+  record_id: 'urn:uuid:r1',
+  client_id: 'svc',
+  source: 'https://gw/sources/s',
+  status,
   subjects: [{ ref: 'p1', identifier_type: 'fi_hetu', identifier: '010188-902R', datatypes: ['annual_income'] }],
-  purpose: 'https://w3id.org/dpv#ServiceProvision', legal_basis: null, expires_at: null, updated_at: 1,
+  purpose: 'https://w3id.org/dpv#ServiceProvision',
+  legal_basis: null,
+  expires_at: null,
+  updated_at: 1,
 });
 
 for (const dialect of dialectCases()) {
@@ -43,7 +52,11 @@ for (const dialect of dialectCases()) {
       store = await open(location);
       const again = new ConsentReplica(store.db);
       await again.load();
-      expect(again.get('https://op', 'urn:uuid:r1', 'https://gw/sources/s')).toMatchObject({ status: 'active', client_id: 'svc', event_seq: 3 });
+      expect(again.get('https://op', 'urn:uuid:r1', 'https://gw/sources/s')).toMatchObject({
+        status: 'active',
+        client_id: 'svc',
+        event_seq: 3,
+      });
       // the stored cursor only moves forward (instances sharing a store never move it back)
       expect(again.cursor('https://op')).toBe('3');
       await again.apply(event(4, 'withdrawn'), '4');
@@ -54,7 +67,19 @@ for (const dialect of dialectCases()) {
     it('continues the access-log chain after a restart and verifies', async () => {
       const location = dialect.location();
       locations.push(location);
-      const input = { iss: 'https://op', client_id: 'svc', consent_record_id: 'urn:uuid:r1', source: 's', operation: 'o', datatypes_released: ['a'], purpose: null, outcome: 'allowed' as const, status: 200, reason: null, subject_ref: null };
+      const input = {
+        iss: 'https://op',
+        client_id: 'svc',
+        consent_record_id: 'urn:uuid:r1',
+        source: 's',
+        operation: 'o',
+        datatypes_released: ['a'],
+        purpose: null,
+        outcome: 'allowed' as const,
+        status: 200,
+        reason: null,
+        subject_ref: null,
+      };
       for (let round = 0; round < 2; round += 1) {
         const store = await open(location);
         const keys = await loadSigningKeys(store.db);

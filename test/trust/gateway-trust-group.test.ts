@@ -9,7 +9,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../../src/trust/trust-group.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { callApi, createTestService, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  callApi,
+  createTestService,
+  PEOPLE,
+  PURPOSE,
+  readSource,
+  serviceDefinition,
+  sourceToken,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 
 describe('gateway in a trust group', () => {
   const dir = tempDir('portti-trust-');
@@ -61,10 +72,19 @@ describe('gateway in a trust group', () => {
         return { file, jwks: join(dir, 'gov.jwks.json') };
       },
     });
-    for (const [k, who] of [['a', 'aino'], ['b', 'mikko']] as const) {
+    for (const [k, who] of [
+      ['a', 'aino'],
+      ['b', 'mikko'],
+    ] as const) {
       services[k] = await createTestService(`svc-${k}`);
       await world.operators[k].registry.putService(serviceDefinition(services[k]));
-      const filed = (await (await callApi(services[k], world.issuers[k], 'POST', '/api/consent-requests', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE[who].personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE })).json()) as { record_id: string; parties: Array<{ party_id: string }> };
+      const filed = (await (
+        await callApi(services[k], world.issuers[k], 'POST', '/api/consent-requests', {
+          subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE[who].personal_identity_code }],
+          activation_mode: 'data_subject_activates',
+          purpose: PURPOSE,
+        })
+      ).json()) as { record_id: string; parties: Array<{ party_id: string }> };
       await world.operators[k].consents.decide(filed.record_id, filed.parties[0]!.party_id, 'account:test', { approve: true });
       records[k] = filed.record_id;
     }
@@ -82,7 +102,9 @@ describe('gateway in a trust group', () => {
     await publish(['b']); // A leaves: its own operator stops issuing tokens for the source
     let refusal = '';
     for (let i = 0; i < 40 && !refusal; i += 1) {
-      await sourceToken(services.a, world.issuers.a, world.resource, records.a, ['annual_income']).catch((err: Error) => (refusal = err.message));
+      await sourceToken(services.a, world.issuers.a, world.resource, records.a, ['annual_income']).catch(
+        (err: Error) => (refusal = err.message),
+      );
       if (!refusal) await new Promise((r) => setTimeout(r, 100));
     }
     expect(refusal).toMatch(/invalid_target/);

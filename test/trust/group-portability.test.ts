@@ -16,7 +16,19 @@ import type { ServiceDefinition } from '../../src/operator/registry/registry.sch
 import { openStore } from '../../src/store/database.ts';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../../src/trust/trust-group.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { createTestService, fileRequest, freePort, PEOPLE, PURPOSE, readSource, serviceDefinition, sourceToken, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  createTestService,
+  fileRequest,
+  freePort,
+  PEOPLE,
+  PURPOSE,
+  readSource,
+  serviceDefinition,
+  sourceToken,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 
 const GROUP = 'urn:portti:trust-group:capital-region';
 
@@ -34,7 +46,14 @@ describe('two cities in one trust group', () => {
   const svc: Record<string, TestService> = {};
 
   /** Signs and writes the group document; gateways and operators reload it within 200 ms. */
-  async function publish(o: { members?: Array<'a' | 'b'>; expired?: boolean; signer?: typeof gov; rule?: 'carry_over' | 'reconfirm_sensitive' | 'reconfirm_all' } = {}) {
+  async function publish(
+    o: {
+      members?: Array<'a' | 'b'>;
+      expired?: boolean;
+      signer?: typeof gov;
+      rule?: 'carry_over' | 'reconfirm_sensitive' | 'reconfirm_all';
+    } = {},
+  ) {
     const members = o.members ?? ['a', 'b'];
     const now = Date.now();
     const doc = {
@@ -65,7 +84,8 @@ describe('two cities in one trust group', () => {
   };
 
   async function approve(issuer: 'a' | 'b', record: { record_id: string; parties: Array<{ party_id: string }> }) {
-    for (const p of record.parties) await world.operators[issuer].consents.decide(record.record_id, p.party_id, 'account:test', { approve: true }).catch(() => undefined);
+    for (const p of record.parties)
+      await world.operators[issuer].consents.decide(record.record_id, p.party_id, 'account:test', { approve: true }).catch(() => undefined);
   }
 
   beforeAll(async () => {
@@ -103,8 +123,18 @@ describe('two cities in one trust group', () => {
     for (const k of ['a', 'b'] as const) {
       const op = world.operators[k];
       const incomes = (await op.registry.sources()).find((s) => s.id === 'incomes')!;
-      await op.registry.putSource({ ...incomes, id: 'city-b-incomes', resource: resource2, name: { fi: 'B:n tulot', sv: 'B:s inkomster', en: 'City B incomes' } });
-      await op.registry.putGateway({ client_id: 'gateway-b', name: 'Gateway B', jwks_uri: `${url}/.well-known/jwks.json`, sources: ['city-b-incomes'] });
+      await op.registry.putSource({
+        ...incomes,
+        id: 'city-b-incomes',
+        resource: resource2,
+        name: { fi: 'B:n tulot', sv: 'B:s inkomster', en: 'City B incomes' },
+      });
+      await op.registry.putGateway({
+        client_id: 'gateway-b',
+        name: 'Gateway B',
+        jwks_uri: `${url}/.well-known/jwks.json`,
+        sources: ['city-b-incomes'],
+      });
     }
     gateway2.startBackground();
     await publish();
@@ -118,10 +148,17 @@ describe('two cities in one trust group', () => {
     const readerDefinition = serviceDefinition(svc.reader);
     const readerPurpose = readerDefinition.purposes[0]!;
     for (const k of ['a', 'b'] as const) {
-      await world.operators[k].registry.putService({ ...readerDefinition, kind: 'research', purposes: [{ ...readerPurpose, attributes: readerPurpose.attributes.map((a) => ({ ...a, source: 'city-b-incomes' })) }] });
+      await world.operators[k].registry.putService({
+        ...readerDefinition,
+        kind: 'research',
+        purposes: [{ ...readerPurpose, attributes: readerPurpose.attributes.map((a) => ({ ...a, source: 'city-b-incomes' })) }],
+      });
     }
     for (const k of ['a', 'b'] as const) {
-      await world.operators[k].registry.putService({ ...serviceDefinition(svc.fees!, [], 'http://127.0.0.1:9/hook'), kind: 'public_service' });
+      await world.operators[k].registry.putService({
+        ...serviceDefinition(svc.fees!, [], 'http://127.0.0.1:9/hook'),
+        kind: 'public_service',
+      });
       await world.operators[k].registry.putService({ ...serviceDefinition(svc.shop!, [], 'http://127.0.0.1:9/hook'), kind: 'commercial' });
     }
     await world.operators.a.registry.putService({ ...serviceDefinition(svc.onlyA!), kind: 'public_service' });
@@ -156,10 +193,11 @@ describe('two cities in one trust group', () => {
 
       const filed = await fileRequest(svc.fees!, issuers.a, [PEOPLE.aino.personal_identity_code]);
       expect(filed.status).toBe('active');
-      const view = await citizenGet<{ status: string; history: Array<{ actor: string; reason: string | null }>; released: Array<{ subjects: Array<{ datatypes: string[] }> }> }>(
-        ainoA,
-        `/citizen/api/consents/${encodeURIComponent(filed.record_id)}`,
-      );
+      const view = await citizenGet<{
+        status: string;
+        history: Array<{ actor: string; reason: string | null }>;
+        released: Array<{ subjects: Array<{ datatypes: string[] }> }>;
+      }>(ainoA, `/citizen/api/consents/${encodeURIComponent(filed.record_id)}`);
       expect(view.status).toBe('active');
       const byRule = view.history.find((h) => h.actor === `arrangement:${arrangementId}`);
       expect(byRule?.reason).toContain('City services may check my income');
@@ -168,7 +206,14 @@ describe('two cities in one trust group', () => {
       expect(view.released[0]!.subjects[0]!.datatypes.sort()).toEqual(['annual_income', 'income_year']);
       const token = await sourceToken(svc.fees!, issuers.a, resource1, filed.record_id, ['annual_income']);
       // the gateway hears of the new record through the feed, within milliseconds
-      expect((await waitFor(() => readSource(svc.fees!, `${resource1}/income`, token), (r) => r.status === 200)).status).toBe(200);
+      expect(
+        (
+          await waitFor(
+            () => readSource(svc.fees!, `${resource1}/income`, token),
+            (r) => r.status === 200,
+          )
+        ).status,
+      ).toBe(200);
     });
 
     it('leave a request of another kind of service pending for the citizen', async () => {
@@ -179,17 +224,35 @@ describe('two cities in one trust group', () => {
     });
 
     it('stop applying once deleted', async () => {
-      const temp = (await (await citizenPost(ainoA, '/citizen/api/arrangements', { label: 'Temporary', purpose: 'https://w3id.org/dpv#Purpose', attributes: [`${resource1}#annual_income`, `${resource1}#income_year`] })).json()) as { arrangement_id: string };
-      const del = await ainoA.browser.request(`${issuers.a}/citizen/api/arrangements/${encodeURIComponent(temp.arrangement_id)}`, { method: 'DELETE', headers: { 'x-csrf-token': ainoA.csrf } });
+      const temp = (await (
+        await citizenPost(ainoA, '/citizen/api/arrangements', {
+          label: 'Temporary',
+          purpose: 'https://w3id.org/dpv#Purpose',
+          attributes: [`${resource1}#annual_income`, `${resource1}#income_year`],
+        })
+      ).json()) as { arrangement_id: string };
+      const del = await ainoA.browser.request(`${issuers.a}/citizen/api/arrangements/${encodeURIComponent(temp.arrangement_id)}`, {
+        method: 'DELETE',
+        headers: { 'x-csrf-token': ainoA.csrf },
+      });
       expect(del.status).toBe(204);
       expect((await fileRequest(svc.shop!, issuers.a, [PEOPLE.aino.personal_identity_code])).status).toBe('pending');
     });
 
     it('refuse a rule with unknown attributes or a past end', async () => {
-      const bad = await citizenPost(ainoA, '/citizen/api/arrangements', { label: 'x', purpose: 'https://w3id.org/dpv#Purpose', attributes: [`${resource1}#shoe_size`] });
+      const bad = await citizenPost(ainoA, '/citizen/api/arrangements', {
+        label: 'x',
+        purpose: 'https://w3id.org/dpv#Purpose',
+        attributes: [`${resource1}#shoe_size`],
+      });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { detail: string }).detail).toContain('unknown attributes');
-      const past = await citizenPost(ainoA, '/citizen/api/arrangements', { label: 'x', purpose: 'https://w3id.org/dpv#Purpose', attributes: [`${resource1}#annual_income`], until: '2020-01-01T00:00:00Z' });
+      const past = await citizenPost(ainoA, '/citizen/api/arrangements', {
+        label: 'x',
+        purpose: 'https://w3id.org/dpv#Purpose',
+        attributes: [`${resource1}#annual_income`],
+        until: '2020-01-01T00:00:00Z',
+      });
       expect(past.status).toBe(400);
     });
   });
@@ -203,36 +266,62 @@ describe('two cities in one trust group', () => {
       await approve('b', filed);
       roamRecord = filed.record_id;
       const res = await waitFor(
-        async () => readSource(svc.roamer!, `${resource1}/income`, await sourceToken(svc.roamer!, issuers.b, resource1, filed.record_id, ['annual_income'])),
+        async () =>
+          readSource(
+            svc.roamer!,
+            `${resource1}/income`,
+            await sourceToken(svc.roamer!, issuers.b, resource1, filed.record_id, ['annual_income']),
+          ),
         (r) => r.status === 200,
       );
       expect(res.status).toBe(200);
       // only what the token asks for, within the consent
       expect(await res.json()).toEqual({ annual_income: { gross_eur: 48213.55, taxable_eur: 45100.1 } });
       const seen = await waitFor(
-        () => citizenGet<Array<{ consent_record_id: string; outcome: string }>>(ainoB, `/citizen/api/access-log?record_id=${encodeURIComponent(filed.record_id)}`),
+        () =>
+          citizenGet<Array<{ consent_record_id: string; outcome: string }>>(
+            ainoB,
+            `/citizen/api/access-log?record_id=${encodeURIComponent(filed.record_id)}`,
+          ),
         (l) => l.length > 0,
       );
       expect(seen[0]).toMatchObject({ consent_record_id: filed.record_id, outcome: 'allowed' });
     });
 
-    it('city B\'s source admits only city B\'s operator: operator A issues no token for it', async () => {
+    it("city B's source admits only city B's operator: operator A issues no token for it", async () => {
       for (const k of ['a', 'b'] as const) {
         const r = await fileRequest(svc.reader!, issuers[k], [PEOPLE.aino.personal_identity_code]);
         await approve(k, r);
         readerRecords[k] = r.record_id;
       }
-      await expect(sourceToken(svc.reader!, issuers.a, resource2, readerRecords.a!, ['annual_income'])).rejects.toThrow(/invalid_target|not admitted|400/);
+      await expect(sourceToken(svc.reader!, issuers.a, resource2, readerRecords.a!, ['annual_income'])).rejects.toThrow(
+        /invalid_target|not admitted|400/,
+      );
       const viaB = await waitFor(
-        async () => readSource(svc.reader!, `${resource2}/income`, await sourceToken(svc.reader!, issuers.b, resource2, readerRecords.b!, ['annual_income'])),
+        async () =>
+          readSource(
+            svc.reader!,
+            `${resource2}/income`,
+            await sourceToken(svc.reader!, issuers.b, resource2, readerRecords.b!, ['annual_income']),
+          ),
         (r) => r.status === 200,
       );
       expect(viaB.status).toBe(200);
     });
 
     it('both gateways follow a leave and a join, and refuse an expired or a forged document', async () => {
-      const readB = async () => readSource(svc.roamer!, `${resource1}/income`, await sourceToken(svc.roamer!, issuers.b, resource1, roamRecord, ['annual_income']).catch(() => 'none'));
-      const readB2 = async () => readSource(svc.reader!, `${resource2}/income`, await sourceToken(svc.reader!, issuers.b, resource2, readerRecords.b!, ['annual_income']).catch(() => 'none'));
+      const readB = async () =>
+        readSource(
+          svc.roamer!,
+          `${resource1}/income`,
+          await sourceToken(svc.roamer!, issuers.b, resource1, roamRecord, ['annual_income']).catch(() => 'none'),
+        );
+      const readB2 = async () =>
+        readSource(
+          svc.reader!,
+          `${resource2}/income`,
+          await sourceToken(svc.reader!, issuers.b, resource2, readerRecords.b!, ['annual_income']).catch(() => 'none'),
+        );
       const groups = () => [world.gateway.trustGroup?.current?.group_id, gateway2.trustGroup?.current?.group_id];
       await publish({ members: ['a'] }); // B leaves
       expect((await waitFor(readB, (r) => r.status === 401)).status).toBe(401);
@@ -243,11 +332,21 @@ describe('two cities in one trust group', () => {
 
       for (const bad of [{ expired: true }, { signer: await generateGovernanceKey('gov-1') }]) {
         await publish(bad);
-        expect(await waitFor(async () => groups(), (g) => g.every((x) => x === undefined))).toEqual([undefined, undefined]);
+        expect(
+          await waitFor(
+            async () => groups(),
+            (g) => g.every((x) => x === undefined),
+          ),
+        ).toEqual([undefined, undefined]);
         expect((await readB()).status).toBe(401);
         expect((await readB2()).status).toBe(401);
         await publish();
-        expect(await waitFor(async () => groups(), (g) => g.every((x) => x === GROUP))).toEqual([GROUP, GROUP]);
+        expect(
+          await waitFor(
+            async () => groups(),
+            (g) => g.every((x) => x === GROUP),
+          ),
+        ).toEqual([GROUP, GROUP]);
       }
       expect((await waitFor(readB, (r) => r.status === 200)).status).toBe(200);
     });
@@ -264,7 +363,12 @@ describe('two cities in one trust group', () => {
       // aino's records at A: the ones above, plus more active ones, one shared with Mikko,
       // one withdrawn, one with a service B does not know
       for (let i = 0; i < 5; i += 1) await fileRequest(svc.fees!, issuers.a, [PEOPLE.aino.personal_identity_code]);
-      const shared = await fileRequest(svc.fees!, issuers.a, [PEOPLE.aino.personal_identity_code, PEOPLE.mikko.personal_identity_code], 'all_activators_activate');
+      const shared = await fileRequest(
+        svc.fees!,
+        issuers.a,
+        [PEOPLE.aino.personal_identity_code, PEOPLE.mikko.personal_identity_code],
+        'all_activators_activate',
+      );
       await approve('a', shared);
       const gone = await fileRequest(svc.fees!, issuers.a, [PEOPLE.aino.personal_identity_code]);
       await citizenPost(ainoA, `/citizen/api/consents/${encodeURIComponent(gone.record_id)}/withdraw`, {});
@@ -284,7 +388,8 @@ describe('two cities in one trust group', () => {
           const nextId = moved.get(r.record_id) ?? [...replicaRecordsReplacing(r.record_id)][0];
           const next = nextId ? replica.get(issuers.b, nextId, resource1) : undefined;
           const honoured = Number(replica.honours(old).honoured) + Number(next ? replica.honours(next).honoured : false);
-          if (honoured !== 1) violations.push(`${r.record_id}: ${honoured} honoured (old ${old.status}/${old.superseded_by}, new ${next?.status})`);
+          if (honoured !== 1)
+            violations.push(`${r.record_id}: ${honoured} honoured (old ${old.status}/${old.superseded_by}, new ${next?.status})`);
         }
       };
       const replicaRecordsReplacing = (old: string) => {
@@ -307,7 +412,12 @@ describe('two cities in one trust group', () => {
       const tampered = JSON.parse(Buffer.from(p!, 'base64url').toString()) as { consent_records: unknown[] };
       tampered.consent_records = [];
       const forged = `${h}.${Buffer.from(JSON.stringify(tampered)).toString('base64url')}.${sig}`;
-      const importAs = (who: Citizen, body: string) => who.browser.request(`${who.issuer}/citizen/api/portability/imports`, { method: 'POST', headers: { 'content-type': 'application/jose', 'x-csrf-token': who.csrf }, body });
+      const importAs = (who: Citizen, body: string) =>
+        who.browser.request(`${who.issuer}/citizen/api/portability/imports`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/jose', 'x-csrf-token': who.csrf },
+          body,
+        });
       const tamperedRes = await importAs(ainoB, forged);
       expect(tamperedRes.status).toBe(400);
       expect(((await tamperedRes.json()) as { code: string }).code).toBe('invalid_bundle');
@@ -324,7 +434,12 @@ describe('two cities in one trust group', () => {
       expect(started.status).toBe(202);
       const move = (await started.json()) as { move_id: string; total: number };
       expect(move.total).toBe(before.length);
-      type Move = { status: string; done: number; total: number; items: Array<{ old: string; new?: string; outcome: string; handed_over?: boolean; reason?: string }> };
+      type Move = {
+        status: string;
+        done: number;
+        total: number;
+        items: Array<{ old: string; new?: string; outcome: string; handed_over?: boolean; reason?: string }>;
+      };
       const done = await waitFor(
         () => citizenGet<Move>(ainoB, `/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`),
         (m) => m.status === 'done' && m.items.filter((i) => i.outcome === 'moved').every((i) => i.handed_over),
@@ -343,7 +458,15 @@ describe('two cities in one trust group', () => {
       for (const r of pendingShop) expect(outcome(r.record_id)).toBe('moved');
 
       // wait for both gateways' replicas to settle on the new records
-      await waitFor(async () => liveSingle.every((r) => replica.get(issuers.a, r.record_id, resource1)?.status === 'moved' && replica.get(issuers.b, moved.get(r.record_id)!, resource1)?.status === 'active'), Boolean);
+      await waitFor(
+        async () =>
+          liveSingle.every(
+            (r) =>
+              replica.get(issuers.a, r.record_id, resource1)?.status === 'moved' &&
+              replica.get(issuers.b, moved.get(r.record_id)!, resource1)?.status === 'active',
+          ),
+        Boolean,
+      );
       clearInterval(timer);
       stop();
       check();
@@ -359,8 +482,12 @@ describe('two cities in one trust group', () => {
       expect(afterA.filter((r) => movedIds.includes(r.record_id)).every((r) => r.status === 'moved')).toBe(true);
       const arrived = afterB.filter((r) => r.replaces !== null);
       expect(arrived.map((r) => r.replaces).sort()).toEqual(movedIds.sort());
-      expect(arrived.filter((r) => r.status === 'active')).toHaveLength(before.filter((r) => r.status === 'active' && moved.has(r.record_id)).length);
-      expect(arrived.filter((r) => r.status === 'pending')).toHaveLength(before.filter((r) => r.status === 'pending' && moved.has(r.record_id)).length);
+      expect(arrived.filter((r) => r.status === 'active')).toHaveLength(
+        before.filter((r) => r.status === 'active' && moved.has(r.record_id)).length,
+      );
+      expect(arrived.filter((r) => r.status === 'pending')).toHaveLength(
+        before.filter((r) => r.status === 'pending' && moved.has(r.record_id)).length,
+      );
 
       // the service: A no longer issues for the old record, B does for the new one
       const old = liveSingle[0]!.record_id;
@@ -370,11 +497,15 @@ describe('two cities in one trust group', () => {
 
       // and is told by webhook at both operators
       const hooks = async (k: 'a' | 'b') =>
-        (await (await fetch(`${issuers[k]}/admin/webhooks`, { headers: { authorization: `Bearer admin-token-${k}-0123456789` } })).json()) as Array<{ event_type: string; record_id: string }>;
+        (await (
+          await fetch(`${issuers[k]}/admin/webhooks`, { headers: { authorization: `Bearer admin-token-${k}-0123456789` } })
+        ).json()) as Array<{ event_type: string; record_id: string }>;
       const atA = await hooks('a');
-      for (const id of movedIds.filter((i) => liveSingle.some((r) => r.record_id === i))) expect(atA.some((w) => w.event_type === 'consent.moved' && w.record_id === id)).toBe(true);
+      for (const id of movedIds.filter((i) => liveSingle.some((r) => r.record_id === i)))
+        expect(atA.some((w) => w.event_type === 'consent.moved' && w.record_id === id)).toBe(true);
       const atB = await hooks('b');
-      for (const r of arrived.filter((x) => x.status === 'active' && x.client_id === 'city-fees')) expect(atB.some((w) => w.event_type === 'consent.allowed' && w.record_id === r.record_id)).toBe(true);
+      for (const r of arrived.filter((x) => x.status === 'active' && x.client_id === 'city-fees'))
+        expect(atB.some((w) => w.event_type === 'consent.allowed' && w.record_id === r.record_id)).toBe(true);
 
       // the standing permission came along
       const rules = await citizenGet<Array<{ label: string }>>(ainoB, '/citizen/api/arrangements');
@@ -391,7 +522,11 @@ describe('two cities in one trust group', () => {
       const mikkoA = await signIn(issuers.a, 'demo', 'mikko');
       const mikkoB = await signIn(issuers.b, 'demo', 'mikko');
       const bundle = await (await citizenPost(mikkoA, '/citizen/api/portability/bundle', { target: issuers.b })).text();
-      const res = await mikkoB.browser.request(`${issuers.b}/citizen/api/portability/imports`, { method: 'POST', headers: { 'content-type': 'application/jose', 'x-csrf-token': mikkoB.csrf }, body: bundle });
+      const res = await mikkoB.browser.request(`${issuers.b}/citizen/api/portability/imports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose', 'x-csrf-token': mikkoB.csrf },
+        body: bundle,
+      });
       const move = (await res.json()) as { move_id: string };
       type Move = { status: string; items: Array<{ old: string; new?: string; outcome: string; handed_over?: boolean }> };
       const progress = () => citizenGet<Move>(mikkoB, `/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`);
@@ -400,15 +535,21 @@ describe('two cities in one trust group', () => {
       expect(item.outcome).toBe('reconfirm');
       // until Mikko confirms at B, the old record stays in force and the new one waits for him
       await new Promise((r) => setTimeout(r, 300));
-      expect((await citizenGet<{ status: string }>(mikkoA, `/citizen/api/consents/${encodeURIComponent(mine.record_id)}`)).status).toBe('active');
+      expect((await citizenGet<{ status: string }>(mikkoA, `/citizen/api/consents/${encodeURIComponent(mine.record_id)}`)).status).toBe(
+        'active',
+      );
       const pending = await citizenGet<Array<{ record_id: string; replaces: string | null }>>(mikkoB, '/citizen/api/requests');
       expect(pending.find((r) => r.record_id === item.new)?.replaces).toBe(mine.record_id);
       expect(replica.honours(replica.get(issuers.a, mine.record_id, resource1)!).honoured).toBe(true);
 
-      expect((await citizenPost(mikkoB, `/citizen/api/consents/${encodeURIComponent(item.new!)}/decision`, { approve: true })).status).toBe(200);
+      expect((await citizenPost(mikkoB, `/citizen/api/consents/${encodeURIComponent(item.new!)}/decision`, { approve: true })).status).toBe(
+        200,
+      );
       const handed = await waitFor(progress, (m) => m.items.find((i) => i.old === mine.record_id)?.handed_over === true);
       expect(handed.items.find((i) => i.old === mine.record_id)?.handed_over).toBe(true);
-      expect((await citizenGet<{ status: string }>(mikkoA, `/citizen/api/consents/${encodeURIComponent(mine.record_id)}`)).status).toBe('moved');
+      expect((await citizenGet<{ status: string }>(mikkoA, `/citizen/api/consents/${encodeURIComponent(mine.record_id)}`)).status).toBe(
+        'moved',
+      );
       await waitFor(async () => replica.get(issuers.b, item.new!, resource1)?.status === 'active', Boolean);
       expect(replica.honours(replica.get(issuers.a, mine.record_id, resource1)!).honoured).toBe(false);
       expect(replica.honours(replica.get(issuers.b, item.new!, resource1)!).honoured).toBe(true);
@@ -419,7 +560,11 @@ describe('two cities in one trust group', () => {
       const n = 200;
       const t0 = performance.now();
       for (let i = 0; i < n; i += 1) {
-        await world.operators.a.consents.fileRequest('city-fees', { subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }], activation_mode: 'data_subject_activates', purpose: PURPOSE });
+        await world.operators.a.consents.fileRequest('city-fees', {
+          subjects: [{ identifier_type: 'fi_hetu', identifier: PEOPLE.aino.personal_identity_code }],
+          activation_mode: 'data_subject_activates',
+          purpose: PURPOSE,
+        });
       }
       const filed = performance.now() - t0;
       const t1 = performance.now();
@@ -427,13 +572,22 @@ describe('two cities in one trust group', () => {
       const bundle = await bundleRes.text();
       const exported = performance.now() - t1;
       const t2 = performance.now();
-      const res = await ainoB.browser.request(`${issuers.b}/citizen/api/portability/imports`, { method: 'POST', headers: { 'content-type': 'application/jose', 'x-csrf-token': ainoB.csrf }, body: bundle });
+      const res = await ainoB.browser.request(`${issuers.b}/citizen/api/portability/imports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose', 'x-csrf-token': ainoB.csrf },
+        body: bundle,
+      });
       expect(res.status).toBe(202);
       const move = (await res.json()) as { move_id: string };
       const seen = new Set<number>();
       const done = await waitFor(
         async () => {
-          const m = await citizenGet<{ status: string; done: number; total: number; items: Array<{ outcome: string; handed_over?: boolean }> }>(ainoB, `/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`);
+          const m = await citizenGet<{
+            status: string;
+            done: number;
+            total: number;
+            items: Array<{ outcome: string; handed_over?: boolean }>;
+          }>(ainoB, `/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`);
           seen.add(m.done);
           return m;
         },
@@ -443,16 +597,26 @@ describe('two cities in one trust group', () => {
       const imported = performance.now() - t2;
       expect(done.items.filter((i) => i.outcome === 'moved').length).toBeGreaterThanOrEqual(n);
       expect(seen.size).toBeGreaterThan(1); // progress was visible on the way
-      console.log(`large move: ${n} new records filed in ${filed.toFixed(0)} ms; bundle of ${done.total} records (${(bundle.length / 1024).toFixed(0)} KiB) signed in ${exported.toFixed(0)} ms; imported and handed over in ${imported.toFixed(0)} ms (${((n * 1000) / imported).toFixed(0)} records/s); progress steps seen: ${seen.size}`);
+      console.log(
+        `large move: ${n} new records filed in ${filed.toFixed(0)} ms; bundle of ${done.total} records (${(bundle.length / 1024).toFixed(0)} KiB) signed in ${exported.toFixed(0)} ms; imported and handed over in ${imported.toFixed(0)} ms (${((n * 1000) / imported).toFixed(0)} records/s); progress steps seen: ${seen.size}`,
+      );
     }, 120_000);
 
     it('a second import of the same bundle changes nothing', async () => {
       const bundle = await (await citizenPost(ainoA, '/citizen/api/portability/bundle', { target: issuers.b })).text();
-      const res = await ainoB.browser.request(`${issuers.b}/citizen/api/portability/imports`, { method: 'POST', headers: { 'content-type': 'application/jose', 'x-csrf-token': ainoB.csrf }, body: bundle });
+      const res = await ainoB.browser.request(`${issuers.b}/citizen/api/portability/imports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose', 'x-csrf-token': ainoB.csrf },
+        body: bundle,
+      });
       expect(res.status).toBe(202);
       const move = (await res.json()) as { move_id: string };
       const done = await waitFor(
-        () => citizenGet<{ status: string; items: Array<{ outcome: string }> }>(ainoB, `/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`),
+        () =>
+          citizenGet<{ status: string; items: Array<{ outcome: string }> }>(
+            ainoB,
+            `/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`,
+          ),
         (m) => m.status === 'done',
       );
       // the moved records are `moved` at A now: nothing is live to move again

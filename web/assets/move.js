@@ -30,7 +30,9 @@ if (form && file && status) {
       status.textContent = `${move.done} / ${move.total}`;
       if (move.status !== 'running') break;
       await new Promise((r) => setTimeout(r, 300));
-      move = await (await fetch(`/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`, { credentials: 'same-origin' })).json();
+      move = await (
+        await fetch(`/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`, { credentials: 'same-origin' })
+      ).json();
     }
     location.href = `/dashboard/move/${encodeURIComponent(move.move_id)}`;
   });

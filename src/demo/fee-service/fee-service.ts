@@ -10,44 +10,118 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose';
 import { createDpopKey, createDpopProof, type DpopKey } from '../../shared/oauth/dpop.ts';
-import { clientCredentialsToken, discover, type AuthorizationServerMetadata, type ClientCredentials } from '../../shared/oauth/oauth-client.ts';
+import {
+  clientCredentialsToken,
+  discover,
+  type AuthorizationServerMetadata,
+  type ClientCredentials,
+} from '../../shared/oauth/oauth-client.ts';
 import formbody from '@fastify/formbody';
 import type { FastifyReply } from 'fastify';
 import { monthlyFee, type FeeResult } from './fee-formula.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
 import { DEMO_RESIDENTS } from '../population.ts';
 
-const STYLE = 'body{font:1.125rem/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}label{display:block;margin:.6rem 0}input,select{font:inherit;padding:.3rem;min-height:40px}button{font:inherit;min-height:44px;padding:.5rem 1.2rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;padding:.4rem;text-align:left}.notice{background:#fff8e1;padding:.6rem 1rem;border-left:4px solid #f5a623}';
+const STYLE =
+  'body{font:1.125rem/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}label{display:block;margin:.6rem 0}input,select{font:inherit;padding:.3rem;min-height:40px}button{font:inherit;min-height:44px;padding:.5rem 1.2rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;padding:.4rem;text-align:left}.notice{background:#fff8e1;padding:.6rem 1rem;border-left:4px solid #f5a623}';
 
 function sendPage(reply: FastifyReply, title: string, body: SafeHtml, refresh = false) {
   return reply
     .type('text/html; charset=utf-8')
     .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-    .send(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${refresh ? html`<meta http-equiv="refresh" content="2">` : ''}<title>${title} – City of Helsinki Customer Fee Unit (demo)</title><style>${STYLE}</style></head>
-<body><header><p><strong>City of Helsinki · Customer Fee Unit</strong> (demo service)</p></header><main><h1>${title}</h1>${body}</main></body></html>`.value);
+    .send(
+      html`<!doctype html>
+        <html lang="en">
+          <head>
+            <meta charset="utf-8" />
+            <meta name="viewport" content="width=device-width, initial-scale=1" />
+            ${refresh ? html`<meta http-equiv="refresh" content="2" />` : ''}
+            <title>${title} – City of Helsinki Customer Fee Unit (demo)</title>
+            <style>
+              ${STYLE}
+            </style>
+          </head>
+          <body>
+            <header>
+              <p><strong>City of Helsinki · Customer Fee Unit</strong> (demo service)</p>
+            </header>
+            <main>
+              <h1>${title}</h1>
+              ${body}
+            </main>
+          </body>
+        </html>`.value,
+    );
 }
 
 function applicationForm(operators: Array<{ issuer: string; name: string }>) {
   const select = (name: string, chosen: number) =>
-    html`<select name="${name}" id="${name}">${operators.map((op, i) => html`<option value="${op.issuer}" ${i === chosen ? html`selected` : ''}>${op.name}</option>`)}</select>`;
-  return html`<p>Both guardians' income decides the fee. Instead of mailing income proofs, each guardian can consent, through the MyData operator of their choice, to us reading their income from the Incomes Register.</p>
-<form method="post" action="/apply">
-<label for="child">Child's personal identity code</label><input id="child" name="child" value="${DEMO_RESIDENTS.eelis.personal_identity_code}" required>
-<label for="family_size">Persons in the family</label><input id="family_size" name="family_size" type="number" min="2" max="20" value="3" required>
-<fieldset><legend>Guardian 1</legend><label for="guardian1">Personal identity code</label><input id="guardian1" name="guardian1" value="${DEMO_RESIDENTS.aino.personal_identity_code}" required>
-<label for="operator1">MyData operator</label>${select('operator1', 0)}</fieldset>
-<fieldset><legend>Guardian 2</legend><label for="guardian2">Personal identity code (leave empty for one guardian)</label><input id="guardian2" name="guardian2" value="${DEMO_RESIDENTS.mikko.personal_identity_code}">
-<label for="operator2">MyData operator</label>${select('operator2', Math.min(1, operators.length - 1))}</fieldset>
-<p><button type="submit">Apply and ask the guardians for consent</button></p></form>`;
+    html`<select name="${name}" id="${name}">
+      ${operators.map((op, i) => html`<option value="${op.issuer}" ${i === chosen ? html`selected` : ''}>${op.name}</option>`)}
+    </select>`;
+  return html`<p>
+      Both guardians' income decides the fee. Instead of mailing income proofs, each guardian can consent, through the MyData operator of
+      their choice, to us reading their income from the Incomes Register.
+    </p>
+    <form method="post" action="/apply">
+      <label for="child">Child's personal identity code</label
+      ><input id="child" name="child" value="${DEMO_RESIDENTS.eelis.personal_identity_code}" required />
+      <label for="family_size">Persons in the family</label
+      ><input id="family_size" name="family_size" type="number" min="2" max="20" value="3" required />
+      <fieldset>
+        <legend>Guardian 1</legend>
+        <label for="guardian1">Personal identity code</label
+        ><input id="guardian1" name="guardian1" value="${DEMO_RESIDENTS.aino.personal_identity_code}" required />
+        <label for="operator1">MyData operator</label>${select('operator1', 0)}
+      </fieldset>
+      <fieldset>
+        <legend>Guardian 2</legend>
+        <label for="guardian2">Personal identity code (leave empty for one guardian)</label
+        ><input id="guardian2" name="guardian2" value="${DEMO_RESIDENTS.mikko.personal_identity_code}" />
+        <label for="operator2">MyData operator</label>${select('operator2', Math.min(1, operators.length - 1))}
+      </fieldset>
+      <p><button type="submit">Apply and ask the guardians for consent</button></p>
+    </form>`;
 }
 
 function applicationView(a: Application) {
   return html`<p class="notice" role="status">${a.message}</p>
-<h2>Consents</h2><table><thead><tr><th scope="col">Operator</th><th scope="col">Record</th><th scope="col">Status</th></tr></thead>
-<tbody>${a.consents.map((c) => html`<tr><td>${c.operator}</td><td>${c.record_id}</td><td>${c.status}</td></tr>`)}</tbody></table>
-${a.fee ? html`<h2>Fee</h2><p><strong>${a.fee.monthly_fee_eur} € per month</strong></p><p>${a.fee.explanation}</p>` : ''}
-<h2>Reads through the Access Gateway</h2>${a.reads.length === 0 ? html`<p>None yet.</p>` : html`<ul>${a.reads.map((r) => html`<li>${r.at}: ${r.status === 200 ? 'read' : `refused (${r.status})`} ${r.access_id ?? ''}</li>`)}</ul>`}
-<p><a href="/">New application</a></p>`;
+    <h2>Consents</h2>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Operator</th>
+          <th scope="col">Record</th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${a.consents.map(
+          (c) =>
+            html`<tr>
+              <td>${c.operator}</td>
+              <td>${c.record_id}</td>
+              <td>${c.status}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    ${
+      a.fee
+        ? html`<h2>Fee</h2>
+            <p><strong>${a.fee.monthly_fee_eur} € per month</strong></p>
+            <p>${a.fee.explanation}</p>`
+        : ''
+    }
+    <h2>Reads through the Access Gateway</h2>
+    ${
+      a.reads.length === 0
+        ? html`<p>None yet.</p>`
+        : html`<ul>
+            ${a.reads.map((r) => html`<li>${r.at}: ${r.status === 200 ? 'read' : `refused (${r.status})`} ${r.access_id ?? ''}</li>`)}
+          </ul>`
+    }
+    <p><a href="/">New application</a></p>`;
 }
 
 export const FEE_PURPOSE = 'https://w3id.org/dpv#ServiceProvision';
@@ -98,9 +172,24 @@ export interface FeeService {
   /** Reads both guardians' incomes again (e.g. to check a renewal); returns the statuses. */
   readIncomes(id: string): Promise<number[]>;
   /** Files any consent request of this service at an operator (demo and test use). */
-  fileRequest(issuer: string, body: Record<string, unknown>): Promise<{ record_id: string; status: string; sources: Array<{ source: string; subjects: Array<{ ref: string; datatypes: string[] }> }>; parties: Array<{ party_id: string; role: string; identifier?: string }> }>;
+  fileRequest(
+    issuer: string,
+    body: Record<string, unknown>,
+  ): Promise<{
+    record_id: string;
+    status: string;
+    sources: Array<{ source: string; subjects: Array<{ ref: string; datatypes: string[] }> }>;
+    parties: Array<{ party_id: string; role: string; identifier?: string }>;
+  }>;
   /** Reads `operation` of a source for a record's subject with a fresh DPoP-bound token. */
-  read(issuer: string, recordId: string, resource: string, operation: string, datatypes: string[], subject?: string): Promise<{ status: number; body: unknown }>;
+  read(
+    issuer: string,
+    recordId: string,
+    resource: string,
+    operation: string,
+    datatypes: string[],
+    subject?: string,
+  ): Promise<{ status: number; body: unknown }>;
 }
 
 const PAPER_MESSAGE =
@@ -135,11 +224,20 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
     const url = `${issuer}${path}`;
     const res = await fetch(url, {
       method,
-      headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(dpop, method, url, token), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `DPoP ${token}`,
+        dpop: await createDpopProof(dpop, method, url, token),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     if (!res.ok) throw new Error(`${issuer} answered ${res.status}: ${await res.text()}`);
-    return res.json() as Promise<{ record_id: string; status: string; sources: Array<{ source: string; subjects: Array<{ ref: string; datatypes: string[] }> }>; parties: Array<{ party_id: string; role: string; identifier?: string }> }>;
+    return res.json() as Promise<{
+      record_id: string;
+      status: string;
+      sources: Array<{ source: string; subjects: Array<{ ref: string; datatypes: string[] }> }>;
+      parties: Array<{ party_id: string; role: string; identifier?: string }>;
+    }>;
   }
 
   /** Tokens are reused until shortly before they expire, as a real service would. */
@@ -149,7 +247,15 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
     if (cached && cached.expires > Date.now() + 10_000) return cached.token;
     const res = await clientCredentialsToken(meta, client, dpop, {
       resource: o.incomesResource,
-      authorization_details: JSON.stringify([{ type: 'personal_data_access', locations: [o.incomesResource], actions: ['read'], datatypes: ['annual_income', 'income_year'], consent_record_id: recordId }]),
+      authorization_details: JSON.stringify([
+        {
+          type: 'personal_data_access',
+          locations: [o.incomesResource],
+          actions: ['read'],
+          datatypes: ['annual_income', 'income_year'],
+          consent_record_id: recordId,
+        },
+      ]),
     });
     tokens.set(recordId, { token: res.access_token, expires: Date.now() + res.expires_in * 1000 });
     return res.access_token;
@@ -167,7 +273,9 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
         try {
           const token = await sourceToken(meta, track.record_id);
           const url = `${o.incomesResource}/income?subject=${encodeURIComponent(subject.ref)}`;
-          const res = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(dpop, 'GET', url, token) } });
+          const res = await fetch(url, {
+            headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(dpop, 'GET', url, token) },
+          });
           status = res.status;
           accessId = res.headers.get('portti-access-id');
           if (res.ok) incomes.push(((await res.json()) as { annual_income: { gross_eur: number } }).annual_income.gross_eur / 12);
@@ -205,7 +313,9 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
       token = (
         await clientCredentialsToken(meta, client, dpop, {
           resource,
-          authorization_details: JSON.stringify([{ type: 'personal_data_access', locations: [resource], actions: ['read'], datatypes, consent_record_id: recordId }]),
+          authorization_details: JSON.stringify([
+            { type: 'personal_data_access', locations: [resource], actions: ['read'], datatypes, consent_record_id: recordId },
+          ]),
         })
       ).access_token;
     } catch (err) {
@@ -221,44 +331,65 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
   app.get('/.well-known/jwks.json', async () => jwks);
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.post('/applications', {
-    schema: {
-      body: {
-        type: 'object',
-        required: ['child', 'guardians', 'family_size'],
-        additionalProperties: false,
-        properties: {
-          validity_duration: { type: 'string', pattern: '^P' },
-          child: { type: 'string', minLength: 11, maxLength: 11 },
-          family_size: { type: 'integer', minimum: 2, maximum: 20 },
-          guardians: {
-            type: 'array',
-            minItems: 1,
-            maxItems: 2,
-            items: { type: 'object', required: ['personal_identity_code', 'operator'], additionalProperties: false, properties: { personal_identity_code: { type: 'string' }, operator: { type: 'string' } } },
+  app.post(
+    '/applications',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['child', 'guardians', 'family_size'],
+          additionalProperties: false,
+          properties: {
+            validity_duration: { type: 'string', pattern: '^P' },
+            child: { type: 'string', minLength: 11, maxLength: 11 },
+            family_size: { type: 'integer', minimum: 2, maximum: 20 },
+            guardians: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 2,
+              items: {
+                type: 'object',
+                required: ['personal_identity_code', 'operator'],
+                additionalProperties: false,
+                properties: { personal_identity_code: { type: 'string' }, operator: { type: 'string' } },
+              },
+            },
           },
         },
       },
     },
-  }, async (request, reply) => {
-    const body = request.body as { child: string; family_size: number; guardians: Guardian[]; validity_duration?: string };
-    const application: Application = { application_id: randomUUID(), child: body.child, family_size: body.family_size, guardians: body.guardians, consents: [], status: 'waiting_for_consents', reads: [], message: 'Waiting for both guardians to decide in their MyData operator.' };
-    const byOperator = new Map<string, Guardian[]>();
-    for (const g of body.guardians) byOperator.set(g.operator, [...(byOperator.get(g.operator) ?? []), g]);
-    for (const [issuer, guardians] of byOperator) {
-      const record = await api(issuer, 'POST', '/api/consent-requests', {
-        subjects: guardians.map((g) => ({ identifier_type: 'fi_hetu', identifier: g.personal_identity_code })),
-        activation_mode: guardians.length > 1 ? 'all_activators_activate' : 'data_subject_activates',
-        purpose: FEE_PURPOSE,
-        language: 'fi',
-        ...(body.validity_duration ? { validity_duration: body.validity_duration } : {}),
-      });
-      const subjects = record.sources[0]!.subjects.map((s) => ({ ref: s.ref, identifier: record.parties.find((p) => p.party_id === s.ref)?.identifier ?? '' }));
-      application.consents.push({ operator: issuer, record_id: record.record_id, status: record.status, subjects });
-    }
-    applications.set(application.application_id, application);
-    return reply.code(201).send(application);
-  });
+    async (request, reply) => {
+      const body = request.body as { child: string; family_size: number; guardians: Guardian[]; validity_duration?: string };
+      const application: Application = {
+        application_id: randomUUID(),
+        child: body.child,
+        family_size: body.family_size,
+        guardians: body.guardians,
+        consents: [],
+        status: 'waiting_for_consents',
+        reads: [],
+        message: 'Waiting for both guardians to decide in their MyData operator.',
+      };
+      const byOperator = new Map<string, Guardian[]>();
+      for (const g of body.guardians) byOperator.set(g.operator, [...(byOperator.get(g.operator) ?? []), g]);
+      for (const [issuer, guardians] of byOperator) {
+        const record = await api(issuer, 'POST', '/api/consent-requests', {
+          subjects: guardians.map((g) => ({ identifier_type: 'fi_hetu', identifier: g.personal_identity_code })),
+          activation_mode: guardians.length > 1 ? 'all_activators_activate' : 'data_subject_activates',
+          purpose: FEE_PURPOSE,
+          language: 'fi',
+          ...(body.validity_duration ? { validity_duration: body.validity_duration } : {}),
+        });
+        const subjects = record.sources[0]!.subjects.map((s) => ({
+          ref: s.ref,
+          identifier: record.parties.find((p) => p.party_id === s.ref)?.identifier ?? '',
+        }));
+        application.consents.push({ operator: issuer, record_id: record.record_id, status: record.status, subjects });
+      }
+      applications.set(application.application_id, application);
+      return reply.code(201).send(application);
+    },
+  );
 
   app.get('/applications/:id', async (request, reply) => {
     const a = applications.get((request.params as { id: string }).id);
@@ -274,14 +405,29 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
       const guardians = [1, 2]
         .map((i) => ({ personal_identity_code: (f[`guardian${i}`] ?? '').trim(), operator: f[`operator${i}`] ?? '' }))
         .filter((g) => g.personal_identity_code !== '');
-      const res = await app.inject({ method: 'POST', url: '/applications', payload: { child: (f.child ?? '').trim(), family_size: Number(f.family_size), guardians } });
-      if (res.statusCode !== 201) return sendPage(reply.code(400), 'Application not accepted', html`<p>${res.json<{ message?: string }>().message ?? 'Check the form.'}</p><p><a href="/">Back</a></p>`);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/applications',
+        payload: { child: (f.child ?? '').trim(), family_size: Number(f.family_size), guardians },
+      });
+      if (res.statusCode !== 201)
+        return sendPage(
+          reply.code(400),
+          'Application not accepted',
+          html`<p>${res.json<{ message?: string }>().message ?? 'Check the form.'}</p>
+            <p><a href="/">Back</a></p>`,
+        );
       return reply.redirect(`/applications/${res.json<{ application_id: string }>().application_id}/view`, 303);
     });
     scope.get('/applications/:id/view', async (request, reply) => {
       const a = applications.get((request.params as { id: string }).id);
       if (!a) return sendPage(reply.code(404), 'No such application', html`<p><a href="/">Back</a></p>`);
-      return sendPage(reply, `Application for ${a.child}`, applicationView(a), a.status === 'waiting_for_consents' || a.status === 'reading_incomes');
+      return sendPage(
+        reply,
+        `Application for ${a.child}`,
+        applicationView(a),
+        a.status === 'waiting_for_consents' || a.status === 'reading_incomes',
+      );
     });
   });
 

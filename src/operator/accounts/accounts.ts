@@ -44,10 +44,19 @@ export class Accounts {
    */
   async signIn(identity: VerifiedIdentity, linkTo?: string, now = Date.now()): Promise<string> {
     return this.db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('identities').select('account_id').where('iss', '=', identity.iss).where('sub', '=', identity.sub).executeTakeFirst();
+      const existing = await trx
+        .selectFrom('identities')
+        .select('account_id')
+        .where('iss', '=', identity.iss)
+        .where('sub', '=', identity.sub)
+        .executeTakeFirst();
       if (existing) {
         if (linkTo && existing.account_id !== linkTo) {
-          throw new ProblemError(409, 'conflict', 'this identity already belongs to another account; sign in with it and erase that account first, or unlink it there');
+          throw new ProblemError(
+            409,
+            'conflict',
+            'this identity already belongs to another account; sign in with it and erase that account first, or unlink it there',
+          );
         }
         return existing.account_id;
       }
@@ -64,7 +73,10 @@ export class Accounts {
       const created = !accountId;
       if (!accountId) {
         accountId = randomUUID();
-        await trx.insertInto('accounts').values({ account_id: accountId, created_at: now, locale: null, display_name: identity.name ?? null }).execute();
+        await trx
+          .insertInto('accounts')
+          .values({ account_id: accountId, created_at: now, locale: null, display_name: identity.name ?? null })
+          .execute();
       }
       await trx
         .insertInto('identities')
@@ -109,7 +121,11 @@ export class Accounts {
 
   /** Identifiers (type, value) bound to the account. */
   async identifiers(accountId: string): Promise<Array<{ identifier_type: string; identifier: string }>> {
-    return this.db.selectFrom('account_identifiers').select(['identifier_type', 'identifier']).where('account_id', '=', accountId).execute();
+    return this.db
+      .selectFrom('account_identifiers')
+      .select(['identifier_type', 'identifier'])
+      .where('account_id', '=', accountId)
+      .execute();
   }
 
   /** Removes an identity from the keychain; the last one cannot go (erase the account instead). */
@@ -119,14 +135,22 @@ export class Accounts {
     if (chain.length === 1) throw new ProblemError(409, 'conflict', 'this is your only identity; erase the account instead');
     await this.db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('identities').select(['iss', 'sub', 'claims']).where('account_id', '=', accountId).execute();
-      const carried = (r: { claims: string }) => (JSON.parse(r.claims) as { identifier?: { type: string; value: string } | null }).identifier ?? null;
+      const carried = (r: { claims: string }) =>
+        (JSON.parse(r.claims) as { identifier?: { type: string; value: string } | null }).identifier ?? null;
       const gone = rows.find((r) => r.iss === iss && r.sub === sub);
       const identifier = gone ? carried(gone) : null;
       await trx.deleteFrom('identities').where('account_id', '=', accountId).where('iss', '=', iss).where('sub', '=', sub).execute();
       // the national identifier this identity brought leaves with it, unless another identity carries it too
-      const stillCarried = rows.some((r) => !(r.iss === iss && r.sub === sub) && carried(r)?.type === identifier?.type && carried(r)?.value === identifier?.value);
+      const stillCarried = rows.some(
+        (r) => !(r.iss === iss && r.sub === sub) && carried(r)?.type === identifier?.type && carried(r)?.value === identifier?.value,
+      );
       if (identifier && !stillCarried) {
-        await trx.deleteFrom('account_identifiers').where('account_id', '=', accountId).where('identifier_type', '=', identifier.type).where('identifier', '=', identifier.value).execute();
+        await trx
+          .deleteFrom('account_identifiers')
+          .where('account_id', '=', accountId)
+          .where('identifier_type', '=', identifier.type)
+          .where('identifier', '=', identifier.value)
+          .execute();
       }
     });
     if (chain.find((k) => k.iss === iss && k.sub === sub)?.preferred) {
@@ -138,9 +162,20 @@ export class Accounts {
   /** Chooses the identity services see. */
   async prefer(accountId: string, iss: string, sub: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const res = await trx.updateTable('identities').set({ preferred: 1 }).where('account_id', '=', accountId).where('iss', '=', iss).where('sub', '=', sub).executeTakeFirst();
+      const res = await trx
+        .updateTable('identities')
+        .set({ preferred: 1 })
+        .where('account_id', '=', accountId)
+        .where('iss', '=', iss)
+        .where('sub', '=', sub)
+        .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) throw new ProblemError(404, 'not_found', 'no such identity in your keychain');
-      await trx.updateTable('identities').set({ preferred: 0 }).where('account_id', '=', accountId).where((eb) => eb.or([eb('iss', '!=', iss), eb('sub', '!=', sub)])).execute();
+      await trx
+        .updateTable('identities')
+        .set({ preferred: 0 })
+        .where('account_id', '=', accountId)
+        .where((eb) => eb.or([eb('iss', '!=', iss), eb('sub', '!=', sub)]))
+        .execute();
     });
   }
 
@@ -150,7 +185,13 @@ export class Accounts {
    * across each other, and the account id never leaves the operator.
    */
   async pairwiseSubject(accountId: string, clientId: string, salt: string): Promise<string> {
-    const preferred = await this.db.selectFrom('identities').select(['iss', 'sub']).where('account_id', '=', accountId).orderBy('preferred', 'desc').orderBy('linked_at').executeTakeFirst();
+    const preferred = await this.db
+      .selectFrom('identities')
+      .select(['iss', 'sub'])
+      .where('account_id', '=', accountId)
+      .orderBy('preferred', 'desc')
+      .orderBy('linked_at')
+      .executeTakeFirst();
     const basis = preferred ? `${preferred.iss}|${preferred.sub}` : accountId;
     return createHash('sha256').update(`${salt}|${basis}|${clientId}`).digest('base64url');
   }

@@ -41,7 +41,13 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
 
   app.get(
     '/login/:idp',
-    { schema: { hide: true, params: { type: 'object', properties: { idp: { type: 'string', maxLength: 64 } } }, querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 512 }, link: { enum: ['1'] } } } } },
+    {
+      schema: {
+        hide: true,
+        params: { type: 'object', properties: { idp: { type: 'string', maxLength: 64 } } },
+        querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 512 }, link: { enum: ['1'] } } },
+      },
+    },
     async (request, reply) => {
       const { idp: idpId } = request.params as { idp: string };
       const query = request.query as { return_to?: string; link?: string };
@@ -51,7 +57,14 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
       const link = query.link === '1';
       if (link && !session.accountId) throw new ProblemError(401, 'session_required', 'sign in before linking another identity');
       const verifier = oidc.randomPKCECodeVerifier();
-      const login = { idp: idp.id, state: oidc.randomState(), nonce: oidc.randomNonce(), verifier, returnTo: safeReturnTo(query.return_to), link };
+      const login = {
+        idp: idp.id,
+        state: oidc.randomState(),
+        nonce: oidc.randomNonce(),
+        verifier,
+        returnTo: safeReturnTo(query.return_to),
+        link,
+      };
       session.data.login = login;
       await deps.sessions.save(session);
       const url = oidc.buildAuthorizationUrl(await config(idp), {

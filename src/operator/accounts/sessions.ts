@@ -59,8 +59,18 @@ export class Sessions {
     if (previous) await this.destroy(previous.id);
     const id = randomBytes(32).toString('base64url');
     const now = Date.now();
-    await this.db.insertInto('web_sessions').values({ session_id: id, account_id: accountId, data: JSON.stringify(data), created_at: now, expires_at: now + TTL_MS }).execute();
-    reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.secure, signed: true, maxAge: TTL_MS / 1000 });
+    await this.db
+      .insertInto('web_sessions')
+      .values({ session_id: id, account_id: accountId, data: JSON.stringify(data), created_at: now, expires_at: now + TTL_MS })
+      .execute();
+    reply.setCookie(SESSION_COOKIE, id, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.secure,
+      signed: true,
+      maxAge: TTL_MS / 1000,
+    });
     return { id, accountId, data };
   }
 
@@ -94,7 +104,11 @@ export class Sessions {
  * The signed-in session for a dashboard page, or a redirect to sign-in that comes back to
  * the page (then undefined: the caller returns the reply).
  */
-export async function signedInOrRedirect(sessions: Sessions, request: FastifyRequest, reply: FastifyReply): Promise<(Session & { accountId: string }) | undefined> {
+export async function signedInOrRedirect(
+  sessions: Sessions,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<(Session & { accountId: string }) | undefined> {
   const s = await sessions.get(request);
   if (s?.accountId) return s as Session & { accountId: string };
   await reply.redirect(`/signin?return_to=${encodeURIComponent(request.url)}`, 303);
@@ -105,5 +119,6 @@ export function checkCsrf(request: FastifyRequest, session: Session): void {
   const header = request.headers['x-csrf-token'];
   const field = (request.body as { _csrf?: unknown } | undefined)?._csrf;
   const token = typeof header === 'string' ? header : typeof field === 'string' ? field : undefined;
-  if (!token || token !== session.data.csrf) throw new ProblemError(403, 'csrf_failed', 'the form is stale or came from another site; reload the page and try again');
+  if (!token || token !== session.data.csrf)
+    throw new ProblemError(403, 'csrf_failed', 'the form is stale or came from another site; reload the page and try again');
 }

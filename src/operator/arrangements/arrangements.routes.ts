@@ -39,7 +39,6 @@ const ruleSchema = {
   },
 };
 
-
 /** A form's values as a rule (checkbox lists arrive as a string or an array). */
 function ruleFromForm(body: Record<string, unknown>, groupId: string | undefined): ArrangementRule {
   const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
@@ -58,30 +57,50 @@ export function registerArrangementRoutes(app: FastifyInstance, deps: Arrangemen
   const tags = ['citizen api'];
   const { web } = deps;
 
-  app.get('/citizen/api/arrangements', { schema: { summary: 'My permission arrangements (each an ODRL 2.2 Set)', tags } }, async (request) => {
-    const s = await deps.sessions.require(request);
-    return deps.arrangements.list(s.accountId);
-  });
-  app.post('/citizen/api/arrangements', { schema: { summary: 'Create a permission arrangement', tags, body: ruleSchema } }, async (request, reply) => {
-    const s = await deps.sessions.require(request);
-    checkCsrf(request, s);
-    return reply.code(201).send(await deps.arrangements.create(s.accountId, request.body as ArrangementRule));
-  });
-  app.get('/citizen/api/arrangements/:id', { schema: { summary: 'One permission arrangement', tags, params: idParams } }, async (request) => {
-    const s = await deps.sessions.require(request);
-    return deps.arrangements.get(s.accountId, (request.params as { id: string }).id);
-  });
-  app.put('/citizen/api/arrangements/:id', { schema: { summary: 'Change a permission arrangement', tags, params: idParams, body: ruleSchema } }, async (request) => {
-    const s = await deps.sessions.require(request);
-    checkCsrf(request, s);
-    return deps.arrangements.update(s.accountId, (request.params as { id: string }).id, request.body as ArrangementRule);
-  });
-  app.delete('/citizen/api/arrangements/:id', { schema: { summary: 'Delete a permission arrangement', tags, params: idParams } }, async (request, reply) => {
-    const s = await deps.sessions.require(request);
-    checkCsrf(request, s);
-    await deps.arrangements.remove(s.accountId, (request.params as { id: string }).id);
-    return reply.code(204).send();
-  });
+  app.get(
+    '/citizen/api/arrangements',
+    { schema: { summary: 'My permission arrangements (each an ODRL 2.2 Set)', tags } },
+    async (request) => {
+      const s = await deps.sessions.require(request);
+      return deps.arrangements.list(s.accountId);
+    },
+  );
+  app.post(
+    '/citizen/api/arrangements',
+    { schema: { summary: 'Create a permission arrangement', tags, body: ruleSchema } },
+    async (request, reply) => {
+      const s = await deps.sessions.require(request);
+      checkCsrf(request, s);
+      return reply.code(201).send(await deps.arrangements.create(s.accountId, request.body as ArrangementRule));
+    },
+  );
+  app.get(
+    '/citizen/api/arrangements/:id',
+    { schema: { summary: 'One permission arrangement', tags, params: idParams } },
+    async (request) => {
+      const s = await deps.sessions.require(request);
+      return deps.arrangements.get(s.accountId, (request.params as { id: string }).id);
+    },
+  );
+  app.put(
+    '/citizen/api/arrangements/:id',
+    { schema: { summary: 'Change a permission arrangement', tags, params: idParams, body: ruleSchema } },
+    async (request) => {
+      const s = await deps.sessions.require(request);
+      checkCsrf(request, s);
+      return deps.arrangements.update(s.accountId, (request.params as { id: string }).id, request.body as ArrangementRule);
+    },
+  );
+  app.delete(
+    '/citizen/api/arrangements/:id',
+    { schema: { summary: 'Delete a permission arrangement', tags, params: idParams } },
+    async (request, reply) => {
+      const s = await deps.sessions.require(request);
+      checkCsrf(request, s);
+      await deps.arrangements.remove(s.accountId, (request.params as { id: string }).id);
+      return reply.code(204).send();
+    },
+  );
 
   // ---- dashboard pages ------------------------------------------------------------------
 
@@ -108,19 +127,57 @@ export function registerArrangementRoutes(app: FastifyInstance, deps: Arrangemen
     const group = deps.trustGroupId();
     const action = current ? `/dashboard/arrangements/${encodeURIComponent(current.arrangement_id)}` : '/dashboard/arrangements';
     return html`<form method="post" action="${action}" class="card">
-<input type="hidden" name="_csrf" value="${csrf}">
-<p><label>${t(locale, 'arrangement_name')}<br><input type="text" name="label" required maxlength="120" value="${rule?.label ?? ''}"></label></p>
-<p><label>${t(locale, 'arrangement_purpose')}<br><select name="purpose">${DPV_PURPOSES.map((p) => html`<option value="${p}" ${(rule?.purpose ?? 'https://w3id.org/dpv#ServiceProvision') === p ? 'selected' : ''}>${c.purposeLabel(p)}</option>`)}</select></label></p>
-<p><label>${t(locale, 'arrangement_kind')}<br><select name="service_kind"><option value="">${t(locale, 'any_kind')}</option>${c.kinds.map((k) => html`<option value="${k}" ${rule?.service_kind === k ? 'selected' : ''}>${c.kindLabel(k)}</option>`)}</select></label></p>
-${group ? html`<p><label><input type="checkbox" name="in_group" value="yes" ${!rule || rule.trust_group ? 'checked' : ''}> ${t(locale, 'arrangement_group', { group })}</label></p>` : ''}
-${c.sources.map((src) => html`<fieldset><legend>${t(locale, 'arrangement_attributes')} – ${pick(src.name, locale)}</legend>
-${src.attributes.map((a) => {
-  const key = `${src.resource}#${a.id}`;
-  return html`<label><input type="checkbox" name="attributes" value="${key}" ${rule?.attributes.includes(key) ? 'checked' : ''}> ${pick(a.label, locale)}</label> `;
-})}</fieldset>`)}
-<p><label>${t(locale, 'arrangement_until')}<br><input type="date" name="until" value="${rule?.until ? rule.until.slice(0, 10) : ''}"></label></p>
-<div class="actions"><button type="submit">${t(locale, 'arrangement_save')}</button></div>
-</form>`;
+      <input type="hidden" name="_csrf" value="${csrf}" />
+      <p>
+        <label
+          >${t(locale, 'arrangement_name')}<br /><input type="text" name="label" required maxlength="120" value="${rule?.label ?? ''}"
+        /></label>
+      </p>
+      <p>
+        <label
+          >${t(locale, 'arrangement_purpose')}<br /><select name="purpose">
+            ${DPV_PURPOSES.map((p) => html`<option value="${p}" ${(rule?.purpose ?? 'https://w3id.org/dpv#ServiceProvision') === p ? 'selected' : ''}>${c.purposeLabel(p)}</option>`)}
+          </select></label
+        >
+      </p>
+      <p>
+        <label
+          >${t(locale, 'arrangement_kind')}<br /><select name="service_kind">
+            <option value="">${t(locale, 'any_kind')}</option>
+            ${c.kinds.map((k) => html`<option value="${k}" ${rule?.service_kind === k ? 'selected' : ''}>${c.kindLabel(k)}</option>`)}
+          </select></label
+        >
+      </p>
+      ${
+        group
+          ? html`<p>
+              <label
+                ><input type="checkbox" name="in_group" value="yes" ${!rule || rule.trust_group ? 'checked' : ''} />
+                ${t(locale, 'arrangement_group', { group })}</label
+              >
+            </p>`
+          : ''
+      }
+      ${c.sources.map(
+        (src) =>
+          html`<fieldset>
+            <legend>${t(locale, 'arrangement_attributes')} – ${pick(src.name, locale)}</legend>
+            ${src.attributes.map((a) => {
+              const key = `${src.resource}#${a.id}`;
+              return html`<label
+                ><input type="checkbox" name="attributes" value="${key}" ${rule?.attributes.includes(key) ? 'checked' : ''} />
+                ${pick(a.label, locale)}</label
+              > `;
+            })}
+          </fieldset>`,
+      )}
+      <p>
+        <label
+          >${t(locale, 'arrangement_until')}<br /><input type="date" name="until" value="${rule?.until ? rule.until.slice(0, 10) : ''}"
+        /></label>
+      </p>
+      <div class="actions"><button type="submit">${t(locale, 'arrangement_save')}</button></div>
+    </form>`;
   }
 
   async function listPage(request: FastifyRequest, reply: FastifyReply, s: Session & { accountId: string }) {
@@ -128,24 +185,47 @@ ${src.attributes.map((a) => {
     const c = await catalogue(locale);
     const list = await deps.arrangements.list(s.accountId);
     const body = html`<p>${t(locale, 'arrangements_intro')}</p>
-${list.length === 0 ? html`<p>${t(locale, 'no_arrangements')}</p>` : ''}
-${list.map((a) => {
-  const id = encodeURIComponent(a.arrangement_id);
-  return html`<article class="card" aria-labelledby="a-${id}"><h2 id="a-${id}">${a.label}</h2>
-<dl class="facts">
-<dt>${t(locale, 'purpose')}</dt><dd>${c.purposeLabel(a.rule.purpose)}</dd>
-<dt>${t(locale, 'arrangement_kind')}</dt><dd>${a.rule.service_kind ? c.kindLabel(a.rule.service_kind) : t(locale, 'any_kind')}</dd>
-${a.rule.trust_group ? html`<dt>${t(locale, 'trust_group_label')}</dt><dd>${a.rule.trust_group}</dd>` : ''}
-<dt>${t(locale, 'expires')}</dt><dd>${a.rule.until ? new Date(a.rule.until).toLocaleDateString(locale === 'en' ? 'en-GB' : `${locale}-FI`, { timeZone: 'Europe/Helsinki' }) : t(locale, 'no_end')}</dd>
-</dl>
-<h3>${t(locale, 'arrangement_attributes')}</h3><ul>${a.rule.attributes.map((k) => html`<li>${c.attributeLabel(k)}</li>`)}</ul>
-<details><summary>${t(locale, 'arrangement_policy')}</summary><pre>${JSON.stringify(a.policy, null, 2)}</pre></details>
-<div class="actions"><a class="button secondary" href="/dashboard/arrangements/${id}/edit">${t(locale, 'arrangement_edit')}</a>
-<form method="post" action="/dashboard/arrangements/${id}/delete"><input type="hidden" name="_csrf" value="${s.data.csrf}"><button type="submit" class="danger">${t(locale, 'arrangement_delete')}</button></form></div>
-</article>`;
-})}
-<h2>${t(locale, 'arrangement_new')}</h2>
-${await form(locale, s.data.csrf)}`;
+      ${list.length === 0 ? html`<p>${t(locale, 'no_arrangements')}</p>` : ''}
+      ${list.map((a) => {
+        const id = encodeURIComponent(a.arrangement_id);
+        return html`<article class="card" aria-labelledby="a-${id}">
+          <h2 id="a-${id}">${a.label}</h2>
+          <dl class="facts">
+            <dt>${t(locale, 'purpose')}</dt>
+            <dd>${c.purposeLabel(a.rule.purpose)}</dd>
+            <dt>${t(locale, 'arrangement_kind')}</dt>
+            <dd>${a.rule.service_kind ? c.kindLabel(a.rule.service_kind) : t(locale, 'any_kind')}</dd>
+            ${
+              a.rule.trust_group
+                ? html`<dt>${t(locale, 'trust_group_label')}</dt>
+                    <dd>${a.rule.trust_group}</dd>`
+                : ''
+            }
+            <dt>${t(locale, 'expires')}</dt>
+            <dd>
+              ${a.rule.until ? new Date(a.rule.until).toLocaleDateString(locale === 'en' ? 'en-GB' : `${locale}-FI`, { timeZone: 'Europe/Helsinki' }) : t(locale, 'no_end')}
+            </dd>
+          </dl>
+          <h3>${t(locale, 'arrangement_attributes')}</h3>
+          <ul>
+            ${a.rule.attributes.map((k) => html`<li>${c.attributeLabel(k)}</li>`)}
+          </ul>
+          <details>
+            <summary>${t(locale, 'arrangement_policy')}</summary>
+            <pre>${JSON.stringify(a.policy, null, 2)}</pre>
+          </details>
+          <div class="actions">
+            <a class="button secondary" href="/dashboard/arrangements/${id}/edit">${t(locale, 'arrangement_edit')}</a>
+            <form method="post" action="/dashboard/arrangements/${id}/delete">
+              <input type="hidden" name="_csrf" value="${s.data.csrf}" /><button type="submit" class="danger">
+                ${t(locale, 'arrangement_delete')}
+              </button>
+            </form>
+          </div>
+        </article>`;
+      })}
+      <h2>${t(locale, 'arrangement_new')}</h2>
+      ${await form(locale, s.data.csrf)}`;
     return web.send(reply, request, s, t(locale, 'nav_arrangements'), body, dashboardNav(locale, 'arrangements'));
   }
 
@@ -159,7 +239,14 @@ ${await form(locale, s.data.csrf)}`;
     if (!s) return reply;
     const locale = web.locale(request, s);
     const current = await deps.arrangements.get(s.accountId, (request.params as { id: string }).id);
-    return web.send(reply, request, s, t(locale, 'arrangement_edit_title'), await form(locale, s.data.csrf, current), dashboardNav(locale, 'arrangements'));
+    return web.send(
+      reply,
+      request,
+      s,
+      t(locale, 'arrangement_edit_title'),
+      await form(locale, s.data.csrf, current),
+      dashboardNav(locale, 'arrangements'),
+    );
   });
 
   app.post('/dashboard/arrangements', { schema: { hide: true } }, async (request, reply) => {
@@ -172,7 +259,11 @@ ${await form(locale, s.data.csrf)}`;
   app.post('/dashboard/arrangements/:id', { schema: { hide: true, params: idParams } }, async (request, reply) => {
     const s = await deps.sessions.require(request);
     checkCsrf(request, s);
-    await deps.arrangements.update(s.accountId, (request.params as { id: string }).id, ruleFromForm(request.body as Record<string, unknown>, deps.trustGroupId()));
+    await deps.arrangements.update(
+      s.accountId,
+      (request.params as { id: string }).id,
+      ruleFromForm(request.body as Record<string, unknown>, deps.trustGroupId()),
+    );
     return reply.redirect('/dashboard/arrangements', 303);
   });
 
@@ -183,4 +274,3 @@ ${await form(locale, s.data.csrf)}`;
     return reply.redirect('/dashboard/arrangements', 303);
   });
 }
-

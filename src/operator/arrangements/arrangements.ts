@@ -43,7 +43,14 @@ const MAX_PER_ACCOUNT = 50;
 
 function arrangementOf(r: Selectable<ArrangementsTable>): Arrangement {
   const policy = JSON.parse(r.policy) as ArrangementSet;
-  return { arrangement_id: r.arrangement_id, label: r.label, rule: ruleOfSet(policy), policy, created_at: r.created_at, updated_at: r.updated_at };
+  return {
+    arrangement_id: r.arrangement_id,
+    label: r.label,
+    rule: ruleOfSet(policy),
+    policy,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
 }
 
 export class Arrangements {
@@ -59,19 +66,39 @@ export class Arrangements {
   }
 
   async get(accountId: string, id: string): Promise<Arrangement> {
-    const row = await this.o.db.selectFrom('arrangements').selectAll().where('arrangement_id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+    const row = await this.o.db
+      .selectFrom('arrangements')
+      .selectAll()
+      .where('arrangement_id', '=', id)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
     if (!row) throw new ProblemError(404, 'not_found', `no permission arrangement ${id} of yours`);
     return arrangementOf(row);
   }
 
   /** Creates a rule after checking it against the registry; returns it. */
   async create(accountId: string, rule: ArrangementRule, now = Date.now()): Promise<Arrangement> {
-    const count = await this.o.db.selectFrom('arrangements').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow();
-    if (Number(count.n) >= MAX_PER_ACCOUNT) throw new ProblemError(409, 'conflict', `you can keep at most ${MAX_PER_ACCOUNT} permission arrangements`);
+    const count = await this.o.db
+      .selectFrom('arrangements')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    if (Number(count.n) >= MAX_PER_ACCOUNT)
+      throw new ProblemError(409, 'conflict', `you can keep at most ${MAX_PER_ACCOUNT} permission arrangements`);
     const clean = await this.validate(rule, now);
     const id = `urn:uuid:${randomUUID()}`;
     const policy = buildArrangementSet(id, `urn:portti:account:${accountId}`, clean);
-    await this.o.db.insertInto('arrangements').values({ arrangement_id: id, account_id: accountId, label: clean.label, policy: JSON.stringify(policy), created_at: now, updated_at: now }).execute();
+    await this.o.db
+      .insertInto('arrangements')
+      .values({
+        arrangement_id: id,
+        account_id: accountId,
+        label: clean.label,
+        policy: JSON.stringify(policy),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
     return { arrangement_id: id, label: clean.label, rule: clean, policy, created_at: now, updated_at: now };
   }
 
@@ -79,35 +106,51 @@ export class Arrangements {
     const current = await this.get(accountId, id);
     const clean = await this.validate(rule, now);
     const policy = buildArrangementSet(id, `urn:portti:account:${accountId}`, clean);
-    await this.o.db.updateTable('arrangements').set({ label: clean.label, policy: JSON.stringify(policy), updated_at: now }).where('arrangement_id', '=', id).where('account_id', '=', accountId).execute();
+    await this.o.db
+      .updateTable('arrangements')
+      .set({ label: clean.label, policy: JSON.stringify(policy), updated_at: now })
+      .where('arrangement_id', '=', id)
+      .where('account_id', '=', accountId)
+      .execute();
     return { ...current, label: clean.label, rule: clean, policy, updated_at: now };
   }
 
   async remove(accountId: string, id: string): Promise<void> {
-    const res = await this.o.db.deleteFrom('arrangements').where('arrangement_id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+    const res = await this.o.db
+      .deleteFrom('arrangements')
+      .where('arrangement_id', '=', id)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw new ProblemError(404, 'not_found', `no permission arrangement ${id} of yours`);
   }
 
   /** Checks a rule: known purpose IRI, attributes of registered sources, a future `until`. */
   private async validate(rule: ArrangementRule, now: number): Promise<ArrangementRule> {
     const label = rule.label?.trim();
-    if (!label || label.length > 120) throw new ProblemError(400, 'validation_failed', 'give the arrangement a name of 1 to 120 characters');
+    if (!label || label.length > 120)
+      throw new ProblemError(400, 'validation_failed', 'give the arrangement a name of 1 to 120 characters');
     if (!/^https?:\/\/\S+$/.test(rule.purpose ?? '')) throw new ProblemError(400, 'validation_failed', 'purpose must be a DPV purpose IRI');
     if (!DPV_PURPOSES.includes(rule.purpose) && !rule.purpose.startsWith('https://w3id.org/dpv')) {
       throw new ProblemError(400, 'validation_failed', `purpose ${rule.purpose} is not a DPV purpose`);
     }
-    if (!Array.isArray(rule.attributes) || rule.attributes.length === 0) throw new ProblemError(400, 'validation_failed', 'choose at least one attribute the rule lets services read');
+    if (!Array.isArray(rule.attributes) || rule.attributes.length === 0)
+      throw new ProblemError(400, 'validation_failed', 'choose at least one attribute the rule lets services read');
     const sources = await this.o.registry.sources();
     const known = new Set(sources.flatMap((s) => s.attributes.map((a) => attrKey({ source: s.resource, pii_attribute_id: a.id }))));
     const unknown = rule.attributes.filter((a) => !known.has(a));
-    if (unknown.length > 0) throw new ProblemError(400, 'validation_failed', `unknown attributes: ${unknown.join(', ')}`, { attributes: unknown });
+    if (unknown.length > 0)
+      throw new ProblemError(400, 'validation_failed', `unknown attributes: ${unknown.join(', ')}`, { attributes: unknown });
     if (rule.until !== undefined && rule.until !== '') {
       const until = Date.parse(rule.until);
       if (!Number.isFinite(until)) throw new ProblemError(400, 'validation_failed', `until ${rule.until} is not a date`);
       if (until <= now) throw new ProblemError(400, 'validation_failed', 'until must be in the future');
     }
-    if (rule.service_kind !== undefined && !/^[a-z0-9_-]{0,64}$/.test(rule.service_kind)) throw new ProblemError(400, 'validation_failed', 'service_kind is not a service kind');
-    if (rule.recipients && (!Array.isArray(rule.recipients) || rule.recipients.some((r) => typeof r !== 'string' || r.length === 0 || r.length > 200))) {
+    if (rule.service_kind !== undefined && !/^[a-z0-9_-]{0,64}$/.test(rule.service_kind))
+      throw new ProblemError(400, 'validation_failed', 'service_kind is not a service kind');
+    if (
+      rule.recipients &&
+      (!Array.isArray(rule.recipients) || rule.recipients.some((r) => typeof r !== 'string' || r.length === 0 || r.length > 200))
+    ) {
       throw new ProblemError(400, 'validation_failed', 'recipients must be client ids');
     }
     return {
@@ -133,7 +176,10 @@ export class Arrangements {
     if (!service || service.kind === 'gateway') return [];
     const definition = service.definition as ServiceDefinition;
     const items = state.purposes.flatMap((p) => p.pii_information);
-    const request = { required: items.filter((i) => !i.pii_optional).map(attrKey), optional: items.filter((i) => i.pii_optional).map(attrKey) };
+    const request = {
+      required: items.filter((i) => !i.pii_optional).map(attrKey),
+      optional: items.filter((i) => i.pii_optional).map(attrKey),
+    };
     const ctx: EvaluationContext = {
       purpose: purpose.purpose,
       recipient: state.client_id,
@@ -161,7 +207,12 @@ export class Arrangements {
           a.rule.until ? `before ${a.rule.until}` : '',
           `attributes within the rule`,
         ].filter(Boolean);
-        out.push({ party_id: party.party_id, choices: decision.choices, arrangement_id: a.arrangement_id, reason: `permission arrangement "${a.label}" (${a.arrangement_id}): ${why.join('; ')}` });
+        out.push({
+          party_id: party.party_id,
+          choices: decision.choices,
+          arrangement_id: a.arrangement_id,
+          reason: `permission arrangement "${a.label}" (${a.arrangement_id}): ${why.join('; ')}`,
+        });
         break;
       }
     }

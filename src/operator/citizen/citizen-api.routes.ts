@@ -45,7 +45,11 @@ export function registerCitizenApiRoutes(app: FastifyInstance, deps: CitizenApiD
           type: 'object',
           required: ['approve'],
           additionalProperties: false,
-          properties: { approve: { type: 'boolean' }, choices: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 300 } }, party_id: { type: 'string', maxLength: 64 } },
+          properties: {
+            approve: { type: 'boolean' },
+            choices: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 300 } },
+            party_id: { type: 'string', maxLength: 64 },
+          },
         },
       },
     },
@@ -62,14 +66,25 @@ export function registerCitizenApiRoutes(app: FastifyInstance, deps: CitizenApiD
     return deps.citizens.records(s.accountId);
   });
 
-  app.get('/citizen/api/consents/:record_id', { schema: { summary: 'One of my consent records with its history', tags, params: recordParams } }, async (request) => {
-    const s = await deps.sessions.require(request);
-    return deps.citizens.record(s.accountId, (request.params as { record_id: string }).record_id);
-  });
+  app.get(
+    '/citizen/api/consents/:record_id',
+    { schema: { summary: 'One of my consent records with its history', tags, params: recordParams } },
+    async (request) => {
+      const s = await deps.sessions.require(request);
+      return deps.citizens.record(s.accountId, (request.params as { record_id: string }).record_id);
+    },
+  );
 
   app.post(
     '/citizen/api/consents/:record_id/withdraw',
-    { schema: { summary: 'Withdraw a consent (stops it for every participant)', tags, params: recordParams, body: { type: 'object', additionalProperties: false, properties: { party_id: { type: 'string', maxLength: 64 } } } } },
+    {
+      schema: {
+        summary: 'Withdraw a consent (stops it for every participant)',
+        tags,
+        params: recordParams,
+        body: { type: 'object', additionalProperties: false, properties: { party_id: { type: 'string', maxLength: 64 } } },
+      },
+    },
     async (request) => {
       const s = await deps.sessions.require(request);
       checkCsrf(request, s);
@@ -78,21 +93,29 @@ export function registerCitizenApiRoutes(app: FastifyInstance, deps: CitizenApiD
     },
   );
 
-  app.get('/citizen/api/consents/:record_id/receipts', { schema: { summary: 'Signed 27560 receipts of a record (compact JWS)', tags, params: recordParams } }, async (request) => {
-    const s = await deps.sessions.require(request);
-    const rows = await deps.citizens.receipts(s.accountId, (request.params as { record_id: string }).record_id);
-    return rows.map((r) => ({ receipt_id: r.receipt_id, time: new Date(r.time).toISOString(), jws: r.jws }));
-  });
+  app.get(
+    '/citizen/api/consents/:record_id/receipts',
+    { schema: { summary: 'Signed 27560 receipts of a record (compact JWS)', tags, params: recordParams } },
+    async (request) => {
+      const s = await deps.sessions.require(request);
+      const rows = await deps.citizens.receipts(s.accountId, (request.params as { record_id: string }).record_id);
+      return rows.map((r) => ({ receipt_id: r.receipt_id, time: new Date(r.time).toISOString(), jws: r.jws }));
+    },
+  );
 
-  app.get('/citizen/api/export', { schema: { summary: 'Everything the operator holds about me (JSON download)', tags } }, async (request, reply) => {
-    const s = await deps.sessions.require(request);
-    const bundle = JSON.stringify(await deps.citizens.export(s.accountId), null, 2);
-    return reply
-      .header('content-disposition', 'attachment; filename="portti-export.json"')
-      .header('cache-control', 'no-store')
-      .type('application/json')
-      .send(bundle);
-  });
+  app.get(
+    '/citizen/api/export',
+    { schema: { summary: 'Everything the operator holds about me (JSON download)', tags } },
+    async (request, reply) => {
+      const s = await deps.sessions.require(request);
+      const bundle = JSON.stringify(await deps.citizens.export(s.accountId), null, 2);
+      return reply
+        .header('content-disposition', 'attachment; filename="portti-export.json"')
+        .header('cache-control', 'no-store')
+        .type('application/json')
+        .send(bundle);
+    },
+  );
 
   app.get(
     '/citizen/api/access-log',

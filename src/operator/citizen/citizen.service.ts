@@ -30,7 +30,9 @@ interface ServiceRow {
 
 /** The parties of a record that are the account (by account id or one of its identifiers). */
 function partiesOf(accountId: string, identifiers: Array<{ identifier_type: string; identifier: string }>, state: ConsentState): Party[] {
-  return state.parties.filter((p) => p.account_id === accountId || identifiers.some((i) => i.identifier_type === p.identifier_type && i.identifier === p.identifier));
+  return state.parties.filter(
+    (p) => p.account_id === accountId || identifiers.some((i) => i.identifier_type === p.identifier_type && i.identifier === p.identifier),
+  );
 }
 
 export class CitizenService {
@@ -61,7 +63,9 @@ export class CitizenService {
     const identifiers = await this.accounts.identifiers(accountId);
     const histories = await loadHistories(this.db, ids);
     const services = await this.services([...new Set(states.map((s) => s.client_id))]);
-    return states.map((s) => this.view(accountId, s, partiesOf(accountId, identifiers, s), histories.get(s.record_id) ?? [], services.get(s.client_id)));
+    return states.map((s) =>
+      this.view(accountId, s, partiesOf(accountId, identifiers, s), histories.get(s.record_id) ?? [], services.get(s.client_id)),
+    );
   }
 
   /** One record as the citizen sees it, or 404 when they take no part in it. */
@@ -69,18 +73,30 @@ export class CitizenService {
     const state = await loadRecord(this.db, recordId);
     const mine = state ? await this.myParties(accountId, state) : [];
     if (!state || mine.length === 0) throw new ProblemError(404, 'not_found', `no consent record ${recordId} of yours`);
-    return this.view(accountId, state, mine, await loadHistory(this.db, recordId), (await this.services([state.client_id])).get(state.client_id));
+    return this.view(
+      accountId,
+      state,
+      mine,
+      await loadHistory(this.db, recordId),
+      (await this.services([state.client_id])).get(state.client_id),
+    );
   }
 
   private async services(clientIds: string[]): Promise<Map<string, ServiceRow>> {
     if (clientIds.length === 0) return new Map();
-    const rows = await this.db.selectFrom('services').select(['client_id', 'name', 'definition']).where('client_id', 'in', clientIds).execute();
+    const rows = await this.db
+      .selectFrom('services')
+      .select(['client_id', 'name', 'definition'])
+      .where('client_id', 'in', clientIds)
+      .execute();
     return new Map(rows.map((r) => [r.client_id, r]));
   }
 
   private view(accountId: string, state: ConsentState, mine: Party[], history: HistoryEntry[], service: ServiceRow | undefined) {
     const deciders = new Set(activators(state).map((p) => p.party_id));
-    const definition = service ? (JSON.parse(service.definition) as { purposes?: Array<{ purpose: string; label: Record<string, string> }> }) : undefined;
+    const definition = service
+      ? (JSON.parse(service.definition) as { purposes?: Array<{ purpose: string; label: Record<string, string> }> })
+      : undefined;
     return {
       record_id: state.record_id,
       client_id: state.client_id,
@@ -111,7 +127,10 @@ export class CitizenService {
         is_me: mine.some((m) => m.party_id === p.party_id),
         decides: deciders.has(p.party_id),
       })),
-      released: sourcesOf(state).map((source) => ({ source, subjects: subjectsForSource(state, source).map((s) => ({ ref: s.ref, datatypes: s.datatypes })) })),
+      released: sourcesOf(state).map((source) => ({
+        source,
+        subjects: subjectsForSource(state, source).map((s) => ({ ref: s.ref, datatypes: s.datatypes })),
+      })),
       history: history.map((h) => ({ ...h, time: new Date(h.time).toISOString() })),
       awaiting_me: state.status === 'pending' && mine.some((p) => deciders.has(p.party_id) && p.status === 'pending'),
     };
@@ -131,12 +150,15 @@ export class CitizenService {
       if (!p) throw new ProblemError(403, 'forbidden', 'you do not act as that participant');
       return p;
     }
-    if (mine.length > 1) throw new ProblemError(400, 'bad_request', 'you take part in this record several times; name the party_id you act as');
+    if (mine.length > 1)
+      throw new ProblemError(400, 'bad_request', 'you take part in this record several times; name the party_id you act as');
     return mine[0]!;
   }
 
   async decide(accountId: string, recordId: string, decision: { approve: boolean; choices?: string[]; party_id?: string }) {
-    const party = await this.partyFor(accountId, recordId, decision.party_id, (p, s) => activators(s).some((a) => a.party_id === p.party_id));
+    const party = await this.partyFor(accountId, recordId, decision.party_id, (p, s) =>
+      activators(s).some((a) => a.party_id === p.party_id),
+    );
     await this.consents.decide(recordId, party.party_id, `account:${accountId}`, decision);
     return this.record(accountId, recordId);
   }
@@ -159,7 +181,19 @@ export class CitizenService {
    */
   async export(accountId: string) {
     const records = await this.records(accountId);
-    const receipts = records.length === 0 ? [] : await this.db.selectFrom('receipts').select(['record_id', 'receipt_id', 'time', 'jws']).where('record_id', 'in', records.map((r) => r.record_id)).orderBy('seq').execute();
+    const receipts =
+      records.length === 0
+        ? []
+        : await this.db
+            .selectFrom('receipts')
+            .select(['record_id', 'receipt_id', 'time', 'jws'])
+            .where(
+              'record_id',
+              'in',
+              records.map((r) => r.record_id),
+            )
+            .orderBy('seq')
+            .execute();
     return {
       format: 'portti-export/1',
       exported_at: new Date().toISOString(),
@@ -167,7 +201,12 @@ export class CitizenService {
       keychain: await this.accounts.keychain(accountId),
       identifiers: await this.accounts.identifiers(accountId),
       consent_records: records,
-      receipts: receipts.map((x) => ({ record_id: x.record_id, receipt_id: x.receipt_id, time: new Date(x.time).toISOString(), jws: x.jws })),
+      receipts: receipts.map((x) => ({
+        record_id: x.record_id,
+        receipt_id: x.receipt_id,
+        time: new Date(x.time).toISOString(),
+        jws: x.jws,
+      })),
       access_log: await this.accessLog(accountId, { limit: 1000 }),
     };
   }
@@ -226,7 +265,9 @@ export class CitizenService {
       return q.orderBy('time', 'desc').limit(limit);
     };
     if (this.dialect === 'postgres') {
-      const lateral = sql<{ access_id: string }>`(select newest.access_id from unnest(${ids}::text[]) as r(id) cross join lateral (${newestOf(sql.ref<string>('r.id'))}) as newest order by newest.time desc limit ${limit})`;
+      const lateral = sql<{
+        access_id: string;
+      }>`(select newest.access_id from unnest(${ids}::text[]) as r(id) cross join lateral (${newestOf(sql.ref<string>('r.id'))}) as newest order by newest.time desc limit ${limit})`;
       return this.db.selectFrom(lateral.as('page')).select('page.access_id');
     }
     const branches = ids.map((id, i) => this.db.selectFrom(newestOf(id).as(`r${i}`)).selectAll());

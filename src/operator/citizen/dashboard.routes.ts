@@ -39,7 +39,8 @@ export interface DashboardDeps {
   providers: IdentityProviderConfig[];
 }
 
-type Page = 'overview' | 'requests' | 'consents' | 'arrangements' | 'access' | 'mydata' | 'datastore' | 'others' | 'keychain' | 'move' | 'export';
+type Page =
+  'overview' | 'requests' | 'consents' | 'arrangements' | 'access' | 'mydata' | 'datastore' | 'others' | 'keychain' | 'move' | 'export';
 const PAGES: Array<[Page, string, MessageKey]> = [
   ['overview', '/dashboard', 'nav_overview'],
   ['requests', '/dashboard/requests', 'nav_requests'],
@@ -56,9 +57,13 @@ const PAGES: Array<[Page, string, MessageKey]> = [
 
 /** The dashboard's main navigation with `current` marked. */
 export function dashboardNav(locale: Locale, current: Page) {
-  return html`<nav class="main" aria-label="${t(locale, 'main_navigation')}"><ul>${PAGES.map(
-    ([id, href, key]) => html`<li><a href="${href}" ${id === current ? html`aria-current="page"` : ''}>${t(locale, key)}</a></li>`,
-  )}</ul></nav>`;
+  return html`<nav class="main" aria-label="${t(locale, 'main_navigation')}">
+    <ul>
+      ${PAGES.map(
+        ([id, href, key]) => html`<li><a href="${href}" ${id === current ? html`aria-current="page"` : ''}>${t(locale, key)}</a></li>`,
+      )}
+    </ul>
+  </nav>`;
 }
 
 export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
@@ -77,15 +82,26 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDep
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/dashboard', 303));
 
-  app.get('/signin', { schema: { hide: true, querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 512 }, lang: { type: 'string' } } } } }, async (request, reply) => {
-    const session = await deps.sessions.get(request);
-    const locale = web.locale(request, session);
-    const returnTo = safeReturnTo((request.query as { return_to?: string }).return_to);
-    const body = html`<p>${t(locale, 'operator_intro', { operator: web.operatorName(locale) })}</p>
-${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p>` : ''}
-<ul class="idps">${deps.providers.map((p) => html`<li><a class="button" href="/login/${p.id}?return_to=${encodeURIComponent(returnTo)}">${t(locale, 'sign_in_with', { name: pick(p.label, locale) })}</a></li>`)}</ul>`;
-    return web.send(reply, request, session, t(locale, 'sign_in_title'), body);
-  });
+  app.get(
+    '/signin',
+    {
+      schema: {
+        hide: true,
+        querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 512 }, lang: { type: 'string' } } },
+      },
+    },
+    async (request, reply) => {
+      const session = await deps.sessions.get(request);
+      const locale = web.locale(request, session);
+      const returnTo = safeReturnTo((request.query as { return_to?: string }).return_to);
+      const body = html`<p>${t(locale, 'operator_intro', { operator: web.operatorName(locale) })}</p>
+        ${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p>` : ''}
+        <ul class="idps">
+          ${deps.providers.map((p) => html`<li><a class="button" href="/login/${p.id}?return_to=${encodeURIComponent(returnTo)}">${t(locale, 'sign_in_with', { name: pick(p.label, locale) })}</a></li>`)}
+        </ul>`;
+      return web.send(reply, request, session, t(locale, 'sign_in_title'), body);
+    },
+  );
 
   app.get('/dashboard', { schema: { hide: true } }, async (request, reply) => {
     const s = await signedIn(request, reply);
@@ -94,10 +110,10 @@ ${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p
     const records = await deps.citizens.records(s.accountId);
     const name = (await deps.accounts.displayName(s.accountId)) ?? '';
     const body = html`<p>${t(locale, 'welcome', { name })}</p>
-<ul>
-<li><a href="/dashboard/requests">${t(locale, 'pending_count', { n: records.filter((r) => r.awaiting_me).length })}</a></li>
-<li><a href="/dashboard/consents">${t(locale, 'active_count', { n: records.filter((r) => r.status === 'active').length })}</a></li>
-</ul>`;
+      <ul>
+        <li><a href="/dashboard/requests">${t(locale, 'pending_count', { n: records.filter((r) => r.awaiting_me).length })}</a></li>
+        <li><a href="/dashboard/consents">${t(locale, 'active_count', { n: records.filter((r) => r.status === 'active').length })}</a></li>
+      </ul>`;
     return web.send(reply, request, s, t(locale, 'nav_overview'), body, dashboardNav(locale, 'overview'));
   });
 
@@ -107,7 +123,10 @@ ${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p
     const locale = web.locale(request, s);
     const labels = await sourceLabels();
     const pending = await deps.citizens.pending(s.accountId);
-    const body = pending.length === 0 ? html`<p>${t(locale, 'no_requests')}</p>` : html`${pending.map((r) => renderRecord(r, locale, s.data.csrf, labels, 'request'))}`;
+    const body =
+      pending.length === 0
+        ? html`<p>${t(locale, 'no_requests')}</p>`
+        : html`${pending.map((r) => renderRecord(r, locale, s.data.csrf, labels, 'request'))}`;
     return web.send(reply, request, s, t(locale, 'nav_requests'), body, dashboardNav(locale, 'requests'));
   });
 
@@ -132,7 +151,10 @@ ${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p
     const locale = web.locale(request, s);
     const labels = await sourceLabels();
     const records = await deps.citizens.records(s.accountId);
-    const body = records.length === 0 ? html`<p>${t(locale, 'no_consents')}</p>` : html`${records.map((r) => renderRecord(r, locale, s.data.csrf, labels, 'consent'))}`;
+    const body =
+      records.length === 0
+        ? html`<p>${t(locale, 'no_consents')}</p>`
+        : html`${records.map((r) => renderRecord(r, locale, s.data.csrf, labels, 'consent'))}`;
     return web.send(reply, request, s, t(locale, 'nav_consents'), body, dashboardNav(locale, 'consents'));
   });
 
@@ -154,37 +176,103 @@ ${deps.providers.length === 0 ? html`<p>${t(locale, 'no_identity_providers')}</p
       .send(last?.jws ?? '');
   });
 
-  app.get('/dashboard/access', { schema: { hide: true, querystring: { type: 'object', properties: { outcome: { enum: ['', 'allowed', 'refused', 'error'] }, record_id: { type: 'string', maxLength: 100 }, verify: { enum: ['1'] }, lang: { type: 'string' } } } } }, async (request, reply) => {
-    const s = await signedIn(request, reply);
-    if (!s) return reply;
-    const locale = web.locale(request, s);
-    const q = request.query as { outcome?: 'allowed' | 'refused' | 'error' | ''; record_id?: string; verify?: string };
-    const entries = await deps.citizens.accessLog(s.accountId, { ...(q.outcome ? { outcome: q.outcome } : {}), ...(q.record_id ? { record_id: q.record_id } : {}) });
-    type Definition = { name: { fi: string; sv: string; en: string }; purposes?: Array<{ purpose: string; label: { fi: string; sv: string; en: string } }> };
-    const services = new Map((await deps.registry.services()).map((x) => [x.client_id, x.definition as Definition]));
-    const labels = await sourceLabels();
-    const verdict = q.verify ? verifyShown(entries) : undefined;
-    const purposeLabel = (clientId: string, purpose: string) => pick(services.get(clientId)?.purposes?.find((p) => p.purpose === purpose)?.label, locale) || purpose;
-    return web.send(reply, request, s, t(locale, 'nav_access'), renderAccessLog(entries, locale, q.outcome ?? '', (id) => pick(services.get(id)?.name, locale) || id, labels, verdict, purposeLabel), dashboardNav(locale, 'access'));
-  });
+  app.get(
+    '/dashboard/access',
+    {
+      schema: {
+        hide: true,
+        querystring: {
+          type: 'object',
+          properties: {
+            outcome: { enum: ['', 'allowed', 'refused', 'error'] },
+            record_id: { type: 'string', maxLength: 100 },
+            verify: { enum: ['1'] },
+            lang: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const s = await signedIn(request, reply);
+      if (!s) return reply;
+      const locale = web.locale(request, s);
+      const q = request.query as { outcome?: 'allowed' | 'refused' | 'error' | ''; record_id?: string; verify?: string };
+      const entries = await deps.citizens.accessLog(s.accountId, {
+        ...(q.outcome ? { outcome: q.outcome } : {}),
+        ...(q.record_id ? { record_id: q.record_id } : {}),
+      });
+      type Definition = {
+        name: { fi: string; sv: string; en: string };
+        purposes?: Array<{ purpose: string; label: { fi: string; sv: string; en: string } }>;
+      };
+      const services = new Map((await deps.registry.services()).map((x) => [x.client_id, x.definition as Definition]));
+      const labels = await sourceLabels();
+      const verdict = q.verify ? verifyShown(entries) : undefined;
+      const purposeLabel = (clientId: string, purpose: string) =>
+        pick(services.get(clientId)?.purposes?.find((p) => p.purpose === purpose)?.label, locale) || purpose;
+      return web.send(
+        reply,
+        request,
+        s,
+        t(locale, 'nav_access'),
+        renderAccessLog(
+          entries,
+          locale,
+          q.outcome ?? '',
+          (id) => pick(services.get(id)?.name, locale) || id,
+          labels,
+          verdict,
+          purposeLabel,
+        ),
+        dashboardNav(locale, 'access'),
+      );
+    },
+  );
 
   const mydataPage = async (request: FastifyRequest, reply: FastifyReply, s: Session & { accountId: string }, result?: InsightResult) => {
     const locale = web.locale(request, s);
     const sources = await deps.registry.sources();
     const body = html`<p>${t(locale, 'mydata_intro')}</p>
-${sources.map((src) => html`<section class="card" aria-labelledby="src-${src.id}"><h2 id="src-${src.id}">${pick(src.name, locale)}</h2>
-<form method="post" action="/dashboard/mydata"><input type="hidden" name="_csrf" value="${s.data.csrf}"><input type="hidden" name="source" value="${src.id}">
-<button type="submit">${t(locale, 'mydata_show', { source: pick(src.name, locale) })}</button></form>
-${result?.source.id === src.id
-  ? result.operations.map((op) => {
-      const rows = op.data ? flatten(op.data) : [];
-      return rows.length === 0
-        ? html`<p>${t(locale, 'mydata_nothing')}</p>`
-        : html`<table><caption>${op.name}</caption><thead><tr><th scope="col">${t(locale, 'item')}</th><th scope="col">${t(locale, 'value')}</th></tr></thead><tbody>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</tbody></table>`;
-    })
-  : ''}
-${src.correction_url ? html`<p><a href="${src.correction_url}">${t(locale, 'mydata_correction', { source: pick(src.name, locale) })}</a></p>` : ''}
-</section>`)}`;
+      ${sources.map(
+        (src) =>
+          html`<section class="card" aria-labelledby="src-${src.id}">
+            <h2 id="src-${src.id}">${pick(src.name, locale)}</h2>
+            <form method="post" action="/dashboard/mydata">
+              <input type="hidden" name="_csrf" value="${s.data.csrf}" /><input type="hidden" name="source" value="${src.id}" />
+              <button type="submit">${t(locale, 'mydata_show', { source: pick(src.name, locale) })}</button>
+            </form>
+            ${
+              result?.source.id === src.id
+                ? result.operations.map((op) => {
+                    const rows = op.data ? flatten(op.data) : [];
+                    return rows.length === 0
+                      ? html`<p>${t(locale, 'mydata_nothing')}</p>`
+                      : html`<table>
+                          <caption>
+                            ${op.name}
+                          </caption>
+                          <thead>
+                            <tr>
+                              <th scope="col">${t(locale, 'item')}</th>
+                              <th scope="col">${t(locale, 'value')}</th>
+                            </tr>
+                          </thead>
+                          <tbody>
+                            ${rows.map(
+                              ([k, v]) =>
+                                html`<tr>
+                                  <th scope="row">${k}</th>
+                                  <td>${v}</td>
+                                </tr>`,
+                            )}
+                          </tbody>
+                        </table>`;
+                  })
+                : ''
+            }
+            ${src.correction_url ? html`<p><a href="${src.correction_url}">${t(locale, 'mydata_correction', { source: pick(src.name, locale) })}</a></p>` : ''}
+          </section>`,
+      )}`;
     return web.send(reply, request, s, t(locale, 'nav_mydata'), body, dashboardNav(locale, 'mydata'));
   };
 
@@ -194,12 +282,29 @@ ${src.correction_url ? html`<p><a href="${src.correction_url}">${t(locale, 'myda
     return mydataPage(request, reply, s);
   });
 
-  app.post('/dashboard/mydata', { schema: { hide: true, body: { type: 'object', required: ['source', '_csrf'], properties: { source: { type: 'string', maxLength: 64 }, _csrf: { type: 'string' } } } } }, async (request, reply) => {
-    const s = await deps.sessions.require(request);
-    checkCsrf(request, s);
-    const result = await deps.insight.show(s.accountId, await deps.accounts.identifiers(s.accountId), (request.body as { source: string }).source);
-    return mydataPage(request, reply, s, result);
-  });
+  app.post(
+    '/dashboard/mydata',
+    {
+      schema: {
+        hide: true,
+        body: {
+          type: 'object',
+          required: ['source', '_csrf'],
+          properties: { source: { type: 'string', maxLength: 64 }, _csrf: { type: 'string' } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const s = await deps.sessions.require(request);
+      checkCsrf(request, s);
+      const result = await deps.insight.show(
+        s.accountId,
+        await deps.accounts.identifiers(s.accountId),
+        (request.body as { source: string }).source,
+      );
+      return mydataPage(request, reply, s, result);
+    },
+  );
 
   app.get('/dashboard/others', { schema: { hide: true } }, async (request, reply) => {
     const s = await signedIn(request, reply);
@@ -207,7 +312,10 @@ ${src.correction_url ? html`<p><a href="${src.correction_url}">${t(locale, 'myda
     const locale = web.locale(request, s);
     const labels = await sourceLabels();
     const records = (await deps.citizens.records(s.accountId)).filter((r) => r.my_parties.some((p) => p.role === 'guardian'));
-    const body = records.length === 0 ? html`<p>${t(locale, 'no_others')}</p>` : html`${records.map((r) => renderRecord(r, locale, s.data.csrf, labels, r.awaiting_me ? 'request' : 'consent'))}`;
+    const body =
+      records.length === 0
+        ? html`<p>${t(locale, 'no_others')}</p>`
+        : html`${records.map((r) => renderRecord(r, locale, s.data.csrf, labels, r.awaiting_me ? 'request' : 'consent'))}`;
     return web.send(reply, request, s, t(locale, 'nav_others'), body, dashboardNav(locale, 'others'));
   });
 
@@ -218,29 +326,70 @@ ${src.correction_url ? html`<p><a href="${src.correction_url}">${t(locale, 'myda
     return web.send(reply, request, s, t(locale, 'nav_export'), renderExportErase(locale, s.data.csrf), dashboardNav(locale, 'export'));
   });
 
-  app.post('/dashboard/erase', { schema: { hide: true, body: { type: 'object', required: ['confirm', '_csrf'], properties: { confirm: { enum: ['yes'] }, _csrf: { type: 'string' } } } } }, async (request, reply) => {
-    const s = await deps.sessions.require(request);
-    checkCsrf(request, s);
-    const locale = web.locale(request, s);
-    await deps.citizens.erase(s.accountId);
-    reply.clearCookie('portti_session', { path: '/' });
-    return web.send(reply, request, undefined, t(locale, 'erase_title'), html`<p role="status">${t(locale, 'erased')}</p><p><a href="/signin">${t(locale, 'sign_in')}</a></p>`);
-  });
+  app.post(
+    '/dashboard/erase',
+    {
+      schema: {
+        hide: true,
+        body: { type: 'object', required: ['confirm', '_csrf'], properties: { confirm: { enum: ['yes'] }, _csrf: { type: 'string' } } },
+      },
+    },
+    async (request, reply) => {
+      const s = await deps.sessions.require(request);
+      checkCsrf(request, s);
+      const locale = web.locale(request, s);
+      await deps.citizens.erase(s.accountId);
+      reply.clearCookie('portti_session', { path: '/' });
+      return web.send(
+        reply,
+        request,
+        undefined,
+        t(locale, 'erase_title'),
+        html`<p role="status">${t(locale, 'erased')}</p>
+          <p><a href="/signin">${t(locale, 'sign_in')}</a></p>`,
+      );
+    },
+  );
 
   app.get('/dashboard/keychain', { schema: { hide: true } }, async (request, reply) => {
     const s = await signedIn(request, reply);
     if (!s) return reply;
     const locale = web.locale(request, s);
     const chain = await deps.accounts.keychain(s.accountId);
-    return web.send(reply, request, s, t(locale, 'nav_keychain'), renderKeychain(chain, deps.providers, locale, s.data.csrf), dashboardNav(locale, 'keychain'));
+    return web.send(
+      reply,
+      request,
+      s,
+      t(locale, 'nav_keychain'),
+      renderKeychain(chain, deps.providers, locale, s.data.csrf),
+      dashboardNav(locale, 'keychain'),
+    );
   });
 
-  app.post('/dashboard/keychain', { schema: { hide: true, body: { type: 'object', required: ['action', 'iss', 'sub'], properties: { action: { enum: ['unlink', 'prefer'] }, iss: { type: 'string', maxLength: 500 }, sub: { type: 'string', maxLength: 500 }, _csrf: { type: 'string' } } } } }, async (request, reply) => {
-    const s = await deps.sessions.require(request);
-    checkCsrf(request, s);
-    const { action, iss, sub } = request.body as { action: string; iss: string; sub: string };
-    if (action === 'unlink') await deps.accounts.unlink(s.accountId, iss, sub);
-    else await deps.accounts.prefer(s.accountId, iss, sub);
-    return reply.redirect('/dashboard/keychain', 303);
-  });
+  app.post(
+    '/dashboard/keychain',
+    {
+      schema: {
+        hide: true,
+        body: {
+          type: 'object',
+          required: ['action', 'iss', 'sub'],
+          properties: {
+            action: { enum: ['unlink', 'prefer'] },
+            iss: { type: 'string', maxLength: 500 },
+            sub: { type: 'string', maxLength: 500 },
+            _csrf: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const s = await deps.sessions.require(request);
+      checkCsrf(request, s);
+      const { action, iss, sub } = request.body as { action: string; iss: string; sub: string };
+      if (action === 'unlink') await deps.accounts.unlink(s.accountId, iss, sub);
+      else await deps.accounts.prefer(s.accountId, iss, sub);
+      return reply.redirect('/dashboard/keychain', 303);
+    },
+  );
 }

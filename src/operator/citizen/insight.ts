@@ -69,13 +69,21 @@ export class Insight {
   }
 
   /** Reads what `sourceId` holds about the account, under a consent the click expresses. */
-  async show(accountId: string, identifiers: Array<{ identifier_type: string; identifier: string }>, sourceId: string): Promise<InsightResult> {
+  async show(
+    accountId: string,
+    identifiers: Array<{ identifier_type: string; identifier: string }>,
+    sourceId: string,
+  ): Promise<InsightResult> {
     await this.register();
     const source = await this.deps.registry.sourceById(sourceId);
     if (!source) throw new ProblemError(404, 'not_found', `no source ${sourceId}`);
     const id = identifiers.find((i) => i.identifier_type === source.identifier_type);
     if (!id) throw new ProblemError(409, 'conflict', 'your identity carries no identifier this source uses; link one in your keychain');
-    const { purposes } = await this.deps.consents.purposesFor(INSIGHT_CLIENT_ID, INSIGHT_PURPOSE, source.attributes.map((a) => ({ source: source.id, id: a.id })));
+    const { purposes } = await this.deps.consents.purposesFor(
+      INSIGHT_CLIENT_ID,
+      INSIGHT_PURPOSE,
+      source.attributes.map((a) => ({ source: source.id, id: a.id })),
+    );
     const chosen = purposes.flatMap((p) => p.pii_information.map(attrKey));
     const record = await this.deps.consents.createInteractive(INSIGHT_CLIENT_ID, accountId, id, purposes, chosen);
     try {
@@ -92,23 +100,44 @@ export class Insight {
     const meta = await discover(this.deps.issuer);
     const attributes = source.attributes.map((a) => a.id);
     const token = (
-      await clientCredentialsToken(meta, { clientId: INSIGHT_CLIENT_ID, key: { privateKey: key.privateKey, alg: key.alg, kid: key.kid } }, this.dpop, {
-        resource: source.resource,
-        authorization_details: JSON.stringify([{ type: 'personal_data_access', locations: [source.resource], actions: ['read'], datatypes: attributes, consent_record_id: recordId }]),
-      })
+      await clientCredentialsToken(
+        meta,
+        { clientId: INSIGHT_CLIENT_ID, key: { privateKey: key.privateKey, alg: key.alg, kid: key.kid } },
+        this.dpop,
+        {
+          resource: source.resource,
+          authorization_details: JSON.stringify([
+            {
+              type: 'personal_data_access',
+              locations: [source.resource],
+              actions: ['read'],
+              datatypes: attributes,
+              consent_record_id: recordId,
+            },
+          ]),
+        },
+      )
     ).access_token;
     const resource = new URL(source.resource);
     const metadataUrl = `${resource.origin}/.well-known/oauth-protected-resource${resource.pathname}`;
-    const prm = (await (await fetch(metadataUrl, { signal: AbortSignal.timeout(5000) })).json()) as { portti_operations?: Array<{ name: string }> };
+    const prm = (await (await fetch(metadataUrl, { signal: AbortSignal.timeout(5000) })).json()) as {
+      portti_operations?: Array<{ name: string }>;
+    };
     const operations: InsightResult['operations'] = [];
     for (const op of prm.portti_operations ?? []) {
       const url = `${source.resource}/${op.name}`;
       let res: Response | undefined;
       // the gateway learns of the new consent from the feed within milliseconds; allow for it
       for (let attempt = 0; attempt < 20; attempt += 1) {
-        res = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(this.dpop, 'GET', url, token) }, signal: AbortSignal.timeout(5000) });
+        res = await fetch(url, {
+          headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(this.dpop, 'GET', url, token) },
+          signal: AbortSignal.timeout(5000),
+        });
         if (res.status !== 403) break;
-        const body = (await res.clone().json().catch(() => ({}))) as { code?: string };
+        const body = (await res
+          .clone()
+          .json()
+          .catch(() => ({}))) as { code?: string };
         if (body.code !== 'consent_missing') break;
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -74,7 +74,12 @@ export class PdsClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(`${this.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(5000) });
+      res = await fetch(`${this.url}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(5000),
+      });
     } catch {
       throw new ProblemError(503, 'upstream_unavailable', 'the data store did not answer');
     }
@@ -82,7 +87,8 @@ export class PdsClient {
     const json = (await res.json().catch(() => undefined)) as (T & { code?: ProblemCode; detail?: string }) | undefined;
     if (res.ok) return json;
     // the store's 4xx refusals are the citizen's to see; anything else is the store failing
-    if (res.status < 500 && res.status !== 401 && json?.code) throw new ProblemError(res.status, json.code, json.detail ?? 'the data store refused');
+    if (res.status < 500 && res.status !== 401 && json?.code)
+      throw new ProblemError(res.status, json.code, json.detail ?? 'the data store refused');
     throw new ProblemError(502, 'upstream_error', 'the data store failed');
   }
 }

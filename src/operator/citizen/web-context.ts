@@ -9,12 +9,20 @@ import { page } from '../../web/layout.ts';
 import type { Session } from '../accounts/sessions.ts';
 
 /** Content-Security-Policy of every dashboard page: nothing from third parties. */
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 export interface WebContext {
   operatorName: (locale: Locale) => string;
   locale(request: FastifyRequest, session?: Session): Locale;
-  send(reply: FastifyReply, request: FastifyRequest, session: Session | undefined, title: string, body: SafeHtml, nav?: SafeHtml): FastifyReply;
+  send(
+    reply: FastifyReply,
+    request: FastifyRequest,
+    session: Session | undefined,
+    title: string,
+    body: SafeHtml,
+    nav?: SafeHtml,
+  ): FastifyReply;
 }
 
 /** Sets the headers every HTML response carries. */

@@ -47,14 +47,27 @@ export async function insertRecord(db: Db, state: ConsentState, first: HistoryEn
       version: state.version,
     })
     .execute();
-  for (const [i, p] of state.parties.entries()) await db.insertInto('consent_parties').values(partyRow(state.record_id, p, i)).execute();
+  for (const [i, p] of state.parties.entries())
+    await db
+      .insertInto('consent_parties')
+      .values(partyRow(state.record_id, p, i))
+      .execute();
   await insertHistory(db, state.record_id, first);
 }
 
 async function insertHistory(db: Db, recordId: string, h: HistoryEntry): Promise<void> {
   await db
     .insertInto('consent_history')
-    .values({ record_id: recordId, time: h.time, event_type: h.event_type, from_status: h.from_status, to_status: h.to_status, actor: h.actor, party_id: h.party_id, reason: h.reason })
+    .values({
+      record_id: recordId,
+      time: h.time,
+      event_type: h.event_type,
+      from_status: h.from_status,
+      to_status: h.to_status,
+      actor: h.actor,
+      party_id: h.party_id,
+      reason: h.reason,
+    })
     .execute();
 }
 
@@ -65,7 +78,13 @@ async function insertHistory(db: Db, recordId: string, h: HistoryEntry): Promise
 export async function saveTransition(db: Db, previousVersion: number, next: ConsentState, history: HistoryEntry): Promise<void> {
   const res = await db
     .updateTable('consent_records')
-    .set({ status: next.status, updated_at: next.updated_at, expires_at: next.expires_at, version: next.version, replaced_by: next.replaced_by ?? null })
+    .set({
+      status: next.status,
+      updated_at: next.updated_at,
+      expires_at: next.expires_at,
+      version: next.version,
+      replaced_by: next.replaced_by ?? null,
+    })
     .where('record_id', '=', next.record_id)
     .where('version', '=', previousVersion)
     .executeTakeFirst();
@@ -74,7 +93,11 @@ export async function saveTransition(db: Db, previousVersion: number, next: Cons
   }
   for (const [i, p] of next.parties.entries()) {
     const row = partyRow(next.record_id, p, i);
-    await db.updateTable('consent_parties').set({ status: row.status, choices: row.choices, decided_at: row.decided_at, account_id: row.account_id }).where('party_id', '=', p.party_id).execute();
+    await db
+      .updateTable('consent_parties')
+      .set({ status: row.status, choices: row.choices, decided_at: row.decided_at, account_id: row.account_id })
+      .where('party_id', '=', p.party_id)
+      .execute();
   }
   await insertHistory(db, next.record_id, history);
 }
@@ -83,7 +106,8 @@ type RecordRow = Awaited<ReturnType<typeof recordRows>>[number];
 type PartyRow = Awaited<ReturnType<typeof partyRows>>[number];
 
 const recordRows = (db: Db, ids: string[]) => db.selectFrom('consent_records').selectAll().where('record_id', 'in', ids).execute();
-const partyRows = (db: Db, ids: string[]) => db.selectFrom('consent_parties').selectAll().where('record_id', 'in', ids).orderBy('record_id').orderBy('position').execute();
+const partyRows = (db: Db, ids: string[]) =>
+  db.selectFrom('consent_parties').selectAll().where('record_id', 'in', ids).orderBy('record_id').orderBy('position').execute();
 
 function toState(r: RecordRow, parties: PartyRow[]): ConsentState {
   return {
@@ -147,9 +171,23 @@ export async function loadRecords(db: Db, ids: string[]): Promise<ConsentState[]
 export async function loadHistories(db: Db, ids: string[]): Promise<Map<string, HistoryEntry[]>> {
   const out = new Map<string, HistoryEntry[]>();
   for (const part of chunks(ids)) {
-    const rows = await db.selectFrom('consent_history').selectAll().where('record_id', 'in', part).orderBy('record_id').orderBy('id').execute();
+    const rows = await db
+      .selectFrom('consent_history')
+      .selectAll()
+      .where('record_id', 'in', part)
+      .orderBy('record_id')
+      .orderBy('id')
+      .execute();
     for (const h of rows) {
-      const entry = { time: h.time, event_type: h.event_type, from_status: h.from_status as ConsentStatus | null, to_status: h.to_status as ConsentStatus, actor: h.actor, party_id: h.party_id, reason: h.reason };
+      const entry = {
+        time: h.time,
+        event_type: h.event_type,
+        from_status: h.from_status as ConsentStatus | null,
+        to_status: h.to_status as ConsentStatus,
+        actor: h.actor,
+        party_id: h.party_id,
+        reason: h.reason,
+      };
       const list = out.get(h.record_id);
       if (list) list.push(entry);
       else out.set(h.record_id, [entry]);
@@ -175,7 +213,9 @@ export async function recordIdsForAccount(db: Db, accountId: string): Promise<st
       db
         .selectFrom('account_identifiers')
         .innerJoin('consent_parties', (j) =>
-          j.onRef('consent_parties.identifier_type', '=', 'account_identifiers.identifier_type').onRef('consent_parties.identifier', '=', 'account_identifiers.identifier'),
+          j
+            .onRef('consent_parties.identifier_type', '=', 'account_identifiers.identifier_type')
+            .onRef('consent_parties.identifier', '=', 'account_identifiers.identifier'),
         )
         .select('consent_parties.record_id')
         .where('account_identifiers.account_id', '=', accountId),

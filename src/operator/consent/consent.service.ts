@@ -66,7 +66,12 @@ export interface ConsentServiceOptions {
   /** Guardians of a person (empty for adults); from the configured guardianship source. */
   guardiansOf?: (subject: SubjectRef) => Promise<SubjectRef[]>;
   /** Standing rules (permission arrangements) that may decide a freshly filed request. */
-  arrangements?: { verdicts(state: ConsentState, now?: number): Promise<Array<{ party_id: string; choices: string[]; arrangement_id: string; reason: string }>> };
+  arrangements?: {
+    verdicts(
+      state: ConsentState,
+      now?: number,
+    ): Promise<Array<{ party_id: string; choices: string[]; arrangement_id: string; reason: string }>>;
+  };
 }
 
 /** Advisory-lock key serialising consent-feed writers on PostgreSQL ("portti" in hex). */
@@ -95,7 +100,11 @@ export class ConsentService extends EventEmitter {
   }
 
   /** Builds the record's purposes from a service's agreement and the requested attributes. */
-  async purposesFor(clientId: string, purposeIri: string, attributes?: Array<{ source: string; id: string }>): Promise<{ purposes: Purpose[]; service: ServiceDefinition; validity?: string }> {
+  async purposesFor(
+    clientId: string,
+    purposeIri: string,
+    attributes?: Array<{ source: string; id: string }>,
+  ): Promise<{ purposes: Purpose[]; service: ServiceDefinition; validity?: string }> {
     const entry = await this.o.registry.service(clientId);
     if (!entry || entry.kind === 'gateway') throw new ProblemError(403, 'forbidden', `client ${clientId} is not a registered service`);
     const service = entry.definition as ServiceDefinition;
@@ -105,13 +114,22 @@ export class ConsentService extends EventEmitter {
     const wanted = attributes ?? p.attributes.map((a) => ({ source: a.source, id: a.id }));
     const outside = wanted.filter((w) => !p.attributes.some((a) => a.source === w.source && a.id === w.id));
     if (outside.length > 0) {
-      throw new ProblemError(403, 'attribute_not_consented', `attributes outside the service's data agreement: ${outside.map((o) => `${o.source}/${o.id}`).join(', ')}`, {
-        attributes: outside.map((o) => `${o.source}/${o.id}`),
-      });
+      throw new ProblemError(
+        403,
+        'attribute_not_consented',
+        `attributes outside the service's data agreement: ${outside.map((o) => `${o.source}/${o.id}`).join(', ')}`,
+        {
+          attributes: outside.map((o) => `${o.source}/${o.id}`),
+        },
+      );
     }
     const missingRequired = p.attributes.filter((a) => a.required && !wanted.some((w) => w.source === a.source && w.id === a.id));
     if (missingRequired.length > 0) {
-      throw new ProblemError(400, 'validation_failed', `required attributes missing from the request: ${missingRequired.map((a) => a.id).join(', ')}`);
+      throw new ProblemError(
+        400,
+        'validation_failed',
+        `required attributes missing from the request: ${missingRequired.map((a) => a.id).join(', ')}`,
+      );
     }
     const purpose: Purpose = {
       purpose: p.purpose,
@@ -142,14 +160,36 @@ export class ConsentService extends EventEmitter {
       throw new ProblemError(400, 'validation_failed', 'automatically_activated is only for lawful bases other than consent');
     }
     if (input.activation_mode !== 'automatically_activated' && !basisIsConsent) {
-      throw new ProblemError(400, 'validation_failed', 'this purpose is not based on consent: use activation_mode automatically_activated (it is still recorded and shown)');
+      throw new ProblemError(
+        400,
+        'validation_failed',
+        'this purpose is not based on consent: use activation_mode automatically_activated (it is still recorded and shown)',
+      );
     }
     const parties: Party[] = [];
     for (const s of input.subjects) {
-      const subject: Party = { party_id: randomUUID(), role: 'data_subject', ...s, account_id: null, acting_for: null, status: 'pending', choices: null, decided_at: null };
+      const subject: Party = {
+        party_id: randomUUID(),
+        role: 'data_subject',
+        ...s,
+        account_id: null,
+        acting_for: null,
+        status: 'pending',
+        choices: null,
+        decided_at: null,
+      };
       parties.push(subject);
       for (const g of (await this.o.guardiansOf?.(s)) ?? []) {
-        parties.push({ party_id: randomUUID(), role: 'guardian', ...g, account_id: null, acting_for: subject.party_id, status: 'pending', choices: null, decided_at: null });
+        parties.push({
+          party_id: randomUUID(),
+          role: 'guardian',
+          ...g,
+          account_id: null,
+          acting_for: subject.party_id,
+          status: 'pending',
+          choices: null,
+          decided_at: null,
+        });
       }
     }
     const auto = input.activation_mode === 'automatically_activated';
@@ -206,8 +246,25 @@ export class ConsentService extends EventEmitter {
   }
 
   /** Creates an active record from an interactive authorization (the citizen is the data subject). */
-  async createInteractive(clientId: string, accountId: string, subject: SubjectRef, purposes: Purpose[], choices: string[], validity: string | null = null, now = Date.now()): Promise<ConsentState> {
-    const party: Party = { party_id: randomUUID(), role: 'data_subject', ...subject, account_id: accountId, acting_for: null, status: 'approved', choices, decided_at: now };
+  async createInteractive(
+    clientId: string,
+    accountId: string,
+    subject: SubjectRef,
+    purposes: Purpose[],
+    choices: string[],
+    validity: string | null = null,
+    now = Date.now(),
+  ): Promise<ConsentState> {
+    const party: Party = {
+      party_id: randomUUID(),
+      role: 'data_subject',
+      ...subject,
+      account_id: accountId,
+      acting_for: null,
+      status: 'approved',
+      choices,
+      decided_at: now,
+    };
     const state: ConsentState = {
       record_id: `urn:uuid:${randomUUID()}`,
       client_id: clientId,
@@ -222,7 +279,15 @@ export class ConsentService extends EventEmitter {
       replaces: null,
       version: 1,
     };
-    const first: HistoryEntry = { time: now, event_type: 'dpv:ConsentGiven', from_status: null, to_status: 'active', actor: `account:${accountId}`, party_id: party.party_id, reason: 'interactive authorization' };
+    const first: HistoryEntry = {
+      time: now,
+      event_type: 'dpv:ConsentGiven',
+      from_status: null,
+      to_status: 'active',
+      actor: `account:${accountId}`,
+      party_id: party.party_id,
+      reason: 'interactive authorization',
+    };
     await this.commit(state.client_id, async (trx, service) => {
       await insertRecord(trx, state, first, null);
       return this.afterChange(trx, state, service);
@@ -330,7 +395,10 @@ export class ConsentService extends EventEmitter {
     return n;
   }
 
-  private async transition(recordId: string, step: (s: ConsentState) => { state: ConsentState; history: HistoryEntry }): Promise<ConsentState> {
+  private async transition(
+    recordId: string,
+    step: (s: ConsentState) => { state: ConsentState; history: HistoryEntry },
+  ): Promise<ConsentState> {
     const current = await this.get(recordId);
     let result;
     try {
@@ -354,7 +422,10 @@ export class ConsentService extends EventEmitter {
    * work needs from outside the transaction is read before it starts (SQLite has one
    * connection: a read outside an open transaction would wait for it forever).
    */
-  private async commit(clientId: string, work: (trx: Trx, service: ServiceEntry | undefined) => Promise<number | undefined>): Promise<void> {
+  private async commit(
+    clientId: string,
+    work: (trx: Trx, service: ServiceEntry | undefined) => Promise<number | undefined>,
+  ): Promise<void> {
     const service = await this.o.registry.service(clientId);
     const seq = await this.o.db.transaction().execute((trx) => work(trx, service));
     if (seq !== undefined) {
@@ -372,7 +443,11 @@ export class ConsentService extends EventEmitter {
     const now = state.updated_at;
     let last: number | undefined;
     for (const source of sourcesOf(state)) {
-      const inserted = await trx.insertInto('consent_events').values({ record_id: state.record_id, source, time: now, jws: '' }).returning('seq').executeTakeFirstOrThrow();
+      const inserted = await trx
+        .insertInto('consent_events')
+        .values({ record_id: state.record_id, source, time: now, jws: '' })
+        .returning('seq')
+        .executeTakeFirstOrThrow();
       const seq = Number(inserted.seq);
       const event: ConsentEvent = {
         typ: 'consent-state',
@@ -399,16 +474,24 @@ export class ConsentService extends EventEmitter {
     const history = await loadHistory(trx, state.record_id);
     const definition = service?.definition as ServiceDefinition | undefined;
     const receiptId = `urn:uuid:${randomUUID()}`;
-    const receipt = buildReceipt(state, history, {
-      issuer: this.o.issuer,
-      operatorName: this.o.operatorName,
-      jurisdiction: 'FI',
-      language: 'fi',
-      privacyNotice: definition?.privacy_notice ?? `${this.o.issuer}/privacy`,
-      controller: definition?.controller.name ?? state.client_id,
-      piiPrincipalId: state.record_id,
-    }, receiptId);
-    await trx.insertInto('receipts').values({ receipt_id: receiptId, record_id: state.record_id, time: now, jws: await signReceipt(receipt, key) }).execute();
+    const receipt = buildReceipt(
+      state,
+      history,
+      {
+        issuer: this.o.issuer,
+        operatorName: this.o.operatorName,
+        jurisdiction: 'FI',
+        language: 'fi',
+        privacyNotice: definition?.privacy_notice ?? `${this.o.issuer}/privacy`,
+        controller: definition?.controller.name ?? state.client_id,
+        piiPrincipalId: state.record_id,
+      },
+      receiptId,
+    );
+    await trx
+      .insertInto('receipts')
+      .values({ receipt_id: receiptId, record_id: state.record_id, time: now, jws: await signReceipt(receipt, key) })
+      .execute();
     const eventType = WEBHOOK_EVENT[state.status];
     if (eventType && service?.webhook_url) {
       await trx

@@ -25,7 +25,11 @@ export interface FeedDeps {
 }
 
 /** Resource URIs a gateway client may see (and that the trust group admits this operator to). */
-async function gatewaySources(registry: Registry, clientId: string, inGroup: (resource: string) => boolean = () => true): Promise<Set<string>> {
+async function gatewaySources(
+  registry: Registry,
+  clientId: string,
+  inGroup: (resource: string) => boolean = () => true,
+): Promise<Set<string>> {
   const entry = await registry.service(clientId);
   if (!entry || entry.kind !== 'gateway') throw new ProblemError(403, 'forbidden', 'this client is not a registered gateway');
   const ids = new Set((entry.definition as GatewayClientDefinition).sources);
@@ -39,7 +43,10 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
       schema: {
         summary: 'Consent feed for gateways (Server-Sent Events, each event a JWS)',
         tags: ['gateway api'],
-        querystring: { type: 'object', properties: { source: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } } },
+        querystring: {
+          type: 'object',
+          properties: { source: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } },
+        },
         headers: { type: 'object', properties: { 'last-event-id': { type: 'string', pattern: '^[0-9]{1,18}$' } } },
       },
     },
@@ -54,7 +61,12 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
 
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       res.write(': portti consent feed\n\n');
       let closed = false;
       let pumping = false;
@@ -144,7 +156,12 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
             },
           },
         },
-        response: { 200: { type: 'object', properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' }, rejected: { type: 'integer' } } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' }, rejected: { type: 'integer' } },
+          },
+        },
       },
     },
     async (request) => {
@@ -155,7 +172,8 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
       // one stale record must not stop every later report from reaching citizens
       const records = all.filter((r) => allowed.has(r.source));
       const rejected = all.length - records.length;
-      if (rejected > 0) request.log.warn({ gateway: caller.client_id, rejected }, 'access records for sources this gateway does not front were skipped');
+      if (rejected > 0)
+        request.log.warn({ gateway: caller.client_id, rejected }, 'access records for sources this gateway does not front were skipped');
       const now = Date.now();
       let accepted = 0;
       // multi-row inserts, 100 at a time: a batch of 1000 records costs ten statements

@@ -39,7 +39,10 @@ export function clientView(state: ConsentState) {
       acting_for: p.acting_for,
       ...(p.role === 'data_subject' ? { identifier_type: p.identifier_type, identifier: p.identifier } : {}),
     })),
-    sources: sourcesOf(state).map((source) => ({ source, subjects: subjectsForSource(state, source).map((s) => ({ ref: s.ref, datatypes: s.datatypes })) })),
+    sources: sourcesOf(state).map((source) => ({
+      source,
+      subjects: subjectsForSource(state, source).map((s) => ({ ref: s.ref, datatypes: s.datatypes })),
+    })),
     replaces: state.replaces,
   };
 }
@@ -48,7 +51,10 @@ const SubjectSchema = {
   type: 'object',
   required: ['identifier_type', 'identifier'],
   additionalProperties: false,
-  properties: { identifier_type: { type: 'string', minLength: 1, maxLength: 40 }, identifier: { type: 'string', minLength: 1, maxLength: 100 } },
+  properties: {
+    identifier_type: { type: 'string', minLength: 1, maxLength: 40 },
+    identifier: { type: 'string', minLength: 1, maxLength: 100 },
+  },
 };
 
 export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
@@ -71,10 +77,19 @@ export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiD
             attributes: {
               type: 'array',
               maxItems: 100,
-              items: { type: 'object', required: ['source', 'id'], additionalProperties: false, properties: { source: { type: 'string', maxLength: 100 }, id: { type: 'string', maxLength: 100 } } },
+              items: {
+                type: 'object',
+                required: ['source', 'id'],
+                additionalProperties: false,
+                properties: { source: { type: 'string', maxLength: 100 }, id: { type: 'string', maxLength: 100 } },
+              },
             },
             language: { enum: ['fi', 'sv', 'en'] },
-            validity_duration: { type: 'string', maxLength: 40, pattern: '^P(?!$)(\\d{1,4}Y)?(\\d{1,5}M)?(\\d{1,5}W)?(\\d{1,6}D)?(T(?=\\d)(\\d{1,7}H)?(\\d{1,9}M)?(\\d{1,10}S)?)?$' },
+            validity_duration: {
+              type: 'string',
+              maxLength: 40,
+              pattern: '^P(?!$)(\\d{1,4}Y)?(\\d{1,5}M)?(\\d{1,5}W)?(\\d{1,6}D)?(T(?=\\d)(\\d{1,7}H)?(\\d{1,9}M)?(\\d{1,10}S)?)?$',
+            },
           },
         },
       },
@@ -82,13 +97,22 @@ export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiD
     async (request, reply) => {
       const caller = await deps.auth.authenticate(request, 'consent_request');
       const state = await deps.consents.fileRequest(caller.client_id, request.body as ConsentRequestInput);
-      return reply.code(201).header('location', `/api/consents/${encodeURIComponent(state.record_id)}`).send(clientView(state));
+      return reply
+        .code(201)
+        .header('location', `/api/consents/${encodeURIComponent(state.record_id)}`)
+        .send(clientView(state));
     },
   );
 
   app.get(
     '/api/consents/:record_id',
-    { schema: { summary: 'A consent record, for the service that filed it', tags: ['service api'], params: { type: 'object', properties: { record_id: { type: 'string', maxLength: 100 } } } } },
+    {
+      schema: {
+        summary: 'A consent record, for the service that filed it',
+        tags: ['service api'],
+        params: { type: 'object', properties: { record_id: { type: 'string', maxLength: 100 } } },
+      },
+    },
     async (request) => {
       const caller = await deps.auth.authenticate(request, 'consent_request');
       const { record_id } = request.params as { record_id: string };
@@ -100,39 +124,63 @@ export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiD
 
   {
     const scope = app;
-    const form = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 8192 }, token_type_hint: { type: 'string' } } };
+    const form = {
+      type: 'object',
+      required: ['token'],
+      properties: { token: { type: 'string', maxLength: 8192 }, token_type_hint: { type: 'string' } },
+    };
 
-    scope.post('/api/introspect', { schema: { summary: 'RFC 7662 token introspection (live consent status included)', tags: ['gateway api'], body: form } }, async (request, reply) => {
-      await deps.auth.authenticate(request, 'introspect');
-      const { token } = request.body as { token: string };
-      reply.header('cache-control', 'no-store');
-      let payload;
-      try {
-        ({ payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), { issuer: deps.issuer, typ: 'at+jwt', algorithms: ASYMMETRIC_ALGS }));
-      } catch {
-        return { active: false };
-      }
-      if (typeof payload.jti === 'string' && revoked.has(payload.jti)) return { active: false };
-      const details = (Array.isArray(payload.authorization_details) ? payload.authorization_details : []) as Array<{ consent_record_id?: string }>;
-      for (const d of details) {
-        if (!d.consent_record_id) continue;
-        const state = await deps.consents.get(d.consent_record_id).catch(() => undefined);
-        if (!state || state.status !== 'active' || (state.expires_at !== null && state.expires_at <= Date.now())) return { active: false };
-      }
-      return { active: true, token_type: 'DPoP', ...payload };
-    });
+    scope.post(
+      '/api/introspect',
+      { schema: { summary: 'RFC 7662 token introspection (live consent status included)', tags: ['gateway api'], body: form } },
+      async (request, reply) => {
+        await deps.auth.authenticate(request, 'introspect');
+        const { token } = request.body as { token: string };
+        reply.header('cache-control', 'no-store');
+        let payload;
+        try {
+          ({ payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), {
+            issuer: deps.issuer,
+            typ: 'at+jwt',
+            algorithms: ASYMMETRIC_ALGS,
+          }));
+        } catch {
+          return { active: false };
+        }
+        if (typeof payload.jti === 'string' && revoked.has(payload.jti)) return { active: false };
+        const details = (Array.isArray(payload.authorization_details) ? payload.authorization_details : []) as Array<{
+          consent_record_id?: string;
+        }>;
+        for (const d of details) {
+          if (!d.consent_record_id) continue;
+          const state = await deps.consents.get(d.consent_record_id).catch(() => undefined);
+          if (!state || state.status !== 'active' || (state.expires_at !== null && state.expires_at <= Date.now()))
+            return { active: false };
+        }
+        return { active: true, token_type: 'DPoP', ...payload };
+      },
+    );
 
-    scope.post('/api/revoke', { schema: { summary: 'RFC 7009 revocation of a JWT access token by its client', tags: ['service api'], body: form } }, async (request, reply) => {
-      const caller = await deps.auth.authenticate(request, 'consent_request');
-      const { token } = request.body as { token: string };
-      try {
-        const { payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), { issuer: deps.issuer, typ: 'at+jwt', algorithms: ASYMMETRIC_ALGS });
-        if (payload.client_id === caller.client_id && typeof payload.jti === 'string') revoked.set(payload.jti, (payload.exp ?? 0) * 1000);
-      } catch {
-        // RFC 7009: invalid tokens are not an error
-      }
-      for (const [jti, exp] of revoked) if (exp < Date.now()) revoked.delete(jti);
-      return reply.code(200).send();
-    });
+    scope.post(
+      '/api/revoke',
+      { schema: { summary: 'RFC 7009 revocation of a JWT access token by its client', tags: ['service api'], body: form } },
+      async (request, reply) => {
+        const caller = await deps.auth.authenticate(request, 'consent_request');
+        const { token } = request.body as { token: string };
+        try {
+          const { payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), {
+            issuer: deps.issuer,
+            typ: 'at+jwt',
+            algorithms: ASYMMETRIC_ALGS,
+          });
+          if (payload.client_id === caller.client_id && typeof payload.jti === 'string')
+            revoked.set(payload.jti, (payload.exp ?? 0) * 1000);
+        } catch {
+          // RFC 7009: invalid tokens are not an error
+        }
+        for (const [jti, exp] of revoked) if (exp < Date.now()) revoked.delete(jti);
+        return reply.code(200).send();
+      },
+    );
   }
 }

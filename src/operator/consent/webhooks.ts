@@ -44,7 +44,11 @@ export class WebhookSender {
 
   start(): void {
     this.timer = setInterval(() => {
-      if (!this.busy) this.busy = this.runOnce().then(() => undefined).catch((err: Error) => this.o.log.warn({ err: err.message }, 'webhook run failed')).finally(() => (this.busy = undefined));
+      if (!this.busy)
+        this.busy = this.runOnce()
+          .then(() => undefined)
+          .catch((err: Error) => this.o.log.warn({ err: err.message }, 'webhook run failed'))
+          .finally(() => (this.busy = undefined));
     }, this.o.intervalMs ?? 250);
   }
 
@@ -69,9 +73,20 @@ export class WebhookSender {
     return due.length;
   }
 
-  private async deliver(d: { delivery_id: string; client_id: string; event_type: string; payload: string; attempts: number; webhook_url: string | null }) {
+  private async deliver(d: {
+    delivery_id: string;
+    client_id: string;
+    event_type: string;
+    payload: string;
+    attempts: number;
+    webhook_url: string | null;
+  }) {
     const key = this.o.signingKey();
-    const set = await new SignJWT({ jti: randomUUID(), events: { [EVENT_URI_BASE + d.event_type]: JSON.parse(d.payload) as object }, txn: d.delivery_id })
+    const set = await new SignJWT({
+      jti: randomUUID(),
+      events: { [EVENT_URI_BASE + d.event_type]: JSON.parse(d.payload) as object },
+      txn: d.delivery_id,
+    })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'secevent+jwt' })
       .setIssuer(this.o.issuer)
       .setAudience(d.client_id)

@@ -18,7 +18,13 @@ export interface ApiCaller {
 }
 
 function unauthorized(detail: string): ProblemError {
-  return new ProblemError(401, 'invalid_token', detail, {}, { 'WWW-Authenticate': `DPoP error="invalid_token", error_description="${detail}"` });
+  return new ProblemError(
+    401,
+    'invalid_token',
+    detail,
+    {},
+    { 'WWW-Authenticate': `DPoP error="invalid_token", error_description="${detail}"` },
+  );
 }
 
 /** Verifies API calls against this operator's own keys. */
@@ -49,7 +55,8 @@ export class ApiAuthenticator {
   async authenticate(request: FastifyRequest, scope: ApiScope): Promise<ApiCaller> {
     const auth = request.headers.authorization ?? '';
     const [scheme, token] = auth.split(' ');
-    if (!['dpop', 'bearer'].includes(scheme?.toLowerCase() ?? '') || !token) throw unauthorized('a DPoP- or certificate-bound access token of this operator is required');
+    if (!['dpop', 'bearer'].includes(scheme?.toLowerCase() ?? '') || !token)
+      throw unauthorized('a DPoP- or certificate-bound access token of this operator is required');
     let payload;
     try {
       ({ payload } = await jwtVerify(token, createLocalJWKSet(this.jwks()), {
@@ -65,7 +72,8 @@ export class ApiAuthenticator {
     const cnf = (payload.cnf ?? {}) as { jkt?: string; 'x5t#S256'?: string };
     if (cnf['x5t#S256']) {
       // RFC 8705: a certificate-bound token over the mutual-TLS listener, same certificate
-      if (connectionThumbprint(request.raw) !== cnf['x5t#S256']) throw unauthorized('the token is bound to a client certificate this connection did not present');
+      if (connectionThumbprint(request.raw) !== cnf['x5t#S256'])
+        throw unauthorized('the token is bound to a client certificate this connection did not present');
     } else {
       if (!cnf.jkt || scheme?.toLowerCase() !== 'dpop') throw unauthorized('access token is not DPoP-bound');
       const proof = await verifyDpopProof(request.headers.dpop, {
@@ -78,9 +86,19 @@ export class ApiAuthenticator {
       });
       if (proof.jkt !== cnf.jkt) throw unauthorized('DPoP key does not match the token');
     }
-    const scopes = new Set(String(payload.scope ?? '').split(' ').filter(Boolean));
+    const scopes = new Set(
+      String(payload.scope ?? '')
+        .split(' ')
+        .filter(Boolean),
+    );
     if (!scopes.has(scope)) {
-      throw new ProblemError(403, 'forbidden', `this call needs scope ${scope}`, {}, { 'WWW-Authenticate': `DPoP error="insufficient_scope", scope="${scope}"` });
+      throw new ProblemError(
+        403,
+        'forbidden',
+        `this call needs scope ${scope}`,
+        {},
+        { 'WWW-Authenticate': `DPoP error="insufficient_scope", scope="${scope}"` },
+      );
     }
     return { client_id: String(payload.client_id), scopes };
   }

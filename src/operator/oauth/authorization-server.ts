@@ -56,14 +56,17 @@ const bad = (message: string) => new errors.InvalidAuthorizationDetails(message)
 
 function checkShape(detail: Record<string, unknown>): PersonalDataAccessDetail {
   for (const k of Object.keys(detail)) if (!DETAIL_FIELDS.has(k)) throw bad(`unknown field "${k}" in personal_data_access`);
-  const strings = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0 && x.length < 256);
-  if (!strings(detail.locations) || (detail.locations as string[]).length !== 1) throw bad('locations must name exactly one source resource');
+  const strings = (v: unknown) =>
+    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0 && x.length < 256);
+  if (!strings(detail.locations) || (detail.locations as string[]).length !== 1)
+    throw bad('locations must name exactly one source resource');
   if (detail.actions !== undefined && (!strings(detail.actions) || (detail.actions as string[]).some((a) => a !== 'read'))) {
     throw bad('actions must be ["read"]');
   }
   if (!strings(detail.datatypes)) throw bad('datatypes must be a non-empty array of attribute ids');
   for (const f of ['purpose', 'legal_basis', 'consent_record_id']) {
-    if (detail[f] !== undefined && (typeof detail[f] !== 'string' || (detail[f] as string).length === 0)) throw bad(`${f} must be a non-empty string`);
+    if (detail[f] !== undefined && (typeof detail[f] !== 'string' || (detail[f] as string).length === 0))
+      throw bad(`${f} must be a non-empty string`);
   }
   return detail as unknown as PersonalDataAccessDetail;
 }
@@ -124,12 +127,19 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
       dPoPSigningAlgValues: ['ES256', 'PS256', 'EdDSA'],
       idTokenSigningAlgValues: ['ES256'],
     },
-    clientDefaults: { id_token_signed_response_alg: 'ES256', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], response_types: [] },
+    clientDefaults: {
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'private_key_jwt',
+      grant_types: ['client_credentials'],
+      response_types: [],
+    },
     pkce: { required: () => true },
     cookies: { keys: o.cookieKeys, long: { httpOnly: true, sameSite: 'lax' }, short: { httpOnly: true, sameSite: 'lax' } },
     ttl: {
-      AccessToken: (_ctx, token) => (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? o.accessTokenTtlS,
-      ClientCredentials: (_ctx, token) => (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? o.accessTokenTtlS,
+      AccessToken: (_ctx, token) =>
+        (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? o.accessTokenTtlS,
+      ClientCredentials: (_ctx, token) =>
+        (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? o.accessTokenTtlS,
       AuthorizationCode: 60,
       Interaction: 900,
       Session: 3600,
@@ -155,7 +165,13 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
       revocation_endpoint: `${o.issuer}/api/revoke`,
       service_documentation: `${o.issuer}/docs`,
       ...(o.mtlsUrl
-        ? { mtls_endpoint_aliases: { token_endpoint: `${o.mtlsUrl}/oauth/token`, introspection_endpoint: `${o.mtlsUrl}/api/introspect`, consent_request_endpoint: `${o.mtlsUrl}/api/consent-requests` } }
+        ? {
+            mtls_endpoint_aliases: {
+              token_endpoint: `${o.mtlsUrl}/oauth/token`,
+              introspection_endpoint: `${o.mtlsUrl}/api/introspect`,
+              consent_request_endpoint: `${o.mtlsUrl}/api/consent-requests`,
+            },
+          }
         : {}),
     },
     features: {
@@ -181,9 +197,16 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
         getResourceServerInfo: async (_ctx, resource) => {
           const jwt = { sign: { alg: 'ES256' as const } };
           if (resource === apiResource) {
-            return { scope: 'consent_request consent_feed access_report introspect', audience: apiResource, accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtlS, jwt };
+            return {
+              scope: 'consent_request consent_feed access_report introspect',
+              audience: apiResource,
+              accessTokenFormat: 'jwt',
+              accessTokenTTL: o.accessTokenTtlS,
+              jwt,
+            };
           }
-          if (o.inGroup && !o.inGroup(resource)) throw new errors.InvalidTarget(`the trust group does not admit this operator to ${resource}`);
+          if (o.inGroup && !o.inGroup(resource))
+            throw new errors.InvalidTarget(`the trust group does not admit this operator to ${resource}`);
           if (await o.registry.sourceByResource(resource)) {
             return { scope: '', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtlS, jwt };
           }
@@ -206,14 +229,19 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
               if (!d.purpose) throw bad('purpose is required');
               const clientId = ctx.oidc.client?.clientId ?? '';
               await o.consents
-                .purposesFor(clientId, d.purpose, d.datatypes.map((id) => ({ source: source.id, id })))
+                .purposesFor(
+                  clientId,
+                  d.purpose,
+                  d.datatypes.map((id) => ({ source: source.id, id })),
+                )
                 .catch((err: Error) => {
                   throw bad(err.message);
                 });
             },
           },
         },
-        authorizationDetailsForGrantSource: async (ctx) => ctx.oidc.grant?.rar?.filter((d) => (d as { consent_record_id?: string }).consent_record_id),
+        authorizationDetailsForGrantSource: async (ctx) =>
+          ctx.oidc.grant?.rar?.filter((d) => (d as { consent_record_id?: string }).consent_record_id),
         authorizationDetailsForAccessToken: async (ctx, token, source, grantType) => {
           const resource = (token as { resourceServer?: { identifier(): string } }).resourceServer?.identifier() ?? '';
           if (resource === apiResource) {
@@ -246,7 +274,10 @@ export class AuthorizationServer {
     const provider = new Provider(this.options.issuer, authorizationServerConfiguration(this.options));
     provider.on('server_error', (_ctx, err) => process.stderr.write(`oidc-provider server_error: ${(err as Error).message}\n`));
     for (const event of ['grant.error', 'pushed_authorization_request.error', 'authorization.error']) {
-      (provider.on as (e: string, l: (ctx: unknown, err: Error & { error_description?: string; cause?: Error }) => void) => void)(event, (_ctx, err) => this.options.onError?.(event, err));
+      (provider.on as (e: string, l: (ctx: unknown, err: Error & { error_description?: string; cause?: Error }) => void) => void)(
+        event,
+        (_ctx, err) => this.options.onError?.(event, err),
+      );
     }
     return provider;
   }

@@ -44,8 +44,20 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       rar.map(async (detail) => {
         const source = await deps.registry.sourceByResource(detail.locations[0]!);
         if (!source) throw new ProblemError(400, 'bad_request', 'unknown source in the request');
-        const { purposes, service, validity } = await deps.consents.purposesFor(clientId, detail.purpose!, detail.datatypes.map((id) => ({ source: source.id, id })));
-        return { detail, purposes, service, validity: validity ?? null, sourceName: source.name, labels: new Map(source.attributes.map((a) => [a.id, a.label])), identifierType: source.identifier_type };
+        const { purposes, service, validity } = await deps.consents.purposesFor(
+          clientId,
+          detail.purpose!,
+          detail.datatypes.map((id) => ({ source: source.id, id })),
+        );
+        return {
+          detail,
+          purposes,
+          service,
+          validity: validity ?? null,
+          sourceName: source.name,
+          labels: new Map(source.attributes.map((a) => [a.id, a.label])),
+          identifierType: source.identifier_type,
+        };
       }),
     );
   }
@@ -61,12 +73,23 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
     if (!session?.accountId) return reply.redirect(`/signin?return_to=${encodeURIComponent(`/interaction/${uid}`)}`, 303);
     if (details.prompt.name === 'login') {
       reply.hijack();
-      await deps.as.current.interactionFinished(request.raw, reply.raw, { login: { accountId: session.accountId } }, { mergeWithLastSubmission: false });
+      await deps.as.current.interactionFinished(
+        request.raw,
+        reply.raw,
+        { login: { accountId: session.accountId } },
+        { mergeWithLastSubmission: false },
+      );
       return reply;
     }
     const locale = deps.web.locale(request, session);
     const prepared = await prepare(details);
-    return deps.web.send(reply, request, session, t(locale, 'consent_request_title', { service: pick(prepared[0]?.service.name, locale) }), consentForm(uid, prepared, locale, session.data.csrf));
+    return deps.web.send(
+      reply,
+      request,
+      session,
+      t(locale, 'consent_request_title', { service: pick(prepared[0]?.service.name, locale) }),
+      consentForm(uid, prepared, locale, session.data.csrf),
+    );
   });
 
   app.post(
@@ -78,7 +101,11 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
         body: {
           type: 'object',
           required: ['decision', '_csrf'],
-          properties: { _csrf: { type: 'string' }, decision: { enum: ['approve', 'decline'] }, choices: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } },
+          properties: {
+            _csrf: { type: 'string' },
+            decision: { enum: ['approve', 'decline'] },
+            choices: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+          },
         },
       },
     },
@@ -91,7 +118,12 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       const provider = deps.as.current;
       if (body.decision === 'decline') {
         reply.hijack();
-        await provider.interactionFinished(request.raw, reply.raw, { error: 'access_denied', error_description: 'the person declined' }, { mergeWithLastSubmission: false });
+        await provider.interactionFinished(
+          request.raw,
+          reply.raw,
+          { error: 'access_denied', error_description: 'the person declined' },
+          { mergeWithLastSubmission: false },
+        );
         return reply;
       }
       const chosen = new Set(body.choices === undefined ? [] : Array.isArray(body.choices) ? body.choices : [body.choices]);
@@ -102,9 +134,22 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
         if (!id) throw new ProblemError(409, 'conflict', 'your identity carries no identifier this source uses; link one in your keychain');
         const items = p.purposes.flatMap((x) => x.pii_information);
         const choices = items.filter((i) => i.pii_optional && chosen.has(attrKey(i))).map(attrKey);
-        const record = await deps.consents.createInteractive(String(details.params.client_id), session.accountId, id, p.purposes, choices, p.validity);
+        const record = await deps.consents.createInteractive(
+          String(details.params.client_id),
+          session.accountId,
+          id,
+          p.purposes,
+          choices,
+          p.validity,
+        );
         const datatypes = items.filter((i) => !i.pii_optional || chosen.has(attrKey(i))).map((i) => i.pii_attribute_id);
-        grant.addRar({ ...p.detail, actions: ['read'], datatypes, legal_basis: p.purposes[0]!.lawful_basis, consent_record_id: record.record_id } as never);
+        grant.addRar({
+          ...p.detail,
+          actions: ['read'],
+          datatypes,
+          legal_basis: p.purposes[0]!.lawful_basis,
+          consent_record_id: record.record_id,
+        } as never);
       }
       const grantId = await grant.save();
       reply.hijack();
@@ -116,33 +161,41 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
 
 function consentForm(uid: string, prepared: Prepared[], locale: Locale, csrf: string) {
   const service = prepared[0]?.service;
-  return html`
-<p>${service ? html`${t(locale, 'controller')}: <strong>${service.controller.name}</strong>. <a href="${service.privacy_notice}">${t(locale, 'privacy_notice')}</a>` : ''}</p>
-<form method="post" action="/interaction/${uid}">
-<input type="hidden" name="_csrf" value="${csrf}">
-${prepared.map((p) => {
-  const def = p.service.purposes.find((x) => x.purpose === p.detail.purpose);
-  const basis = p.purposes[0]!.lawful_basis;
-  return html`<section class="card">
-  <dl class="facts">
-    <dt>${t(locale, 'purpose')}</dt><dd>${pick(def?.label, locale)}</dd>
-    <dt>${t(locale, 'lawful_basis')}</dt><dd>${isConsentBasis(basis) ? t(locale, 'lawful_basis_consent') : t(locale, 'lawful_basis_other', { basis })}</dd>
-    <dt>${t(locale, 'retention')}</dt><dd>${p.purposes[0]!.retention_period}</dd>
-    <dt>${t(locale, 'source')}</dt><dd>${pick(p.sourceName, locale)}</dd>
-  </dl>
-  <fieldset><legend>${t(locale, 'attributes')}</legend>
-  ${p.purposes[0]!.pii_information.map((i) => {
-    const label = pick(p.labels.get(i.pii_attribute_id), locale) || i.pii_attribute_id;
-    return i.pii_optional
-      ? html`<label><input type="checkbox" name="choices" value="${attrKey(i)}" checked> ${label} (${t(locale, 'optional')})</label>`
-      : html`<label><input type="checkbox" checked disabled> ${label} (${t(locale, 'required')})</label>`;
-  })}
-  </fieldset>
-</section>`;
-})}
-<div class="actions">
-<button type="submit" name="decision" value="approve">${t(locale, 'approve')}</button>
-<button type="submit" name="decision" value="decline" class="secondary">${t(locale, 'decline')}</button>
-</div>
-</form>`;
+  return html` <p>
+      ${service ? html`${t(locale, 'controller')}: <strong>${service.controller.name}</strong>. <a href="${service.privacy_notice}">${t(locale, 'privacy_notice')}</a>` : ''}
+    </p>
+    <form method="post" action="/interaction/${uid}">
+      <input type="hidden" name="_csrf" value="${csrf}" />
+      ${prepared.map((p) => {
+        const def = p.service.purposes.find((x) => x.purpose === p.detail.purpose);
+        const basis = p.purposes[0]!.lawful_basis;
+        return html`<section class="card">
+          <dl class="facts">
+            <dt>${t(locale, 'purpose')}</dt>
+            <dd>${pick(def?.label, locale)}</dd>
+            <dt>${t(locale, 'lawful_basis')}</dt>
+            <dd>${isConsentBasis(basis) ? t(locale, 'lawful_basis_consent') : t(locale, 'lawful_basis_other', { basis })}</dd>
+            <dt>${t(locale, 'retention')}</dt>
+            <dd>${p.purposes[0]!.retention_period}</dd>
+            <dt>${t(locale, 'source')}</dt>
+            <dd>${pick(p.sourceName, locale)}</dd>
+          </dl>
+          <fieldset>
+            <legend>${t(locale, 'attributes')}</legend>
+            ${p.purposes[0]!.pii_information.map((i) => {
+              const label = pick(p.labels.get(i.pii_attribute_id), locale) || i.pii_attribute_id;
+              return i.pii_optional
+                ? html`<label
+                    ><input type="checkbox" name="choices" value="${attrKey(i)}" checked /> ${label} (${t(locale, 'optional')})</label
+                  >`
+                : html`<label><input type="checkbox" checked disabled /> ${label} (${t(locale, 'required')})</label>`;
+            })}
+          </fieldset>
+        </section>`;
+      })}
+      <div class="actions">
+        <button type="submit" name="decision" value="approve">${t(locale, 'approve')}</button>
+        <button type="submit" name="decision" value="decline" class="secondary">${t(locale, 'decline')}</button>
+      </div>
+    </form>`;
 }

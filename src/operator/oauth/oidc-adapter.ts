@@ -44,7 +44,12 @@ export function createOidcAdapter(db: Kysely<OperatorDatabase>, clients: ClientL
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      const row = await db.selectFrom('oidc_store').selectAll().where('model', '=', this.model).where('user_code', '=', userCode).executeTakeFirst();
+      const row = await db
+        .selectFrom('oidc_store')
+        .selectAll()
+        .where('model', '=', this.model)
+        .where('user_code', '=', userCode)
+        .executeTakeFirst();
       return this.fromRow(row);
     }
 

@@ -41,7 +41,18 @@ export function registerPortabilityRoutes(app: FastifyInstance, deps: Portabilit
 
   app.post(
     '/citizen/api/portability/bundle',
-    { schema: { summary: 'A signed portability bundle for another operator (compact JWS download)', tags, body: { type: 'object', required: ['target'], additionalProperties: false, properties: { target: { type: 'string', maxLength: 500 } } } } },
+    {
+      schema: {
+        summary: 'A signed portability bundle for another operator (compact JWS download)',
+        tags,
+        body: {
+          type: 'object',
+          required: ['target'],
+          additionalProperties: false,
+          properties: { target: { type: 'string', maxLength: 500 } },
+        },
+      },
+    },
     async (request, reply) => {
       const s = await deps.sessions.require(request);
       checkCsrf(request, s);
@@ -51,13 +62,19 @@ export function registerPortabilityRoutes(app: FastifyInstance, deps: Portabilit
 
   app.post(
     '/citizen/api/portability/imports',
-    { bodyLimit: BUNDLE_LIMIT, schema: { summary: 'Import a portability bundle (body: the compact JWS, application/jose); answers 202 with the move', tags } },
+    {
+      bodyLimit: BUNDLE_LIMIT,
+      schema: { summary: 'Import a portability bundle (body: the compact JWS, application/jose); answers 202 with the move', tags },
+    },
     async (request, reply) => {
       const s = await deps.sessions.require(request);
       checkCsrf(request, s);
       if (typeof request.body !== 'string') throw new ProblemError(415, 'unsupported_media_type', 'send the bundle as application/jose');
       const move = await deps.portability.startImport(s.accountId, request.body);
-      return reply.code(202).header('location', `/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`).send(move);
+      return reply
+        .code(202)
+        .header('location', `/citizen/api/portability/moves/${encodeURIComponent(move.move_id)}`)
+        .send(move);
     },
   );
 
@@ -66,14 +83,23 @@ export function registerPortabilityRoutes(app: FastifyInstance, deps: Portabilit
     return deps.portability.moves(s.accountId);
   });
 
-  app.get('/citizen/api/portability/moves/:id', { schema: { summary: 'One move with its progress', tags, params: moveParams } }, async (request) => {
-    const s = await deps.sessions.require(request);
-    return deps.portability.move(s.accountId, (request.params as { id: string }).id);
-  });
+  app.get(
+    '/citizen/api/portability/moves/:id',
+    { schema: { summary: 'One move with its progress', tags, params: moveParams } },
+    async (request) => {
+      const s = await deps.sessions.require(request);
+      return deps.portability.move(s.accountId, (request.params as { id: string }).id);
+    },
+  );
 
   app.post(
     '/portability/complete',
-    { schema: { summary: 'Operator to operator: the new operator names the records it re-created (JWS it signed, application/jose)', tags: ['operators'] } },
+    {
+      schema: {
+        summary: 'Operator to operator: the new operator names the records it re-created (JWS it signed, application/jose)',
+        tags: ['operators'],
+      },
+    },
     async (request) => {
       if (typeof request.body !== 'string') throw new ProblemError(415, 'unsupported_media_type', 'send the hand-over as application/jose');
       return deps.portability.complete(request.body.trim());
@@ -84,12 +110,21 @@ export function registerPortabilityRoutes(app: FastifyInstance, deps: Portabilit
 
   const signedIn = (request: FastifyRequest, reply: FastifyReply) => signedInOrRedirect(deps.sessions, request, reply);
 
-  const renderMove = (m: MoveView, locale: Locale) => html`<article class="card move" data-move-id="${m.move_id}" data-status="${m.status}">
-<h3>${t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer: m.peer })}: ${t(locale, `move_status_${m.status}` as MessageKey)}</h3>
-<p>${t(locale, 'move_progress', { done: m.done, total: m.total })}</p>
-<progress max="${Math.max(m.total, 1)}" value="${m.done}"></progress>
-${m.items.length > 0 ? html`<ul>${m.items.map((i) => html`<li data-outcome="${i.outcome}">${i.client_id || i.old}: ${t(locale, `move_outcome_${i.outcome}` as MessageKey)}${i.handed_over ? html` (${t(locale, 'move_handed_over')})` : ''}${i.reason ? html` – ${i.reason}` : ''}${i.hand_over_refused ? html` – ${i.hand_over_refused}` : ''}</li>`)}</ul>` : ''}
-</article>`;
+  const renderMove = (m: MoveView, locale: Locale) =>
+    html`<article class="card move" data-move-id="${m.move_id}" data-status="${m.status}">
+      <h3>
+        ${t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer: m.peer })}: ${t(locale, `move_status_${m.status}` as MessageKey)}
+      </h3>
+      <p>${t(locale, 'move_progress', { done: m.done, total: m.total })}</p>
+      <progress max="${Math.max(m.total, 1)}" value="${m.done}"></progress>
+      ${
+        m.items.length > 0
+          ? html`<ul>
+              ${m.items.map((i) => html`<li data-outcome="${i.outcome}">${i.client_id || i.old}: ${t(locale, `move_outcome_${i.outcome}` as MessageKey)}${i.handed_over ? html` (${t(locale, 'move_handed_over')})` : ''}${i.reason ? html` – ${i.reason}` : ''}${i.hand_over_refused ? html` – ${i.hand_over_refused}` : ''}</li>`)}
+            </ul>`
+          : ''
+      }
+    </article>`;
 
   app.get('/dashboard/move', { schema: { hide: true } }, async (request, reply) => {
     const s = await signedIn(request, reply);
@@ -97,30 +132,62 @@ ${m.items.length > 0 ? html`<ul>${m.items.map((i) => html`<li data-outcome="${i.
     const locale = web.locale(request, s);
     const peers = deps.peers();
     const moves = await deps.portability.moves(s.accountId);
-    const body = html`<section class="card" aria-labelledby="out-h"><h2 id="out-h">${t(locale, 'move_out_title')}</h2>
-<p>${t(locale, 'move_out_intro')}</p>
-${peers.length === 0
-  ? html`<p>${t(locale, 'move_no_peers')}</p>`
-  : html`<form method="post" action="/dashboard/move/bundle"><input type="hidden" name="_csrf" value="${s.data.csrf}">
-<p><label>${t(locale, 'move_target')}<br><select name="target">${peers.map((p) => html`<option value="${p.issuer}">${p.name} (${p.issuer})</option>`)}</select></label></p>
-<button type="submit">${t(locale, 'move_download')}</button></form>`}
-</section>
-<section class="card" aria-labelledby="in-h"><h2 id="in-h">${t(locale, 'move_in_title')}</h2>
-<p>${t(locale, 'move_in_intro')}</p>
-<form method="post" action="/dashboard/move/import" id="import-form" data-csrf="${s.data.csrf}"><input type="hidden" name="_csrf" value="${s.data.csrf}">
-<p><label>${t(locale, 'move_file')}<br><input type="file" id="bundle-file" accept=".jws,application/jose"></label></p>
-<p><label>${t(locale, 'move_paste')}<br><textarea name="bundle" id="bundle-text" rows="3" cols="60"></textarea></label></p>
-<button type="submit">${t(locale, 'move_start')}</button></form>
-<p id="import-status" role="status" aria-live="polite"></p>
-</section>
-${moves.length > 0 ? html`<h2>${t(locale, 'moves_title')}</h2>${moves.map((m) => renderMove(m, locale))}` : ''}
-<script src="/assets/move.js" defer></script>`;
+    const body = html`<section class="card" aria-labelledby="out-h">
+        <h2 id="out-h">${t(locale, 'move_out_title')}</h2>
+        <p>${t(locale, 'move_out_intro')}</p>
+        ${
+          peers.length === 0
+            ? html`<p>${t(locale, 'move_no_peers')}</p>`
+            : html`<form method="post" action="/dashboard/move/bundle">
+                <input type="hidden" name="_csrf" value="${s.data.csrf}" />
+                <p>
+                  <label
+                    >${t(locale, 'move_target')}<br /><select name="target">
+                      ${peers.map((p) => html`<option value="${p.issuer}">${p.name} (${p.issuer})</option>`)}
+                    </select></label
+                  >
+                </p>
+                <button type="submit">${t(locale, 'move_download')}</button>
+              </form>`
+        }
+      </section>
+      <section class="card" aria-labelledby="in-h">
+        <h2 id="in-h">${t(locale, 'move_in_title')}</h2>
+        <p>${t(locale, 'move_in_intro')}</p>
+        <form method="post" action="/dashboard/move/import" id="import-form" data-csrf="${s.data.csrf}">
+          <input type="hidden" name="_csrf" value="${s.data.csrf}" />
+          <p>
+            <label>${t(locale, 'move_file')}<br /><input type="file" id="bundle-file" accept=".jws,application/jose" /></label>
+          </p>
+          <p>
+            <label>${t(locale, 'move_paste')}<br /><textarea name="bundle" id="bundle-text" rows="3" cols="60"></textarea></label>
+          </p>
+          <button type="submit">${t(locale, 'move_start')}</button>
+        </form>
+        <p id="import-status" role="status" aria-live="polite"></p>
+      </section>
+      ${
+        moves.length > 0
+          ? html`<h2>${t(locale, 'moves_title')}</h2>
+              ${moves.map((m) => renderMove(m, locale))}`
+          : ''
+      }
+      <script src="/assets/move.js" defer></script>`;
     return web.send(reply, request, s, t(locale, 'nav_move'), body, dashboardNav(locale, 'move'));
   });
 
   app.post(
     '/dashboard/move/bundle',
-    { schema: { hide: true, body: { type: 'object', required: ['target', '_csrf'], properties: { target: { type: 'string', maxLength: 500 }, _csrf: { type: 'string' } } } } },
+    {
+      schema: {
+        hide: true,
+        body: {
+          type: 'object',
+          required: ['target', '_csrf'],
+          properties: { target: { type: 'string', maxLength: 500 }, _csrf: { type: 'string' } },
+        },
+      },
+    },
     async (request, reply) => {
       const s = await deps.sessions.require(request);
       checkCsrf(request, s);
@@ -130,7 +197,17 @@ ${moves.length > 0 ? html`<h2>${t(locale, 'moves_title')}</h2>${moves.map((m) =>
 
   app.post(
     '/dashboard/move/import',
-    { bodyLimit: BUNDLE_LIMIT, schema: { hide: true, body: { type: 'object', required: ['bundle', '_csrf'], properties: { bundle: { type: 'string', minLength: 1 }, _csrf: { type: 'string' } } } } },
+    {
+      bodyLimit: BUNDLE_LIMIT,
+      schema: {
+        hide: true,
+        body: {
+          type: 'object',
+          required: ['bundle', '_csrf'],
+          properties: { bundle: { type: 'string', minLength: 1 }, _csrf: { type: 'string' } },
+        },
+      },
+    },
     async (request, reply) => {
       const s = await deps.sessions.require(request);
       checkCsrf(request, s);
@@ -145,7 +222,15 @@ ${moves.length > 0 ? html`<h2>${t(locale, 'moves_title')}</h2>${moves.map((m) =>
     const locale = web.locale(request, s);
     const move = await deps.portability.move(s.accountId, (request.params as { id: string }).id);
     // without JavaScript the page refreshes itself while the move runs
-    const refresh = move.status === 'running' ? html`<meta http-equiv="refresh" content="1">` : '';
-    return web.send(reply, request, s, t(locale, 'moves_title'), html`${refresh}${renderMove(move, locale)}<p><a href="/dashboard/consents">${t(locale, 'nav_consents')}</a></p>`, dashboardNav(locale, 'move'));
+    const refresh = move.status === 'running' ? html`<meta http-equiv="refresh" content="1" />` : '';
+    return web.send(
+      reply,
+      request,
+      s,
+      t(locale, 'moves_title'),
+      html`${refresh}${renderMove(move, locale)}
+        <p><a href="/dashboard/consents">${t(locale, 'nav_consents')}</a></p>`,
+      dashboardNav(locale, 'move'),
+    );
   });
 }

@@ -34,7 +34,18 @@ export const COMPLETE_TYP = 'portability-complete+jws';
 const BUNDLE_LIFETIME_MS = 24 * 3600_000;
 const LIVE = new Set(['active', 'pending']);
 /** Columns of a move without the stored bundle (megabytes, read only when the bundle itself is wanted). */
-const MOVE_COLUMNS = ['move_id', 'direction', 'account_id', 'peer', 'status', 'total', 'done', 'result', 'created_at', 'updated_at'] as const;
+const MOVE_COLUMNS = [
+  'move_id',
+  'direction',
+  'account_id',
+  'peer',
+  'status',
+  'total',
+  'done',
+  'result',
+  'created_at',
+  'updated_at',
+] as const;
 
 export interface PortabilityBundle {
   format: 'portti-portability/1';
@@ -106,7 +117,9 @@ function moveView(m: Pick<MovesTable, (typeof MOVE_COLUMNS)[number]>): MoveView 
 }
 
 async function sign(payload: object, typ: string, key: SigningKey): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).sign(key.privateKey);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
+    .sign(key.privateKey);
 }
 
 export class Portability {
@@ -150,7 +163,7 @@ export class Portability {
       if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
       aud = target.replace(/\/$/, '');
     } catch {
-      throw new ProblemError(400, 'validation_failed', 'target must be the new operator\'s issuer URL');
+      throw new ProblemError(400, 'validation_failed', "target must be the new operator's issuer URL");
     }
     if (aud === this.o.issuer) throw new ProblemError(400, 'validation_failed', 'the target is this operator');
     // only to members of the trust group: the new operator is later trusted to report the hand-over
@@ -170,8 +183,17 @@ export class Portability {
       const row = await db.selectFrom('services').select('agreement').where('client_id', '=', c).executeTakeFirst();
       if (row) agreements[c] = JSON.parse(row.agreement) as unknown;
     }
-    const receipts = ids.length === 0 ? [] : await db.selectFrom('receipts').select(['record_id', 'receipt_id', 'time', 'jws']).where('record_id', 'in', ids).orderBy('seq').execute();
-    const access = ids.length === 0 ? [] : await db.selectFrom('access_log').select('body').where('record_id', 'in', ids).orderBy('time').execute();
+    const receipts =
+      ids.length === 0
+        ? []
+        : await db
+            .selectFrom('receipts')
+            .select(['record_id', 'receipt_id', 'time', 'jws'])
+            .where('record_id', 'in', ids)
+            .orderBy('seq')
+            .execute();
+    const access =
+      ids.length === 0 ? [] : await db.selectFrom('access_log').select('body').where('record_id', 'in', ids).orderBy('time').execute();
     const moveId = `urn:uuid:${randomUUID()}`;
     const bundle: PortabilityBundle = {
       format: 'portti-portability/1',
@@ -183,7 +205,12 @@ export class Portability {
       profile: { display_name: await this.o.accounts.displayName(accountId), identifiers: await this.o.accounts.identifiers(accountId) },
       keychain: await this.o.accounts.keychain(accountId),
       consent_records: records,
-      receipts: receipts.map((r) => ({ record_id: r.record_id, receipt_id: r.receipt_id, time: new Date(r.time).toISOString(), jws: r.jws })),
+      receipts: receipts.map((r) => ({
+        record_id: r.record_id,
+        receipt_id: r.receipt_id,
+        time: new Date(r.time).toISOString(),
+        jws: r.jws,
+      })),
       agreements,
       arrangements: (await this.o.arrangements.list(accountId)).map((a) => a.policy),
       access_log: access.map((a) => JSON.parse(a.body) as Record<string, unknown>),
@@ -191,7 +218,19 @@ export class Portability {
     const jws = await sign(bundle, BUNDLE_TYP, this.o.signingKey());
     await db
       .insertInto('moves')
-      .values({ move_id: moveId, direction: 'out', account_id: accountId, peer: aud, status: 'running', total: records.length, done: 0, result: '[]', bundle: null, created_at: now, updated_at: now })
+      .values({
+        move_id: moveId,
+        direction: 'out',
+        account_id: accountId,
+        peer: aud,
+        status: 'running',
+        total: records.length,
+        done: 0,
+        result: '[]',
+        bundle: null,
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
     return { move_id: moveId, jws };
   }
@@ -200,15 +239,23 @@ export class Portability {
   async complete(jws: string, now = Date.now()): Promise<{ marked: string[]; refused: Array<{ record_id: string; reason: string }> }> {
     let payload: { iss?: unknown; aud?: unknown; move_id?: unknown; moved?: unknown };
     try {
-      payload = JSON.parse(new TextDecoder().decode((await compactVerify(jws, await this.peerKeysFromUnverified(jws))).payload)) as typeof payload;
+      payload = JSON.parse(
+        new TextDecoder().decode((await compactVerify(jws, await this.peerKeysFromUnverified(jws))).payload),
+      ) as typeof payload;
     } catch (err) {
       if (err instanceof ProblemError) throw err;
       throw new ProblemError(401, 'invalid_bundle', 'the hand-over is not signed by the operator it names');
     }
     if (decodeProtectedHeader(jws).typ !== COMPLETE_TYP) throw new ProblemError(400, 'invalid_bundle', `expected typ ${COMPLETE_TYP}`);
     if (payload.aud !== this.o.issuer) throw new ProblemError(400, 'invalid_bundle', 'the hand-over is meant for another operator');
-    const move = await this.o.db.selectFrom('moves').select(MOVE_COLUMNS).where('move_id', '=', String(payload.move_id)).where('direction', '=', 'out').executeTakeFirst();
-    if (!move || move.peer !== payload.iss) throw new ProblemError(403, 'forbidden', 'no move of this citizen to that operator was started here');
+    const move = await this.o.db
+      .selectFrom('moves')
+      .select(MOVE_COLUMNS)
+      .where('move_id', '=', String(payload.move_id))
+      .where('direction', '=', 'out')
+      .executeTakeFirst();
+    if (!move || move.peer !== payload.iss)
+      throw new ProblemError(403, 'forbidden', 'no move of this citizen to that operator was started here');
     const moved = Array.isArray(payload.moved) ? (payload.moved as Array<{ old?: unknown; new?: unknown }>) : [];
     const own = new Set(await recordIdsForAccount(this.o.db, move.account_id));
     const marked: string[] = [];
@@ -236,7 +283,11 @@ export class Portability {
       const old = String(m.old);
       if (marked.includes(old)) items.set(old, { old, client_id: '', outcome: 'moved', new: String(m.new), handed_over: true });
     }
-    await this.o.db.updateTable('moves').set({ done: items.size, status: 'done', result: JSON.stringify([...items.values()]), updated_at: now }).where('move_id', '=', move.move_id).execute();
+    await this.o.db
+      .updateTable('moves')
+      .set({ done: items.size, status: 'done', result: JSON.stringify([...items.values()]), updated_at: now })
+      .where('move_id', '=', move.move_id)
+      .execute();
     return { marked, refused };
   }
 
@@ -248,7 +299,12 @@ export class Portability {
       throw new ProblemError(400, 'invalid_bundle', 'not a compact JWS with a JSON payload');
     }
     if (typeof iss !== 'string' || !/^https?:\/\//.test(iss)) throw new ProblemError(400, 'invalid_bundle', 'the payload names no issuer');
-    const known = await this.o.db.selectFrom('moves').select('move_id').where('peer', '=', iss).where('direction', '=', 'out').executeTakeFirst();
+    const known = await this.o.db
+      .selectFrom('moves')
+      .select('move_id')
+      .where('peer', '=', iss)
+      .where('direction', '=', 'out')
+      .executeTakeFirst();
     if (!known) throw new ProblemError(403, 'forbidden', `no move to ${iss} was started here`);
     try {
       return await this.peerKeys(iss);
@@ -286,19 +342,39 @@ export class Portability {
     } catch {
       throw new ProblemError(400, 'invalid_bundle', `the bundle's signature does not verify with the keys of ${from}`);
     }
-    if (bundle.format !== 'portti-portability/1' || bundle.iss !== from) throw new ProblemError(400, 'invalid_bundle', 'unknown bundle format');
-    if (bundle.aud !== this.o.issuer) throw new ProblemError(400, 'invalid_bundle', `the bundle was made for ${String(bundle.aud)}, not for this operator`);
-    if (!(Date.parse(bundle.expires_at) > now)) throw new ProblemError(400, 'invalid_bundle', `the bundle expired at ${bundle.expires_at}; ask ${from} for a new one`);
+    if (bundle.format !== 'portti-portability/1' || bundle.iss !== from)
+      throw new ProblemError(400, 'invalid_bundle', 'unknown bundle format');
+    if (bundle.aud !== this.o.issuer)
+      throw new ProblemError(400, 'invalid_bundle', `the bundle was made for ${String(bundle.aud)}, not for this operator`);
+    if (!(Date.parse(bundle.expires_at) > now))
+      throw new ProblemError(400, 'invalid_bundle', `the bundle expired at ${bundle.expires_at}; ask ${from} for a new one`);
     const mine = await this.o.accounts.identifiers(accountId);
-    const same = (a: { identifier_type: string; identifier: string }) => mine.some((m) => m.identifier_type === a.identifier_type && m.identifier === a.identifier);
+    const same = (a: { identifier_type: string; identifier: string }) =>
+      mine.some((m) => m.identifier_type === a.identifier_type && m.identifier === a.identifier);
     if (!Array.isArray(bundle.profile?.identifiers) || !bundle.profile.identifiers.some(same)) {
-      throw new ProblemError(403, 'invalid_bundle', 'the bundle is about another person: sign in with an identity that carries the same national identifier');
+      throw new ProblemError(
+        403,
+        'invalid_bundle',
+        'the bundle is about another person: sign in with an identity that carries the same national identifier',
+      );
     }
     const existing = await this.o.db.selectFrom('moves').select('move_id').where('move_id', '=', bundle.move_id).executeTakeFirst();
     if (existing) return this.move(accountId, bundle.move_id);
     await this.o.db
       .insertInto('moves')
-      .values({ move_id: bundle.move_id, direction: 'in', account_id: accountId, peer: from, status: 'running', total: bundle.consent_records.length, done: 0, result: '[]', bundle: compact, created_at: now, updated_at: now })
+      .values({
+        move_id: bundle.move_id,
+        direction: 'in',
+        account_id: accountId,
+        peer: from,
+        status: 'running',
+        total: bundle.consent_records.length,
+        done: 0,
+        result: '[]',
+        bundle: compact,
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
     this.track(this.runImport(accountId, bundle, same));
     return this.move(accountId, bundle.move_id);
@@ -313,14 +389,20 @@ export class Portability {
       }
       const sources = await this.o.registry.sources();
       const sourceIds = new Map(sources.map((s) => [s.resource, s.id]));
-      const sensitive = new Set(sources.flatMap((s) => s.attributes.filter((a) => a.sensitivity !== 'normal').map((a) => `${s.resource}#${a.id}`)));
+      const sensitive = new Set(
+        sources.flatMap((s) => s.attributes.filter((a) => a.sensitivity !== 'normal').map((a) => `${s.resource}#${a.id}`)),
+      );
       const rule = this.o.trustGroup()?.rulebook.moved_consents ?? 'carry_over';
       let done = 0;
       for (const { record } of bundle.consent_records) {
         items.push(await this.importOne(accountId, bundle.iss, record, mine, rule, sensitive, sourceIds));
         done += 1;
         if (done % 25 === 0 || done === bundle.consent_records.length) {
-          await db.updateTable('moves').set({ done, result: JSON.stringify(items), updated_at: Date.now() }).where('move_id', '=', bundle.move_id).execute();
+          await db
+            .updateTable('moves')
+            .set({ done, result: JSON.stringify(items), updated_at: Date.now() })
+            .where('move_id', '=', bundle.move_id)
+            .execute();
         }
       }
       for (const set of bundle.arrangements ?? []) {
@@ -330,9 +412,21 @@ export class Portability {
           // a rule naming attributes this operator does not know cannot apply here; it stays in the bundle
         }
       }
-      await db.updateTable('moves').set({ status: 'done', done, result: JSON.stringify(items), updated_at: Date.now() }).where('move_id', '=', bundle.move_id).execute();
+      await db
+        .updateTable('moves')
+        .set({ status: 'done', done, result: JSON.stringify(items), updated_at: Date.now() })
+        .where('move_id', '=', bundle.move_id)
+        .execute();
     } catch (err) {
-      await db.updateTable('moves').set({ status: 'failed', result: JSON.stringify([...items, { old: '', client_id: '', outcome: 'stays', reason: (err as Error).message }]), updated_at: Date.now() }).where('move_id', '=', bundle.move_id).execute();
+      await db
+        .updateTable('moves')
+        .set({
+          status: 'failed',
+          result: JSON.stringify([...items, { old: '', client_id: '', outcome: 'stays', reason: (err as Error).message }]),
+          updated_at: Date.now(),
+        })
+        .where('move_id', '=', bundle.move_id)
+        .execute();
       throw err;
     }
     await this.handOverPending();
@@ -350,12 +444,16 @@ export class Portability {
     const base = { old: record.record_id, client_id: record.client_id };
     if (!LIVE.has(record.status)) return { ...base, outcome: 'archived' };
     const deciders = activators(record);
-    if (!deciders.every(mine)) return { ...base, outcome: 'stays', reason: 'shared with other participants: it stays with them at the old operator' };
-    if (record.activation_mode === 'automatically_activated') return { ...base, outcome: 'stays', reason: 'not based on consent: the controller keeps it at the old operator' };
+    if (!deciders.every(mine))
+      return { ...base, outcome: 'stays', reason: 'shared with other participants: it stays with them at the old operator' };
+    if (record.activation_mode === 'automatically_activated')
+      return { ...base, outcome: 'stays', reason: 'not based on consent: the controller keeps it at the old operator' };
     const service = await this.o.registry.service(record.client_id);
-    if (!service || service.kind === 'gateway') return { ...base, outcome: 'stays', reason: `the service ${record.client_id} is not registered at this operator` };
+    if (!service || service.kind === 'gateway')
+      return { ...base, outcome: 'stays', reason: `the service ${record.client_id} is not registered at this operator` };
     const covers = record.purposes.flatMap((p) => p.pii_information.map((i) => `${i.source}#${i.pii_attribute_id}`));
-    const reconfirm = record.status === 'active' && (rule === 'reconfirm_all' || (rule === 'reconfirm_sensitive' && covers.some((c) => sensitive.has(c))));
+    const reconfirm =
+      record.status === 'active' && (rule === 'reconfirm_all' || (rule === 'reconfirm_sensitive' && covers.some((c) => sensitive.has(c))));
     try {
       const created = await this.o.consents.importMoved(record, { from, accountId, mine, reconfirm, sourceIds });
       return { ...base, outcome: reconfirm ? 'reconfirm' : 'moved', new: created.record_id, handed_over: false };
@@ -366,7 +464,12 @@ export class Portability {
 
   /** Tells old operators about records that are now live here; retried until they confirm. */
   async handOverPending(): Promise<void> {
-    const moves = await this.o.db.selectFrom('moves').select(['move_id', 'peer', 'result']).where('direction', '=', 'in').where('status', '=', 'done').execute();
+    const moves = await this.o.db
+      .selectFrom('moves')
+      .select(['move_id', 'peer', 'result'])
+      .where('direction', '=', 'in')
+      .where('status', '=', 'done')
+      .execute();
     for (const move of moves) {
       const items = JSON.parse(move.result) as MoveItem[];
       const ready: MoveItem[] = [];
@@ -376,32 +479,59 @@ export class Portability {
         if (now?.status === 'active' || (i.outcome === 'moved' && now?.status === 'pending')) ready.push(i);
       }
       if (ready.length === 0) continue;
-      const payload = { iss: this.o.issuer, aud: move.peer, move_id: move.move_id, moved: ready.map((i) => ({ old: i.old, new: i.new })), iat: Math.floor(Date.now() / 1000), jti: randomUUID() };
+      const payload = {
+        iss: this.o.issuer,
+        aud: move.peer,
+        move_id: move.move_id,
+        moved: ready.map((i) => ({ old: i.old, new: i.new })),
+        iat: Math.floor(Date.now() / 1000),
+        jti: randomUUID(),
+      };
       const jws = await sign(payload, COMPLETE_TYP, this.o.signingKey());
-      const res = await fetch(`${move.peer}/portability/complete`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: jws, signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(`${move.peer}/portability/complete`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose' },
+        body: jws,
+        signal: AbortSignal.timeout(10_000),
+      });
       if (!res.ok) throw new Error(`${move.peer} answered ${res.status} to the hand-over`);
       const answer = (await res.json()) as { marked: string[]; refused: Array<{ record_id: string; reason: string }> };
       const marked = new Set(answer.marked);
       // a refusal is final (e.g. the citizen withdrew the old record meanwhile): stop retrying it
       const refused = new Map(answer.refused.map((r) => [r.record_id, r.reason]));
-      const fresh = (await this.o.db.selectFrom('moves').select('result').where('move_id', '=', move.move_id).executeTakeFirstOrThrow()).result;
+      const fresh = (await this.o.db.selectFrom('moves').select('result').where('move_id', '=', move.move_id).executeTakeFirstOrThrow())
+        .result;
       const updated = (JSON.parse(fresh) as MoveItem[]).map((i) =>
         marked.has(i.old) ? { ...i, handed_over: true } : refused.has(i.old) ? { ...i, hand_over_refused: refused.get(i.old)! } : i,
       );
-      await this.o.db.updateTable('moves').set({ result: JSON.stringify(updated), updated_at: Date.now() }).where('move_id', '=', move.move_id).execute();
+      await this.o.db
+        .updateTable('moves')
+        .set({ result: JSON.stringify(updated), updated_at: Date.now() })
+        .where('move_id', '=', move.move_id)
+        .execute();
     }
   }
 
   /** A move of this citizen, with its progress. */
   async move(accountId: string, moveId: string): Promise<MoveView> {
-    const m = await this.o.db.selectFrom('moves').select(MOVE_COLUMNS).where('move_id', '=', moveId).where('account_id', '=', accountId).executeTakeFirst();
+    const m = await this.o.db
+      .selectFrom('moves')
+      .select(MOVE_COLUMNS)
+      .where('move_id', '=', moveId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
     if (!m) throw new ProblemError(404, 'not_found', `no move ${moveId} of yours`);
     return moveView(m);
   }
 
   /** Every move of this citizen, newest first. */
   async moves(accountId: string): Promise<MoveView[]> {
-    const rows = await this.o.db.selectFrom('moves').select(MOVE_COLUMNS).where('account_id', '=', accountId).orderBy('created_at', 'desc').execute();
+    const rows = await this.o.db
+      .selectFrom('moves')
+      .select(MOVE_COLUMNS)
+      .where('account_id', '=', accountId)
+      .orderBy('created_at', 'desc')
+      .execute();
     return rows.map(moveView);
   }
 

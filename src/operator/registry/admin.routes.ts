@@ -34,53 +34,111 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   const tags = ['admin api'];
   const recordParams = { type: 'object', properties: { record_id: { type: 'string', maxLength: 100 } } };
 
-  app.post('/admin/registry', { schema: { summary: 'Register sources, services and gateways (registry file as JSON)', tags } }, async (request) => {
-    requireAdmin(request, deps.adminToken);
-    const body = Value.Default(RegistryFileSchema, Value.Clone(request.body ?? {}));
-    const errors = [...Value.Errors(RegistryFileSchema, body)].filter((e) => e.keyword !== 'boolean');
-    if (errors.length > 0) {
-      throw new ProblemError(400, 'validation_failed', `registry document is not valid: ${errors[0]!.instancePath || '/'} ${errors[0]!.message}`, {
-        errors: errors.slice(0, 20).map((e) => ({ field: e.instancePath, message: e.message })),
-      });
-    }
-    await deps.registry.apply(body as RegistryFile);
-    return { ok: true };
-  });
+  app.post(
+    '/admin/registry',
+    { schema: { summary: 'Register sources, services and gateways (registry file as JSON)', tags } },
+    async (request) => {
+      requireAdmin(request, deps.adminToken);
+      const body = Value.Default(RegistryFileSchema, Value.Clone(request.body ?? {}));
+      const errors = [...Value.Errors(RegistryFileSchema, body)].filter((e) => e.keyword !== 'boolean');
+      if (errors.length > 0) {
+        throw new ProblemError(
+          400,
+          'validation_failed',
+          `registry document is not valid: ${errors[0]!.instancePath || '/'} ${errors[0]!.message}`,
+          {
+            errors: errors.slice(0, 20).map((e) => ({ field: e.instancePath, message: e.message })),
+          },
+        );
+      }
+      await deps.registry.apply(body as RegistryFile);
+      return { ok: true };
+    },
+  );
 
   app.get('/admin/services', { schema: { summary: 'Registered services and gateways', tags } }, async (request) => {
     requireAdmin(request, deps.adminToken);
     return deps.registry.services();
   });
 
-  app.post('/admin/consents/:record_id/suspend', { schema: { summary: 'Suspend an active record', tags, params: recordParams, body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } } } }, async (request) => {
-    requireAdmin(request, deps.adminToken);
-    const { record_id } = request.params as { record_id: string };
-    const state = await deps.consents.suspend(record_id, 'operator', (request.body as { reason: string }).reason);
-    return { record_id, status: state.status };
-  });
+  app.post(
+    '/admin/consents/:record_id/suspend',
+    {
+      schema: {
+        summary: 'Suspend an active record',
+        tags,
+        params: recordParams,
+        body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } },
+      },
+    },
+    async (request) => {
+      requireAdmin(request, deps.adminToken);
+      const { record_id } = request.params as { record_id: string };
+      const state = await deps.consents.suspend(record_id, 'operator', (request.body as { reason: string }).reason);
+      return { record_id, status: state.status };
+    },
+  );
 
-  app.post('/admin/consents/:record_id/resume', { schema: { summary: 'Resume a suspended record', tags, params: recordParams } }, async (request) => {
-    requireAdmin(request, deps.adminToken);
-    const { record_id } = request.params as { record_id: string };
-    const state = await deps.consents.resume(record_id, 'operator');
-    return { record_id, status: state.status };
-  });
+  app.post(
+    '/admin/consents/:record_id/resume',
+    { schema: { summary: 'Resume a suspended record', tags, params: recordParams } },
+    async (request) => {
+      requireAdmin(request, deps.adminToken);
+      const { record_id } = request.params as { record_id: string };
+      const state = await deps.consents.resume(record_id, 'operator');
+      return { record_id, status: state.status };
+    },
+  );
 
   app.get('/admin/webhooks', { schema: { summary: 'Webhook deliveries and their status', tags } }, async (request) => {
     requireAdmin(request, deps.adminToken);
-    return deps.db.selectFrom('webhook_deliveries').select(['delivery_id', 'client_id', 'event_type', 'record_id', 'status', 'attempts', 'last_status', 'last_error', 'created_at', 'delivered_at']).orderBy('created_at', 'desc').limit(200).execute();
+    return deps.db
+      .selectFrom('webhook_deliveries')
+      .select([
+        'delivery_id',
+        'client_id',
+        'event_type',
+        'record_id',
+        'status',
+        'attempts',
+        'last_status',
+        'last_error',
+        'created_at',
+        'delivered_at',
+      ])
+      .orderBy('created_at', 'desc')
+      .limit(200)
+      .execute();
   });
 
-  app.post('/admin/keys/rotate', { schema: { summary: 'Rotate the operator signing key (old key stays published)', tags } }, async (request) => {
-    requireAdmin(request, deps.adminToken);
-    return { kid: await deps.rotateKeys() };
-  });
+  app.post(
+    '/admin/keys/rotate',
+    { schema: { summary: 'Rotate the operator signing key (old key stays published)', tags } },
+    async (request) => {
+      requireAdmin(request, deps.adminToken);
+      return { kid: await deps.rotateKeys() };
+    },
+  );
 
-  app.get('/services/:client_id/agreement', { schema: { summary: 'A service\'s data agreement (ODRL 2.2 Agreement, JSON-LD)', tags: ['registry'], params: { type: 'object', properties: { client_id: { type: 'string', maxLength: 100 } } } } }, async (request, reply) => {
-    const entry = await deps.registry.service((request.params as { client_id: string }).client_id);
-    if (!entry || entry.kind === 'gateway') throw new ProblemError(404, 'not_found', 'no such service');
-    return reply.type('application/ld+json').send(entry.agreement);
-  });
+  app.get(
+    '/services/:client_id/agreement',
+    {
+      schema: {
+        summary: "A service's data agreement (ODRL 2.2 Agreement, JSON-LD)",
+        tags: ['registry'],
+        params: { type: 'object', properties: { client_id: { type: 'string', maxLength: 100 } } },
+      },
+    },
+    async (request, reply) => {
+      const entry = await deps.registry.service((request.params as { client_id: string }).client_id);
+      if (!entry || entry.kind === 'gateway') throw new ProblemError(404, 'not_found', 'no such service');
+      return reply.type('application/ld+json').send(entry.agreement);
+    },
+  );
 
-  app.get('/sources', { schema: { summary: 'Sources this operator serves, with their attribute catalogue', tags: ['registry'] } }, async () => deps.registry.sources());
+  app.get(
+    '/sources',
+    { schema: { summary: 'Sources this operator serves, with their attribute catalogue', tags: ['registry'] } },
+    async () => deps.registry.sources(),
+  );
 }

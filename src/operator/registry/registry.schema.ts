@@ -77,7 +77,10 @@ export const ServiceSchema = Type.Object(
     name: Localized,
     /** Kind of service, for standing permission arrangements (e.g. `public_service`). */
     kind: Type.String({ default: 'service' }),
-    controller: Type.Object({ name: Type.String({ minLength: 1 }), id: Type.Optional(Type.String()), contact: Type.Optional(Type.String()) }, strict),
+    controller: Type.Object(
+      { name: Type.String({ minLength: 1 }), id: Type.Optional(Type.String()), contact: Type.Optional(Type.String()) },
+      strict,
+    ),
     privacy_notice: Url,
     jwks: Type.Optional(Jwks),
     jwks_uri: Type.Optional(Url),

@@ -78,7 +78,8 @@ export class Registry {
    * the ODRL Agreement is derived and stored with it.
    */
   async putService(service: ServiceDefinition, now = Date.now()): Promise<void> {
-    if (!service.jwks && !service.jwks_uri) throw new ProblemError(400, 'validation_failed', `service ${service.client_id} needs jwks or jwks_uri`);
+    if (!service.jwks && !service.jwks_uri)
+      throw new ProblemError(400, 'validation_failed', `service ${service.client_id} needs jwks or jwks_uri`);
     refuseOutbound(`service ${service.client_id}: jwks_uri`, service.jwks_uri);
     refuseOutbound(`service ${service.client_id}: webhook_url`, service.webhook_url);
     const sources = new Map((await this.sources()).map((s) => [s.id, s]));
@@ -108,11 +109,13 @@ export class Registry {
 
   /** Adds or replaces a gateway client (reads the feed of the named sources). */
   async putGateway(gateway: GatewayClientDefinition, now = Date.now()): Promise<void> {
-    if (!gateway.jwks && !gateway.jwks_uri) throw new ProblemError(400, 'validation_failed', `gateway ${gateway.client_id} needs jwks or jwks_uri`);
+    if (!gateway.jwks && !gateway.jwks_uri)
+      throw new ProblemError(400, 'validation_failed', `gateway ${gateway.client_id} needs jwks or jwks_uri`);
     refuseOutbound(`gateway ${gateway.client_id}: jwks_uri`, gateway.jwks_uri);
     const known = new Set((await this.sources()).map((s) => s.id));
     const unknown = gateway.sources.filter((s) => !known.has(s));
-    if (unknown.length > 0) throw new ProblemError(400, 'validation_failed', `gateway ${gateway.client_id}: unknown sources ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      throw new ProblemError(400, 'validation_failed', `gateway ${gateway.client_id}: unknown sources ${unknown.join(', ')}`);
     await this.upsertClient(gateway.client_id, 'gateway', { ...gateway, kind: 'gateway' }, null, null, now);
   }
 
@@ -167,7 +170,9 @@ export class Registry {
   /** Refreshes the set of registered jwks_uri values. */
   async refreshJwksUris(): Promise<void> {
     const rows = await this.db.selectFrom('services').select('definition').execute();
-    this.jwksUris = new Set(rows.map((r) => (JSON.parse(r.definition) as { jwks_uri?: string }).jwks_uri).filter((u): u is string => typeof u === 'string'));
+    this.jwksUris = new Set(
+      rows.map((r) => (JSON.parse(r.definition) as { jwks_uri?: string }).jwks_uri).filter((u): u is string => typeof u === 'string'),
+    );
   }
 
   /** oidc-provider client metadata for a registered service or gateway. */
@@ -184,11 +189,18 @@ export class Registry {
       ...keys,
     };
     if (d.kind === 'gateway') {
-      return { ...common, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: API_SCOPES.gateway } as AdapterPayload;
+      return {
+        ...common,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: API_SCOPES.gateway,
+      } as AdapterPayload;
     }
     const service = d as ServiceDefinition;
     const interactive = service.redirect_uris.length > 0;
-    const binding = service.sender_constraint === 'mtls' ? { dpop_bound_access_tokens: false, tls_client_certificate_bound_access_tokens: true } : {};
+    const binding =
+      service.sender_constraint === 'mtls' ? { dpop_bound_access_tokens: false, tls_client_certificate_bound_access_tokens: true } : {};
     return {
       ...common,
       ...binding,

@@ -139,13 +139,7 @@ export async function createDpopKey(alg: 'ES256' | 'EdDSA' = 'ES256'): Promise<D
 }
 
 /** Makes a DPoP proof for one request. */
-export async function createDpopProof(
-  key: DpopKey,
-  method: string,
-  url: string,
-  accessToken?: string,
-  nonce?: string,
-): Promise<string> {
+export async function createDpopProof(key: DpopKey, method: string, url: string, accessToken?: string, nonce?: string): Promise<string> {
   return new SignJWT({
     htm: method,
     htu: normalizeHtu(url),

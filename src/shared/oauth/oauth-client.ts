@@ -100,7 +100,10 @@ export async function postToAs(
     const res = await fetch(endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
     const newNonce = res.headers.get('dpop-nonce');
     if (res.status === 400 && newNonce && attempt === 0) {
-      const err = (await res.clone().json().catch(() => ({}))) as { error?: string };
+      const err = (await res
+        .clone()
+        .json()
+        .catch(() => ({}))) as { error?: string };
       if (err.error === 'use_dpop_nonce') {
         nonce = newNonce;
         continue;
