@@ -10,6 +10,7 @@ import { AccessLog } from '../../src/audit/access-log.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { migrateToLatest, openStore } from '../../src/store/database.ts';
 import { loadSigningKeys } from '../../src/store/keys.ts';
+import { demoPorts } from '../helpers/demo-ports.ts';
 import { tempDir } from '../helpers/stores.ts';
 
 const portti = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -106,8 +107,9 @@ describe('portti CLI', () => {
 
   it('start brings the demo system up: /healthz answers 200 within 60 s; SIGTERM stops it cleanly', async () => {
     const dir = tempDir();
+    const { ports, env } = await demoPorts();
     const child = spawn(process.execPath, ['bin/portti.js', 'start'], {
-      env: { ...process.env, PORTTI_DATA_DIR: dir, PORTTI_LOG_LEVEL: 'warn' },
+      env: { ...process.env, ...env, PORTTI_DATA_DIR: dir, PORTTI_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -116,8 +118,8 @@ describe('portti CLI', () => {
     const started = Date.now();
     let healthy = false;
     while (Date.now() - started < 60_000 && child.exitCode === null) {
-      const res = await fetch('http://127.0.0.1:4000/healthz').catch(() => undefined);
-      const op = await fetch('http://127.0.0.1:4001/readyz').catch(() => undefined);
+      const res = await fetch(`http://127.0.0.1:${ports.GATEWAY}/healthz`).catch(() => undefined);
+      const op = await fetch(`http://127.0.0.1:${ports.OPERATOR_A}/readyz`).catch(() => undefined);
       if (res?.status === 200 && op?.status === 200) {
         healthy = true;
         break;
@@ -127,7 +129,7 @@ describe('portti CLI', () => {
     expect(healthy, output).toBe(true);
     for (let i = 0; i < 100 && !output.includes('Portti is running'); i += 1) await new Promise((r) => setTimeout(r, 100));
     expect(output).toContain('Portti is running');
-    const signin = await fetch('http://127.0.0.1:4001/signin', { headers: { 'accept-language': 'sv' } });
+    const signin = await fetch(`http://127.0.0.1:${ports.OPERATOR_A}/signin`, { headers: { 'accept-language': 'sv' } });
     expect(await signin.text()).toContain('Logga in med det identifieringssätt du väljer');
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

@@ -1,25 +1,32 @@
 /**
  * `npm run demo` as CI runs it: the whole daycare-fee scenario on the embedded defaults
- * (its own ports here, so it can run beside the `portti start` test).
+ * (on free ports, so it can run beside the `portti start` test and beside another checkout's run).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { demoPorts } from '../helpers/demo-ports.ts';
+
+/** Runs a command to its end without blocking the event loop (spawnSync would). */
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeout: number,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, timeout, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 describe('npm run demo', () => {
-  it('narrates every step and exits 0 with a JSON summary on the last line', () => {
-    const ports = {
-      GATEWAY: 4100,
-      OPERATOR_A: 4101,
-      OPERATOR_B: 4102,
-      IDP1: 4110,
-      IDP2: 4111,
-      INCOMES: 4120,
-      POPULATION: 4121,
-      FEE: 4130,
-      PDS: 4140,
-    };
-    const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`PORTTI_${k}_PORT`, String(v)])) };
-    const res = spawnSync(process.execPath, ['scripts/demo.ts', '--json'], { encoding: 'utf8', env, timeout: 120_000 });
+  it('narrates every step and exits 0 with a JSON summary on the last line', async () => {
+    const env = { ...process.env, ...(await demoPorts()).env };
+    const res = await run(process.execPath, ['scripts/demo.ts', '--json'], env, 120_000);
     expect(res.status, res.stdout + res.stderr).toBe(0);
     const lines = res.stdout.trim().split('\n');
     const summary = JSON.parse(lines.at(-1)!) as { ok: boolean; steps: number; refused_after_withdrawal: boolean; monthly_fee_eur: number };
