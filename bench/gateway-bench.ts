@@ -26,7 +26,7 @@ import type { CryptoKey } from 'jose';
 import { makeCertificates } from '../test/helpers/certs.ts';
 import { createDpopProof } from '../src/shared/oauth/dpop.ts';
 import { clientAssertion, discover } from '../src/shared/oauth/oauth-client.ts';
-import { DEMO_RESIDENTS } from '../src/demo/population.ts';
+import { DEMO_RESIDENTS } from '../src/demo/population/population.ts';
 import { benchConsent } from './bench-consent.ts';
 import { freePort } from '../test/helpers/world.ts';
 import { tempDir } from '../test/helpers/stores.ts';

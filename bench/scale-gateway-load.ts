@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair } from 'jose';
 import { gatewayMigrations, type GatewayDatabase } from '../src/gateway/gateway.tables.ts';
-import { DEMO_RESIDENTS } from '../src/demo/population.ts';
+import { DEMO_RESIDENTS } from '../src/demo/population/population.ts';
 import { createDpopProof } from '../src/shared/oauth/dpop.ts';
 import { migrateToLatest, openStore } from '../src/store/database.ts';
 import { tempDir } from '../test/helpers/stores.ts';

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { runSystem } from '../src/app/system.ts';
-import { DEMO_RESIDENTS } from '../src/demo/population.ts';
+import { DEMO_RESIDENTS } from '../src/demo/population/population.ts';
 import { citizenGet, citizenPost, decide, signIn, type Citizen } from '../src/demo/citizen-client.ts';
 import { loadPorttiConfig } from '../src/shared/config.ts';
 import { tempDir } from './temp-dir.ts';

@@ -8,8 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { PdsService } from '../pds/pds.service.ts';
-import { createIncomeModel } from './incomes-register.ts';
-import { ageAt, type Family, type Person } from './population.ts';
+import { createIncomeModel } from './registers/income-model.ts';
+import { ageAt, type Family, type Person } from './population/population.ts';
 
 export interface DemoDepositOptions {
   pdsUrl: string;

@@ -7,9 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import type { PorttiConfig } from '../shared/config.schema.ts';
 import { createDemoIdp, type DemoResident } from '../idp/demo-idp.ts';
 import { createFeeService, type FeeService } from './fee-service/fee-service.ts';
-import { createIncomesRegister } from './incomes-register.ts';
-import { createPopulationRegister } from './population-register.ts';
-import { ageAt, displayName, generatePopulationData, type Family, type Person } from './population.ts';
+import { createIncomesRegister } from './registers/incomes-register.ts';
+import { createPopulationRegister } from './registers/population-register.ts';
+import { ageAt, displayName, generatePopulationData, type Family, type Person } from './population/population.ts';
 
 export interface DemoWorld {
   people: Person[];

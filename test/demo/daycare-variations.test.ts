@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSystem, type RunningSystem } from '../../src/app/system.ts';
 import { citizenGet, decide, signIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import type { FeeService } from '../../src/demo/fee-service/fee-service.ts';
-import { DEMO_RESIDENTS } from '../../src/demo/population.ts';
+import { DEMO_RESIDENTS } from '../../src/demo/population/population.ts';
 import { loadPorttiConfig } from '../../src/shared/config.ts';
 import { tempDir } from '../helpers/stores.ts';
 

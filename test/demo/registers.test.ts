@@ -7,11 +7,13 @@ import {
   isValidIban,
   makeFinnishIban,
   makeHetu,
-} from '../../src/demo/finnish-ids.ts';
-import { FINNISH, SWEDISH } from '../../src/demo/names.ts';
-import { ageAt, DEMO_RESIDENTS, generatePopulation, generatePopulationData, guardianships, mulberry32 } from '../../src/demo/population.ts';
-import { createIncomesRegister, type EmploymentDocument, type IncomeDocument } from '../../src/demo/incomes-register.ts';
-import { createPopulationRegister } from '../../src/demo/population-register.ts';
+} from '../../src/demo/population/finnish-ids.ts';
+import { FINNISH, SWEDISH } from '../../src/demo/population/names.data.ts';
+import { ageAt, DEMO_RESIDENTS, generatePopulation, generatePopulationData, guardianships } from '../../src/demo/population/population.ts';
+import { mulberry32 } from '../../src/demo/population/random.ts';
+import type { EmploymentDocument, IncomeDocument } from '../../src/demo/registers/income-model.ts';
+import { createIncomesRegister } from '../../src/demo/registers/incomes-register.ts';
+import { createPopulationRegister } from '../../src/demo/registers/population-register.ts';
 
 const { people, families } = generatePopulationData(300, 2026);
 const incomes = createIncomesRegister(people, { families });

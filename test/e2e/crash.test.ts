@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_RESIDENTS } from '../../src/demo/population.ts';
+import { DEMO_RESIDENTS } from '../../src/demo/population/population.ts';
 import { openStore } from '../../src/store/database.ts';
 import type { GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { tempDir } from '../helpers/stores.ts';

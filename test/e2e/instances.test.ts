@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { citizenGet, citizenPost, decide, signIn } from '../../src/demo/citizen-client.ts';
-import { DEMO_RESIDENTS } from '../../src/demo/population.ts';
+import { DEMO_RESIDENTS } from '../../src/demo/population/population.ts';
 import { createDpopProof } from '../../src/shared/oauth/dpop.ts';
 import { tempDir } from '../helpers/stores.ts';
 import { callApi, createTestService, freePort, sourceToken, type TestService } from '../helpers/world.ts';

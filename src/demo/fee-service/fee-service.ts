@@ -20,7 +20,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyReply } from 'fastify';
 import { monthlyFee, type FeeResult } from './fee-formula.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
-import { DEMO_RESIDENTS } from '../population.ts';
+import { DEMO_RESIDENTS } from '../population/population.ts';
 
 const STYLE =
   'body{font:1.125rem/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}label{display:block;margin:.6rem 0}input,select{font:inherit;padding:.3rem;min-height:40px}button{font:inherit;min-height:44px;padding:.5rem 1.2rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;padding:.4rem;text-align:left}.notice{background:#fff8e1;padding:.6rem 1rem;border-left:4px solid #f5a623}';
