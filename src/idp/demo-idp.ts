@@ -4,12 +4,15 @@
  * choosing one signs in as them. Never for production: there is no authentication.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Provider, { type Adapter, type AdapterPayload, type Configuration } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
-import { html } from '../web/html.ts';
+import { Type } from 'typebox';
+import { html, type SafeHtml } from '../web/html.ts';
 
+/** A resident one can sign in as. */
 export interface DemoResident {
   /** Stable key, e.g. `aino`. */
   key: string;
@@ -20,6 +23,7 @@ export interface DemoResident {
   birthdate: string;
 }
 
+/** The IdP's issuer, label, residents and the operators registered as its clients. */
 export interface DemoIdpOptions {
   issuer: string;
   /** Label shown on the sign-in page. */
@@ -74,10 +78,21 @@ function memoryAdapter() {
 /** Builds the demo IdP's Fastify app (provider mounted on it). */
 export async function createDemoIdp(o: DemoIdpOptions): Promise<{ app: FastifyInstance; provider: Provider }> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const signingKey = { ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: 'demo-idp' };
+  const provider = new Provider(o.issuer, providerConfiguration(o, signingKey));
+  const app = Fastify({ logger: false });
+  app.register(async (scope) => mountProvider(scope, provider));
+  app.register(async (scope) => interactionRoutes(scope, provider, o));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  return { app, provider };
+}
+
+/** oidc-provider's configuration: the clients, the residents as accounts, short lifetimes, PKCE, no consent screen. */
+function providerConfiguration(o: DemoIdpOptions, signingKey: object): Configuration {
   const bySub = new Map(o.residents.map((r) => [demoSub(o.issuer, r), r]));
-  const config: Configuration = {
+  return {
     adapter: memoryAdapter(),
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: 'demo-idp' }] as never },
+    jwks: { keys: [signingKey] as never },
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
     clients: o.clients.map((c) => ({
       ...c,
@@ -115,79 +130,83 @@ export async function createDemoIdp(o: DemoIdpOptions): Promise<{ app: FastifyIn
     acrValues: o.acr ? [o.acr] : [],
     ttl: { Session: 3600, Interaction: 600, AuthorizationCode: 60, IdToken: 600, AccessToken: 600, Grant: 3600 },
   };
-  const provider = new Provider(o.issuer, config);
+}
+
+/** Hands the provider's own endpoints to it untouched (it reads the raw request bodies itself). */
+function mountProvider(scope: FastifyInstance, provider: Provider): void {
   const handler = provider.callback();
-  const app = Fastify({ logger: false });
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  const handoff = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.hijack();
+    handler(request.raw, reply.raw);
+  };
+  for (const path of ['/auth', '/auth/*', '/token', '/jwks', '/me', '/session/*', '/.well-known/*', '/reg', '/token/*'])
+    scope.all(path, handoff);
+}
 
-  app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
-    const handoff = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
-      reply.hijack();
-      handler(request.raw, reply.raw);
-    };
-    for (const path of ['/auth', '/auth/*', '/token', '/jwks', '/me', '/session/*', '/.well-known/*', '/reg', '/token/*'])
-      scope.all(path, handoff);
-  });
+/** The sign-in form's answer: the key of the chosen resident. */
+const SignInForm = Type.Object({ resident: Type.Optional(Type.String()) });
 
-  app.register(async (scope) => {
-    await scope.register(formbody);
-    scope.get('/interaction/:uid', async (request, reply) => {
-      const details = await provider.interactionDetails(request.raw, reply.raw);
-      const page = html`<!doctype html>
-        <html lang="en">
-          <head>
-            <meta charset="utf-8" />
-            <meta name="viewport" content="width=device-width, initial-scale=1" />
-            <title>${o.label}</title>
-            <style>
-              body {
-                font:
-                  1.125rem/1.5 system-ui,
-                  sans-serif;
-                max-width: 40rem;
-                margin: 2rem auto;
-                padding: 0 1rem;
-              }
-              button {
-                font: inherit;
-                min-height: 44px;
-                padding: 0.5rem 1rem;
-                margin: 0.25rem 0;
-                width: 100%;
-                text-align: left;
-              }
-            </style>
-          </head>
-          <body>
-            <main>
-              <h1>${o.label}</h1>
-              <p>Demo identity provider – choose a demo resident. (Esittelytunnistus · Demoidentifiering)</p>
-              <form method="post" action="/interaction/${details.uid}">
-                ${o.residents.map((r) => html`<button type="submit" name="resident" value="${r.key}">${r.name}</button>`)}
-              </form>
-            </main>
-          </body>
-        </html>`;
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:")
-        .send(page.value);
-    });
-    scope.post('/interaction/:uid', async (request, reply) => {
-      const key = (request.body as { resident?: string }).resident;
-      const r = o.residents.find((x) => x.key === key);
-      if (!r) return reply.code(400).send({ error: 'unknown resident' });
-      reply.hijack();
-      await provider.interactionFinished(
-        request.raw,
-        reply.raw,
-        { login: { accountId: demoSub(o.issuer, r), ...(o.acr ? { acr: o.acr } : {}), amr: ['demo'] } },
-        { mergeWithLastSubmission: false },
-      );
-      return reply;
-    });
+/** The sign-in page (one button per resident) and its answer, which finishes the login as that resident. */
+async function interactionRoutes(plain: FastifyInstance, provider: Provider, o: DemoIdpOptions): Promise<void> {
+  await plain.register(formbody);
+  const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
+  scope.get('/interaction/:uid', async (request, reply) => {
+    const details = await provider.interactionDetails(request.raw, reply.raw);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:")
+      .send(signInPage(o, details.uid).value);
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  return { app, provider };
+  scope.post('/interaction/:uid', { schema: { body: SignInForm } }, async (request, reply) => {
+    const r = o.residents.find((x) => x.key === request.body.resident);
+    if (!r) return reply.code(400).send({ error: 'unknown resident' });
+    reply.hijack();
+    await provider.interactionFinished(
+      request.raw,
+      reply.raw,
+      { login: { accountId: demoSub(o.issuer, r), ...(o.acr ? { acr: o.acr } : {}), amr: ['demo'] } },
+      { mergeWithLastSubmission: false },
+    );
+    return reply;
+  });
+}
+
+function signInPage(o: DemoIdpOptions, uid: string): SafeHtml {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${o.label}</title>
+        <style>
+          body {
+            font:
+              1.125rem/1.5 system-ui,
+              sans-serif;
+            max-width: 40rem;
+            margin: 2rem auto;
+            padding: 0 1rem;
+          }
+          button {
+            font: inherit;
+            min-height: 44px;
+            padding: 0.5rem 1rem;
+            margin: 0.25rem 0;
+            width: 100%;
+            text-align: left;
+          }
+        </style>
+      </head>
+      <body>
+        <main>
+          <h1>${o.label}</h1>
+          <p>Demo identity provider – choose a demo resident. (Esittelytunnistus · Demoidentifiering)</p>
+          <form method="post" action="/interaction/${uid}">
+            ${o.residents.map((r) => html`<button type="submit" name="resident" value="${r.key}">${r.name}</button>`)}
+          </form>
+        </main>
+      </body>
+    </html>`;
 }

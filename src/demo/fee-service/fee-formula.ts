@@ -57,11 +57,15 @@ export function monthlyFee(input: FeeInput, p: FeeParameters = FEE_PARAMETERS_20
   const limit = threshold(input.family_size, p);
   const raw = Math.floor(Math.max(0, income - limit) * p.percentage);
   const fee = raw < p.min_fee ? 0 : Math.min(p.max_fee, raw);
-  const explanation =
-    fee === 0
-      ? `Family income ${income.toFixed(2)} € is below or close to the limit ${limit} € for ${input.family_size} persons: no fee (${p.label}).`
-      : fee === p.max_fee
-        ? `Family income ${income.toFixed(2)} € gives the maximum fee ${p.max_fee} € (${p.label}).`
-        : `${(p.percentage * 100).toFixed(1)} % of the income above the limit: (${income.toFixed(2)} € − ${limit} €) × ${(p.percentage * 100).toFixed(1)} % = ${fee} € (${p.label}).`;
+  const explanation = explain(fee, income, limit, input.family_size, p);
   return { monthly_fee_eur: fee, family_income_eur: income, threshold_eur: limit, explanation };
+}
+
+/** The sentence the family sees: why no fee, the maximum fee, or how the fee was computed. */
+function explain(fee: number, income: number, limit: number, familySize: number, p: FeeParameters): string {
+  const eur = `${income.toFixed(2)} €`;
+  if (fee === 0) return `Family income ${eur} is below or close to the limit ${limit} € for ${familySize} persons: no fee (${p.label}).`;
+  if (fee === p.max_fee) return `Family income ${eur} gives the maximum fee ${p.max_fee} € (${p.label}).`;
+  const percent = `${(p.percentage * 100).toFixed(1)} %`;
+  return `${percent} of the income above the limit: (${eur} − ${limit} €) × ${percent} = ${fee} € (${p.label}).`;
 }
