@@ -1,15 +1,50 @@
 /**
- * The `portti` command line: one composition point per executable. Each subcommand
- * parses its flags strictly; user errors print one paragraph and exit 2, never a stack.
+ * The `portti` command line: one composition point per executable. It picks the subcommand
+ * (one file per command group under `commands/`) by the longest matching words; each
+ * subcommand parses its flags strictly; user errors print one paragraph and exit 2, never a stack.
  */
 import { readFileSync } from 'node:fs';
 import { runCommand, UsageError, type Command } from './command.ts';
-import { COMMANDS } from './commands.ts';
+import { auditVerifyCommand } from './commands/audit.ts';
+import { gatewayCommand } from './commands/gateway.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { operatorCommand, operatorServiceAddCommand } from './commands/operator.ts';
+import { pdsCommand, pdsKeygenCommand, pdsRotateKekCommand } from './commands/pds.ts';
+import { receiptVerifyCommand } from './commands/receipt.ts';
+import { startCommand } from './commands/start.ts';
+import { trustGroupKeygenCommand, trustGroupShowCommand, trustGroupSignCommand, trustGroupVerifyCommand } from './commands/trust-group.ts';
+
+/** Every subcommand, in the order the usage lists them. */
+const COMMANDS: Command[] = [
+  startCommand,
+  gatewayCommand,
+  operatorCommand,
+  operatorServiceAddCommand,
+  migrateCommand,
+  pdsCommand,
+  pdsKeygenCommand,
+  pdsRotateKekCommand,
+  auditVerifyCommand,
+  trustGroupKeygenCommand,
+  trustGroupSignCommand,
+  trustGroupVerifyCommand,
+  trustGroupShowCommand,
+  receiptVerifyCommand,
+];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  portti ${c.path.join(' ').padEnd(24)} ${c.summary}`);
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return `portti ${version} — OASC MIM4 access gateway and MyData operator\n\nUsage: portti <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "portti <command> --help" for a command's options.`;
+  return [
+    `portti ${version} — OASC MIM4 access gateway and MyData operator`,
+    '',
+    'Usage: portti <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run "portti <command> --help" for a command\'s options.',
+  ].join('\n');
 }
 
 /** Finds the longest command path matching the arguments. */
