@@ -5,8 +5,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../shared/config-loader.ts';
 
+/** The flag definitions of a command, as `node:util` parseArgs takes them. */
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** A CLI subcommand: the words that select it, its help, its flags and what it does. */
 export interface Command {
   /** Words that select this command, e.g. `['audit', 'verify']`. */
   path: string[];

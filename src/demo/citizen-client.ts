@@ -4,6 +4,7 @@
  */
 import { TestBrowser } from './scripted-browser.ts';
 
+/** A signed-in citizen: their scripted browser, the session's CSRF token and the operator. */
 export interface Citizen {
   browser: TestBrowser;
   csrf: string;

@@ -11,6 +11,7 @@ import type { PdsService } from '../pds/pds.service.ts';
 import { createIncomeModel } from './registers/income-model.ts';
 import { ageAt, type Family, type Person } from './population/population.ts';
 
+/** Where to deposit, as whom, and for which people. */
 export interface DemoDepositOptions {
   pdsUrl: string;
   pds: PdsService;

@@ -11,6 +11,7 @@ import { createIncomesRegister } from './registers/incomes-register.ts';
 import { createPopulationRegister } from './registers/population-register.ts';
 import { ageAt, displayName, generatePopulationData, type Family, type Person } from './population/population.ts';
 
+/** The running demo servers, the population behind them, and how to stop them. */
 export interface DemoWorld {
   people: Person[];
   families: Family[];

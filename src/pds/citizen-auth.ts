@@ -10,6 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import type { PersonalDataStoreConfig } from '../shared/config.schema.ts';
 import { ProblemError } from '../shared/errors.ts';
 
+/** JWS `typ` of the citizen tokens the store accepts. */
 export const CITIZEN_TYP = 'pds-citizen+jwt';
 const MAX_AGE_S = 120;
 

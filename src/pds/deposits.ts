@@ -18,6 +18,7 @@ import {
 import type { PersonalDataStoreConfig } from '../shared/config.schema.ts';
 import { ProblemError } from '../shared/errors.ts';
 
+/** JWS `typ` of a signed deposit. */
 export const DEPOSIT_TYP = 'pds-deposit+jwt';
 /** Asymmetric algorithms only: a shared secret could not prove who deposited. */
 const ALGORITHMS = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'];

@@ -20,6 +20,7 @@ export interface Provenance {
   version: number;
 }
 
+/** Where a document version came from, as the citizen API shows it. */
 export function provenanceOf(v: DocumentVersion): Provenance {
   return { status: v.status, depositor: v.depositor, issued_at: new Date(v.issued_at).toISOString(), version: v.version };
 }
@@ -36,6 +37,7 @@ export interface CitizenDocument {
   history: Array<Provenance & { stored_at: string }>;
 }
 
+/** The store's operations on people's documents: deposits, reads, corrections, sharing and aggregates. */
 export class PdsService {
   readonly config: PersonalDataStoreConfig;
   readonly vault: Vault;

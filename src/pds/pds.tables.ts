@@ -43,6 +43,7 @@ export interface PdsDocumentsTable {
   ciphertext: Uint8Array;
 }
 
+/** The personal data store's tables. */
 export interface PdsDatabase {
   pds_store_keys: PdsStoreKeysTable;
   pds_subjects: PdsSubjectsTable;

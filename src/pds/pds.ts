@@ -16,6 +16,7 @@ import { PdsService } from './pds.service.ts';
 import { pdsMigrations, type PdsDatabase } from './pds.tables.ts';
 import { openVault } from './vault.ts';
 
+/** A built personal data store: its app, its service, and how to close it. */
 export interface PersonalDataStore {
   app: FastifyInstance;
   service: PdsService;

@@ -32,6 +32,7 @@ export interface DocumentVersion extends SealedContent {
   stored_at: number;
 }
 
+/** A document version to store, already sealed. */
 export interface NewVersion extends SealedContent {
   status: 'verified' | 'corrected';
   depositor: string;

@@ -3,15 +3,24 @@
  * codes, health and readiness probes, Prometheus metrics and OpenAPI 3.1 generated
  * from the route schemas.
  */
-import Fastify, { type FastifyInstance, type FastifyError, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyHttpOptions,
+  type FastifyServerOptions,
+} from 'fastify';
+import type { Server } from 'node:http';
 import swagger from '@fastify/swagger';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
-import { ProblemError, problemBody } from './errors.ts';
+import { ProblemError, problemBody, type ProblemBody, type ProblemCode } from './errors.ts';
 import { loggerOptions } from './logger.ts';
 
 /** A readiness check: resolves when the dependency answers, rejects with a reason otherwise. */
 export type ReadinessCheck = () => Promise<void>;
 
+/** What a component tells the shared server base. */
 export interface HttpServerOptions {
   /** Component name, shown in OpenAPI `info.title` and in logs. */
   name: string;
@@ -35,6 +44,7 @@ declare module 'fastify' {
   }
 }
 
+/** The media type of every error answer (RFC 9457). */
 export const PROBLEM_JSON = 'application/problem+json';
 
 /** Shared JSON schema for problem bodies, referenced by route responses. */
@@ -61,7 +71,33 @@ export const ProblemSchema = {
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-  const app = Fastify({
+  const app = Fastify(serverOptions(options, requestTimeoutMs));
+  refuseSmugglingAndSlowBodies(app, requestTimeoutMs);
+  const registry = addMetrics(app, options.name);
+  const checks = new Map<string, ReadinessCheck>();
+  app.decorate('addReadinessCheck', (name: string, check: ReadinessCheck) => void checks.set(name, check));
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: options.name, version: '0.1.0', description: options.description ?? '' },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  app.setErrorHandler(answerError);
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .type(PROBLEM_JSON)
+      .send(problemBody(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+  addProbes(app, checks, registry);
+  return app;
+}
+
+/** Fastify's options: logging, limits and timeouts, and problem+json for what never reaches a route. */
+function serverOptions(options: HttpServerOptions, requestTimeoutMs: number): FastifyHttpOptions<Server> {
+  return {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(options.logLevel, options.name) }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // slow clients (slowloris): the whole request must arrive in time; responses (SSE) may stream on
@@ -80,12 +116,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
           : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
             ? ([408, 'request_timeout', 'Request Timeout', 'the request was not received in time'] as const)
             : ([400, 'bad_request', 'Bad Request', 'the request could not be parsed as HTTP'] as const);
-      const body = JSON.stringify(problemBody(status, code, detail));
-      if (socket.writable) {
-        socket.end(
-          `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-        );
-      } else socket.destroy(err);
+      if (socket.writable) socket.end(rawProblemResponse(status, reason, problemBody(status, code, detail)));
+      else socket.destroy(err);
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // bad URLs and over-long path parameters are refused before routing: problem+json too
@@ -98,11 +130,24 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         .send(problemBody(status, 'bad_request', status === 414 ? 'a path parameter is too long' : 'the request URL is malformed'));
     },
     ...options.fastify,
-  });
+  };
+}
 
-  // request smuggling: Node's parser already refuses conflicting Content-Length/Transfer-Encoding,
-  // repeated Content-Length, obs-fold and bare LF; it accepts a repeated Host and transfer codings
-  // other than `chunked` (then reads no body, leaving it as the next request). Refuse both and close.
+/** A whole HTTP/1.1 response carrying a problem body, written straight to a socket that is then closed. */
+function rawProblemResponse(status: number, reason: string, problem: ProblemBody): string {
+  const body = JSON.stringify(problem);
+  const head = `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}`;
+  return `${head}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/**
+ * Request smuggling: Node's parser already refuses conflicting Content-Length/Transfer-Encoding,
+ * repeated Content-Length, obs-fold and bare LF; it accepts a repeated Host and transfer codings
+ * other than `chunked` (then reads no body, leaving it as the next request). Refuse both and close.
+ * Slow bodies: Node's requestTimeout stops counting once the headers are in, so a body dripped
+ * in byte by byte would hold the connection (and a parser) forever; cut it off in time.
+ */
+function refuseSmugglingAndSlowBodies(app: FastifyInstance, requestTimeoutMs: number): void {
   app.addHook('onRequest', async (request) => {
     const raw = request.raw.rawHeaders;
     let hosts = 0;
@@ -117,27 +162,25 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         { Connection: 'close' },
       );
     }
-    // slow bodies: Node's requestTimeout stops counting once the headers are in, so a body
-    // dripped in byte by byte would hold the connection (and a parser) forever
     const length = request.headers['content-length'];
     if (request.raw.complete || (te === undefined && (length === undefined || length === '0'))) return;
     const timer = setTimeout(() => {
       if (request.raw.complete) return;
-      const body = JSON.stringify(problemBody(408, 'request_timeout', 'the request body was not received in time'));
-      const res = request.raw.socket;
-      if (res.writable)
-        res.end(
-          `HTTP/1.1 408 Request Timeout\r\nContent-Type: ${PROBLEM_JSON}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-        );
-      res.destroySoon();
+      const socket = request.raw.socket;
+      const problem = problemBody(408, 'request_timeout', 'the request body was not received in time');
+      if (socket.writable) socket.end(rawProblemResponse(408, 'Request Timeout', problem));
+      socket.destroySoon();
     }, requestTimeoutMs);
     timer.unref();
     request.raw.once('end', () => clearTimeout(timer));
     request.raw.once('close', () => clearTimeout(timer));
   });
+}
 
+/** This server's Prometheus registry with the default metrics and request durations by route and status. */
+function addMetrics(app: FastifyInstance, component: string): Registry {
   const registry = new Registry();
-  registry.setDefaultLabels({ component: options.name });
+  registry.setDefaultLabels({ component });
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -153,70 +196,52 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       reply.elapsedTime / 1000,
     );
   });
+  return registry;
+}
 
-  const checks = new Map<string, ReadinessCheck>();
-  app.decorate('addReadinessCheck', (name: string, check: ReadinessCheck) => void checks.set(name, check));
-
-  app.addSchema(ProblemSchema);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: options.name, version: '0.1.0', description: options.description ?? '' },
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
-
-  app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
-    if (error instanceof ProblemError) {
-      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
-      return reply
-        .code(error.status)
-        .headers(error.headers)
-        .type(PROBLEM_JSON)
-        .send(error.toBody(request.url.split('?')[0]));
-    }
-    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'unhandled error');
-      return reply
-        .code(status === 503 ? 503 : 500)
-        .type(PROBLEM_JSON)
-        .send(problemBody(500, 'internal_error'));
-    }
-    const code = error.validation
-      ? 'validation_failed'
-      : status === 413
-        ? 'payload_too_large'
-        : status === 415
-          ? 'unsupported_media_type'
-          : status === 404
-            ? 'not_found'
-            : status === 405
-              ? 'method_not_allowed'
-              : status === 429
-                ? 'rate_limited'
-                : 'bad_request';
-    const ext = error.validation
-      ? {
-          errors: error.validation.map((v) => ({
-            field: `${error.validationContext ?? 'body'}${v.instancePath}`,
-            message: v.message,
-          })),
-        }
-      : {};
+/** The one error handler: a ProblemError as it says, 5xx without details, Fastify's 4xx with a stable code. */
+function answerError(error: FastifyError | ProblemError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof ProblemError) {
+    if (error.status >= 500) request.log.error({ err: error }, 'request failed');
     return reply
-      .code(status)
+      .code(error.status)
+      .headers(error.headers)
       .type(PROBLEM_JSON)
-      .send(problemBody(status, code, error.message, ext));
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
+      .send(error.toBody(request.url.split('?')[0]));
+  }
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+  if (status >= 500) {
+    request.log.error({ err: error }, 'unhandled error');
+    return reply
+      .code(status === 503 ? 503 : 500)
       .type(PROBLEM_JSON)
-      .send(problemBody(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
-  });
+      .send(problemBody(500, 'internal_error'));
+  }
+  const ext = error.validation
+    ? {
+        errors: error.validation.map((v) => ({
+          field: `${error.validationContext ?? 'body'}${v.instancePath}`,
+          message: v.message,
+        })),
+      }
+    : {};
+  return reply
+    .code(status)
+    .type(PROBLEM_JSON)
+    .send(problemBody(status, error.validation ? 'validation_failed' : (CLIENT_ERROR_CODES[status] ?? 'bad_request'), error.message, ext));
+}
 
+/** Problem codes of the 4xx statuses Fastify itself answers with; any other is `bad_request`. */
+const CLIENT_ERROR_CODES: Partial<Record<number, ProblemCode>> = {
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  429: 'rate_limited',
+};
+
+/** `/healthz`, `/readyz` (every readiness check), `/metrics` and `/openapi.json`, hidden from the OpenAPI document. */
+function addProbes(app: FastifyInstance, checks: Map<string, ReadinessCheck>, registry: Registry): void {
   const probe = { schema: { hide: true } };
   app.get('/healthz', probe, async () => ({ status: 'ok' }));
   app.get('/readyz', probe, async (_request, reply) => {
@@ -243,5 +268,4 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     return registry.metrics();
   });
   app.get('/openapi.json', probe, async () => app.swagger());
-  return app;
 }

@@ -11,6 +11,7 @@ import { hash, type X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
+/** Where the mutual-TLS listener listens and its certificate, key and client CA files. */
 export interface MtlsListenerConfig {
   listen: { host: string; port: number };
   cert_file: string;

@@ -30,6 +30,7 @@ export const FEE_PARAMETERS_2024: FeeParameters = {
   min_fee: 28,
 };
 
+/** What the fee depends on. */
 export interface FeeInput {
   /** Persons in the family: the guardians living together and their minor children. */
   family_size: number;
@@ -37,6 +38,7 @@ export interface FeeInput {
   monthly_incomes: number[];
 }
 
+/** The fee, the figures it was computed from and a sentence explaining it. */
 export interface FeeResult {
   monthly_fee_eur: number;
   family_income_eur: number;

@@ -10,20 +10,24 @@ import { addHousehold, type PopulationDraft } from './households.ts';
 import { DEMO_FAMILIES, DEMO_PEOPLE } from './population.data.ts';
 import { mulberry32 } from './random.ts';
 
+/** Sex as the identity code records it. */
 export type Sex = 'male' | 'female';
 
+/** A municipality of residence. */
 export interface Municipality {
   /** Statistics Finland municipality code, e.g. "091" for Helsinki. */
   code: string;
   name: string;
 }
 
+/** A permanent street address. */
 export interface Address {
   street_address: string;
   postal_code: string;
   post_office: string;
 }
 
+/** One synthetic resident, as the population register knows them. */
 export interface Person {
   personal_identity_code: string;
   /** All given names, space separated. */
@@ -40,8 +44,10 @@ export interface Person {
   address: Address;
 }
 
+/** How a guardian is related to the child. */
 export type GuardianRelationship = 'mother' | 'father' | 'guardian';
 
+/** A guardian of a family's children. */
 export interface FamilyGuardian {
   personal_identity_code: string;
   relationship: GuardianRelationship;
@@ -61,6 +67,7 @@ export interface Guardianship {
   relationship: GuardianRelationship;
 }
 
+/** The people and their families. */
 export interface Population {
   people: Person[];
   families: Family[];
@@ -80,6 +87,7 @@ export function ageAt(birthDate: string, at: string = REFERENCE_DATE): number {
   return at.slice(5) < birthDate.slice(5) ? age - 1 : age;
 }
 
+/** Keys of the fixed demo residents (`aino`, `mikko`, …). */
 export type DemoResidentKey = keyof typeof DEMO_PEOPLE;
 
 /** The fixed demo residents: identity code, display name and birth date of each. */
