@@ -37,71 +37,92 @@ export function demoResidents(people: Person[], extra = 6): DemoResident[] {
 export async function startDemo(config: PorttiConfig): Promise<DemoWorld> {
   const demo = config.demo!;
   const { people, families } = generatePopulationData(demo.people, demo.seed);
-  const apps: FastifyInstance[] = [];
-  const urls: DemoWorld['urls'] = [];
+  const servers = new DemoServers();
   let feeService: FeeService | undefined;
-  const start = async (name: string, app: FastifyInstance, host: string, port: number) => {
-    await app.listen({ host, port });
-    apps.push(app);
-    urls.push({ name, url: `http://${host}:${port}` });
-  };
   try {
-    if (demo.incomes_register) {
-      await start(
-        'demo Incomes Register',
-        createIncomesRegister(people, { seed: demo.seed, apiKey: demo.register_api_key, families }),
-        demo.incomes_register.host,
-        demo.incomes_register.port,
-      );
-    }
-    if (demo.population_register) {
-      await start(
-        'demo Population Register',
-        createPopulationRegister(people, families, { apiKey: demo.register_api_key }),
-        demo.population_register.host,
-        demo.population_register.port,
-      );
-    }
-    const residents = demoResidents(people);
-    for (const idp of demo.identity_providers) {
-      const clients = config.operators.flatMap((o) =>
-        o.identity_providers
-          .filter((p) => p.issuer === idp.issuer)
-          .map((p) => ({
-            client_id: p.client_id,
-            client_secret: p.client_secret,
-            redirect_uris: [`${o.issuer.replace(/\/$/, '')}/login/callback`],
-          })),
-      );
-      const { app } = await createDemoIdp({
-        issuer: idp.issuer,
-        label: idp.label,
-        residents,
-        clients,
-        ...(idp.acr ? { acr: idp.acr } : {}),
-      });
-      await start(`demo identity provider (${idp.label})`, app, idp.listen.host, idp.listen.port);
-    }
-    if (demo.fee_service) {
-      const operators = config.operators.map((op) => ({ issuer: op.issuer, name: op.display_name.en }));
-      feeService = await createFeeService({
-        publicUrl: demo.fee_service.public_url,
-        incomesResource: demo.fee_service.incomes_resource,
-        operators,
-      });
-      await start('demo Customer Fee Unit (service)', feeService.app, demo.fee_service.listen.host, demo.fee_service.listen.port);
-    }
+    await startRegisters(servers, demo, people, families);
+    await startIdentityProviders(servers, config, demoResidents(people));
+    if (demo.fee_service) feeService = await startFeeService(servers, config, demo.fee_service);
   } catch (err) {
-    for (const app of apps) await app.close();
+    await servers.close();
     throw err;
   }
   return {
     people,
     families,
     ...(feeService ? { feeService } : {}),
-    urls,
-    async close() {
-      for (const app of apps.reverse()) await app.close();
-    },
+    urls: servers.urls,
+    close: () => servers.close(),
   };
+}
+
+type DemoConfig = NonNullable<PorttiConfig['demo']>;
+
+/** The demo's listening apps, closed in reverse order of start. */
+class DemoServers {
+  private readonly apps: FastifyInstance[] = [];
+  readonly urls: DemoWorld['urls'] = [];
+
+  async start(name: string, app: FastifyInstance, host: string, port: number): Promise<void> {
+    await app.listen({ host, port });
+    this.apps.push(app);
+    this.urls.push({ name, url: `http://${host}:${port}` });
+  }
+
+  async close(): Promise<void> {
+    for (const app of this.apps.reverse()) await app.close();
+  }
+}
+
+async function startRegisters(servers: DemoServers, demo: DemoConfig, people: Person[], families: Family[]): Promise<void> {
+  if (demo.incomes_register) {
+    await servers.start(
+      'demo Incomes Register',
+      createIncomesRegister(people, { seed: demo.seed, apiKey: demo.register_api_key, families }),
+      demo.incomes_register.host,
+      demo.incomes_register.port,
+    );
+  }
+  if (demo.population_register) {
+    await servers.start(
+      'demo Population Register',
+      createPopulationRegister(people, families, { apiKey: demo.register_api_key }),
+      demo.population_register.host,
+      demo.population_register.port,
+    );
+  }
+}
+
+/** One demo IdP per configured one, with every operator that names it as a client. */
+async function startIdentityProviders(servers: DemoServers, config: PorttiConfig, residents: DemoResident[]): Promise<void> {
+  for (const idp of config.demo!.identity_providers) {
+    const clients = config.operators.flatMap((o) =>
+      o.identity_providers
+        .filter((p) => p.issuer === idp.issuer)
+        .map((p) => ({
+          client_id: p.client_id,
+          client_secret: p.client_secret,
+          redirect_uris: [`${o.issuer.replace(/\/$/, '')}/login/callback`],
+        })),
+    );
+    const { app } = await createDemoIdp({
+      issuer: idp.issuer,
+      label: idp.label,
+      residents,
+      clients,
+      ...(idp.acr ? { acr: idp.acr } : {}),
+    });
+    await servers.start(`demo identity provider (${idp.label})`, app, idp.listen.host, idp.listen.port);
+  }
+}
+
+async function startFeeService(
+  servers: DemoServers,
+  config: PorttiConfig,
+  fee: NonNullable<DemoConfig['fee_service']>,
+): Promise<FeeService> {
+  const operators = config.operators.map((op) => ({ issuer: op.issuer, name: op.display_name.en }));
+  const feeService = await createFeeService({ publicUrl: fee.public_url, incomesResource: fee.incomes_resource, operators });
+  await servers.start('demo Customer Fee Unit (service)', feeService.app, fee.listen.host, fee.listen.port);
+  return feeService;
 }
