@@ -1,3 +1,4 @@
+// The consent rules every component shares: liveness (status and expiry), withdrawal, and the statuses a rule selects.
 import { describe, expect, it } from 'vitest';
 import { canWithdraw, hasExpired, isLive, statusesWhere, whyNotLive, withdrawalRefusal } from '../../src/core/consent-rules.ts';
 import type { ConsentStatus } from '../../src/core/consent-event.ts';
