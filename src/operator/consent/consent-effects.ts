@@ -1,0 +1,118 @@
+/**
+ * What every change of a consent record does besides saving it, inside the change's own
+ * transaction: a signed feed event per source (gateways learn the new state), a signed
+ * ISO/IEC TS 27560 receipt, a webhook delivery to the service (webhooks/webhook-events.ts),
+ * and the removal of the record's grants and codes once it is no longer live.
+ */
+import { randomUUID } from 'node:crypto';
+import { CompactSign } from 'jose';
+import { sql, type Transaction } from 'kysely';
+import type { ConsentEvent } from '../../core/consent-event.ts';
+import { sourcesOf, subjectsForSource, type ConsentState } from '../../core/consent.ts';
+import { buildReceipt, signReceipt } from '../../core/receipt.ts';
+import type { Dialect } from '../../store/database.ts';
+import type { SigningKey } from '../../store/keys.ts';
+import { destroyByConsentRecord } from '../oauth/oidc-store.repository.ts';
+import type { OidcStoreDatabase } from '../oauth/oidc-store.tables.ts';
+import type { ServiceEntry } from '../registry/registry.ts';
+import type { ServiceDefinition } from '../registry/registry.schema.ts';
+import { queueConsentWebhook } from '../webhooks/webhook-events.ts';
+import type { WebhooksDatabase } from '../webhooks/webhooks.tables.ts';
+import { loadHistory } from './consent.repository.ts';
+import type { ConsentDatabase } from './consent.tables.ts';
+import { reserveFeedEvent, setFeedEventJws } from './feed.repository.ts';
+import type { FeedDatabase } from './feed.tables.ts';
+import { insertReceipt } from './receipts.repository.ts';
+import type { ReceiptsDatabase } from './receipts.tables.ts';
+
+/** The tables a consent change writes: the record, its feed events, receipt and webhook, and the grants it removes. */
+export interface ConsentChangeDatabase extends ConsentDatabase, FeedDatabase, ReceiptsDatabase, WebhooksDatabase, OidcStoreDatabase {}
+
+type Trx = Transaction<ConsentChangeDatabase>;
+
+/** Who this operator is, for what a change signs. */
+export interface EffectsContext {
+  issuer: string;
+  operatorName: string;
+  signingKey: () => SigningKey;
+  dialect: Dialect;
+}
+
+/** Advisory-lock key serialising consent-feed writers on PostgreSQL ("portti" in hex). */
+const FEED_LOCK = 0x706f72747469;
+
+/** Side effects of a change, inside its transaction. Returns the last feed seq (none when the record has no source). */
+export async function recordChangeEffects(
+  trx: Trx,
+  state: ConsentState,
+  service: ServiceEntry | undefined,
+  ctx: EffectsContext,
+): Promise<number | undefined> {
+  const key = ctx.signingKey();
+  const last = await appendFeedEvents(trx, state, key, ctx);
+  await issueReceipt(trx, state, service, key, ctx);
+  await queueConsentWebhook(trx, state, service);
+  if (state.status !== 'active' && state.status !== 'pending') await destroyByConsentRecord(trx, state.record_id);
+  return last;
+}
+
+/** One signed feed event per source the record releases; returns the last seq. */
+async function appendFeedEvents(trx: Trx, state: ConsentState, key: SigningKey, ctx: EffectsContext): Promise<number | undefined> {
+  // PostgreSQL hands out sequence numbers before commit: serialise the feed's writers so that
+  // commit order equals seq order and a feed reading `seq > cursor` can never skip an event
+  if (ctx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${FEED_LOCK})`.execute(trx);
+  const now = state.updated_at;
+  let last: number | undefined;
+  for (const source of sourcesOf(state)) {
+    const seq = await reserveFeedEvent(trx, state.record_id, source, now);
+    const event: ConsentEvent = {
+      typ: 'consent-state',
+      iss: ctx.issuer,
+      seq,
+      record_id: state.record_id,
+      client_id: state.client_id,
+      source,
+      status: state.status,
+      subjects: subjectsForSource(state, source),
+      purpose: state.purposes[0]?.purpose ?? null,
+      legal_basis: state.purposes[0]?.lawful_basis ?? null,
+      expires_at: state.expires_at,
+      updated_at: now,
+      replaces: state.replaces,
+      ...(state.replaced_by ? { replaced_by: state.replaced_by } : {}),
+    };
+    const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(event)))
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'consent-event+jws' })
+      .sign(key.privateKey);
+    await setFeedEventJws(trx, seq, jws);
+    last = seq;
+  }
+  return last;
+}
+
+/** The signed receipt of the record's state after the change, with its whole history. */
+async function issueReceipt(trx: Trx, state: ConsentState, service: ServiceEntry | undefined, key: SigningKey, ctx: EffectsContext) {
+  const history = await loadHistory(trx, state.record_id);
+  const definition = service?.definition as ServiceDefinition | undefined;
+  const receiptId = `urn:uuid:${randomUUID()}`;
+  const receipt = buildReceipt(
+    state,
+    history,
+    {
+      issuer: ctx.issuer,
+      operatorName: ctx.operatorName,
+      jurisdiction: 'FI',
+      language: 'fi',
+      privacyNotice: definition?.privacy_notice ?? `${ctx.issuer}/privacy`,
+      controller: definition?.controller.name ?? state.client_id,
+      piiPrincipalId: state.record_id,
+    },
+    receiptId,
+  );
+  await insertReceipt(trx, {
+    receipt_id: receiptId,
+    record_id: state.record_id,
+    time: state.updated_at,
+    jws: await signReceipt(receipt, key),
+  });
+}
