@@ -12,7 +12,7 @@ import { createSigningKeysTable } from '../gateway/gateway.tables.ts';
 import { accountsMigrations, type AccountsDatabase } from './accounts/accounts.tables.ts';
 import { arrangementsMigrations, type ArrangementsDatabase } from './arrangements/arrangements.tables.ts';
 import { consentMigrations, type ConsentDatabase } from './consent/consent.tables.ts';
-import { feedMigrations, type FeedDatabase } from './consent/feed.tables.ts';
+import { feedMigrations, type FeedDatabase } from './feed/feed.tables.ts';
 import { receiptsMigrations, type ReceiptsDatabase } from './consent/receipts.tables.ts';
 import { oidcStoreMigrations, type OidcStoreDatabase } from './oauth/oidc-store.tables.ts';
 import { portabilityMigrations, type PortabilityDatabase } from './portability/portability.tables.ts';

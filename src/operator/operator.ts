@@ -3,21 +3,18 @@
  * server, APIs for services, gateways, citizens and admins, the dashboard pages, and the
  * background jobs (webhooks, expiry). The one place where the operator is wired.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { parseConfigText } from '../shared/config-loader.ts';
 import type { OperatorConfig } from '../shared/config.schema.ts';
 import { createHttpServer } from '../shared/http-server.ts';
 import { mtlsListener } from '../shared/mtls.ts';
 import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
 import { loadSigningKeys, publicJwks, rotateSigningKey, type SigningKey } from '../store/keys.ts';
-import { TrustGroupLoader } from '../trust/trust-group-loader.ts';
 import { Accounts } from './accounts/accounts.ts';
 import { registerLoginRoutes } from './accounts/login.routes.ts';
 import { Sessions } from './accounts/sessions.ts';
@@ -31,13 +28,14 @@ import { Insight } from './citizen/insight.ts';
 import { PdsClient } from './citizen/pds-client.ts';
 import { createWebContext } from './citizen/web-context.ts';
 import { ConsentService, type SubjectRef } from './consent/consent.service.ts';
-import { registerFeedRoutes } from './consent/feed.routes.ts';
-import { shareConsentEvents } from './consent/instances.ts';
 import { registerServiceApiRoutes } from './consent/service-api.routes.ts';
 import { WebhookSender } from './webhooks/webhooks.ts';
+import { registerFeedRoutes } from './feed/feed.routes.ts';
+import { shareConsentEvents } from './feed/instances.ts';
 import { ApiAuthenticator } from './oauth/api-auth.ts';
 import { AuthorizationServer } from './oauth/authorization-server.ts';
 import { registerInteractionRoutes } from './oauth/interaction.routes.ts';
+import { mountAuthorizationServer } from './oauth/provider.routes.ts';
 import { createOidcAdapter } from './oauth/oidc-adapter.ts';
 import { sweepOidcStore } from './oauth/oidc-store.repository.ts';
 import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
@@ -45,7 +43,8 @@ import { Portability } from './portability/portability.ts';
 import { registerPortabilityRoutes } from './portability/portability.routes.ts';
 import { registerAdminRoutes } from './registry/admin.routes.ts';
 import { Registry } from './registry/registry.ts';
-import { RegistryFileSchema } from './registry/registry.schema.ts';
+import { trustScope, type TrustScope } from './registry/trust-scope.ts';
+import { loadRegistryFile } from './registry/registry-file.ts';
 import { AccessReports } from './transparency/access-reports.ts';
 
 /** What an operator is built from. */
@@ -79,10 +78,8 @@ export interface Operator {
   close(): Promise<void>;
 }
 
-/** Loads a registry file (YAML/JSON) with file/line errors; `${ENV}` references expand from `env`. */
-export function loadRegistryFile(file: string, env: NodeJS.ProcessEnv = process.env) {
-  return parseConfigText(file, readFileSync(file, 'utf8'), RegistryFileSchema, env);
-}
+/** Loads a registry file (`portti operator service add` uses it too). */
+export { loadRegistryFile } from './registry/registry-file.ts';
 
 /** The operator's signing keys: the newest signs, all are published; reloaded after a rotation. */
 async function keyRing(db: Kysely<OperatorDatabase>) {
@@ -100,32 +97,21 @@ async function keyRing(db: Kysely<OperatorDatabase>) {
 }
 type KeyRing = Awaited<ReturnType<typeof keyRing>>;
 
-/** The trust group, when configured: it bounds the sources this operator issues tokens and feeds for. */
-async function trustScope(config: OperatorConfig, issuer: string, log: FastifyBaseLogger) {
-  const loader = config.trust_group ? new TrustGroupLoader(config.trust_group, log) : undefined;
-  await loader?.reload();
-  return {
-    loader,
-    current: () => loader?.current,
-    inGroup: (resource: string) => !loader || loader.admits(issuer, resource),
-    groupsFor: (resources: string[]) =>
-      loader?.current && resources.length > 0 && resources.every((r) => loader.admits(issuer, r)) ? [loader.current.group_id] : [],
-    peers: () => (loader?.current?.members ?? []).filter((m) => m.issuer !== issuer).map((m) => ({ issuer: m.issuer, name: m.name })),
-  };
+/** What every feature is built on: the configuration, the store, the keys, the registry and the trust group. */
+interface Base {
+  options: OperatorOptions;
+  config: OperatorConfig;
+  db: Kysely<OperatorDatabase>;
+  issuer: string;
+  keys: KeyRing;
+  registry: Registry;
+  trust: TrustScope;
+  log: FastifyBaseLogger;
 }
-type TrustScope = Awaited<ReturnType<typeof trustScope>>;
 
 /** The operator's features, each on the store, wired to the ones it needs. */
-function buildFeatures(
-  options: OperatorOptions,
-  issuer: string,
-  registry: Registry,
-  keys: KeyRing,
-  trust: TrustScope,
-  app: FastifyInstance,
-) {
-  const { config, store } = options;
-  const db = store.db;
+function buildFeatures({ options, config, db, issuer, keys, registry, trust, log }: Base) {
+  const { store } = options;
   const accounts = new Accounts(db);
   const arrangements = new Arrangements({ db, registry, accounts, trustGroupsFor: trust.groupsFor });
   const consents = new ConsentService({
@@ -150,7 +136,7 @@ function buildFeatures(
     arrangements,
     accessReports,
     trustGroup: trust.current,
-    log: app.log,
+    log,
   });
   const webhooks = new WebhookSender({
     db,
@@ -158,7 +144,7 @@ function buildFeatures(
     issuer,
     signingKey: keys.current,
     maxAttempts: config.webhook_max_attempts,
-    log: app.log,
+    log,
   });
   const sessions = new Sessions(db, issuer.startsWith('https://'));
   return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions };
@@ -166,15 +152,7 @@ function buildFeatures(
 type Features = ReturnType<typeof buildFeatures>;
 
 /** The authorization server (oidc-provider) over the registry, the consent service and the store. */
-function authorizationServer(
-  config: OperatorConfig,
-  issuer: string,
-  f: Features,
-  db: Kysely<OperatorDatabase>,
-  keys: KeyRing,
-  trust: TrustScope,
-  log: FastifyBaseLogger,
-) {
+function authorizationServer({ config, issuer, db, keys, trust, log }: Base, f: Features) {
   return new AuthorizationServer({
     issuer,
     registry: f.registry,
@@ -202,32 +180,8 @@ function authorizationServer(
   });
 }
 
-/** oidc-provider owns /oauth/* and the discovery documents; it reads the raw body itself. */
-async function mountAuthorizationServer(app: FastifyInstance, as: AuthorizationServer): Promise<void> {
-  await app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
-    const handoff = async (request: FastifyRequest, reply: FastifyReply) => {
-      reply.hijack();
-      as.handle(request.raw, reply.raw);
-    };
-    scope.all('/oauth/*', { schema: { hide: true } }, handoff);
-    scope.get('/.well-known/openid-configuration', { schema: { hide: true } }, handoff);
-    scope.get(
-      '/.well-known/oauth-authorization-server',
-      { schema: { summary: 'RFC 8414 authorization server metadata', tags: ['metadata'] } },
-      handoff,
-    );
-  });
-}
-
 /** Everything the routes are wired to. */
-interface Wiring extends Features {
-  config: OperatorConfig;
-  issuer: string;
-  db: Kysely<OperatorDatabase>;
-  keys: KeyRing;
-  trust: TrustScope;
+interface Wiring extends Base, Features {
   as: AuthorizationServer;
 }
 
@@ -289,10 +243,11 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   });
   app.addReadinessCheck('store', () => ping(store));
   const trust = await trustScope(config, issuer, app.log);
-  const features = buildFeatures(options, issuer, registry, keys, trust, app);
-  const as = authorizationServer(config, issuer, features, store.db, keys, trust, app.log);
+  const base: Base = { options, config, db: store.db, issuer, keys, registry, trust, log: app.log };
+  const features = buildFeatures(base);
+  const as = authorizationServer(base, features);
   await mountAuthorizationServer(app, as);
-  await app.register((scope) => registerRoutes(scope, { ...features, config, issuer, db: store.db, keys, trust, as }));
+  await app.register((scope) => registerRoutes(scope, { ...base, ...features, as }));
   // several operator instances on one PostgreSQL: every instance's feed hears every change
   const listener = await shareConsentEvents(store, features.consents, app.log);
   return operatorHandle(options, app, features, keys, trust, listener);

@@ -25,6 +25,7 @@ import {
   type ArrangementRow,
 } from './arrangements.repository.ts';
 
+/** A citizen's standing rule, as stored and as its ODRL policy. */
 export interface Arrangement {
   arrangement_id: string;
   label: string;
@@ -42,6 +43,7 @@ export interface ArrangementVerdict {
   reason: string;
 }
 
+/** The collaborators of {@link Arrangements}. */
 export interface ArrangementsOptions {
   db: Kysely<ArrangementsDatabase>;
   registry: Registry;
@@ -65,6 +67,7 @@ function fromRow(r: ArrangementRow): Arrangement {
   };
 }
 
+/** A citizen's permission arrangements: kept, checked against the registry, and applied to new requests. */
 export class Arrangements {
   private readonly o: ArrangementsOptions;
 

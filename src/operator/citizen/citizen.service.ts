@@ -18,6 +18,7 @@ import type { Registry, ServiceSummary } from '../registry/registry.ts';
 import type { AccessLogFilter } from '../transparency/access-log.repository.ts';
 import type { AccessReports } from '../transparency/access-reports.ts';
 
+/** The citizen's access-log filter (owned by transparency/). */
 export type { AccessLogFilter } from '../transparency/access-log.repository.ts';
 
 /** What the citizen service reads and writes: records, receipts and the account (erasure). */

@@ -6,12 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { ConsentEvent } from '../../core/consent-event.ts';
 import { sourcesOf, subjectsForSource, type ConsentState } from '../../core/consent.ts';
 import { buildReceipt, signReceipt } from '../../core/receipt.ts';
 import type { Dialect } from '../../store/database.ts';
 import type { SigningKey } from '../../store/keys.ts';
+import { lockFeedWriters, reserveFeedEvent, setFeedEventJws } from '../feed/feed.repository.ts';
+import type { FeedDatabase } from '../feed/feed.tables.ts';
 import { destroyByConsentRecord } from '../oauth/oidc-store.repository.ts';
 import type { OidcStoreDatabase } from '../oauth/oidc-store.tables.ts';
 import type { ServiceEntry } from '../registry/registry.ts';
@@ -20,8 +22,6 @@ import { queueConsentWebhook } from '../webhooks/webhook-events.ts';
 import type { WebhooksDatabase } from '../webhooks/webhooks.tables.ts';
 import { loadHistory } from './consent.repository.ts';
 import type { ConsentDatabase } from './consent.tables.ts';
-import { reserveFeedEvent, setFeedEventJws } from './feed.repository.ts';
-import type { FeedDatabase } from './feed.tables.ts';
 import { insertReceipt } from './receipts.repository.ts';
 import type { ReceiptsDatabase } from './receipts.tables.ts';
 
@@ -37,9 +37,6 @@ export interface EffectsContext {
   signingKey: () => SigningKey;
   dialect: Dialect;
 }
-
-/** Advisory-lock key serialising consent-feed writers on PostgreSQL ("portti" in hex). */
-const FEED_LOCK = 0x706f72747469;
 
 /** Side effects of a change, inside its transaction. Returns the last feed seq (none when the record has no source). */
 export async function recordChangeEffects(
@@ -58,9 +55,7 @@ export async function recordChangeEffects(
 
 /** One signed feed event per source the record releases; returns the last seq. */
 async function appendFeedEvents(trx: Trx, state: ConsentState, key: SigningKey, ctx: EffectsContext): Promise<number | undefined> {
-  // PostgreSQL hands out sequence numbers before commit: serialise the feed's writers so that
-  // commit order equals seq order and a feed reading `seq > cursor` can never skip an event
-  if (ctx.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${FEED_LOCK})`.execute(trx);
+  await lockFeedWriters(trx, ctx.dialect);
   const now = state.updated_at;
   let last: number | undefined;
   for (const source of sourcesOf(state)) {

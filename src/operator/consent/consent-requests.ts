@@ -268,6 +268,7 @@ export function movedRecord(old: ConsentState, input: MovedRecordInput, purposes
     ...(input.reconfirm && p.status === 'approved' ? { status: 'pending' as const, choices: null, decided_at: null } : {}),
   }));
   const status = input.reconfirm && old.status === 'active' ? 'pending' : old.status;
+  const again = status !== old.status ? '; the rulebook asks you to confirm it again' : '';
   const state: ConsentState = {
     record_id: `urn:uuid:${randomUUID()}`,
     client_id: old.client_id,
@@ -289,7 +290,7 @@ export function movedRecord(old: ConsentState, input: MovedRecordInput, purposes
     to_status: status,
     actor: `account:${input.accountId}`,
     party_id: null,
-    reason: `moved from ${input.from} (record ${old.record_id})${status !== old.status ? '; the rulebook asks you to confirm it again' : ''}`,
+    reason: `moved from ${input.from} (record ${old.record_id})${again}`,
   };
   return { state, first };
 }

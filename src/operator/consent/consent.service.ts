@@ -38,6 +38,7 @@ import {
 } from './consent-requests.ts';
 import { dueForExpiry, insertRecord, loadRecord, saveTransition } from './consent.repository.ts';
 
+/** What a service files, and how it names people (built in consent-requests.ts). */
 export type { ConsentRequestInput, SubjectRef } from './consent-requests.ts';
 
 type Trx = Transaction<ConsentChangeDatabase>;

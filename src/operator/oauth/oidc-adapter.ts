@@ -1,7 +1,7 @@
 /**
  * oidc-provider's seven-method storage adapter on the operator store (SQLite or
- * PostgreSQL). The `Client` model is answered from the service registry, so a service
- * registered at run time is a client at once.
+ * PostgreSQL), over oidc-store.repository.ts. The `Client` model is answered from the
+ * service registry, so a service registered at run time is a client at once.
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Kysely } from 'kysely';

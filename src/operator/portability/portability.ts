@@ -23,7 +23,9 @@ import { completeMove, exportBundle } from './moving-out.ts';
 import type { PortabilityContext, PortabilityOptions } from './portability-context.ts';
 import { moveOf, movesOf, moveView } from './portability.repository.ts';
 
+/** The protocol's types and constants (bundle.ts), for the routes and tests. */
 export { BUNDLE_TYP, COMPLETE_TYP, type MoveItem, type MoveView, type PortabilityBundle } from './bundle.ts';
+/** What a Portability is built from (portability-context.ts). */
 export type { PortabilityOptions } from './portability-context.ts';
 
 /** Portability of one operator, both as the old and as the new operator of a move. */

@@ -56,9 +56,9 @@ export function accessLogPage(db: Db, dialect: Dialect, ids: string[], filter: A
     return q.orderBy('time', 'desc').limit(limit);
   };
   if (dialect === 'postgres') {
-    const lateral = sql<{
-      access_id: string;
-    }>`(select newest.access_id from unnest(${ids}::text[]) as r(id) cross join lateral (${newestOf(sql.ref<string>('r.id'))}) as newest order by newest.time desc limit ${limit})`;
+    const newest = newestOf(sql.ref<string>('r.id'));
+    const lateral = sql<{ access_id: string }>`(select newest.access_id from unnest(${ids}::text[]) as r(id)
+      cross join lateral (${newest}) as newest order by newest.time desc limit ${limit})`;
     return db.selectFrom(lateral.as('page')).select('page.access_id');
   }
   const branches = ids.map((id, i) => db.selectFrom(newestOf(id).as(`r${i}`)).selectAll());

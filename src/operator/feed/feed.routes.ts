@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import type { AccessRecord } from '../../audit/access-record.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import type { ApiAuthenticator } from '../oauth/api-auth.ts';
-import type { ConsentService } from './consent.service.ts';
+import type { ConsentService } from '../consent/consent.service.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { GatewayClientDefinition } from '../registry/registry.schema.ts';
 import type { AccessReports } from '../transparency/access-reports.ts';

@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import type { Store } from '../../store/database.ts';
-import type { ConsentService } from './consent.service.ts';
+import type { ConsentService } from '../consent/consent.service.ts';
 
 const CONSENT_CHANNEL = 'portti_consent_events';
 
