@@ -4,6 +4,7 @@
  * party, receipts, and the access log of every record they take part in.
  */
 import type { Kysely } from 'kysely';
+import { canWithdraw } from '../../core/consent-rules.ts';
 import { activators, sourcesOf, subjectsForSource, type ConsentState, type HistoryEntry, type Party } from '../../core/consent.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import { deleteAccount } from '../accounts/accounts.repository.ts';
@@ -213,7 +214,7 @@ export class CitizenService {
     let withdrawn = 0;
     for (const r of await this.records(accountId)) {
       const mine = r.my_parties.find((p) => p.decides);
-      if (mine && (r.status === 'active' || r.status === 'suspended') && r.activation_mode !== 'automatically_activated') {
+      if (mine && canWithdraw(r)) {
         await this.consents.withdraw(r.record_id, mine.party_id, `account:${accountId}`);
         withdrawn += 1;
       }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
 import type { Transaction } from 'kysely';
 import type { ConsentEvent } from '../../core/consent-event.ts';
+import { STATUS_RULES } from '../../core/consent-rules.ts';
 import { sourcesOf, subjectsForSource, type ConsentState } from '../../core/consent.ts';
 import { buildReceipt, signReceipt } from '../../core/receipt.ts';
 import type { Dialect } from '../../store/database.ts';
@@ -49,7 +50,7 @@ export async function recordChangeEffects(
   const last = await appendFeedEvents(trx, state, key, ctx);
   await issueReceipt(trx, state, service, key, ctx);
   await queueConsentWebhook(trx, state, service);
-  if (state.status !== 'active' && state.status !== 'pending') await destroyByConsentRecord(trx, state.record_id);
+  if (!STATUS_RULES[state.status].standing) await destroyByConsentRecord(trx, state.record_id);
   return last;
 }
 

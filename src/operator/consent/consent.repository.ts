@@ -4,6 +4,7 @@
  * the same instant cannot overwrite each other's decision.
  */
 import type { ConsentStatus } from '../../core/consent-event.ts';
+import { statusesWhere } from '../../core/consent-rules.ts';
 import type { ActivationMode, ConsentState, HistoryEntry, Party, PartyRole, PartyStatus, Purpose } from '../../core/consent.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import type { ConsentDatabase } from './consent.tables.ts';
@@ -234,12 +235,12 @@ export async function detachAccount(db: Db, accountId: string): Promise<void> {
   await db.updateTable('consent_parties').set({ account_id: null }).where('account_id', '=', accountId).execute();
 }
 
-/** Records whose expiry has passed while still live. */
+/** Records whose expiry has passed while still open (pending, active or suspended). */
 export async function dueForExpiry(db: Db, now: number, limit = 100): Promise<string[]> {
   const rows = await db
     .selectFrom('consent_records')
     .select('record_id')
-    .where('status', 'in', ['active', 'suspended', 'pending'])
+    .where('status', 'in', statusesWhere('open'))
     .where('expires_at', 'is not', null)
     .where('expires_at', '<=', now)
     .limit(limit)

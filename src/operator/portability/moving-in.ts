@@ -4,15 +4,13 @@
  * record the citizen alone decides, in the background, recording what became of each.
  */
 import { compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
+import { STATUS_RULES } from '../../core/consent-rules.ts';
 import { activators, type ConsentState, type Party } from '../../core/consent.ts';
 import { ruleOfSet } from '../../core/odrl.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import { BUNDLE_TYP, type MoveItem, type PortabilityBundle } from './bundle.ts';
 import type { PortabilityContext } from './portability-context.ts';
 import { insertMove, moveExists, updateMove } from './portability.repository.ts';
-
-/** Statuses of a record that moves (the others are history only). */
-const LIVE = new Set(['active', 'pending']);
 
 /** The bundle's payload once its signature verifies with the keys of the operator it names. */
 async function verifiedBundle(ctx: PortabilityContext, jws: string, now: number): Promise<PortabilityBundle> {
@@ -142,7 +140,8 @@ interface ImportScope {
 /** Re-creates one record here, or says why it stays at the old operator. */
 async function importOne(ctx: PortabilityContext, scope: ImportScope, record: ConsentState): Promise<MoveItem> {
   const base = { old: record.record_id, client_id: record.client_id };
-  if (!LIVE.has(record.status)) return { ...base, outcome: 'archived' };
+  // only a standing record (pending or active) moves; the others are history only
+  if (!STATUS_RULES[record.status].standing) return { ...base, outcome: 'archived' };
   const deciders = activators(record);
   if (!deciders.every(scope.mine))
     return { ...base, outcome: 'stays', reason: 'shared with other participants: it stays with them at the old operator' };

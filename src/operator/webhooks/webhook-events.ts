@@ -7,18 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { ConsentState } from '../../core/consent.ts';
 import type { Queryable } from '../../store/database.ts';
 import type { ServiceEntry } from '../registry/registry.ts';
+import { WEBHOOK_EVENT } from './webhooks.ts';
 import { queueWebhook } from './webhooks.repository.ts';
 import type { WebhooksDatabase } from './webhooks.tables.ts';
-
-/** The webhook event a service gets when a record enters a status (none: no webhook). */
-const WEBHOOK_EVENT: Partial<Record<string, string>> = {
-  active: 'consent.allowed',
-  declined: 'consent.disallowed',
-  suspended: 'consent.disallowed',
-  withdrawn: 'consent.withdrawn',
-  expired: 'consent.expired',
-  moved: 'consent.moved',
-};
 
 /** Queues the webhook of a change, when the service registered a URL and the new status has an event. */
 export async function queueConsentWebhook(
