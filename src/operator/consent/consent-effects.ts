@@ -2,7 +2,8 @@
  * What every change of a consent record does besides saving it, inside the change's own
  * transaction: a signed feed event per source (gateways learn the new state), a signed
  * ISO/IEC TS 27560 receipt, a webhook delivery to the service (webhooks/webhook-events.ts),
- * and the removal of the record's grants and codes once it is no longer live.
+ * and the removal of the record's grants and codes once it no longer stands (neither
+ * pending nor active).
  */
 import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
