@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { equalHashes, leafHash, verifyConsistency, verifyInclusion, type Hash } from '../../src/audit/merkle.ts';
-import { MemoryTree } from '../../src/audit/merkle-tree.ts';
+import { equalHashes, leafHash, verifyConsistency, verifyInclusion, type Hash } from '../../../src/audit/tlog/merkle.ts';
+import { MemoryTree } from '../../../src/audit/tlog/merkle-tree.ts';
 import { refConsistency, refInclusion, refRoot } from './merkle-reference.ts';
 
 const hex = (h: Uint8Array): string => Buffer.from(h).toString('hex');

@@ -2,7 +2,7 @@
  * A naive, recursive RFC 9162 reference for the tests: MTH, PATH and PROOF/SUBPROOF written
  * exactly as §2.1.1, §2.1.3.1 and §2.1.4.1 define them, over the whole list of leaves.
  */
-import { EMPTY_ROOT, leafHash, nodeHash, splitPoint, type Hash } from '../../src/audit/merkle.ts';
+import { EMPTY_ROOT, leafHash, nodeHash, splitPoint, type Hash } from '../../../src/audit/tlog/merkle.ts';
 
 /** MTH(D[n]) over leaf data. */
 export function refRoot(leaves: readonly Uint8Array[]): Hash {

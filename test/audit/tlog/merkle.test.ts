@@ -6,9 +6,9 @@
  * `testdata/`, checked both ways: generated from stored subtrees and verified.
  */
 import { describe, expect, it } from 'vitest';
-import { EMPTY_ROOT, leafHash, verifyConsistency, verifyInclusion, type Hash } from '../../src/audit/merkle.ts';
-import { planConsistency, planInclusion, proveAsync, rangeNodes } from '../../src/audit/merkle-proof.ts';
-import { MemoryTree, MerkleFrontier, frontierNodes } from '../../src/audit/merkle-tree.ts';
+import { EMPTY_ROOT, leafHash, verifyConsistency, verifyInclusion, type Hash } from '../../../src/audit/tlog/merkle.ts';
+import { planConsistency, planInclusion, proveAsync, rangeNodes } from '../../../src/audit/tlog/merkle-proof.ts';
+import { MemoryTree, MerkleFrontier, frontierNodes } from '../../../src/audit/tlog/merkle-tree.ts';
 
 const hex = (h: Uint8Array): string => Buffer.from(h).toString('hex');
 const b64 = (s: string): Hash => Buffer.from(s, 'base64');
