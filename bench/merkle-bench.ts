@@ -139,9 +139,11 @@ function print(r: MerkleBenchResult): void {
   const lines = [
     `append to the stored-subtree tree      ${f(r.appendMicros)} µs per leaf (${r.appends.toLocaleString('en')} leaves)`,
     `re-hash into a frontier (audit verify) ${f(r.verifyMicrosPerRecord)} µs per record, ${f(r.verifyMicrosPerRecord)} s per million`,
-    `inclusion proof at ${r.proofTreeSize.toLocaleString('en')} leaves    ${f(r.inclusionMicros)} µs, ${f(r.inclusionHashes)} hashes, ${f(r.inclusionNodesRead)} nodes read`,
+    `inclusion proof at ${r.proofTreeSize.toLocaleString('en')} leaves    ${f(r.inclusionMicros)} µs, ` +
+      `${f(r.inclusionHashes)} hashes, ${f(r.inclusionNodesRead)} nodes read`,
     `  verify                               ${f(r.verifyInclusionMicros)} µs`,
-    `consistency proof to ${r.proofTreeSize.toLocaleString('en')} leaves  ${f(r.consistencyMicros)} µs, ${f(r.consistencyHashes)} hashes, ${f(r.consistencyNodesRead)} nodes read`,
+    `consistency proof to ${r.proofTreeSize.toLocaleString('en')} leaves  ${f(r.consistencyMicros)} µs, ` +
+      `${f(r.consistencyHashes)} hashes, ${f(r.consistencyNodesRead)} nodes read`,
     `  verify                               ${f(r.verifyConsistencyMicros)} µs`,
     `signed checkpoint (root + Ed25519)     ${f(r.checkpointMicros)} µs`,
     `resident memory                        ${r.heapMB.toFixed(0)} MB`,

@@ -151,7 +151,8 @@ function consistencyRefusal(req: AddCheckpointRequest, next: Checkpoint, held: C
 /**
  * Decides on an add-checkpoint request. `log` is the watched log of the checkpoint's origin
  * (undefined: not watched), `held` what the witness holds for it, `cosigner` the witness's
- * cosignature/v1 signer. On acceptance, the new state carries the note with this cosignature.
+ * cosignature/v1 signer. On acceptance, the new state carries the note with the log's signature
+ * and this cosignature.
  */
 export function witnessCheckpoint(input: {
   request: AddCheckpointRequest;
@@ -179,7 +180,8 @@ export function witnessCheckpoint(input: {
   const refusal = consistencyRefusal(request, opened.checkpoint, held?.checkpoint);
   if (refusal !== undefined) return refusal;
   const own = { name: cosigner.name, keyId: cosigner.keyId, signature: cosigner.sign(new TextEncoder().encode(opened.note.text)) };
-  const signatures = mergeSignatures([...opened.note.verified, ...opened.note.unverified], [own]);
+  // The stored note keeps the log's verified signatures and this cosignature, nothing a submitter added.
+  const signatures = mergeSignatures(opened.note.verified, [own]);
   return {
     accepted: true,
     state: { checkpoint: opened.checkpoint, note: formatNote({ text: opened.note.text, signatures }) },

@@ -9,7 +9,7 @@ import { openCheckpoint, signCheckpoint } from '../../../src/audit/tlog/checkpoi
 import { cosignatureSigner } from '../../../src/audit/tlog/cosignature.ts';
 import { EMPTY_ROOT } from '../../../src/audit/tlog/merkle.ts';
 import { MemoryTree } from '../../../src/audit/tlog/merkle-tree.ts';
-import { parseNote } from '../../../src/audit/tlog/note.ts';
+import { parseNote, signNote } from '../../../src/audit/tlog/note.ts';
 import { ed25519Signer } from '../../../src/audit/tlog/note-keys.ts';
 import {
   addCosignatures,
@@ -52,6 +52,14 @@ describe('witness decision', () => {
     const opened = openCheckpoint(first.note, [logKey.verifier, cosigner.verifier]);
     expect(opened.checkpoint.size).toBe(5);
     expect(opened.note.verified.map((s) => s.name)).toEqual([ORIGIN, 'operator.example/witness']);
+  });
+
+  it('stores only the log signature and its own cosignature, not what else the submitter added', () => {
+    const stranger = ed25519Signer('stranger.example', generateKeyPairSync('ed25519').privateKey);
+    const t = treeOf(5);
+    const note = signNote(parseNote(signed(t)).text, [stranger], parseNote(signed(t)).signatures);
+    const state = accepted(submit({ oldSize: 0, proof: [], checkpoint: note }, undefined));
+    expect(parseNote(state.note).signatures.map((s) => s.name)).toEqual([ORIGIN, 'operator.example/witness']);
   });
 
   it('accepts an extension with a valid consistency proof, and the same checkpoint again', () => {
