@@ -11,8 +11,7 @@ import type { Arrangement, Arrangements } from './arrangements.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { ServiceDefinition } from '../registry/registry.schema.ts';
 import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from '../accounts/sessions.ts';
-import type { WebContext } from '../citizen/web-context.ts';
-import { dashboardNav } from '../citizen/dashboard.routes.ts';
+import { dashboardNav, type WebContext } from '../citizen/web-context.ts';
 
 export interface ArrangementRoutesDeps {
   sessions: Sessions;

@@ -11,6 +11,7 @@ import type { Accounts } from '../accounts/accounts.ts';
 import { loadHistories, loadHistory, loadRecord, loadRecords, recordIdsForAccount } from '../consent/consent.repository.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
 import type { OperatorDatabase } from '../operator.tables.ts';
+import type { CitizenRecordView, LocalizedText } from './view-models.ts';
 
 export interface AccessLogFilter {
   record_id?: string;
@@ -55,7 +56,7 @@ export class CitizenService {
   }
 
   /** Every record the account takes part in, newest first, with history (a few queries in all). */
-  async records(accountId: string) {
+  async records(accountId: string): Promise<CitizenRecordView[]> {
     const ids = await recordIdsForAccount(this.db, accountId);
     if (ids.length === 0) return [];
     const states = await loadRecords(this.db, ids);
@@ -69,7 +70,7 @@ export class CitizenService {
   }
 
   /** One record as the citizen sees it, or 404 when they take no part in it. */
-  async record(accountId: string, recordId: string) {
+  async record(accountId: string, recordId: string): Promise<CitizenRecordView> {
     const state = await loadRecord(this.db, recordId);
     const mine = state ? await this.myParties(accountId, state) : [];
     if (!state || mine.length === 0) throw new ProblemError(404, 'not_found', `no consent record ${recordId} of yours`);
@@ -92,15 +93,21 @@ export class CitizenService {
     return new Map(rows.map((r) => [r.client_id, r]));
   }
 
-  private view(accountId: string, state: ConsentState, mine: Party[], history: HistoryEntry[], service: ServiceRow | undefined) {
+  private view(
+    accountId: string,
+    state: ConsentState,
+    mine: Party[],
+    history: HistoryEntry[],
+    service: ServiceRow | undefined,
+  ): CitizenRecordView {
     const deciders = new Set(activators(state).map((p) => p.party_id));
     const definition = service
-      ? (JSON.parse(service.definition) as { purposes?: Array<{ purpose: string; label: Record<string, string> }> })
+      ? (JSON.parse(service.definition) as { purposes?: Array<{ purpose: string; label: LocalizedText }> })
       : undefined;
     return {
       record_id: state.record_id,
       client_id: state.client_id,
-      service_name: service ? (JSON.parse(service.name) as Record<string, string>) : null,
+      service_name: service ? (JSON.parse(service.name) as LocalizedText) : null,
       status: state.status,
       activation_mode: state.activation_mode,
       purposes: state.purposes,
@@ -137,7 +144,7 @@ export class CitizenService {
   }
 
   /** Pending records waiting for this account's decision. */
-  async pending(accountId: string) {
+  async pending(accountId: string): Promise<CitizenRecordView[]> {
     return (await this.records(accountId)).filter((r) => r.awaiting_me);
   }
 

@@ -7,10 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError } from '../../shared/errors.ts';
 import { html } from '../../web/html.ts';
 import { t, type Locale, type MessageKey } from '../../web/i18n.ts';
-import { dashboardNav } from '../citizen/dashboard.routes.ts';
 import type { MoveView, Portability } from './portability.ts';
 import { checkCsrf, signedInOrRedirect, type Sessions } from '../accounts/sessions.ts';
-import type { WebContext } from '../citizen/web-context.ts';
+import { dashboardNav, type WebContext } from '../citizen/web-context.ts';
 
 export interface PortabilityRoutesDeps {
   sessions: Sessions;
