@@ -99,7 +99,6 @@ export class Sessions {
   }
 }
 
-/** Checks the CSRF token of a state-changing request (header or form field). */
 /**
  * The signed-in session for a dashboard page, or a redirect to sign-in that comes back to
  * the page (then undefined: the caller returns the reply).
@@ -115,9 +114,11 @@ export async function signedInOrRedirect(
   return undefined;
 }
 
+/** Checks the CSRF token of a state-changing request (header or form field). */
 export function checkCsrf(request: FastifyRequest, session: Session): void {
   const header = request.headers['x-csrf-token'];
-  const field = (request.body as { _csrf?: unknown } | undefined)?._csrf;
+  const body: unknown = request.body;
+  const field = typeof body === 'object' && body !== null && '_csrf' in body ? body._csrf : undefined;
   const token = typeof header === 'string' ? header : typeof field === 'string' ? field : undefined;
   if (!token || token !== session.data.csrf)
     throw new ProblemError(403, 'csrf_failed', 'the form is stale or came from another site; reload the page and try again');

@@ -20,7 +20,7 @@ import type { Insight } from './insight.ts';
 import { renderOverview, renderSignIn } from './pages/home.page.ts';
 import { renderRecords, type CardContext } from './pages/record.page.ts';
 import { sourceLabels, type CitizenRecordView, type RecordCardMode } from './view-models.ts';
-import { dashboardNav, type DashboardPage, type WebContext } from './web-context.ts';
+import { dashboardNav, formList, FormList, type DashboardPage, type WebContext } from './web-context.ts';
 
 /** What the dashboard's pages use. */
 export interface DashboardDeps {
@@ -35,8 +35,6 @@ export interface DashboardDeps {
 
 const SignInQuery = Type.Object({ return_to: Type.Optional(Type.String({ maxLength: 512 })), lang: Type.Optional(Type.String()) });
 const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
-/** A form's checkbox list arrives as one string or as several. */
-const FormList = Type.Union([Type.String(), Type.Array(Type.String())]);
 const DecisionForm = Type.Object({
   _csrf: Type.Optional(Type.String()),
   decision: Type.Optional(Type.String()),
@@ -44,11 +42,6 @@ const DecisionForm = Type.Object({
   party_id: Type.Optional(Type.String()),
 });
 const WithdrawForm = Type.Object({ _csrf: Type.Optional(Type.String()), party_id: Type.Optional(Type.String()) });
-
-/** The values of a form's checkbox list (none, one or several). */
-export function formList(value: string | string[] | undefined): string[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
 
 /** Registers every page of the dashboard. */
 export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {

@@ -1,8 +1,10 @@
 /**
  * What every dashboard page needs: the visitor's language (query, session, browser),
- * rendering a page with security headers, and the dashboard's main navigation.
+ * rendering a page with security headers, checkbox lists of its forms, and the
+ * dashboard's main navigation.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { html, type SafeHtml } from '../../web/html.ts';
 import { fromAcceptLanguage, isLocale, t, type Locale, type MessageKey } from '../../web/i18n.ts';
 import { page } from '../../web/layout.ts';
@@ -81,6 +83,14 @@ export function createWebContext(names: { fi: string; sv: string; en: string }):
         );
     },
   };
+}
+
+/** A form's checkbox list: it arrives as one string or as several. */
+export const FormList = Type.Union([Type.String(), Type.Array(Type.String())]);
+
+/** The values of a form's checkbox list (none, one or several). */
+export function formList(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
 /** The pages of the dashboard's main navigation. */
