@@ -5,6 +5,7 @@
 import { html, type SafeHtml } from './html.ts';
 import { LOCALES, t, type Locale } from './i18n.ts';
 
+/** What a page is made of: language, title, body and the state of the header. */
 export interface PageOptions {
   locale: Locale;
   title: string;

@@ -12,7 +12,7 @@ import { dashboardNav, formList, FormList, type WebContext } from '../citizen/we
 import type { Registry } from '../registry/registry.ts';
 import { renderArrangementForm, renderArrangements } from './arrangements.page.ts';
 import type { Arrangement, Arrangements } from './arrangements.ts';
-import { arrangementCatalogue, type ArrangementFormView } from './arrangements.view.ts';
+import { arrangementCatalogue, type ArrangementFormView, type ArrangementListView } from './arrangements.view.ts';
 
 /** What the arrangement API and pages use. */
 export interface ArrangementRoutesDeps {
@@ -126,7 +126,7 @@ function registerArrangementPages(app: FastifyInstance, deps: ArrangementRoutesD
   async function listPage(request: FastifyRequest, reply: FastifyReply, s: Session & { accountId: string }) {
     const locale = web.locale(request, s);
     const form = await formView(locale, s);
-    const view = { arrangements: await deps.arrangements.list(s.accountId), form };
+    const view: ArrangementListView = { arrangements: await deps.arrangements.list(s.accountId), form };
     return web.send(
       reply,
       request,

@@ -10,6 +10,7 @@ import { checkCsrf, signedInOrRedirect } from '../accounts/sessions.ts';
 import type { DashboardDeps } from './dashboard.routes.ts';
 import { renderErased, renderExportErase } from './pages/export.page.ts';
 import { renderKeychain } from './pages/keychain.page.ts';
+import type { KeychainView } from './view-models.ts';
 import { dashboardNav } from './web-context.ts';
 
 const EraseForm = Type.Object({ confirm: Type.Enum(['yes']), _csrf: Type.String() });
@@ -45,7 +46,7 @@ export function registerAccountPages(app: FastifyInstance, deps: DashboardDeps):
     const s = await signedInOrRedirect(deps.sessions, request, reply);
     if (!s) return reply;
     const locale = web.locale(request, s);
-    const view = { chain: await deps.accounts.keychain(s.accountId), providers: deps.providers, csrf: s.data.csrf };
+    const view: KeychainView = { chain: await deps.accounts.keychain(s.accountId), providers: deps.providers, csrf: s.data.csrf };
     return web.send(reply, request, s, t(locale, 'nav_keychain'), renderKeychain(view, locale), dashboardNav(locale, 'keychain'));
   });
 

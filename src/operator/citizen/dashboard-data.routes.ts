@@ -14,7 +14,7 @@ import type { DashboardDeps } from './dashboard.routes.ts';
 import type { InsightResult } from './insight.ts';
 import { renderAccessLog } from './pages/access-log.page.ts';
 import { renderMyData } from './pages/mydata.page.ts';
-import { sourceLabels, type AccessEntryView, type AccessLogView } from './view-models.ts';
+import { sourceLabels, type AccessEntryView, type AccessLogView, type MyDataView } from './view-models.ts';
 import { dashboardNav } from './web-context.ts';
 
 const AccessQuery = Type.Object({
@@ -81,7 +81,7 @@ export function registerDataPages(app: FastifyInstance, deps: DashboardDeps): vo
 
   const mydataPage = async (request: FastifyRequest, reply: FastifyReply, s: Session, result?: InsightResult) => {
     const locale = web.locale(request, s);
-    const view = { sources: await deps.registry.sources(), csrf: s.data.csrf, ...(result ? { result } : {}) };
+    const view: MyDataView = { sources: await deps.registry.sources(), csrf: s.data.csrf, ...(result ? { result } : {}) };
     return web.send(reply, request, s, t(locale, 'nav_mydata'), renderMyData(view, locale), dashboardNav(locale, 'mydata'));
   };
 

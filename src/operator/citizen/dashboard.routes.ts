@@ -18,8 +18,15 @@ import { registerAccountPages } from './dashboard-account.routes.ts';
 import { registerDataPages } from './dashboard-data.routes.ts';
 import type { Insight } from './insight.ts';
 import { renderOverview, renderSignIn } from './pages/home.page.ts';
-import { renderRecords, type CardContext } from './pages/record.page.ts';
-import { sourceLabels, type CitizenRecordView, type RecordCardMode } from './view-models.ts';
+import { renderRecords } from './pages/record.page.ts';
+import {
+  sourceLabels,
+  type CardContext,
+  type CitizenRecordView,
+  type OverviewView,
+  type RecordCardMode,
+  type SignInView,
+} from './view-models.ts';
 import { dashboardNav, formList, FormList, type DashboardPage, type WebContext } from './web-context.ts';
 
 /** What the dashboard's pages use. */
@@ -60,7 +67,8 @@ function registerHomePages(app: FastifyInstance, deps: DashboardDeps): void {
   r.get('/signin', { schema: { hide: true, querystring: SignInQuery } }, async (request, reply) => {
     const session = await deps.sessions.get(request);
     const locale = web.locale(request, session);
-    const view = { operatorName: web.operatorName(locale), returnTo: safeReturnTo(request.query.return_to), providers: deps.providers };
+    const returnTo = safeReturnTo(request.query.return_to);
+    const view: SignInView = { operatorName: web.operatorName(locale), returnTo, providers: deps.providers };
     return web.send(reply, request, session, t(locale, 'sign_in_title'), renderSignIn(view, locale));
   });
 
@@ -69,7 +77,7 @@ function registerHomePages(app: FastifyInstance, deps: DashboardDeps): void {
     if (!s) return reply;
     const locale = web.locale(request, s);
     const records = await deps.citizens.records(s.accountId);
-    const view = {
+    const view: OverviewView = {
       name: (await deps.accounts.displayName(s.accountId)) ?? '',
       pending: records.filter((x) => x.awaiting_me).length,
       active: records.filter((x) => x.status === 'active').length,
@@ -81,7 +89,7 @@ function registerHomePages(app: FastifyInstance, deps: DashboardDeps): void {
 /** A page of record cards: which records, how each shows, and what to say when there is none. */
 interface RecordPage {
   path: string;
-  page: DashboardPage & ('requests' | 'consents' | 'others');
+  page: Extract<DashboardPage, 'requests' | 'consents' | 'others'>;
   records: (citizens: CitizenService, accountId: string) => Promise<CitizenRecordView[]>;
   mode: (r: CitizenRecordView) => RecordCardMode;
   empty: 'no_requests' | 'no_consents' | 'no_others';

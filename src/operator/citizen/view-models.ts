@@ -86,6 +86,13 @@ export function sourceLabels(sources: SourceEntry[]): SourceLabels {
 /** How a record card shows: as a request to decide, or as a consent to review and withdraw. */
 export type RecordCardMode = 'request' | 'consent';
 
+/** What every record card of a page shares: language, CSRF token and the registry's labels. */
+export interface CardContext {
+  locale: Locale;
+  csrf: string;
+  labels: SourceLabels;
+}
+
 /** One line of the access log, labels resolved. */
 export interface AccessEntryView {
   /** ISO 8601. */

@@ -15,6 +15,7 @@ import type { Accounts } from '../accounts/accounts.ts';
 import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from '../accounts/sessions.ts';
 import { dashboardNav, type WebContext } from '../citizen/web-context.ts';
 import { renderDatastore } from './datastore.page.ts';
+import type { DatastoreView } from './datastore.view.ts';
 import type { PdsClient } from './pds-client.ts';
 
 /** What the data store pages use; without `pds` the operator has no data store. */
@@ -53,7 +54,8 @@ export function registerDatastoreRoutes(app: FastifyInstance, deps: DatastoreDep
     if (!pds) return send(html`<p>${t(locale, 'datastore_not_configured')}</p>`);
     const meta = await pds.metadata();
     const { documents, sharing } = await pds.documents(await pds.identifierOf(await deps.accounts.identifiers(s.accountId)));
-    return send(renderDatastore({ meta, documents, sharing, csrf: s.data.csrf, saved }, locale));
+    const view: DatastoreView = { meta, documents, sharing, csrf: s.data.csrf, saved };
+    return send(renderDatastore(view, locale));
   }
 
   /** The signed-in citizen of a form post (CSRF checked) and their identifier at the store. */

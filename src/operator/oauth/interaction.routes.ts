@@ -18,7 +18,7 @@ import type { ConsentService } from '../consent/consent.service.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { AuthorizationServer, PersonalDataAccessDetail } from './authorization-server.ts';
 import { renderConsentPrompt } from './consent-prompt.page.ts';
-import type { ConsentPromptItem } from './consent-prompt.view.ts';
+import type { ConsentPromptItem, ConsentPromptView } from './consent-prompt.view.ts';
 
 /** What the interaction pages use. */
 export interface InteractionDeps {
@@ -111,7 +111,8 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
     const locale = deps.web.locale(request, session);
     const items = await prepare(deps, details);
     const title = t(locale, 'consent_request_title', { service: pick(items[0]?.service.name, locale) });
-    return deps.web.send(reply, request, session, title, renderConsentPrompt({ uid, csrf: session.data.csrf, items }, locale));
+    const view: ConsentPromptView = { uid, csrf: session.data.csrf, items };
+    return deps.web.send(reply, request, session, title, renderConsentPrompt(view, locale));
   });
 
   r.post('/interaction/:uid', { schema: { hide: true, params: InteractionParams, body: ConsentForm } }, async (request, reply) => {

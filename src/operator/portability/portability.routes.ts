@@ -12,6 +12,7 @@ import { checkCsrf, signedInOrRedirect, type Sessions } from '../accounts/sessio
 import { dashboardNav, type WebContext } from '../citizen/web-context.ts';
 import { renderMovePage, renderMoveStatus } from './move.page.ts';
 import type { Portability } from './portability.ts';
+import type { MovePageView } from './portability.view.ts';
 
 /** What the portability API and pages use. */
 export interface PortabilityRoutesDeps {
@@ -108,7 +109,7 @@ function registerMovePages(app: FastifyInstance, deps: PortabilityRoutesDeps): v
     const s = await signedInOrRedirect(deps.sessions, request, reply);
     if (!s) return reply;
     const locale = web.locale(request, s);
-    const view = { peers: deps.peers(), moves: await deps.portability.moves(s.accountId), csrf: s.data.csrf };
+    const view: MovePageView = { peers: deps.peers(), moves: await deps.portability.moves(s.accountId), csrf: s.data.csrf };
     return web.send(reply, request, s, t(locale, 'nav_move'), renderMovePage(view, locale), dashboardNav(locale, 'move'));
   });
 

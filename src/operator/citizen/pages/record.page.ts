@@ -6,7 +6,7 @@
 import { attrKey, isConsentBasis, type PiiItem, type Purpose } from '../../../core/consent.ts';
 import { html, type SafeHtml } from '../../../web/html.ts';
 import { pick, t, type Locale, type MessageKey } from '../../../web/i18n.ts';
-import type { CitizenRecordView, HistoryView, MyPartyView, PartyView, RecordCardMode, SourceLabels } from '../view-models.ts';
+import type { CardContext, CitizenRecordView, HistoryView, MyPartyView, PartyView, RecordCardMode, SourceLabels } from '../view-models.ts';
 import { eventText, humanDuration, statusText, when } from './format.ts';
 
 function facts(r: CitizenRecordView, purpose: Purpose, locale: Locale): SafeHtml {
@@ -87,13 +87,6 @@ function withdrawForm(r: CitizenRecordView, decider: MyPartyView, view: CardCont
   return html`<form method="post" action="/dashboard/consents/${encodeURIComponent(r.record_id)}/withdraw">
     ${hiddenFields(view.csrf, decider.party_id)}<button type="submit" class="danger">${t(view.locale, 'withdraw')}</button>
   </form>`;
-}
-
-/** What every card of a page shares: language, CSRF token and the registry's labels. */
-export interface CardContext {
-  locale: Locale;
-  csrf: string;
-  labels: SourceLabels;
 }
 
 /** One record as a card; `mode` decides whether decision or withdrawal controls show. */
