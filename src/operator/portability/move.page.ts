@@ -5,7 +5,7 @@
 import { html, type SafeHtml } from '../../web/html.ts';
 import { t, type Locale, type MessageKey } from '../../web/i18n.ts';
 import type { MoveItem, MoveView } from './portability.ts';
-import type { MovePageView } from './portability.view.ts';
+import type { MovePageView } from './move.view.ts';
 
 function item(i: MoveItem, locale: Locale): SafeHtml {
   const outcome = t(locale, `move_outcome_${i.outcome}` as MessageKey);

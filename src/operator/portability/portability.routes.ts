@@ -12,7 +12,7 @@ import { checkCsrf, signedInOrRedirect, type Sessions } from '../accounts/sessio
 import { dashboardNav, type WebContext } from '../citizen/web-context.ts';
 import { renderMovePage, renderMoveStatus } from './move.page.ts';
 import type { Portability } from './portability.ts';
-import type { MovePageView } from './portability.view.ts';
+import type { MovePageView } from './move.view.ts';
 
 /** What the portability API and pages use. */
 export interface PortabilityRoutesDeps {
