@@ -139,10 +139,8 @@ export function createAccessHandler(deps: AccessHandlerDeps) {
     facts.entry = entry;
     const honour = deps.replica.honours(entry);
     if (!honour.honoured) {
-      throw forbidden('consent_not_active', `consent record ${entry.record_id} is ${honour.status}`, { consent_status: honour.status });
-    }
-    if (entry.expires_at !== null && entry.expires_at <= Date.now()) {
-      throw forbidden('consent_not_active', `consent record ${entry.record_id} has expired`, { consent_status: 'expired' });
+      const detail = `consent record ${entry.record_id} ${honour.expired ? 'has expired' : `is ${honour.status}`}`;
+      throw forbidden('consent_not_active', detail, { consent_status: honour.status });
     }
 
     // 5. the person: which data subject of the record, and their identifier at the source

@@ -10,6 +10,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { ConsentEvent, ConsentStatus, ReplicaSubject } from '../core/consent-event.ts';
+import { STATUS_RULES, whyNotLive } from '../core/consent-rules.ts';
 import type { GatewayDatabase } from './gateway.tables.ts';
 
 export interface ReplicaEntry {
@@ -29,8 +30,8 @@ export interface ReplicaEntry {
   moved_at: number | null;
 }
 
-/** Why an entry is or is not honoured now. */
-export type Honour = { honoured: true } | { honoured: false; status: ConsentStatus };
+/** Why an entry is or is not honoured now (`expired`: its status is live but its time ran out). */
+export type Honour = { honoured: true } | { honoured: false; status: ConsentStatus; expired: boolean };
 
 /** An entry loaded from the store: subjects are parsed on first use. */
 class StoredEntry implements ReplicaEntry {
@@ -96,13 +97,16 @@ export class ConsentReplica {
   /**
    * Whether a record is honoured now. For a moved consent exactly one of the old and the new
    * record is honoured at every instant: the old one until the new one arrives, then only the
-   * new one (both changes happen in one synchronous step of {@link apply}).
+   * new one (both changes happen in one synchronous step of {@link apply}). Otherwise an
+   * entry is honoured while it is live (core's rule: status and expiry).
    */
   honours(entry: ReplicaEntry, now = Date.now()): Honour {
-    if (entry.superseded_by) return { honoured: false, status: 'moved' };
-    if (entry.status === 'active') return { honoured: true };
-    if (entry.status === 'moved' && entry.moved_at !== null && now - entry.moved_at < this.handoverMs) return { honoured: true };
-    return { honoured: false, status: entry.status };
+    if (entry.superseded_by) return { honoured: false, status: 'moved', expired: false };
+    const handingOver = entry.status === 'moved' && entry.moved_at !== null && now - entry.moved_at < this.handoverMs;
+    // while its replacement is on its way, a moved record counts as the active record it was
+    const why = whyNotLive(handingOver ? { status: 'active', expires_at: entry.expires_at } : entry, now);
+    if (why === null) return { honoured: true };
+    return { honoured: false, status: why === 'expired' ? 'expired' : entry.status, expired: why === 'expired' };
   }
 
   /** Entries of a record at a source, whichever operator issued it. */
@@ -226,7 +230,7 @@ export class ConsentReplica {
       else entry.superseded_by ??= event.replaced_by ?? null;
     }
     const superseded: ReplicaEntry[] = [];
-    if (fresh && event.replaces && event.status === 'active') {
+    if (fresh && event.replaces && STATUS_RULES[event.status].live) {
       // a record moved here from another operator: the old one stops in the same step,
       // if it is the same service's consent about the same people
       const people = (subjects: ReplicaSubject[]) =>

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { hashAccessRecord, type AccessRecord } from '../../audit/access-record.ts';
+import { hashAccessRecord, type AccessOutcome, type AccessRecord } from '../../audit/access-record.ts';
 import { pick, t, type Locale } from '../../web/i18n.ts';
 import { checkCsrf, signedInOrRedirect, type Session } from '../accounts/sessions.ts';
 import type { ServiceDefinition } from '../registry/registry.schema.ts';
@@ -52,7 +52,8 @@ async function accessEntries(deps: DashboardDeps, entries: Array<Record<string, 
       service: pick(services.get(clientId)?.name, locale) || clientId,
       attributes: datatypes.map((d) => labels.attributeLabel(String(e.source), d, locale)).join(', '),
       purpose: pick(services.get(clientId)?.purposes?.find((p) => p.purpose === purpose)?.label, locale) || purpose,
-      outcome: String(e.outcome),
+      // stored as reported, and the report schema admits only the three outcomes
+      outcome: e.outcome as AccessOutcome,
     };
   });
 }

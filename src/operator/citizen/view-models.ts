@@ -101,8 +101,7 @@ export interface AccessEntryView {
   /** The released attributes' labels, comma-separated. */
   attributes: string;
   purpose: string;
-  /** As reported by the gateway (`allowed`, `refused` or `error`). */
-  outcome: string;
+  outcome: AccessOutcome;
 }
 
 /** The access log page: the shown entries, the outcome filter and a verification's result. */

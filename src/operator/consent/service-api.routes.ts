@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
+import { isLive } from '../../core/consent-rules.ts';
 import { ACTIVATION_MODES, sourcesOf, subjectsForSource, type ConsentState, type PartyRole, type PartyStatus } from '../../core/consent.ts';
 import type { ConsentStatus } from '../../core/consent-event.ts';
 import { ProblemError } from '../../shared/errors.ts';
@@ -164,7 +165,7 @@ function registerTokenRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
       for (const d of details) {
         if (!d.consent_record_id) continue;
         const state = await deps.consents.get(d.consent_record_id).catch(() => undefined);
-        if (!state || state.status !== 'active' || (state.expires_at !== null && state.expires_at <= Date.now())) return { active: false };
+        if (!state || !isLive(state, Date.now())) return { active: false };
       }
       return { active: true, token_type: 'DPoP', ...payload };
     },

@@ -7,8 +7,20 @@ import { t, type Locale, type MessageKey } from '../../web/i18n.ts';
 import type { MoveItem, MoveView } from './portability.ts';
 import type { MovePageView } from './move.view.ts';
 
+const MOVE_STATUS_LABEL: Record<MoveView['status'], MessageKey> = {
+  running: 'move_status_running',
+  done: 'move_status_done',
+  failed: 'move_status_failed',
+};
+const MOVE_OUTCOME_LABEL: Record<MoveItem['outcome'], MessageKey> = {
+  moved: 'move_outcome_moved',
+  reconfirm: 'move_outcome_reconfirm',
+  stays: 'move_outcome_stays',
+  archived: 'move_outcome_archived',
+};
+
 function item(i: MoveItem, locale: Locale): SafeHtml {
-  const outcome = t(locale, `move_outcome_${i.outcome}` as MessageKey);
+  const outcome = t(locale, MOVE_OUTCOME_LABEL[i.outcome]);
   const handedOver = i.handed_over ? html` (${t(locale, 'move_handed_over')})` : '';
   const reason = i.reason ? html` – ${i.reason}` : '';
   const refused = i.hand_over_refused ? html` – ${i.hand_over_refused}` : '';
@@ -19,7 +31,7 @@ function item(i: MoveItem, locale: Locale): SafeHtml {
 export function renderMove(m: MoveView, locale: Locale): SafeHtml {
   const heading = t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer: m.peer });
   return html`<article class="card move" data-move-id="${m.move_id}" data-status="${m.status}">
-    <h3>${heading}: ${t(locale, `move_status_${m.status}` as MessageKey)}</h3>
+    <h3>${heading}: ${t(locale, MOVE_STATUS_LABEL[m.status])}</h3>
     <p>${t(locale, 'move_progress', { done: m.done, total: m.total })}</p>
     <progress max="${Math.max(m.total, 1)}" value="${m.done}"></progress>
     ${

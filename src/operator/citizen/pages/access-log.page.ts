@@ -3,7 +3,8 @@
  * the shown records' hash chain.
  */
 import { html, type SafeHtml } from '../../../web/html.ts';
-import { t, type Locale, type MessageKey } from '../../../web/i18n.ts';
+import { t, type Locale } from '../../../web/i18n.ts';
+import { ACCESS_OUTCOME_LABEL } from '../../../web/messages.ts';
 import type { AccessEntryView, AccessLogView } from '../view-models.ts';
 import { when } from './format.ts';
 
@@ -17,7 +18,7 @@ function verdictNotice(verdict: AccessLogView['verdict'], locale: Locale): SafeH
 
 function filters(outcome: string, locale: Locale): SafeHtml {
   const option = (o: (typeof OUTCOMES)[number]) =>
-    html`<option value="${o}" ${o === outcome ? html`selected` : ''}>${o ? t(locale, `outcome_${o}`) : t(locale, 'all')}</option>`;
+    html`<option value="${o}" ${o === outcome ? html`selected` : ''}>${o ? t(locale, ACCESS_OUTCOME_LABEL[o]) : t(locale, 'all')}</option>`;
   return html`<form method="get" action="/dashboard/access" class="filter">
       <input type="hidden" name="verify" value="1" /><button type="submit" class="secondary">${t(locale, 'verify_chain')}</button>
     </form>
@@ -38,7 +39,7 @@ function row(e: AccessEntryView, locale: Locale): SafeHtml {
     <td>${e.service}</td>
     <td>${e.attributes}</td>
     <td>${e.purpose}</td>
-    <td class="outcome-${e.outcome}">${t(locale, `outcome_${e.outcome}` as MessageKey)}</td>
+    <td class="outcome-${e.outcome}">${t(locale, ACCESS_OUTCOME_LABEL[e.outcome])}</td>
   </tr>`;
 }
 

@@ -2,10 +2,12 @@
  * Words and dates of the dashboard's pages: consent statuses and history events in the
  * visitor's language, times in Helsinki time, ISO 8601 durations in words.
  */
+import type { ConsentStatus } from '../../../core/consent-event.ts';
 import { t, type Locale, type MessageKey } from '../../../web/i18n.ts';
+import { CONSENT_STATUS_LABEL } from '../../../web/messages.ts';
 
-/** A consent or party status in words. */
-export const statusText = (locale: Locale, status: string) => t(locale, `status_${status}` as MessageKey);
+/** A consent status in words. */
+export const statusText = (locale: Locale, status: ConsentStatus) => t(locale, CONSENT_STATUS_LABEL[status]);
 
 const EVENT_KEYS: Record<string, MessageKey> = {
   'dpv:ConsentRequested': 'event_requested',

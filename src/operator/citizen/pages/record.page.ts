@@ -3,9 +3,11 @@
  * attributes, or decline) or as a consent to review, with its history, receipt and, when
  * the citizen may, a one-step withdrawal.
  */
+import { canWithdraw } from '../../../core/consent-rules.ts';
 import { attrKey, isConsentBasis, type PiiItem, type Purpose } from '../../../core/consent.ts';
 import { html, type SafeHtml } from '../../../web/html.ts';
 import { pick, t, type Locale, type MessageKey } from '../../../web/i18n.ts';
+import { PARTY_ROLE_LABEL, PARTY_STATUS_LABEL } from '../../../web/messages.ts';
 import type { CardContext, CitizenRecordView, HistoryView, MyPartyView, PartyView, RecordCardMode, SourceLabels } from '../view-models.ts';
 import { eventText, humanDuration, statusText, when } from './format.ts';
 
@@ -29,7 +31,7 @@ function facts(r: CitizenRecordView, purpose: Purpose, locale: Locale): SafeHtml
 
 function participant(p: PartyView, locale: Locale): SafeHtml {
   const me = p.is_me ? html` (<strong>${t(locale, 'you')}</strong>)` : '';
-  return html`<li>${t(locale, `role_${p.role}` as MessageKey)}${me}: ${statusText(locale, p.status)}</li>`;
+  return html`<li>${t(locale, PARTY_ROLE_LABEL[p.role])}${me}: ${t(locale, PARTY_STATUS_LABEL[p.status])}</li>`;
 }
 
 function attributeChoice(i: PiiItem, labels: SourceLabels, locale: Locale): SafeHtml {
@@ -78,11 +80,6 @@ function historyItem(h: HistoryView, locale: Locale): SafeHtml {
   return html`<li>${when(h.time, locale)}: ${eventText(locale, h.event_type)} (${statusText(locale, h.to_status)})${arrangement}</li>`;
 }
 
-/** Live records the citizen decides may be withdrawn, unless the service activated them itself. */
-function withdrawable(r: CitizenRecordView): boolean {
-  return (r.status === 'active' || r.status === 'suspended') && r.activation_mode !== 'automatically_activated';
-}
-
 function withdrawForm(r: CitizenRecordView, decider: MyPartyView, view: CardContext): SafeHtml {
   return html`<form method="post" action="/dashboard/consents/${encodeURIComponent(r.record_id)}/withdraw">
     ${hiddenFields(view.csrf, decider.party_id)}<button type="submit" class="danger">${t(view.locale, 'withdraw')}</button>
@@ -112,7 +109,7 @@ export function renderRecord(r: CitizenRecordView, mode: RecordCardMode, view: C
     </details>
     <div class="actions">
       <a class="button secondary" href="/dashboard/consents/${id}/receipt">${t(locale, 'receipt')}</a>
-      ${mode === 'consent' && decider && withdrawable(r) ? withdrawForm(r, decider, view) : ''}
+      ${mode === 'consent' && decider && canWithdraw(r) ? withdrawForm(r, decider, view) : ''}
     </div>
   </article>`;
 }
