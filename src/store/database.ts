@@ -5,12 +5,18 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import pg from 'pg';
 import { kyselySqlite, openSqlite } from './sqlite-driver.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * What a repository queries: the store, or a transaction on it (a service that changes the
+ * tables of several features at once passes its transaction to each feature's repository).
+ */
+export type Queryable<DB> = Kysely<DB> | Transaction<DB>;
 
 /** Where a component keeps its data. */
 export type StoreLocation =

@@ -19,7 +19,7 @@ export interface PdsMetadata {
   aggregate_services: Array<{ id: string; name: Localized; category: string; k_min: number; fields: string[] }>;
 }
 
-/** The operator's client of one personal data store, acting for signed-in citizens. */
+/** The operator's client of the citizen's personal data store. */
 export class PdsClient {
   private readonly url: string;
   private readonly issuer: string;
