@@ -13,9 +13,9 @@ import { ProblemError } from '../shared/errors.ts';
 import { sha256b64url, verifyDpopProof } from '../shared/oauth/dpop.ts';
 import type { ReplayCache } from '../shared/oauth/replay-cache.ts';
 import { connectionThumbprint } from '../shared/mtls.ts';
-import type { ConsentReplica, ReplicaEntry } from './consent-replica.ts';
+import type { ConsentReplica, ReplicaEntry } from './consent/consent-replica.ts';
 import { upstreamPath, type CompiledSource } from './source-registry.ts';
-import { invalidToken, type AccessTokenVerifier, type PersonalDataAccess, type VerifiedToken } from './token-verifier.ts';
+import { invalidToken, type AccessTokenVerifier, type PersonalDataAccess, type VerifiedToken } from './token/token-verifier.ts';
 
 export interface AccessHandlerDeps {
   publicOrigin: string;

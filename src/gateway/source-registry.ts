@@ -4,8 +4,8 @@
  */
 import { compileAttributeMap, type CompiledAttributeMap } from '../core/attribute-filter.ts';
 import type { OperationConfig, SourceConfig } from '../shared/config.schema.ts';
-import { turtleToDocument } from './rdf-document.ts';
-import { JSON_FORMAT, Upstream, type ResponseFormat } from './upstream.ts';
+import { turtleToDocument } from './upstream/rdf-document.ts';
+import { JSON_FORMAT, Upstream, type ResponseFormat } from './upstream/upstream.ts';
 
 export interface CompiledOperation {
   config: OperationConfig;

@@ -6,9 +6,9 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { turtleToDocument } from '../../src/gateway/rdf-document.ts';
+import { turtleToDocument } from '../../src/gateway/upstream/rdf-document.ts';
 import { compileOperation } from '../../src/gateway/source-registry.ts';
-import { Upstream } from '../../src/gateway/upstream.ts';
+import { Upstream } from '../../src/gateway/upstream/upstream.ts';
 import type { OperationConfig, SourceConfig } from '../../src/shared/config.schema.ts';
 import { verifyDpopProof } from '../../src/shared/oauth/dpop.ts';
 import { MemoryReplayCache } from '../../src/shared/oauth/replay-cache.ts';

@@ -9,8 +9,8 @@
  * store is loaded in pages so the load never holds every row at once.
  */
 import { sql, type Kysely } from 'kysely';
-import type { ConsentEvent, ConsentStatus, ReplicaSubject } from '../core/consent-event.ts';
-import type { GatewayDatabase } from './gateway.tables.ts';
+import type { ConsentEvent, ConsentStatus, ReplicaSubject } from '../../core/consent-event.ts';
+import type { GatewayDatabase } from '../gateway.tables.ts';
 
 export interface ReplicaEntry {
   iss: string;

@@ -9,8 +9,8 @@ import {
   discover,
   type AuthorizationServerMetadata,
   type ClientCredentials,
-} from '../shared/oauth/oauth-client.ts';
-import type { DpopKey } from '../shared/oauth/dpop.ts';
+} from '../../shared/oauth/oauth-client.ts';
+import type { DpopKey } from '../../shared/oauth/dpop.ts';
 
 export interface OperatorEntry {
   issuer: string;

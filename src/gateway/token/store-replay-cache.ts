@@ -4,8 +4,8 @@
  * expired entries are swept periodically.
  */
 import { sql, type Kysely } from 'kysely';
-import type { ReplayCache } from '../shared/oauth/replay-cache.ts';
-import type { GatewayDatabase } from './gateway.tables.ts';
+import type { ReplayCache } from '../../shared/oauth/replay-cache.ts';
+import type { GatewayDatabase } from '../gateway.tables.ts';
 
 export class StoreReplayCache implements ReplayCache {
   private readonly db: Kysely<GatewayDatabase>;

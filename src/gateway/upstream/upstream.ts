@@ -6,10 +6,10 @@
  * token is renewed and the read tried once more.
  */
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
-import { ProblemError } from '../shared/errors.ts';
-import type { SourceConfig } from '../shared/config.schema.ts';
-import { SolidOidcSession } from './solid-oidc-session.ts';
-import { guardedLookup } from '../shared/outbound-url.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import type { SourceConfig } from '../../shared/config.schema.ts';
+import { SolidOidcSession } from '../../shared/oauth/solid-oidc-session.ts';
+import { guardedLookup } from '../../shared/outbound-url.ts';
 
 export interface UpstreamResponse {
   status: number;

@@ -5,9 +5,9 @@
  * repeated request costs only its DPoP proof check (revocation comes from the replica).
  */
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { ProblemError } from '../shared/errors.ts';
-import { ASYMMETRIC_ALGS } from '../shared/oauth/dpop.ts';
-import type { OperatorDirectory } from './operator-directory.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import { ASYMMETRIC_ALGS } from '../../shared/oauth/dpop.ts';
+import type { OperatorDirectory } from '../operators/operator-directory.ts';
 
 /** One `personal_data_access` authorization detail (PROFILE). */
 export interface PersonalDataAccess {

@@ -6,10 +6,10 @@
  */
 import { compactVerify } from 'jose';
 import type { FastifyBaseLogger } from 'fastify';
-import { isConsentEvent } from '../core/consent-event.ts';
-import { createDpopProof } from '../shared/oauth/dpop.ts';
+import { isConsentEvent } from '../../core/consent-event.ts';
+import { createDpopProof } from '../../shared/oauth/dpop.ts';
 import type { ConsentReplica } from './consent-replica.ts';
-import type { OperatorDirectory } from './operator-directory.ts';
+import type { OperatorDirectory } from '../operators/operator-directory.ts';
 
 export interface FeedClientOptions {
   issuer: string;

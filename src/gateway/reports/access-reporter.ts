@@ -5,9 +5,9 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
-import { createDpopProof } from '../shared/oauth/dpop.ts';
-import type { GatewayDatabase } from './gateway.tables.ts';
-import type { OperatorDirectory } from './operator-directory.ts';
+import { createDpopProof } from '../../shared/oauth/dpop.ts';
+import type { GatewayDatabase } from '../gateway.tables.ts';
+import type { OperatorDirectory } from '../operators/operator-directory.ts';
 
 export interface ReporterOptions {
   db: Kysely<GatewayDatabase>;
