@@ -7,7 +7,7 @@ import { sql, type ColumnDefinitionBuilder, type Generated } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { columnTypes, type MigrationSet } from '../store/database.ts';
 import type { SigningKeysTable } from '../store/keys.ts';
-import { createSigningKeysTable } from '../gateway/gateway.tables.ts';
+import { createSigningKeysTable } from '../store/keys.ts';
 
 export interface AccountsTable {
   account_id: string;

@@ -4,6 +4,7 @@
  * `portti operator --name Y` run one component. Unknown fields are errors.
  */
 import { Type, type Static } from 'typebox';
+import { UpstreamAuthSchema } from './upstream-auth/upstream-auth.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -47,27 +48,6 @@ export const TrustGroupLocationSchema = Type.Object(
   strict,
 );
 
-/**
- * How the gateway authenticates to an upstream source (the client's token is never forwarded).
- * `solid-oidc`: the gateway is a Solid-OIDC client of `issuer` (e.g. a Community Solid Server)
- * with client credentials; it sends a DPoP-bound token and a fresh DPoP proof with every read.
- */
-export const UpstreamAuthSchema = Type.Object(
-  {
-    type: Type.Enum(['none', 'bearer', 'header', 'solid-oidc']),
-    /** For `bearer`. */
-    token: Type.Optional(Type.String({ minLength: 1 })),
-    /** For `header`: the header name and value. */
-    name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]+$' })),
-    value: Type.Optional(Type.String()),
-    /** For `solid-oidc`: the OpenID provider that issues the gateway's tokens, and the gateway's client credentials there. */
-    issuer: Type.Optional(Url),
-    client_id: Type.Optional(Type.String({ minLength: 1 })),
-    client_secret: Type.Optional(Type.String({ minLength: 1 })),
-  },
-  strict,
-);
-
 /** An attribute's JSON pointer(s) into the upstream response. */
 const Pointer = Type.String({ pattern: '^(/([^~/]|~[01])*)*$', description: 'RFC 6901 JSON pointer' });
 /** An RDF predicate IRI (for `format: turtle`). */
@@ -102,6 +82,7 @@ export const SourceSchema = Type.Object(
     upstream: Type.Object(
       {
         base_url: Url,
+        /** How the gateway authenticates to the source (one of the types in upstream-auth/). */
         auth: Type.Optional(UpstreamAuthSchema),
         timeout_ms: Type.Integer({ minimum: 10, maximum: 120000, default: 5000 }),
         max_response_bytes: Type.Integer({ minimum: 1024, default: 1048576 }),

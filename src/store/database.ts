@@ -75,6 +75,11 @@ export function columnTypes(dialect: Dialect) {
 /** Migrations of one component, keyed by name (applied in name order). */
 export type MigrationSet = (dialect: Dialect) => Record<string, Migration>;
 
+/** Drops `tables` in the given order, those that exist (a migration's `down`). */
+export async function dropTables(db: Kysely<unknown>, tables: readonly string[]): Promise<void> {
+  for (const table of tables) await sql`drop table if exists ${sql.table(table)}`.execute(db);
+}
+
 /** Applies pending migrations; throws with the failing migration's name. */
 export async function migrateToLatest<DB>(store: Store<DB>, migrations: MigrationSet): Promise<string[]> {
   const set = migrations(store.dialect);

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ConsentEvent } from '../../src/core/consent-event.ts';
+import type { ConsentEvent } from '../../src/core/consent-feed.ts';
 import { ConsentReplica } from '../../src/gateway/consent/consent-replica.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { migrateToLatest, openStore } from '../../src/store/database.ts';

@@ -75,7 +75,7 @@ describe('Solid-OIDC upstream', () => {
   });
   afterAll(async () => server.close());
 
-  function source(over: Partial<NonNullable<SourceConfig['upstream']['auth']>> = {}, baseUrl = base): SourceConfig {
+  function source(over: Partial<Extract<SourceConfig['upstream']['auth'], { type: 'solid-oidc' }>> = {}, baseUrl = base): SourceConfig {
     return {
       id: 'pod',
       upstream: {

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AccessLog } from '../../src/audit/access-log.ts';
 import { verifyAccessLog } from '../../src/audit/access-log.ts';
-import type { ConsentEvent } from '../../src/core/consent-event.ts';
+import type { ConsentEvent } from '../../src/core/consent-feed.ts';
 import { ConsentReplica } from '../../src/gateway/consent/consent-replica.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { migrateToLatest, openStore, type Store, type StoreLocation } from '../../src/store/database.ts';

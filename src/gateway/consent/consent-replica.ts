@@ -9,8 +9,9 @@
  * store is loaded in pages so the load never holds every row at once.
  */
 import { sql, type Kysely } from 'kysely';
-import type { ConsentEvent, ConsentStatus, ReplicaSubject } from '../../core/consent-event.ts';
-import type { GatewayDatabase } from '../gateway.tables.ts';
+import type { ConsentStatus, ReplicaSubject } from '../../core/consent-event.ts';
+import type { ConsentEvent } from '../../core/consent-feed.ts';
+import type { ReplicaDatabase } from './replica.tables.ts';
 
 export interface ReplicaEntry {
   iss: string;
@@ -77,7 +78,7 @@ export class ConsentReplica {
   private count = 0;
   private readonly strings = new Map<string, string>();
   private readonly cursors = new Map<string, string>();
-  private readonly db: Kysely<GatewayDatabase>;
+  private readonly db: Kysely<ReplicaDatabase>;
   /** Listeners told after each applied event (tests measure propagation with it). */
   private readonly listeners = new Set<(e: ReplicaEntry) => void>();
 
@@ -88,7 +89,7 @@ export class ConsentReplica {
    */
   private readonly handoverMs: number;
 
-  constructor(db: Kysely<GatewayDatabase>, handoverMs = 30_000) {
+  constructor(db: Kysely<ReplicaDatabase>, handoverMs = 30_000) {
     this.db = db;
     this.handoverMs = handoverMs;
   }

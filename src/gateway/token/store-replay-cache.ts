@@ -5,13 +5,13 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { ReplayCache } from '../../shared/oauth/replay-cache.ts';
-import type { GatewayDatabase } from '../gateway.tables.ts';
+import type { ReplayDatabase } from './replay.tables.ts';
 
 export class StoreReplayCache implements ReplayCache {
-  private readonly db: Kysely<GatewayDatabase>;
+  private readonly db: Kysely<ReplayDatabase>;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(db: Kysely<GatewayDatabase>, sweepEveryMs = 30_000) {
+  constructor(db: Kysely<ReplayDatabase>, sweepEveryMs = 30_000) {
     this.db = db;
     this.timer = setInterval(() => void this.sweep().catch(() => undefined), sweepEveryMs);
     this.timer.unref();

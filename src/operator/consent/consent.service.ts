@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Dialect } from '../../store/database.ts';
-import type { ConsentEvent } from '../../core/consent-event.ts';
+import { CONSENT_EVENT_JWS_TYP, CONSENT_EVENT_PAYLOAD_TYP, type ConsentEvent } from '../../core/consent-feed.ts';
 import {
   addDuration,
   decide as decideCore,
@@ -450,7 +450,7 @@ export class ConsentService extends EventEmitter {
         .executeTakeFirstOrThrow();
       const seq = Number(inserted.seq);
       const event: ConsentEvent = {
-        typ: 'consent-state',
+        typ: CONSENT_EVENT_PAYLOAD_TYP,
         iss: this.o.issuer,
         seq,
         record_id: state.record_id,
@@ -466,7 +466,7 @@ export class ConsentService extends EventEmitter {
         ...(state.replaced_by ? { replaced_by: state.replaced_by } : {}),
       };
       const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(event)))
-        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'consent-event+jws' })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CONSENT_EVENT_JWS_TYP })
         .sign(key.privateKey);
       await trx.updateTable('consent_events').set({ jws }).where('seq', '=', seq).execute();
       last = seq;

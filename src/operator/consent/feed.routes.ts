@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AccessRecord } from '../../audit/access-record.ts';
+import { consentEventFrame, SYNC_FRAME } from '../../core/consent-feed.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import type { ApiAuthenticator } from '../oauth/api-auth.ts';
 import type { ConsentService } from './consent.service.ts';
@@ -92,7 +93,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
               for (const r of rows) {
                 if (closed) return;
                 // a slow gateway is not buffered in memory: wait for the socket to drain
-                if (!res.write(`id: ${r.seq}\nevent: consent\ndata: ${r.jws}\n\n`)) await once(res, 'drain');
+                if (!res.write(consentEventFrame(r.seq, r.jws))) await once(res, 'drain');
                 cursor = Number(r.seq);
               }
               if (rows.length < 500) break;
@@ -117,7 +118,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
       res.on('close', stop);
       res.on('error', stop);
       await pump();
-      if (!closed) res.write('event: sync\ndata: {}\n\n');
+      if (!closed) res.write(SYNC_FRAME);
     },
   );
 
