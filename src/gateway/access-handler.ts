@@ -15,7 +15,8 @@ import type { ReplayCache } from '../shared/oauth/replay-cache.ts';
 import { connectionThumbprint } from '../shared/mtls.ts';
 import type { ReplicaSubject } from '../core/consent-event.ts';
 import type { AccessRequest } from './access.routes.ts';
-import type { ConsentReplica, ReplicaEntry } from './consent/consent-replica.ts';
+import type { ConsentReplica } from './consent/consent-replica.ts';
+import type { ReplicaEntry } from './consent/replica-entry.ts';
 import { upstreamPath, type CompiledOperation, type CompiledSource } from './source-registry.ts';
 import { invalidToken, type AccessTokenVerifier, type PersonalDataAccess, type VerifiedToken } from './token/token-verifier.ts';
 

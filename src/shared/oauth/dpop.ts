@@ -46,7 +46,9 @@ export interface DpopVerifyOptions {
 }
 
 function invalid(detail: string, realm?: string): ProblemError {
-  const challenge = `DPoP error="invalid_dpop_proof", error_description="${detail.replaceAll('"', "'")}", algs="ES256 EdDSA PS256"${realm ? `, ${realm}` : ''}`;
+  const challenge =
+    `DPoP error="invalid_dpop_proof", error_description="${detail.replaceAll('"', "'")}", algs="ES256 EdDSA PS256"` +
+    (realm ? `, ${realm}` : '');
   return new ProblemError(401, 'invalid_dpop_proof', detail, {}, { 'WWW-Authenticate': challenge });
 }
 

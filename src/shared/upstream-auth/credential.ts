@@ -42,7 +42,10 @@ export interface UpstreamAuthType<T extends string, P extends TProperties> {
 /**
  * Defines an auth type from its own fields; the schema adds `type` and refuses other fields.
  *
- * @example export const bearerAuth = defineAuthType('bearer', { token: Type.String() }, (a) => ({ headers: { authorization: `Bearer ${a.token}` } }));
+ * @example
+ * export const bearerAuth = defineAuthType('bearer', { token: Type.String() }, (auth) => ({
+ *   headers: { authorization: `Bearer ${auth.token}` },
+ * }));
  */
 export function defineAuthType<const T extends string, P extends TProperties>(
   type: T,
