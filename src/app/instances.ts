@@ -29,6 +29,7 @@ export interface InstanceProcess {
   child: ChildProcess;
 }
 
+/** The instance processes, their balancers and the in-process demo world, with one `close`. */
 export interface RunningInstances extends Pick<RunningSystem, 'urls' | 'close'> {
   instances: InstanceProcess[];
   balancers: Balancer[];

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../trust/trust-group.ts';
 
+/** Everything `runSystem` started, with one `close` that stops it in order. */
 export interface RunningSystem {
   gateways: Gateway[];
   operators: Operator[];
@@ -31,6 +32,7 @@ export interface RunningSystem {
   close(): Promise<void>;
 }
 
+/** What to run and how (the CLI's flags). */
 export interface RunOptions {
   /** Only this component (by name); default everything. */
   only?: { kind: 'gateway' | 'operator' | 'pds'; name: string };

@@ -13,6 +13,7 @@ import { GENESIS_HASH, hashAccessRecord, verifyChain, type AccessRecord, type Ch
 /** What the caller supplies; the log adds id, time, chain position and hashes. */
 export type AccessRecordInput = Omit<AccessRecord, 'access_id' | 'time' | 'chain' | 'seq' | 'prev_hash' | 'hash'>;
 
+/** Where the log writes, which chain, how often it signs a checkpoint and with which key. */
 export interface AccessLogOptions {
   db: Kysely<AuditDatabase>;
   chain: string;

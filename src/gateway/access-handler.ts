@@ -20,6 +20,7 @@ import type { ReplicaEntry } from './consent/replica-entry.ts';
 import { upstreamPath, type CompiledOperation, type CompiledSource } from './source-registry.ts';
 import { invalidToken, type AccessTokenVerifier, type PersonalDataAccess, type VerifiedToken } from './token/token-verifier.ts';
 
+/** What the request path consults: sources, token verifier, replica, feeds' freshness, access log. */
 export interface AccessHandlerDeps {
   publicOrigin: string;
   sources: Map<string, CompiledSource>;

@@ -34,6 +34,7 @@ export class ConfigError extends Error {
   }
 }
 
+/** One step of a path inside a document: a field name or an array index. */
 export type Segment = string | number;
 
 /** A cross-field check run after the schema passes; returns problems by path. */

@@ -53,6 +53,7 @@ const Pointer = Type.String({ pattern: '^(/([^~/]|~[01])*)*$', description: 'RFC
 /** An RDF predicate IRI (for `format: turtle`). */
 const PredicateIri = Type.String({ pattern: '^https?://[^\\s<>"{}|\\\\^`]+$', description: 'predicate IRI' });
 
+/** One operation of a source: an upstream path per person and the attributes it can release. */
 export const OperationSchema = Type.Object(
   {
     name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
@@ -76,6 +77,7 @@ export const OperationSchema = Type.Object(
   strict,
 );
 
+/** A source a gateway fronts: its upstream, its operations, the operators it admits. */
 export const SourceSchema = Type.Object(
   {
     id: Id,
@@ -96,6 +98,7 @@ export const SourceSchema = Type.Object(
   strict,
 );
 
+/** An operator a gateway trusts, and the gateway's client id there. */
 export const GatewayOperatorSchema = Type.Object(
   {
     issuer: Url,
@@ -105,6 +108,7 @@ export const GatewayOperatorSchema = Type.Object(
   strict,
 );
 
+/** An Access Gateway: where it listens, what it fronts, whom it trusts. */
 export const GatewaySchema = Type.Object(
   {
     name: Id,
@@ -307,9 +311,12 @@ export const PorttiConfigSchema = Type.Object(
 );
 
 export type PorttiConfig = Static<typeof PorttiConfigSchema>;
+/** One gateway's configuration. */
 export type GatewayConfig = Static<typeof GatewaySchema>;
 export type OperatorConfig = Static<typeof OperatorSchema>;
+/** One source's configuration. */
 export type SourceConfig = Static<typeof SourceSchema>;
+/** One operation's configuration. */
 export type OperationConfig = Static<typeof OperationSchema>;
 export type IdentityProviderConfig = Static<typeof IdentityProviderSchema>;
 export type DemoConfig = Static<typeof DemoSchema>;

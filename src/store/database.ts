@@ -10,6 +10,7 @@ import { Migrator, type Migration } from 'kysely/migration';
 import pg from 'pg';
 import { kyselySqlite, openSqlite } from './sqlite-driver.ts';
 
+/** The SQL dialects a store can speak. */
 export type Dialect = 'sqlite' | 'postgres';
 
 /** Where a component keeps its data. */

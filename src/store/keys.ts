@@ -8,6 +8,7 @@ import { exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 
 import type { Kysely } from 'kysely';
 import { columnTypes, type Dialect } from './database.ts';
 
+/** One signing key of a component, private and public JWK as JSON. */
 export interface SigningKeysTable {
   kid: string;
   alg: string;

@@ -12,6 +12,7 @@ import {
 } from '../../shared/oauth/oauth-client.ts';
 import type { DpopKey } from '../../shared/oauth/dpop.ts';
 
+/** One admitted operator: its issuer, the gateway's client id there, and (once discovered) metadata and keys. */
 export interface OperatorEntry {
   issuer: string;
   clientId: string;

@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ReplayCache } from '../../shared/oauth/replay-cache.ts';
 import type { ReplayDatabase } from './replay.tables.ts';
 
+/** The DPoP replay cache shared by every instance on one store. */
 export class StoreReplayCache implements ReplayCache {
   private readonly db: Kysely<ReplayDatabase>;
   private readonly timer: NodeJS.Timeout;

@@ -20,6 +20,7 @@ export interface PersonalDataAccess {
   consent_record_id?: string;
 }
 
+/** The claims of a verified access token that the request path uses. */
 export interface VerifiedToken {
   iss: string;
   client_id: string;
@@ -31,6 +32,7 @@ export interface VerifiedToken {
   authorization_details: PersonalDataAccess[];
 }
 
+/** Clock skew and the longest token lifetime the verifier accepts. */
 export interface TokenVerifierOptions {
   clockSkewS: number;
   /** Longest accepted `exp - iat` (PROFILE: 300 s). */

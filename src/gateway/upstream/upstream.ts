@@ -13,6 +13,7 @@ import { guardedLookup } from '../../shared/outbound-url.ts';
 import type { UpstreamCredential } from '../../shared/upstream-auth/credential.ts';
 import { createUpstreamCredential } from '../../shared/upstream-auth/upstream-auth.ts';
 
+/** A source's answer: its status and the decoded document (undefined for a 404). */
 export interface UpstreamResponse {
   status: number;
   body: unknown;

@@ -33,6 +33,7 @@ export function normalizeHtu(url: string): string {
   return `${u.protocol}//${u.host}${u.pathname}`;
 }
 
+/** What a DPoP proof must match (RFC 9449): method, URL, access token, age, and the replay cache. */
 export interface DpopVerifyOptions {
   method: string;
   /** The URL the request was sent to, as the client sees it. */

@@ -8,6 +8,7 @@
 import { ProblemError } from '../errors.ts';
 import { createDpopKey, createDpopProof, type DpopKey } from './dpop.ts';
 
+/** The provider, the gateway's client credentials there, and the timeout of each call. */
 export interface SolidOidcOptions {
   issuer: string;
   client_id: string;
