@@ -2,8 +2,10 @@
  * The consent record's state machine (ISO/IEC TS 27560 names, PROFILE statuses) with
  * several participants and activation modes. Pure functions: each transition takes a
  * state and returns the next one plus the history entry, or throws an InvalidTransition.
+ * Which status allows what (liveness, withdrawal, expiry) is decided in consent-rules.ts.
  */
 import type { ConsentStatus, ReplicaSubject } from './consent-event.ts';
+import { hasExpired, PARTY_GAVE_CONSENT, STATUS_RULES, withdrawalRefusal } from './consent-rules.ts';
 
 export type ActivationMode = 'all_activators_activate' | 'any_activator_activates' | 'data_subject_activates' | 'automatically_activated';
 
@@ -209,15 +211,8 @@ export function decide(
 
 /** A participant withdraws: the record stops for everyone (either parent can revoke). */
 export function withdraw(state: ConsentState, partyId: string, actor: string, now: number) {
-  if (state.status !== 'active' && state.status !== 'suspended') {
-    throw new InvalidTransition(state.status, `the record is ${state.status}; only active or suspended records can be withdrawn`);
-  }
-  if (state.activation_mode === 'automatically_activated') {
-    throw new InvalidTransition(
-      state.status,
-      'this processing is not based on consent, so it cannot be withdrawn; you can object to it (GDPR Art. 21) through the controller',
-    );
-  }
+  const refusal = withdrawalRefusal(state);
+  if (refusal !== null) throw new InvalidTransition(state.status, refusal);
   const party = state.parties.find((p) => p.party_id === partyId);
   if (!party || !activators(state).some((p) => p.party_id === partyId)) {
     throw new InvalidTransition(state.status, 'only a participant who decides on this record can withdraw it');
@@ -237,25 +232,20 @@ export function suspend(state: ConsentState, actor: string, reason: string, now:
 export function resume(state: ConsentState, actor: string, now: number) {
   if (state.status !== 'suspended')
     throw new InvalidTransition(state.status, `the record is ${state.status}; only suspended records can be resumed`);
-  if (state.expires_at !== null && state.expires_at <= now) throw new InvalidTransition(state.status, 'the record has expired meanwhile');
+  if (hasExpired(state, now)) throw new InvalidTransition(state.status, 'the record has expired meanwhile');
   return transition(state, 'active', { time: now, event_type: 'dpv:ConsentResumed', actor, party_id: null, reason: null });
 }
 
 /** The scheduler expires a record whose validity has run out. */
 export function expire(state: ConsentState, now: number) {
-  if (!['active', 'suspended', 'pending'].includes(state.status)) {
-    throw new InvalidTransition(state.status, `the record is ${state.status}; it cannot expire`);
-  }
-  if (state.expires_at === null || state.expires_at > now)
-    throw new InvalidTransition(state.status, 'the record has not reached its expiry');
+  if (!STATUS_RULES[state.status].open) throw new InvalidTransition(state.status, `the record is ${state.status}; it cannot expire`);
+  if (!hasExpired(state, now)) throw new InvalidTransition(state.status, 'the record has not reached its expiry');
   return transition(state, 'expired', { time: now, event_type: 'dpv:ConsentExpired', actor: 'system', party_id: null, reason: null });
 }
 
 /** The record moved to another operator (portability); it stops here for good. */
 export function markMoved(state: ConsentState, newRecordId: string, actor: string, now: number) {
-  if (!['active', 'suspended', 'pending'].includes(state.status)) {
-    throw new InvalidTransition(state.status, `the record is ${state.status}; only live records move`);
-  }
+  if (!STATUS_RULES[state.status].open) throw new InvalidTransition(state.status, `the record is ${state.status}; only live records move`);
   const result = transition(state, 'moved', {
     time: now,
     event_type: 'portti:ConsentMoved',
@@ -283,7 +273,7 @@ export function subjectsForSource(state: ConsentState, source: string): ReplicaS
       const guardians = state.parties.filter((p) => p.role === 'guardian' && p.acting_for === subject.party_id);
       const deciders = guardians.length > 0 ? guardians : [subject];
       const auto = state.activation_mode === 'automatically_activated';
-      const approvedByOwn = auto || deciders.some((d) => d.status === 'approved' || d.status === 'withdrawn');
+      const approvedByOwn = auto || deciders.some((d) => PARTY_GAVE_CONSENT[d.status]);
       if (!approvedByOwn)
         return { ref: subject.party_id, identifier_type: subject.identifier_type, identifier: subject.identifier, datatypes: [] };
       const chosen =

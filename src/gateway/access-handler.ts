@@ -145,10 +145,8 @@ export function createAccessHandler(deps: AccessHandlerDeps) {
   function checkLive(entry: ReplicaEntry): void {
     const honour = deps.replica.honours(entry);
     if (!honour.honoured) {
-      throw forbidden('consent_not_active', `consent record ${entry.record_id} is ${honour.status}`, { consent_status: honour.status });
-    }
-    if (entry.expires_at !== null && entry.expires_at <= Date.now()) {
-      throw forbidden('consent_not_active', `consent record ${entry.record_id} has expired`, { consent_status: 'expired' });
+      const detail = `consent record ${entry.record_id} ${honour.expired ? 'has expired' : `is ${honour.status}`}`;
+      throw forbidden('consent_not_active', detail, { consent_status: honour.status });
     }
   }
 }

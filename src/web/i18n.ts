@@ -5,14 +5,16 @@
  */
 import { MESSAGES } from './messages.ts';
 
+/** A language of the dashboard. */
 export type Locale = 'fi' | 'sv' | 'en';
+/** The dashboard's languages, in the order the language menu shows them. */
 export const LOCALES: Locale[] = ['fi', 'sv', 'en'];
+/** A key of the message table: `t` accepts no other string, so an unknown key fails the build. */
 export type MessageKey = keyof typeof MESSAGES;
 
 /** Translates `key` into `locale`, filling `{placeholders}` from `vars`. */
 export function t(locale: Locale, key: MessageKey, vars: Record<string, string | number> = {}): string {
-  const entry = MESSAGES[key] as Record<Locale, string>;
-  return entry[locale].replace(/\{(\w+)\}/g, (_m, name: string) => String(vars[name] ?? `{${name}}`));
+  return MESSAGES[key][locale].replace(/\{(\w+)\}/g, (_m, name: string) => String(vars[name] ?? `{${name}}`));
 }
 
 /** Picks the first supported language of an Accept-Language header (default Finnish). */
@@ -29,6 +31,7 @@ export function fromAcceptLanguage(header: string | undefined): Locale {
   return (tags.find((x) => (LOCALES as string[]).includes(x.lang))?.lang as Locale | undefined) ?? 'fi';
 }
 
+/** Whether an untrusted value (a query parameter, a session field) is a supported locale. */
 export function isLocale(v: unknown): v is Locale {
   return typeof v === 'string' && (LOCALES as string[]).includes(v);
 }

@@ -1,4 +1,14 @@
-/** Dashboard strings: each key in Finnish, Swedish and English (plain language). */
+/**
+ * Dashboard strings: each key in Finnish, Swedish and English (plain language). A key
+ * without all three fails the build, and so does a consent, participant or access status
+ * without its label in the tables at the end.
+ */
+import type { AccessOutcome } from '../audit/access-record.ts';
+import type { ConsentStatus } from '../core/consent-event.ts';
+import type { PartyRole, PartyStatus } from '../core/consent.ts';
+import type { Locale, MessageKey } from './i18n.ts';
+
+/** Every user-visible string of the dashboard, by key, in each locale. */
 export const MESSAGES = {
   app_name: { fi: 'Omat tietoni', sv: 'Mina uppgifter', en: 'My data' },
   skip_to_content: { fi: 'Siirry sisältöön', sv: 'Hoppa till innehållet', en: 'Skip to content' },
@@ -340,4 +350,37 @@ export const MESSAGES = {
   move_outcome_stays: { fi: 'jää vanhalle operaattorille', sv: 'stannar hos den gamla operatören', en: 'stays at the old operator' },
   move_outcome_archived: { fi: 'vain historia', sv: 'bara historik', en: 'history only' },
   move_handed_over: { fi: 'vanha operaattori vahvisti', sv: 'den gamla operatören bekräftade', en: 'confirmed by the old operator' },
-} as const;
+} as const satisfies Record<string, Readonly<Record<Locale, string>>>;
+
+/** The label of each consent record status. */
+export const CONSENT_STATUS_LABEL: Readonly<Record<ConsentStatus, MessageKey>> = {
+  pending: 'status_pending',
+  active: 'status_active',
+  declined: 'status_declined',
+  suspended: 'status_suspended',
+  withdrawn: 'status_withdrawn',
+  expired: 'status_expired',
+  moved: 'status_moved',
+};
+
+/** The label of each participant's status (their own decision on a record). */
+export const PARTY_STATUS_LABEL: Readonly<Record<PartyStatus, MessageKey>> = {
+  pending: 'status_pending',
+  approved: 'status_approved',
+  declined: 'status_declined',
+  withdrawn: 'status_withdrawn',
+};
+
+/** The label of each participant role. */
+export const PARTY_ROLE_LABEL: Readonly<Record<PartyRole, MessageKey>> = {
+  data_subject: 'role_data_subject',
+  guardian: 'role_guardian',
+  activator: 'role_activator',
+};
+
+/** The label of each access log outcome. */
+export const ACCESS_OUTCOME_LABEL: Readonly<Record<AccessOutcome, MessageKey>> = {
+  allowed: 'outcome_allowed',
+  refused: 'outcome_refused',
+  error: 'outcome_error',
+};

@@ -12,12 +12,13 @@
 import type { Kysely } from 'kysely';
 import type { ConsentStatus, ReplicaSubject } from '../../core/consent-event.ts';
 import type { ConsentEvent } from '../../core/consent-feed.ts';
+import { STATUS_RULES, whyNotLive } from '../../core/consent-rules.ts';
 import { StoredEntry, type ReplicaEntry } from './replica-entry.ts';
 import { replicaCursors, replicaRows, saveApplied } from './replica.repository.ts';
 import type { ReplicaDatabase } from './replica.tables.ts';
 
-/** Why an entry is or is not honoured now. */
-export type Honour = { honoured: true } | { honoured: false; status: ConsentStatus };
+/** Why an entry is or is not honoured now (`expired`: its status is live but its time ran out). */
+export type Honour = { honoured: true } | { honoured: false; status: ConsentStatus; expired: boolean };
 
 const LOAD_PAGE = 20_000;
 
@@ -47,13 +48,16 @@ export class ConsentReplica {
   /**
    * Whether a record is honoured now. For a moved consent exactly one of the old and the new
    * record is honoured at every instant: the old one until the new one arrives, then only the
-   * new one (both changes happen in one synchronous step of {@link apply}).
+   * new one (both changes happen in one synchronous step of {@link apply}). Otherwise an
+   * entry is honoured while it is live (core's rule: status and expiry).
    */
   honours(entry: ReplicaEntry, now = Date.now()): Honour {
-    if (entry.superseded_by) return { honoured: false, status: 'moved' };
-    if (entry.status === 'active') return { honoured: true };
-    if (entry.status === 'moved' && entry.moved_at !== null && now - entry.moved_at < this.handoverMs) return { honoured: true };
-    return { honoured: false, status: entry.status };
+    if (entry.superseded_by) return { honoured: false, status: 'moved', expired: false };
+    const handingOver = entry.status === 'moved' && entry.moved_at !== null && now - entry.moved_at < this.handoverMs;
+    // while its replacement is on its way, a moved record counts as the active record it was
+    const why = whyNotLive(handingOver ? { status: 'active', expires_at: entry.expires_at } : entry, now);
+    if (why === null) return { honoured: true };
+    return { honoured: false, status: why === 'expired' ? 'expired' : entry.status, expired: why === 'expired' };
   }
 
   /** Entries of a record at a source, whichever operator issued it. */
@@ -145,7 +149,7 @@ export class ConsentReplica {
     const fresh = !current || current.event_seq < event.seq;
     const entry = this.entryOf(event, current);
     if (fresh && event.status === 'moved') this.handOver(entry, event);
-    const superseded = fresh && event.replaces && event.status === 'active' ? this.supersede(event, event.replaces) : [];
+    const superseded = fresh && event.replaces && STATUS_RULES[event.status].live ? this.supersede(event, event.replaces) : [];
     // memory first: a revocation must bite on the very next request
     if (fresh) this.put(entry);
     this.cursors.set(event.iss, eventId);

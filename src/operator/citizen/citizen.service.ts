@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Dialect } from '../../store/database.ts';
+import { canWithdraw } from '../../core/consent-rules.ts';
 import { activators, sourcesOf, subjectsForSource, type ConsentState, type HistoryEntry, type Party } from '../../core/consent.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import type { Accounts } from '../accounts/accounts.ts';
@@ -220,7 +221,7 @@ export class CitizenService {
     let withdrawn = 0;
     for (const r of await this.records(accountId)) {
       const mine = r.my_parties.find((p) => p.decides);
-      if (mine && (r.status === 'active' || r.status === 'suspended') && r.activation_mode !== 'automatically_activated') {
+      if (mine && canWithdraw(r)) {
         await this.consents.withdraw(r.record_id, mine.party_id, `account:${accountId}`);
         withdrawn += 1;
       }

@@ -5,9 +5,13 @@
 import type { IdentityProviderConfig } from '../../shared/config.schema.ts';
 import type { KeychainEntry } from '../accounts/accounts.ts';
 import type { CitizenService } from './citizen.service.ts';
+import type { AccessOutcome } from '../../audit/access-record.ts';
+import type { ConsentStatus } from '../../core/consent-event.ts';
+import { canWithdraw } from '../../core/consent-rules.ts';
 import { attrKey, isConsentBasis } from '../../core/consent.ts';
 import { html } from '../../web/html.ts';
 import { pick, t, type Locale, type MessageKey } from '../../web/i18n.ts';
+import { ACCESS_OUTCOME_LABEL, CONSENT_STATUS_LABEL, PARTY_ROLE_LABEL, PARTY_STATUS_LABEL } from '../../web/messages.ts';
 
 type RecordView = Awaited<ReturnType<CitizenService['record']>>;
 
@@ -16,7 +20,7 @@ export interface Labels {
   attributeLabel(resource: string, id: string, locale: Locale): string;
 }
 
-const statusText = (locale: Locale, status: string) => t(locale, `status_${status}` as MessageKey);
+const statusText = (locale: Locale, status: ConsentStatus) => t(locale, CONSENT_STATUS_LABEL[status]);
 
 const EVENT_KEYS: Record<string, MessageKey> = {
   'dpv:ConsentRequested': 'event_requested',
@@ -82,7 +86,7 @@ export function renderRecord(r: RecordView, locale: Locale, csrf: string, labels
     </dl>
     <h3>${t(locale, 'participants')}</h3>
     <ul>
-      ${r.parties.map((p) => html`<li>${t(locale, `role_${p.role}` as MessageKey)}${p.is_me ? html` (<strong>${t(locale, 'you')}</strong>)` : ''}: ${statusText(locale, p.status)}</li>`)}
+      ${r.parties.map((p) => html`<li>${t(locale, PARTY_ROLE_LABEL[p.role])}${p.is_me ? html` (<strong>${t(locale, 'you')}</strong>)` : ''}: ${t(locale, PARTY_STATUS_LABEL[p.status])}</li>`)}
     </ul>
     ${
       mode === 'request' && decider
@@ -123,10 +127,7 @@ export function renderRecord(r: RecordView, locale: Locale, csrf: string, labels
     <div class="actions">
       <a class="button secondary" href="/dashboard/consents/${id}/receipt">${t(locale, 'receipt')}</a>
       ${
-        mode === 'consent' &&
-        decider &&
-        (r.status === 'active' || r.status === 'suspended') &&
-        r.activation_mode !== 'automatically_activated'
+        mode === 'consent' && decider && canWithdraw(r)
           ? html`<form method="post" action="/dashboard/consents/${id}/withdraw">
               <input type="hidden" name="_csrf" value="${csrf}" /><input type="hidden" name="party_id" value="${decider.party_id}" /><button
                 type="submit"
@@ -159,7 +160,7 @@ export function renderAccessLog(
       <label
         >${t(locale, 'outcome')}
         <select name="outcome">
-          ${['', 'allowed', 'refused', 'error'].map((o) => html`<option value="${o}" ${o === outcome ? html`selected` : ''}>${o ? t(locale, `outcome_${o}` as MessageKey) : t(locale, 'all')}</option>`)}
+          ${(['', 'allowed', 'refused', 'error'] as const).map((o) => html`<option value="${o}" ${o === outcome ? html`selected` : ''}>${o ? t(locale, ACCESS_OUTCOME_LABEL[o]) : t(locale, 'all')}</option>`)}
         </select></label
       >
       <button type="submit" class="secondary">${t(locale, 'filter')}</button>
@@ -190,7 +191,7 @@ export function renderAccessLog(
                       ${((e.datatypes_released as string[]) ?? []).map((d) => labels.attributeLabel(String(e.source), d, locale)).join(', ')}
                     </td>
                     <td>${purposeLabel(String(e.client_id ?? ''), String(e.purpose ?? ''))}</td>
-                    <td class="outcome-${String(e.outcome)}">${t(locale, `outcome_${String(e.outcome)}` as MessageKey)}</td>
+                    <td class="outcome-${String(e.outcome)}">${t(locale, ACCESS_OUTCOME_LABEL[e.outcome as AccessOutcome])}</td>
                   </tr>`,
               )}
             </tbody>

@@ -5,6 +5,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { ConsentStatus } from '../../core/consent-event.ts';
+import { statusesWhere } from '../../core/consent-rules.ts';
 import type { ActivationMode, ConsentState, HistoryEntry, Party, PartyRole, PartyStatus, Purpose } from '../../core/consent.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import type { OperatorDatabase } from '../operator.tables.ts';
@@ -224,12 +225,12 @@ export async function recordIdsForAccount(db: Db, accountId: string): Promise<st
   return rows.map((r) => r.record_id);
 }
 
-/** Records whose expiry has passed while still live. */
+/** Records whose expiry has passed while still open (pending, active or suspended). */
 export async function dueForExpiry(db: Db, now: number, limit = 100): Promise<string[]> {
   const rows = await db
     .selectFrom('consent_records')
     .select('record_id')
-    .where('status', 'in', ['active', 'suspended', 'pending'])
+    .where('status', 'in', statusesWhere('open'))
     .where('expires_at', 'is not', null)
     .where('expires_at', '<=', now)
     .limit(limit)

@@ -10,6 +10,7 @@ import { CompactSign } from 'jose';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Dialect } from '../../store/database.ts';
 import { CONSENT_EVENT_JWS_TYP, CONSENT_EVENT_PAYLOAD_TYP, type ConsentEvent } from '../../core/consent-feed.ts';
+import { STATUS_RULES } from '../../core/consent-rules.ts';
 import {
   addDuration,
   decide as decideCore,
@@ -33,6 +34,7 @@ import { ProblemError } from '../../shared/errors.ts';
 import type { SigningKey } from '../../store/keys.ts';
 import { destroyByConsentRecord } from '../oauth/oidc-adapter.ts';
 import { dueForExpiry, insertRecord, loadHistory, loadRecord, saveTransition } from './consent.repository.ts';
+import { WEBHOOK_EVENT } from './webhooks.ts';
 import type { OperatorDatabase } from '../operator.tables.ts';
 import type { Registry, ServiceEntry } from '../registry/registry.ts';
 import type { ServiceDefinition } from '../registry/registry.schema.ts';
@@ -76,15 +78,6 @@ export interface ConsentServiceOptions {
 
 /** Advisory-lock key serialising consent-feed writers on PostgreSQL ("portti" in hex). */
 const FEED_LOCK = 0x706f72747469;
-
-const WEBHOOK_EVENT: Partial<Record<string, string>> = {
-  active: 'consent.allowed',
-  declined: 'consent.disallowed',
-  suspended: 'consent.disallowed',
-  withdrawn: 'consent.withdrawn',
-  expired: 'consent.expired',
-  moved: 'consent.moved',
-};
 
 /**
  * The operator's consent lifecycle. Emits `event` (feeds wake up) and `committed` (other
@@ -518,7 +511,7 @@ export class ConsentService extends EventEmitter {
         })
         .execute();
     }
-    if (state.status !== 'active' && state.status !== 'pending') await destroyByConsentRecord(trx, state.record_id);
+    if (!STATUS_RULES[state.status].standing) await destroyByConsentRecord(trx, state.record_id);
     return last;
   }
 }

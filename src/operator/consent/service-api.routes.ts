@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
+import { isLive } from '../../core/consent-rules.ts';
 import { ACTIVATION_MODES, sourcesOf, subjectsForSource, type ConsentState } from '../../core/consent.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import { ASYMMETRIC_ALGS } from '../../shared/oauth/dpop.ts';
@@ -154,8 +155,7 @@ export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiD
         for (const d of details) {
           if (!d.consent_record_id) continue;
           const state = await deps.consents.get(d.consent_record_id).catch(() => undefined);
-          if (!state || state.status !== 'active' || (state.expires_at !== null && state.expires_at <= Date.now()))
-            return { active: false };
+          if (!state || !isLive(state, Date.now())) return { active: false };
         }
         return { active: true, token_type: 'DPoP', ...payload };
       },

@@ -8,11 +8,26 @@ import { SignJWT } from 'jose';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Agent, fetch as undiciFetch } from 'undici';
+import type { ConsentStatus } from '../../core/consent-event.ts';
 import { guardedLookup } from '../../shared/outbound-url.ts';
 import type { SigningKey } from '../../store/keys.ts';
 import type { OperatorDatabase } from '../operator.tables.ts';
 
 export const EVENT_URI_BASE = 'https://portti.dev/events/';
+
+/**
+ * The webhook event a service is sent after a change leaves its record in each status
+ * (appended to {@link EVENT_URI_BASE}); null sends none (a pending record has nothing decided).
+ */
+export const WEBHOOK_EVENT: Readonly<Record<ConsentStatus, string | null>> = {
+  pending: null,
+  active: 'consent.allowed',
+  declined: 'consent.disallowed',
+  suspended: 'consent.disallowed',
+  withdrawn: 'consent.withdrawn',
+  expired: 'consent.expired',
+  moved: 'consent.moved',
+};
 
 export interface WebhookOptions {
   db: Kysely<OperatorDatabase>;

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { whyNotLive } from '../../core/consent-rules.ts';
 import { subjectsForSource } from '../../core/consent.ts';
 import type { SigningKey } from '../../store/keys.ts';
 import { peerCertificate } from '../../shared/mtls.ts';
@@ -82,8 +83,8 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
       requested.map(async (d) => {
         const state = await o.consents.get(d.consent_record_id!).catch(() => undefined);
         if (!state || state.client_id !== ctx.oidc.client?.clientId) throw bad('unknown consent_record_id for this client');
-        if (state.status !== 'active') throw bad(`consent record is ${state.status}`);
-        if (state.expires_at !== null && state.expires_at <= Date.now()) throw bad('consent record has expired');
+        const notLive = whyNotLive(state, Date.now());
+        if (notLive) throw bad(notLive === 'expired' ? 'consent record has expired' : `consent record is ${state.status}`);
         if (d.locations[0] !== resource) throw bad('locations must equal the requested resource');
         const allowed = new Set(subjectsForSource(state, resource).flatMap((s) => s.datatypes));
         if (allowed.size === 0) throw bad('the consent record does not cover this source');

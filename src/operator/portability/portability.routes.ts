@@ -8,7 +8,7 @@ import { ProblemError } from '../../shared/errors.ts';
 import { html } from '../../web/html.ts';
 import { t, type Locale, type MessageKey } from '../../web/i18n.ts';
 import { dashboardNav } from '../citizen/dashboard.routes.ts';
-import type { MoveView, Portability } from './portability.ts';
+import type { MoveItem, MoveView, Portability } from './portability.ts';
 import { checkCsrf, signedInOrRedirect, type Sessions } from '../accounts/sessions.ts';
 import type { WebContext } from '../citizen/web-context.ts';
 
@@ -22,6 +22,17 @@ export interface PortabilityRoutesDeps {
 }
 
 const BUNDLE_LIMIT = 64 * 1024 * 1024;
+const MOVE_STATUS_LABEL: Record<MoveView['status'], MessageKey> = {
+  running: 'move_status_running',
+  done: 'move_status_done',
+  failed: 'move_status_failed',
+};
+const MOVE_OUTCOME_LABEL: Record<MoveItem['outcome'], MessageKey> = {
+  moved: 'move_outcome_moved',
+  reconfirm: 'move_outcome_reconfirm',
+  stays: 'move_outcome_stays',
+  archived: 'move_outcome_archived',
+};
 const moveParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } };
 
 export function registerPortabilityRoutes(app: FastifyInstance, deps: PortabilityRoutesDeps): void {
@@ -112,15 +123,13 @@ export function registerPortabilityRoutes(app: FastifyInstance, deps: Portabilit
 
   const renderMove = (m: MoveView, locale: Locale) =>
     html`<article class="card move" data-move-id="${m.move_id}" data-status="${m.status}">
-      <h3>
-        ${t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer: m.peer })}: ${t(locale, `move_status_${m.status}` as MessageKey)}
-      </h3>
+      <h3>${t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer: m.peer })}: ${t(locale, MOVE_STATUS_LABEL[m.status])}</h3>
       <p>${t(locale, 'move_progress', { done: m.done, total: m.total })}</p>
       <progress max="${Math.max(m.total, 1)}" value="${m.done}"></progress>
       ${
         m.items.length > 0
           ? html`<ul>
-              ${m.items.map((i) => html`<li data-outcome="${i.outcome}">${i.client_id || i.old}: ${t(locale, `move_outcome_${i.outcome}` as MessageKey)}${i.handed_over ? html` (${t(locale, 'move_handed_over')})` : ''}${i.reason ? html` – ${i.reason}` : ''}${i.hand_over_refused ? html` – ${i.hand_over_refused}` : ''}</li>`)}
+              ${m.items.map((i) => html`<li data-outcome="${i.outcome}">${i.client_id || i.old}: ${t(locale, MOVE_OUTCOME_LABEL[i.outcome])}${i.handed_over ? html` (${t(locale, 'move_handed_over')})` : ''}${i.reason ? html` – ${i.reason}` : ''}${i.hand_over_refused ? html` – ${i.hand_over_refused}` : ''}</li>`)}
             </ul>`
           : ''
       }

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { CompactSign, compactVerify, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import type { Kysely } from 'kysely';
+import { STATUS_RULES } from '../../core/consent-rules.ts';
 import { activators, type ConsentState, type HistoryEntry, type Party } from '../../core/consent.ts';
 import type { ArrangementSet } from '../../core/odrl.ts';
 import { ruleOfSet } from '../../core/odrl.ts';
@@ -32,7 +33,6 @@ import type { Registry } from '../registry/registry.ts';
 export const BUNDLE_TYP = 'portability-bundle+jws';
 export const COMPLETE_TYP = 'portability-complete+jws';
 const BUNDLE_LIFETIME_MS = 24 * 3600_000;
-const LIVE = new Set(['active', 'pending']);
 /** Columns of a move without the stored bundle (megabytes, read only when the bundle itself is wanted). */
 const MOVE_COLUMNS = [
   'move_id',
@@ -442,7 +442,7 @@ export class Portability {
     sourceIds: Map<string, string>,
   ): Promise<MoveItem> {
     const base = { old: record.record_id, client_id: record.client_id };
-    if (!LIVE.has(record.status)) return { ...base, outcome: 'archived' };
+    if (!STATUS_RULES[record.status].standing) return { ...base, outcome: 'archived' };
     const deciders = activators(record);
     if (!deciders.every(mine))
       return { ...base, outcome: 'stays', reason: 'shared with other participants: it stays with them at the old operator' };
