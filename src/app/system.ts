@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { storeLocationFor } from '../shared/config.ts';
-import type { GatewayConfig, OperatorConfig, PersonalDataStoreConfig, PorttiConfig } from '../shared/config.schema.ts';
+import type { OperatorConfig, PersonalDataStoreConfig, PorttiConfig } from '../shared/config.schema.ts';
+import type { GatewayConfig } from '../shared/gateway.schema.ts';
 import { openStore } from '../store/database.ts';
 import { createGateway, type Gateway } from '../gateway/gateway.ts';
 import type { GatewayDatabase } from '../gateway/gateway.tables.ts';

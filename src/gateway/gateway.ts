@@ -7,7 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { AccessLog } from '../audit/access-log.ts';
 import type { AccessOutcome } from '../audit/access-record.ts';
-import type { GatewayConfig } from '../shared/config.schema.ts';
+import type { GatewayConfig } from '../shared/gateway.schema.ts';
 import { createHttpServer } from '../shared/http-server.ts';
 import { mtlsListener } from '../shared/mtls.ts';
 import { createDpopKey } from '../shared/oauth/dpop.ts';

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import { Type } from 'typebox';
-import type { GatewayConfig } from '../shared/config.schema.ts';
+import type { GatewayConfig } from '../shared/gateway.schema.ts';
 import { ProblemError } from '../shared/errors.ts';
 import { ASYMMETRIC_ALGS } from '../shared/oauth/dpop.ts';
 import type { CompiledSource } from './source-registry.ts';

@@ -3,7 +3,7 @@
  * compiled attribute maps, the resource URI, and the admitted operators.
  */
 import { compileAttributeMap, type CompiledAttributeMap } from '../core/attribute-filter.ts';
-import type { OperationConfig, SourceConfig } from '../shared/config.schema.ts';
+import type { OperationConfig, SourceConfig } from '../shared/gateway.schema.ts';
 import { turtleToDocument } from './upstream/rdf-document.ts';
 import { JSON_FORMAT, Upstream, type ResponseFormat } from './upstream/upstream.ts';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { turtleToDocument } from '../../src/gateway/upstream/rdf-document.ts';
 import { compileOperation } from '../../src/gateway/source-registry.ts';
 import { Upstream } from '../../src/gateway/upstream/upstream.ts';
-import type { OperationConfig, SourceConfig } from '../../src/shared/config.schema.ts';
+import type { OperationConfig, SourceConfig } from '../../src/shared/gateway.schema.ts';
 import { verifyDpopProof } from '../../src/shared/oauth/dpop.ts';
 import { MemoryReplayCache } from '../../src/shared/oauth/replay-cache.ts';
 import { freePort } from '../helpers/world.ts';

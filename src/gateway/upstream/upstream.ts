@@ -8,7 +8,7 @@
  */
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ProblemError } from '../../shared/errors.ts';
-import type { SourceConfig } from '../../shared/config.schema.ts';
+import type { SourceConfig } from '../../shared/gateway.schema.ts';
 import { guardedLookup } from '../../shared/outbound-url.ts';
 import type { UpstreamCredential } from '../../shared/upstream-auth/credential.ts';
 import { createUpstreamCredential } from '../../shared/upstream-auth/upstream-auth.ts';

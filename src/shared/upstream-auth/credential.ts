@@ -5,6 +5,7 @@
  * shared/ because the configuration schema unions their schemas (shared imports no component).
  */
 import { Type, type Static, type TLiteral, type TObject, type TProperties } from 'typebox';
+import { strict } from '../common.schema.ts';
 
 /** What one source's requests carry. */
 export interface UpstreamCredential {
@@ -54,7 +55,7 @@ export function defineAuthType<const T extends string, P extends TProperties>(
   description?: string,
 ): UpstreamAuthType<T, P> {
   const schema = Type.Object({ type: Type.Literal(type), ...fields } as { type: TLiteral<T> } & P, {
-    additionalProperties: false,
+    ...strict,
     ...(description ? { description } : {}),
   });
   return { type, schema, create };

@@ -4,10 +4,9 @@
  * DPoP proof. When the pod refuses the token (401) it is renewed and the read tried once more.
  */
 import { Type } from 'typebox';
+import { Url } from '../common.schema.ts';
 import { SolidOidcSession } from '../oauth/solid-oidc-session.ts';
 import { defineAuthType } from './credential.ts';
-
-const Url = Type.String({ pattern: '^https?://[^\\s]+$', description: 'absolute http(s) URL' });
 
 /** A DPoP-bound token from `issuer` and a proof per request. */
 export const solidOidcAuth = defineAuthType(
