@@ -1,10 +1,10 @@
 /**
  * The access log's tables: the hash-chained access records of each gateway instance and the
- * signed checkpoints over them. They live in the gateway's store; the gateway's migrations
- * create them through {@link createAuditTables}.
+ * signed checkpoints over them. They live in the gateway's store, whose migrations include
+ * {@link auditMigrations}.
  */
 import type { Kysely } from 'kysely';
-import { columnTypes, type Dialect } from '../store/database.ts';
+import { columnTypes, dropTables, type Dialect, type MigrationSet } from '../store/database.ts';
 
 /** One access record in its chain. */
 export interface AccessRecordsTable {
@@ -37,11 +37,15 @@ export interface AuditDatabase {
   audit_checkpoints: AuditCheckpointsTable;
 }
 
-/** The audit tables, newest first, as a migration's `down` drops them. */
-export const AUDIT_TABLES = ['audit_checkpoints', 'access_records'] as const;
+/** The audit tables' part of the gateway's migrations: both come with `0001_initial`. */
+export const auditMigrations: MigrationSet = (dialect) => ({
+  '0001_initial': {
+    up: (db) => createAuditTables(db, dialect),
+    down: (db) => dropTables(db, ['audit_checkpoints', 'access_records']),
+  },
+});
 
-/** Creates the audit tables (part of the gateway's first migration). */
-export async function createAuditTables(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+async function createAuditTables(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   const t = columnTypes(dialect);
   await db.schema
     .createTable('access_records')

@@ -1,32 +1,26 @@
 /**
- * The gateway's store: its tables are owned by the code that uses them (the consent replica,
- * the access log in audit/, the reporter, the replay cache, the signing keys in store/), and
- * its migrations are composed here from those owners. Migration names and what each creates
- * never change: stores made by earlier versions keep migrating.
+ * The gateway's store: its tables are owned by the code that uses them (the signing keys in
+ * store/, the consent replica, the access log in audit/, the reporter, the replay cache), each
+ * with its part of the named migrations beside it; here they are composed. Migration names and
+ * what each creates never change, so stores made by earlier versions keep migrating
+ * (test/store/gateway-migrations.test.ts holds the schema of every step).
  */
-import type { Migration } from 'kysely/migration';
-import { dropTables, type MigrationSet } from '../store/database.ts';
-import { createSigningKeysTable, type KeysDatabase } from '../store/keys.ts';
-import { AUDIT_TABLES, createAuditTables, type AuditDatabase } from '../audit/audit.tables.ts';
-import { createReplicaTables, REPLICA_TABLES, replicaMovesMigration, type ReplicaDatabase } from './consent/replica.tables.ts';
-import { createReportCursorsTable, type ReportDatabase } from './reports/report.tables.ts';
-import { replayMigration, type ReplayDatabase } from './token/replay.tables.ts';
+import type { MigrationSet } from '../store/database.ts';
+import { composeMigrations } from '../store/migrations.ts';
+import { signingKeysMigrations, type KeysDatabase } from '../store/keys.ts';
+import { auditMigrations, type AuditDatabase } from '../audit/audit.tables.ts';
+import { replicaMigrations, type ReplicaDatabase } from './consent/replica.tables.ts';
+import { reportMigrations, type ReportDatabase } from './reports/report.tables.ts';
+import { replayMigrations, type ReplayDatabase } from './token/replay.tables.ts';
 
 /** Every table of a gateway store. */
 export interface GatewayDatabase extends ReplicaDatabase, AuditDatabase, ReportDatabase, ReplayDatabase, KeysDatabase {}
 
-/** Gateway migrations, applied at start and by `portti migrate`. */
-export const gatewayMigrations: MigrationSet = (dialect) => {
-  const initial: Migration = {
-    async up(db) {
-      await createSigningKeysTable(db, dialect);
-      await createReplicaTables(db, dialect);
-      await createAuditTables(db, dialect);
-      await createReportCursorsTable(db, dialect);
-    },
-    async down(db) {
-      await dropTables(db, [...AUDIT_TABLES, 'report_cursors', ...REPLICA_TABLES, 'signing_keys']);
-    },
-  };
-  return { '0001_initial': initial, '0002_dpop_replay': replayMigration(dialect), '0003_moves': replicaMovesMigration(dialect) };
-};
+/** Gateway migrations, applied at start and by `portti migrate`: each owner's parts, in name order. */
+export const gatewayMigrations: MigrationSet = composeMigrations(
+  signingKeysMigrations,
+  replicaMigrations,
+  auditMigrations,
+  reportMigrations,
+  replayMigrations,
+);

@@ -3,48 +3,51 @@
  * server, APIs for services, gateways, citizens and admins, the dashboard pages, and the
  * background jobs (webhooks, expiry). The one place where the operator is wired.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
-import { parseConfigText } from '../shared/config-loader.ts';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { OperatorConfig } from '../shared/config.schema.ts';
 import { createHttpServer } from '../shared/http-server.ts';
+import { mtlsListener } from '../shared/mtls.ts';
 import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
 import { loadSigningKeys, publicJwks, rotateSigningKey, type SigningKey } from '../store/keys.ts';
 import { Accounts } from './accounts/accounts.ts';
+import { registerLoginRoutes } from './accounts/login.routes.ts';
+import { Sessions } from './accounts/sessions.ts';
 import { Arrangements } from './arrangements/arrangements.ts';
 import { registerArrangementRoutes } from './arrangements/arrangements.routes.ts';
+import { registerCitizenApiRoutes } from './citizen/citizen-api.routes.ts';
+import { CitizenService } from './citizen/citizen.service.ts';
+import { registerDashboardRoutes } from './citizen/dashboard.routes.ts';
+import { registerDatastoreRoutes } from './citizen/datastore.routes.ts';
+import { Insight } from './citizen/insight.ts';
+import { PdsClient } from './citizen/pds-client.ts';
+import { createWebContext } from './citizen/web-context.ts';
+import { ConsentService, type SubjectRef } from './consent/consent.service.ts';
+import { registerServiceApiRoutes } from './consent/service-api.routes.ts';
+import { WebhookSender } from './webhooks/webhooks.ts';
+import { registerFeedRoutes } from './feed/feed.routes.ts';
+import { shareConsentEvents } from './feed/instances.ts';
+import { ApiAuthenticator } from './oauth/api-auth.ts';
+import { AuthorizationServer } from './oauth/authorization-server.ts';
+import { registerInteractionRoutes } from './oauth/interaction.routes.ts';
+import { mountAuthorizationServer } from './oauth/provider.routes.ts';
+import { createOidcAdapter } from './oauth/oidc-adapter.ts';
+import { sweepOidcStore } from './oauth/oidc-store.repository.ts';
+import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
 import { Portability } from './portability/portability.ts';
 import { registerPortabilityRoutes } from './portability/portability.routes.ts';
 import { registerAdminRoutes } from './registry/admin.routes.ts';
-import { ApiAuthenticator } from './oauth/api-auth.ts';
-import { AuthorizationServer } from './oauth/authorization-server.ts';
-import { registerCitizenApiRoutes } from './citizen/citizen-api.routes.ts';
-import { CitizenService } from './citizen/citizen.service.ts';
-import { ConsentService, type SubjectRef } from './consent/consent.service.ts';
-import { registerFeedRoutes } from './consent/feed.routes.ts';
-import { registerInteractionRoutes } from './oauth/interaction.routes.ts';
-import { registerLoginRoutes } from './accounts/login.routes.ts';
-import { createOidcAdapter, sweepOidcStore } from './oauth/oidc-adapter.ts';
-import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
-import { registerDashboardRoutes } from './citizen/dashboard.routes.ts';
-import { registerDatastoreRoutes } from './citizen/datastore.routes.ts';
-import { PdsClient } from './citizen/pds-client.ts';
-import { Insight } from './citizen/insight.ts';
 import { Registry } from './registry/registry.ts';
-import { RegistryFileSchema } from './registry/registry.schema.ts';
-import { registerServiceApiRoutes } from './consent/service-api.routes.ts';
-import { Sessions } from './accounts/sessions.ts';
-import { createWebContext } from './citizen/web-context.ts';
-import { WebhookSender } from './consent/webhooks.ts';
-import { mtlsListener } from '../shared/mtls.ts';
-import { TrustGroupLoader } from '../trust/trust-group-loader.ts';
+import { trustScope, type TrustScope } from './registry/trust-scope.ts';
+import { loadRegistryFile } from './registry/registry-file.ts';
+import { AccessReports } from './transparency/access-reports.ts';
 
+/** What an operator is built from. */
 export interface OperatorOptions {
   config: OperatorConfig;
   store: Store<OperatorDatabase>;
@@ -57,6 +60,7 @@ export interface OperatorOptions {
   expiryIntervalMs?: number;
 }
 
+/** A built operator: its server, its services (tests and the bench use them directly) and its lifecycle. */
 export interface Operator {
   app: FastifyInstance;
   registry: Registry;
@@ -74,85 +78,96 @@ export interface Operator {
   close(): Promise<void>;
 }
 
-const CONSENT_CHANNEL = 'portti_consent_events';
+/** Loads a registry file (`portti operator service add` uses it too). */
+export { loadRegistryFile } from './registry/registry-file.ts';
 
-/** LISTENs for consent changes committed by other instances and replays them on the local emitter. */
-async function listenForConsentEvents(pool: import('pg').Pool, consents: ConsentService, log: import('fastify').FastifyBaseLogger) {
-  const client = await pool.connect();
-  client.on('notification', (msg) => {
-    if (msg.channel === CONSENT_CHANNEL) consents.emit('event', Number(msg.payload));
-  });
-  client.on('error', (err) => log.warn({ err: err.message }, 'consent notification listener failed; feeds fall back to their 2 s re-read'));
-  await client.query(`LISTEN ${CONSENT_CHANNEL}`);
+/** The operator's signing keys: the newest signs, all are published; reloaded after a rotation. */
+async function keyRing(db: Kysely<OperatorDatabase>) {
+  let keys = await loadSigningKeys(db);
   return {
-    async close() {
-      await client.query(`UNLISTEN ${CONSENT_CHANNEL}`).catch(() => undefined);
-      client.release();
+    all: () => keys,
+    current: () => keys[0] as SigningKey,
+    jwks: () => publicJwks(keys),
+    async rotate(): Promise<string> {
+      const kid = await rotateSigningKey(db);
+      keys = await loadSigningKeys(db);
+      return kid;
     },
   };
 }
+type KeyRing = Awaited<ReturnType<typeof keyRing>>;
 
-/** Loads a registry file (YAML/JSON) with file/line errors; `${ENV}` references expand from `env`. */
-export function loadRegistryFile(file: string, env: NodeJS.ProcessEnv = process.env) {
-  return parseConfigText(file, readFileSync(file, 'utf8'), RegistryFileSchema, env);
+/** What every feature is built on: the configuration, the store, the keys, the registry and the trust group. */
+interface Base {
+  options: OperatorOptions;
+  config: OperatorConfig;
+  db: Kysely<OperatorDatabase>;
+  issuer: string;
+  keys: KeyRing;
+  registry: Registry;
+  trust: TrustScope;
+  log: FastifyBaseLogger;
 }
 
-/** Builds an operator; call `app.listen` and then `startBackground()`. */
-export async function createOperator(options: OperatorOptions): Promise<Operator> {
-  const { config, store } = options;
-  const issuer = config.issuer.replace(/\/$/, '');
-  await migrateToLatest(store, operatorMigrations);
-  let keys = await loadSigningKeys(store.db);
-  const signingKey = () => keys[0] as SigningKey;
-  const jwks = () => publicJwks(keys);
-
-  const registry = new Registry(store.db, issuer);
-  await registry.refreshJwksUris();
-  for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file), options.env));
-  // a trust group, when configured, bounds the sources this operator issues tokens and feeds for
-  let trustGroup: TrustGroupLoader | undefined;
-  const inGroup = (resource: string) => !trustGroup || trustGroup.admits(issuer, resource);
-  const trustGroupsFor = (resources: string[]) =>
-    trustGroup?.current && resources.length > 0 && resources.every((r) => trustGroup!.admits(issuer, r))
-      ? [trustGroup.current.group_id]
-      : [];
-  const arrangements = new Arrangements({ db: store.db, registry, trustGroupsFor });
+/** The operator's features, each on the store, wired to the ones it needs. */
+function buildFeatures({ options, config, db, issuer, keys, registry, trust, log }: Base) {
+  const { store } = options;
+  const accounts = new Accounts(db);
+  const arrangements = new Arrangements({ db, registry, accounts, trustGroupsFor: trust.groupsFor });
   const consents = new ConsentService({
-    db: store.db,
+    db,
     registry,
     issuer,
     operatorName: config.display_name.en,
-    signingKey,
+    signingKey: keys.current,
     dialect: store.dialect,
     arrangements,
     ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
   });
-  const accounts = new Accounts(store.db);
-  const app = await createHttpServer({
-    name: `portti-operator (${config.name})`,
-    description: 'Portti MyData operator: authorization server, consent records, consent feed, citizen API.',
-    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-  });
-  app.addReadinessCheck('store', () => ping(store));
-  if (config.trust_group) {
-    trustGroup = new TrustGroupLoader(config.trust_group, app.log);
-    await trustGroup.reload();
-  }
-  const as = new AuthorizationServer({
+  const accessReports = new AccessReports(db, store.dialect);
+  const citizens = new CitizenService({ db, accounts, consents, registry, accessReports });
+  const portability = new Portability({
+    db,
     issuer,
-    registry,
+    signingKey: keys.current,
+    accounts,
     consents,
-    keys: () => keys,
+    registry,
+    arrangements,
+    accessReports,
+    trustGroup: trust.current,
+    log,
+  });
+  const webhooks = new WebhookSender({
+    db,
+    registry,
+    issuer,
+    signingKey: keys.current,
+    maxAttempts: config.webhook_max_attempts,
+    log,
+  });
+  const sessions = new Sessions(db, issuer.startsWith('https://'));
+  return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions };
+}
+type Features = ReturnType<typeof buildFeatures>;
+
+/** The authorization server (oidc-provider) over the registry, the consent service and the store. */
+function authorizationServer({ config, issuer, db, keys, trust, log }: Base, f: Features) {
+  return new AuthorizationServer({
+    issuer,
+    registry: f.registry,
+    consents: f.consents,
+    keys: keys.all,
     cookieKeys: [config.cookie_secret],
     accessTokenTtlS: config.access_token_ttl_s,
-    adapter: createOidcAdapter(store.db, (id) => registry.clientMetadata(id)) as never,
+    adapter: createOidcAdapter(db, (id) => f.registry.clientMetadata(id)) as never,
     interactionUrl: (uid) => `/interaction/${uid}`,
-    trustedFetch: (url) => registry.isRegisteredJwksUri(url),
-    inGroup,
+    trustedFetch: (url) => f.registry.isRegisteredJwksUri(url),
+    inGroup: trust.inGroup,
     ...(config.mtls ? { mtlsUrl: config.mtls.public_url.replace(/\/$/, '') } : {}),
-    pairwiseSubject: (accountId, clientId) => accounts.pairwiseSubject(accountId, clientId, `pairwise|${config.cookie_secret}`),
+    pairwiseSubject: (accountId, clientId) => f.accounts.pairwiseSubject(accountId, clientId, `pairwise|${config.cookie_secret}`),
     onError: (event, err) =>
-      app.log.info(
+      log.info(
         {
           event,
           error: err.message,
@@ -163,96 +178,93 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
         'oauth request refused',
       ),
   });
+}
 
-  // oidc-provider owns /oauth/* and the discovery documents; it reads the raw body itself.
-  await app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
-    const handoff = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
-      reply.hijack();
-      as.handle(request.raw, reply.raw);
-    };
-    scope.all('/oauth/*', { schema: { hide: true } }, handoff);
-    scope.get('/.well-known/openid-configuration', { schema: { hide: true } }, handoff);
-    scope.get(
-      '/.well-known/oauth-authorization-server',
-      { schema: { summary: 'RFC 8414 authorization server metadata', tags: ['metadata'] } },
-      handoff,
-    );
+/** Everything the routes are wired to. */
+interface Wiring extends Base, Features {
+  as: AuthorizationServer;
+}
+
+/** The APIs and pages for services, gateways, citizens and admins. */
+async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> {
+  const { config, issuer, db, keys, trust, as, sessions, accounts, registry, consents, citizens } = w;
+  await scope.register(cookie, { secret: config.cookie_secret });
+  await scope.register(formbody);
+  await scope.register(fastifyStatic, {
+    root: resolve(import.meta.dirname, '../../web/assets'),
+    prefix: '/assets/',
+    decorateReply: false,
+    cacheControl: true,
+    maxAge: 3600_000,
   });
-
-  const replay = new MemoryReplayCache();
-  const auth = new ApiAuthenticator(issuer, jwks, replay, config.mtls?.public_url);
-  const sessions = new Sessions(store.db, issuer.startsWith('https://'));
+  const auth = new ApiAuthenticator(issuer, keys.jwks, new MemoryReplayCache(), config.mtls?.public_url);
   const web = createWebContext(config.display_name);
-  const citizens = new CitizenService(store.db, accounts, consents, store.dialect);
-  const portability = new Portability({
-    db: store.db,
-    issuer,
-    signingKey,
-    accounts,
-    consents,
+  registerFeedRoutes(scope, { db, accessReports: w.accessReports, auth, registry, consents, inGroup: trust.inGroup });
+  registerServiceApiRoutes(scope, { db, auth, consents, issuer, jwks: keys.jwks });
+  const rotateKeys = async () => {
+    const kid = await keys.rotate();
+    as.reload();
+    return kid;
+  };
+  registerAdminRoutes(scope, { db, registry, consents, adminToken: config.admin_token, rotateKeys });
+  registerLoginRoutes(scope, { issuer, providers: config.identity_providers, accounts, sessions });
+  registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
+  registerCitizenApiRoutes(scope, { sessions, accounts, citizens });
+  registerArrangementRoutes(scope, {
+    sessions,
+    arrangements: w.arrangements,
     registry,
-    arrangements,
-    trustGroup: () => trustGroup?.current,
-    log: app.log,
+    web,
+    trustGroupId: () => trust.current()?.group_id,
   });
-  const webhooks = new WebhookSender({ db: store.db, issuer, signingKey, maxAttempts: config.webhook_max_attempts, log: app.log });
+  await scope.register(async (inner) =>
+    registerPortabilityRoutes(inner, { sessions, portability: w.portability, web, issuer, peers: trust.peers }),
+  );
+  const insight = new Insight({ issuer, registry, consents, keys: keys.all });
+  registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight });
+  const store = config.personal_data_store;
+  const pds = store ? new PdsClient({ url: store.url, issuer, keys: keys.all }) : undefined;
+  registerDatastoreRoutes(scope, { sessions, accounts, web, ...(pds ? { pds } : {}) });
+}
 
-  await app.register(async (scope) => {
-    await scope.register(cookie, { secret: config.cookie_secret });
-    await scope.register(formbody);
-    await scope.register(fastifyStatic, {
-      root: resolve(import.meta.dirname, '../../web/assets'),
-      prefix: '/assets/',
-      decorateReply: false,
-      cacheControl: true,
-      maxAge: 3600_000,
-    });
-    registerFeedRoutes(scope, { db: store.db, auth, registry, consents, inGroup });
-    registerServiceApiRoutes(scope, { db: store.db, auth, consents, issuer, jwks });
-    registerAdminRoutes(scope, {
-      db: store.db,
-      registry,
-      consents,
-      adminToken: config.admin_token,
-      rotateKeys: async () => {
-        const kid = await rotateSigningKey(store.db);
-        keys = await loadSigningKeys(store.db);
-        as.reload();
-        return kid;
-      },
-    });
-    registerLoginRoutes(scope, { issuer, providers: config.identity_providers, accounts, sessions });
-    registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
-    registerCitizenApiRoutes(scope, { sessions, accounts, citizens });
-    registerArrangementRoutes(scope, { sessions, arrangements, registry, web, trustGroupId: () => trustGroup?.current?.group_id });
-    await scope.register(async (inner) =>
-      registerPortabilityRoutes(inner, {
-        sessions,
-        portability,
-        web,
-        issuer,
-        peers: () =>
-          (trustGroup?.current?.members ?? []).filter((m) => m.issuer !== issuer).map((m) => ({ issuer: m.issuer, name: m.name })),
-      }),
-    );
-    const insight = new Insight({ issuer, registry, consents, keys: () => keys });
-    registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight });
-    const pds = config.personal_data_store ? new PdsClient({ url: config.personal_data_store.url, issuer, keys: () => keys }) : undefined;
-    registerDatastoreRoutes(scope, { sessions, accounts, web, ...(pds ? { pds } : {}) });
+/** Builds an operator; call `app.listen` and then `startBackground()`. */
+export async function createOperator(options: OperatorOptions): Promise<Operator> {
+  const { config, store } = options;
+  const issuer = config.issuer.replace(/\/$/, '');
+  await migrateToLatest(store, operatorMigrations);
+  const keys = await keyRing(store.db);
+  const registry = new Registry(store.db, issuer);
+  await registry.refreshJwksUris();
+  for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file), options.env));
+  const app = await createHttpServer({
+    name: `portti-operator (${config.name})`,
+    description: 'Portti MyData operator: authorization server, consent records, consent feed, citizen API.',
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
   });
-
+  app.addReadinessCheck('store', () => ping(store));
+  const trust = await trustScope(config, issuer, app.log);
+  const base: Base = { options, config, db: store.db, issuer, keys, registry, trust, log: app.log };
+  const features = buildFeatures(base);
+  const as = authorizationServer(base, features);
+  await mountAuthorizationServer(app, as);
+  await app.register((scope) => registerRoutes(scope, { ...base, ...features, as }));
   // several operator instances on one PostgreSQL: every instance's feed hears every change
-  const listener = store.pool ? await listenForConsentEvents(store.pool, consents, app.log) : undefined;
-  if (store.pool)
-    consents.on(
-      'committed',
-      (seq: number) => void sql`select pg_notify(${CONSENT_CHANNEL}, ${String(seq)})`.execute(store.db).catch(() => undefined),
-    );
+  const listener = await shareConsentEvents(store, features.consents, app.log);
+  return operatorHandle(options, app, features, keys, trust, listener);
+}
 
+/** The built operator with its background jobs and shutdown. */
+function operatorHandle(
+  options: OperatorOptions,
+  app: FastifyInstance,
+  f: Features,
+  keys: KeyRing,
+  trust: TrustScope,
+  listener: { close(): Promise<void> } | undefined,
+): Operator {
   let expiryTimer: NodeJS.Timeout | undefined;
-  const mtls = mtlsListener(app, config.mtls);
+  const mtls = mtlsListener(app, options.config.mtls);
+  const { registry, consents, accounts, arrangements, portability, citizens, webhooks, sessions } = f;
   return {
     app,
     registry,
@@ -261,25 +273,21 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
     arrangements,
     portability,
     citizens,
-    keys: () => keys,
+    keys: keys.all,
     webhooks,
     startBackground() {
       webhooks.start();
       portability.start();
-      trustGroup?.start();
+      trust.loader?.start();
       expiryTimer = setInterval(() => {
         consents.expireDue().catch((err: Error) => app.log.warn({ err: err.message }, 'expiry run failed'));
-        sweepOidcStore(store.db).catch(() => undefined);
-        store.db
-          .deleteFrom('web_sessions')
-          .where('expires_at', '<', Date.now())
-          .execute()
-          .catch(() => undefined);
+        sweepOidcStore(options.store.db).catch(() => undefined);
+        sessions.sweep().catch(() => undefined);
       }, options.expiryIntervalMs ?? 1000);
     },
     listenMtls: () => mtls.listen(),
     async close() {
-      trustGroup?.stop();
+      trust.loader?.stop();
       await mtls.close();
       clearInterval(expiryTimer);
       await webhooks.stop();

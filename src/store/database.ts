@@ -5,13 +5,20 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import pg from 'pg';
+import { SchemaPostgresDialect } from './schema-introspector.ts';
 import { kyselySqlite, openSqlite } from './sqlite-driver.ts';
 
 /** The SQL dialects a store can speak. */
 export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * What a repository queries: the store, or a transaction on it (a service that changes the
+ * tables of several features at once passes its transaction to each feature's repository).
+ */
+export type Queryable<DB> = Kysely<DB> | Transaction<DB>;
 
 /** Where a component keeps its data. */
 export type StoreLocation =
@@ -59,7 +66,7 @@ export async function openStore<DB>(location: StoreLocation): Promise<Store<DB>>
   pool.on('error', () => {
     /* idle client errors surface on the next query */
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new SchemaPostgresDialect({ pool }, location.schema) });
   return { db, dialect: 'postgres', location, pool, close: () => db.destroy() };
 }
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
 import type { Kysely } from 'kysely';
-import { columnTypes, type Dialect } from './database.ts';
+import { columnTypes, dropTables, type Dialect, type MigrationSet } from './database.ts';
 
 /** One signing key of a component, private and public JWK as JSON. */
 export interface SigningKeysTable {
@@ -49,6 +49,14 @@ export async function createSigningKeysTable(db: Kysely<unknown>, dialect: Diale
     .addColumn('status', 'text', (c) => c.notNull())
     .execute();
 }
+
+/** The signing keys' part of a component's migrations: the table comes with `0001_initial`. */
+export const signingKeysMigrations: MigrationSet = (dialect) => ({
+  '0001_initial': {
+    up: (db) => createSigningKeysTable(db, dialect),
+    down: (db) => dropTables(db, ['signing_keys']),
+  },
+});
 
 /** Creates a new ES256 key and makes it the signing key. */
 export async function rotateSigningKey(db: Kysely<KeysDatabase>, now = Date.now()): Promise<string> {

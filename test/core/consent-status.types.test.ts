@@ -8,7 +8,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { ConsentStatus } from '../../src/core/consent-event.ts';
 import { PARTY_GAVE_CONSENT, STATUS_RULES, type StatusRule } from '../../src/core/consent-rules.ts';
 import type { PartyRole, PartyStatus } from '../../src/core/consent.ts';
-import { WEBHOOK_EVENT } from '../../src/operator/consent/webhooks.ts';
+import { WEBHOOK_EVENT } from '../../src/operator/webhooks/webhooks.ts';
 import { t, type MessageKey } from '../../src/web/i18n.ts';
 import { ACCESS_OUTCOME_LABEL, CONSENT_STATUS_LABEL, MESSAGES, PARTY_ROLE_LABEL, PARTY_STATUS_LABEL } from '../../src/web/messages.ts';
 

@@ -19,7 +19,7 @@ import { ProblemError } from '../../src/shared/errors.ts';
 import { guardedLookup, outboundUrlProblem } from '../../src/shared/outbound-url.ts';
 import { migrateToLatest, openStore } from '../../src/store/database.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { WebhookSender } from '../../src/operator/consent/webhooks.ts';
+import { WebhookSender } from '../../src/operator/webhooks/webhooks.ts';
 
 const FORBIDDEN = [
   'http://169.254.169.254/latest/meta-data/',
@@ -216,6 +216,7 @@ describe('SSRF policy for outbound URLs', () => {
         cb(null, [{ address: answer, family: 4 }])) as never;
       const sender = new WebhookSender({
         db: store.db,
+        registry,
         issuer: 'http://127.0.0.1:1',
         signingKey: () => ({ kid: 'k', alg: 'ES256', privateKey }) as never,
         maxAttempts: 1,

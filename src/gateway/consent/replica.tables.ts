@@ -4,8 +4,7 @@
  * the columns for moved consents came with `0003_moves`.
  */
 import type { Kysely } from 'kysely';
-import type { Migration } from 'kysely/migration';
-import { columnTypes, type Dialect } from '../../store/database.ts';
+import { columnTypes, dropTables, type Dialect, type MigrationSet } from '../../store/database.ts';
 
 /** One replicated consent record at one source. */
 export interface ReplicaConsentsTable {
@@ -41,11 +40,25 @@ export interface ReplicaDatabase {
   replica_cursors: ReplicaCursorsTable;
 }
 
-/** The replica tables, newest first, as a migration's `down` drops them. */
-export const REPLICA_TABLES = ['replica_cursors', 'replica_consents'] as const;
+/** The replica's part of the gateway's migrations: its tables in `0001_initial`, the columns for moves in `0003_moves`. */
+export const replicaMigrations: MigrationSet = (dialect) => ({
+  '0001_initial': {
+    up: (db) => createReplicaTables(db, dialect),
+    down: (db) => dropTables(db, ['replica_cursors', 'replica_consents']),
+  },
+  '0003_moves': {
+    async up(db) {
+      await db.schema.alterTable('replica_consents').addColumn('superseded_by', 'text').execute();
+      await db.schema.alterTable('replica_consents').addColumn('moved_at', columnTypes(dialect).bigint).execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('replica_consents').dropColumn('moved_at').execute();
+      await db.schema.alterTable('replica_consents').dropColumn('superseded_by').execute();
+    },
+  },
+});
 
-/** Creates the replica tables as the first migration made them (`0003_moves` adds two columns). */
-export async function createReplicaTables(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+async function createReplicaTables(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   const t = columnTypes(dialect);
   await db.schema
     .createTable('replica_consents')
@@ -68,19 +81,4 @@ export async function createReplicaTables(db: Kysely<unknown>, dialect: Dialect)
     .addColumn('last_event_id', 'text')
     .addColumn('last_event_at', t.bigint)
     .execute();
-}
-
-/** `0003_moves`: the columns that let a moved consent hand over to its replacement. */
-export function replicaMovesMigration(dialect: Dialect): Migration {
-  const t = columnTypes(dialect);
-  return {
-    async up(db) {
-      await db.schema.alterTable('replica_consents').addColumn('superseded_by', 'text').execute();
-      await db.schema.alterTable('replica_consents').addColumn('moved_at', t.bigint).execute();
-    },
-    async down(db) {
-      await db.schema.alterTable('replica_consents').dropColumn('moved_at').execute();
-      await db.schema.alterTable('replica_consents').dropColumn('superseded_by').execute();
-    },
-  };
 }

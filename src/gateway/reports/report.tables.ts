@@ -1,6 +1,6 @@
 /** The access reporter's table: how far each operator has been sent each chain's records. */
 import type { Kysely } from 'kysely';
-import { columnTypes, type Dialect } from '../../store/database.ts';
+import { columnTypes, dropTables, type Dialect, type MigrationSet } from '../../store/database.ts';
 
 /** The reporter's cursor per (chain, operator). */
 export interface ReportCursorsTable {
@@ -14,8 +14,15 @@ export interface ReportDatabase {
   report_cursors: ReportCursorsTable;
 }
 
-/** Creates the report cursors (part of the gateway's first migration). */
-export async function createReportCursorsTable(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+/** The reporter's part of the gateway's migrations: its cursors come with `0001_initial`. */
+export const reportMigrations: MigrationSet = (dialect) => ({
+  '0001_initial': {
+    up: (db) => createReportCursorsTable(db, dialect),
+    down: (db) => dropTables(db, ['report_cursors']),
+  },
+});
+
+async function createReportCursorsTable(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   const t = columnTypes(dialect);
   await db.schema
     .createTable('report_cursors')

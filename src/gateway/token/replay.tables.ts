@@ -1,6 +1,5 @@
 /** The store-backed DPoP replay cache's table (`0002_dpop_replay`), for instances sharing one store. */
-import type { Migration } from 'kysely/migration';
-import { columnTypes, dropTables, type Dialect } from '../../store/database.ts';
+import { columnTypes, dropTables, type MigrationSet } from '../../store/database.ts';
 
 /** DPoP proof ids seen by any instance (when instances share the store). */
 export interface DpopReplayTable {
@@ -13,20 +12,17 @@ export interface ReplayDatabase {
   dpop_replay: DpopReplayTable;
 }
 
-/** `0002_dpop_replay`: the proof-id table and its expiry index. */
-export function replayMigration(dialect: Dialect): Migration {
-  const t = columnTypes(dialect);
-  return {
+/** The replay cache's part of the gateway's migrations: `0002_dpop_replay`, the proof-id table and its expiry index. */
+export const replayMigrations: MigrationSet = (dialect) => ({
+  '0002_dpop_replay': {
     async up(db) {
       await db.schema
         .createTable('dpop_replay')
         .addColumn('key', 'text', (c) => c.primaryKey())
-        .addColumn('expires_at', t.bigint, (c) => c.notNull())
+        .addColumn('expires_at', columnTypes(dialect).bigint, (c) => c.notNull())
         .execute();
       await db.schema.createIndex('dpop_replay_expiry').on('dpop_replay').column('expires_at').execute();
     },
-    async down(db) {
-      await dropTables(db, ['dpop_replay']);
-    },
-  };
-}
+    down: (db) => dropTables(db, ['dpop_replay']),
+  },
+});

@@ -6,8 +6,25 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ProblemError } from '../../shared/errors.ts';
-import type { OperatorDatabase } from '../operator.tables.ts';
+import type { AccountsDatabase } from './accounts.tables.ts';
+import {
+  accountOfIdentifier,
+  accountOfIdentity,
+  bindIdentifier,
+  deleteIdentity,
+  displayNameOf,
+  identifiersOf,
+  identitiesOf,
+  insertAccount,
+  insertIdentity,
+  preferIdentity,
+  setDisplayName,
+  shownIdentity,
+  unbindIdentifier,
+  type AccountIdentifier,
+} from './accounts.repository.ts';
 
+/** An identity an identity provider vouched for at sign-in. */
 export interface VerifiedIdentity {
   idp: string;
   iss: string;
@@ -18,6 +35,7 @@ export interface VerifiedIdentity {
   identifier?: { type: string; value: string };
 }
 
+/** One identity of the keychain as the citizen sees it. */
 export interface KeychainEntry {
   iss: string;
   sub: string;
@@ -32,9 +50,9 @@ export interface KeychainEntry {
 
 /** Account operations of one operator. */
 export class Accounts {
-  private readonly db: Kysely<OperatorDatabase>;
+  private readonly db: Kysely<AccountsDatabase>;
 
-  constructor(db: Kysely<OperatorDatabase>) {
+  constructor(db: Kysely<AccountsDatabase>) {
     this.db = db;
   }
 
@@ -44,68 +62,46 @@ export class Accounts {
    */
   async signIn(identity: VerifiedIdentity, linkTo?: string, now = Date.now()): Promise<string> {
     return this.db.transaction().execute(async (trx) => {
-      const existing = await trx
-        .selectFrom('identities')
-        .select('account_id')
-        .where('iss', '=', identity.iss)
-        .where('sub', '=', identity.sub)
-        .executeTakeFirst();
+      const existing = await accountOfIdentity(trx, identity.iss, identity.sub);
       if (existing) {
-        if (linkTo && existing.account_id !== linkTo) {
+        if (linkTo && existing !== linkTo) {
           throw new ProblemError(
             409,
             'conflict',
             'this identity already belongs to another account; sign in with it and erase that account first, or unlink it there',
           );
         }
-        return existing.account_id;
+        return existing;
       }
       let accountId = linkTo;
       if (identity.identifier && !accountId) {
-        const owner = await trx
-          .selectFrom('account_identifiers')
-          .select('account_id')
-          .where('identifier_type', '=', identity.identifier.type)
-          .where('identifier', '=', identity.identifier.value)
-          .executeTakeFirst();
-        accountId = owner?.account_id;
+        accountId = await accountOfIdentifier(trx, identity.identifier.type, identity.identifier.value);
       }
       const created = !accountId;
       if (!accountId) {
         accountId = randomUUID();
-        await trx
-          .insertInto('accounts')
-          .values({ account_id: accountId, created_at: now, locale: null, display_name: identity.name ?? null })
-          .execute();
+        await insertAccount(trx, accountId, identity.name ?? null, now);
       }
-      await trx
-        .insertInto('identities')
-        .values({
-          iss: identity.iss,
-          sub: identity.sub,
-          account_id: accountId,
-          idp_id: identity.idp,
-          acr: identity.acr ?? null,
-          amr: identity.amr ? JSON.stringify(identity.amr) : null,
-          linked_at: now,
-          link_method: created ? 'first_sign_in' : linkTo ? 'linked_in_session' : 'same_national_identifier',
-          claims: JSON.stringify({ name: identity.name ?? null, identifier: identity.identifier ?? null }),
-          preferred: created ? 1 : 0,
-        })
-        .execute();
-      if (identity.identifier) {
-        await trx
-          .insertInto('account_identifiers')
-          .values({ identifier_type: identity.identifier.type, identifier: identity.identifier.value, account_id: accountId })
-          .onConflict((oc) => oc.columns(['identifier_type', 'identifier']).doNothing())
-          .execute();
-      }
+      await insertIdentity(trx, {
+        iss: identity.iss,
+        sub: identity.sub,
+        account_id: accountId,
+        idp_id: identity.idp,
+        acr: identity.acr ?? null,
+        amr: identity.amr ? JSON.stringify(identity.amr) : null,
+        linked_at: now,
+        link_method: created ? 'first_sign_in' : linkTo ? 'linked_in_session' : 'same_national_identifier',
+        claims: JSON.stringify({ name: identity.name ?? null, identifier: identity.identifier ?? null }),
+        preferred: created ? 1 : 0,
+      });
+      if (identity.identifier) await bindIdentifier(trx, accountId, identity.identifier);
       return accountId;
     });
   }
 
+  /** The account's keychain, first linked first. */
   async keychain(accountId: string): Promise<KeychainEntry[]> {
-    const rows = await this.db.selectFrom('identities').selectAll().where('account_id', '=', accountId).orderBy('linked_at').execute();
+    const rows = await identitiesOf(this.db, accountId);
     return rows.map((r) => ({
       iss: r.iss,
       sub: r.sub,
@@ -120,12 +116,13 @@ export class Accounts {
   }
 
   /** Identifiers (type, value) bound to the account. */
-  async identifiers(accountId: string): Promise<Array<{ identifier_type: string; identifier: string }>> {
-    return this.db
-      .selectFrom('account_identifiers')
-      .select(['identifier_type', 'identifier'])
-      .where('account_id', '=', accountId)
-      .execute();
+  async identifiers(accountId: string): Promise<AccountIdentifier[]> {
+    return identifiersOf(this.db, accountId);
+  }
+
+  /** The account a national identifier is bound to, if any (a party of a request names it). */
+  async ownerOf(identifierType: string, identifier: string): Promise<string | undefined> {
+    return accountOfIdentifier(this.db, identifierType, identifier);
   }
 
   /** Removes an identity from the keychain; the last one cannot go (erase the account instead). */
@@ -134,24 +131,17 @@ export class Accounts {
     if (!chain.some((k) => k.iss === iss && k.sub === sub)) throw new ProblemError(404, 'not_found', 'no such identity in your keychain');
     if (chain.length === 1) throw new ProblemError(409, 'conflict', 'this is your only identity; erase the account instead');
     await this.db.transaction().execute(async (trx) => {
-      const rows = await trx.selectFrom('identities').select(['iss', 'sub', 'claims']).where('account_id', '=', accountId).execute();
+      const rows = await identitiesOf(trx, accountId);
       const carried = (r: { claims: string }) =>
         (JSON.parse(r.claims) as { identifier?: { type: string; value: string } | null }).identifier ?? null;
       const gone = rows.find((r) => r.iss === iss && r.sub === sub);
       const identifier = gone ? carried(gone) : null;
-      await trx.deleteFrom('identities').where('account_id', '=', accountId).where('iss', '=', iss).where('sub', '=', sub).execute();
+      await deleteIdentity(trx, accountId, iss, sub);
       // the national identifier this identity brought leaves with it, unless another identity carries it too
       const stillCarried = rows.some(
         (r) => !(r.iss === iss && r.sub === sub) && carried(r)?.type === identifier?.type && carried(r)?.value === identifier?.value,
       );
-      if (identifier && !stillCarried) {
-        await trx
-          .deleteFrom('account_identifiers')
-          .where('account_id', '=', accountId)
-          .where('identifier_type', '=', identifier.type)
-          .where('identifier', '=', identifier.value)
-          .execute();
-      }
+      if (identifier && !stillCarried) await unbindIdentifier(trx, accountId, identifier);
     });
     if (chain.find((k) => k.iss === iss && k.sub === sub)?.preferred) {
       const next = chain.find((k) => !(k.iss === iss && k.sub === sub))!;
@@ -162,20 +152,7 @@ export class Accounts {
   /** Chooses the identity services see. */
   async prefer(accountId: string, iss: string, sub: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const res = await trx
-        .updateTable('identities')
-        .set({ preferred: 1 })
-        .where('account_id', '=', accountId)
-        .where('iss', '=', iss)
-        .where('sub', '=', sub)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) throw new ProblemError(404, 'not_found', 'no such identity in your keychain');
-      await trx
-        .updateTable('identities')
-        .set({ preferred: 0 })
-        .where('account_id', '=', accountId)
-        .where((eb) => eb.or([eb('iss', '!=', iss), eb('sub', '!=', sub)]))
-        .execute();
+      if (!(await preferIdentity(trx, accountId, iss, sub))) throw new ProblemError(404, 'not_found', 'no such identity in your keychain');
     });
   }
 
@@ -185,19 +162,18 @@ export class Accounts {
    * across each other, and the account id never leaves the operator.
    */
   async pairwiseSubject(accountId: string, clientId: string, salt: string): Promise<string> {
-    const preferred = await this.db
-      .selectFrom('identities')
-      .select(['iss', 'sub'])
-      .where('account_id', '=', accountId)
-      .orderBy('preferred', 'desc')
-      .orderBy('linked_at')
-      .executeTakeFirst();
+    const preferred = await shownIdentity(this.db, accountId);
     const basis = preferred ? `${preferred.iss}|${preferred.sub}` : accountId;
     return createHash('sha256').update(`${salt}|${basis}|${clientId}`).digest('base64url');
   }
 
+  /** The account's display name (from its first identity, or carried over by a move). */
   async displayName(accountId: string): Promise<string | null> {
-    const r = await this.db.selectFrom('accounts').select('display_name').where('account_id', '=', accountId).executeTakeFirst();
-    return r?.display_name ?? null;
+    return displayNameOf(this.db, accountId);
+  }
+
+  /** Sets the account's display name (a move carries it over when the account has none). */
+  async setDisplayName(accountId: string, displayName: string): Promise<void> {
+    await setDisplayName(this.db, accountId, displayName);
   }
 }

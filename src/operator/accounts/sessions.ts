@@ -8,11 +8,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import type { Kysely } from 'kysely';
 import { ProblemError } from '../../shared/errors.ts';
-import type { OperatorDatabase } from '../operator.tables.ts';
+import type { AccountsDatabase } from './accounts.tables.ts';
+import {
+  deleteExpiredSessions,
+  deleteSession,
+  deleteSessionsOf,
+  findSession,
+  insertSession,
+  updateSession,
+} from './accounts.repository.ts';
 
+/** Name of the signed session cookie. */
 export const SESSION_COOKIE = 'portti_session';
 const TTL_MS = 60 * 60 * 1000;
 
+/** What a session keeps between requests. */
 export interface SessionData {
   csrf: string;
   /** Identities authenticated in this session (for keychain linking). */
@@ -22,6 +32,7 @@ export interface SessionData {
   locale?: string;
 }
 
+/** A loaded session: its id, the signed-in account (if any) and its state. */
 export interface Session {
   id: string;
   accountId: string | null;
@@ -30,10 +41,10 @@ export interface Session {
 
 /** Store-backed sessions. */
 export class Sessions {
-  private readonly db: Kysely<OperatorDatabase>;
+  private readonly db: Kysely<AccountsDatabase>;
   private readonly secure: boolean;
 
-  constructor(db: Kysely<OperatorDatabase>, secure: boolean) {
+  constructor(db: Kysely<AccountsDatabase>, secure: boolean) {
     this.db = db;
     this.secure = secure;
   }
@@ -44,7 +55,7 @@ export class Sessions {
     if (!raw) return undefined;
     const unsigned = request.unsignCookie(raw);
     if (!unsigned.valid || !unsigned.value) return undefined;
-    const row = await this.db.selectFrom('web_sessions').selectAll().where('session_id', '=', unsigned.value).executeTakeFirst();
+    const row = await findSession(this.db, unsigned.value);
     if (!row || row.expires_at < Date.now()) return undefined;
     return { id: row.session_id, accountId: row.account_id, data: JSON.parse(row.data) as SessionData };
   }
@@ -59,10 +70,13 @@ export class Sessions {
     if (previous) await this.destroy(previous.id);
     const id = randomBytes(32).toString('base64url');
     const now = Date.now();
-    await this.db
-      .insertInto('web_sessions')
-      .values({ session_id: id, account_id: accountId, data: JSON.stringify(data), created_at: now, expires_at: now + TTL_MS })
-      .execute();
+    await insertSession(this.db, {
+      session_id: id,
+      account_id: accountId,
+      data: JSON.stringify(data),
+      created_at: now,
+      expires_at: now + TTL_MS,
+    });
     reply.setCookie(SESSION_COOKIE, id, {
       path: '/',
       httpOnly: true,
@@ -74,21 +88,28 @@ export class Sessions {
     return { id, accountId, data };
   }
 
+  /** Saves the session's state and extends its life. */
   async save(session: Session): Promise<void> {
-    await this.db
-      .updateTable('web_sessions')
-      .set({ account_id: session.accountId, data: JSON.stringify(session.data), expires_at: Date.now() + TTL_MS })
-      .where('session_id', '=', session.id)
-      .execute();
+    await updateSession(this.db, session.id, {
+      account_id: session.accountId,
+      data: JSON.stringify(session.data),
+      expires_at: Date.now() + TTL_MS,
+    });
   }
 
+  /** Ends one session. */
   async destroy(id: string): Promise<void> {
-    await this.db.deleteFrom('web_sessions').where('session_id', '=', id).execute();
+    await deleteSession(this.db, id);
   }
 
   /** Deletes every session of an account (erasure, sign-out everywhere). */
   async destroyAccount(accountId: string): Promise<void> {
-    await this.db.deleteFrom('web_sessions').where('account_id', '=', accountId).execute();
+    await deleteSessionsOf(this.db, accountId);
+  }
+
+  /** Deletes expired sessions (a background job). */
+  async sweep(now = Date.now()): Promise<void> {
+    await deleteExpiredSessions(this.db, now);
   }
 
   /** The signed-in session or a 401 problem. */
@@ -99,7 +120,6 @@ export class Sessions {
   }
 }
 
-/** Checks the CSRF token of a state-changing request (header or form field). */
 /**
  * The signed-in session for a dashboard page, or a redirect to sign-in that comes back to
  * the page (then undefined: the caller returns the reply).
@@ -115,6 +135,7 @@ export async function signedInOrRedirect(
   return undefined;
 }
 
+/** Checks the CSRF token of a state-changing request (header or form field). */
 export function checkCsrf(request: FastifyRequest, session: Session): void {
   const header = request.headers['x-csrf-token'];
   const field = (request.body as { _csrf?: unknown } | undefined)?._csrf;

@@ -5,16 +5,27 @@
  * decides for them; the record's history says which rule did it and why.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import { activators, attrKey, isConsentBasis, sourcesOf, type ConsentState } from '../../core/consent.ts';
 import { DPV_PURPOSES, dpvLocalName } from '../../core/dpv.ts';
 import { arrangementDecision, type EvaluationContext } from '../../core/odrl-evaluator.ts';
 import { buildArrangementSet, ruleOfSet, type ArrangementRule, type ArrangementSet } from '../../core/odrl.ts';
 import { ProblemError } from '../../shared/errors.ts';
-import type { ArrangementsTable, OperatorDatabase } from '../operator.tables.ts';
+import type { Accounts } from '../accounts/accounts.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { ServiceDefinition } from '../registry/registry.schema.ts';
+import type { ArrangementsDatabase } from './arrangements.tables.ts';
+import {
+  arrangementOf,
+  arrangementsOf,
+  countArrangements,
+  deleteArrangement,
+  insertArrangement,
+  updateArrangement,
+  type ArrangementRow,
+} from './arrangements.repository.ts';
 
+/** A citizen's standing rule, as stored and as its ODRL policy. */
 export interface Arrangement {
   arrangement_id: string;
   label: string;
@@ -32,16 +43,19 @@ export interface ArrangementVerdict {
   reason: string;
 }
 
+/** The collaborators of {@link Arrangements}. */
 export interface ArrangementsOptions {
-  db: Kysely<OperatorDatabase>;
+  db: Kysely<ArrangementsDatabase>;
   registry: Registry;
+  /** Finds the account behind a party's national identifier. */
+  accounts: Pick<Accounts, 'ownerOf'>;
   /** Trust groups (`group_id`) that admit this operator to every one of these sources. */
   trustGroupsFor: (resources: string[]) => string[];
 }
 
 const MAX_PER_ACCOUNT = 50;
 
-function arrangementOf(r: Selectable<ArrangementsTable>): Arrangement {
+function fromRow(r: ArrangementRow): Arrangement {
   const policy = JSON.parse(r.policy) as ArrangementSet;
   return {
     arrangement_id: r.arrangement_id,
@@ -53,6 +67,7 @@ function arrangementOf(r: Selectable<ArrangementsTable>): Arrangement {
   };
 }
 
+/** A citizen's permission arrangements: kept, checked against the registry, and applied to new requests. */
 export class Arrangements {
   private readonly o: ArrangementsOptions;
 
@@ -61,44 +76,30 @@ export class Arrangements {
   }
 
   async list(accountId: string): Promise<Arrangement[]> {
-    const rows = await this.o.db.selectFrom('arrangements').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
-    return rows.map(arrangementOf);
+    return (await arrangementsOf(this.o.db, accountId)).map(fromRow);
   }
 
   async get(accountId: string, id: string): Promise<Arrangement> {
-    const row = await this.o.db
-      .selectFrom('arrangements')
-      .selectAll()
-      .where('arrangement_id', '=', id)
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
+    const row = await arrangementOf(this.o.db, accountId, id);
     if (!row) throw new ProblemError(404, 'not_found', `no permission arrangement ${id} of yours`);
-    return arrangementOf(row);
+    return fromRow(row);
   }
 
   /** Creates a rule after checking it against the registry; returns it. */
   async create(accountId: string, rule: ArrangementRule, now = Date.now()): Promise<Arrangement> {
-    const count = await this.o.db
-      .selectFrom('arrangements')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('account_id', '=', accountId)
-      .executeTakeFirstOrThrow();
-    if (Number(count.n) >= MAX_PER_ACCOUNT)
+    if ((await countArrangements(this.o.db, accountId)) >= MAX_PER_ACCOUNT)
       throw new ProblemError(409, 'conflict', `you can keep at most ${MAX_PER_ACCOUNT} permission arrangements`);
     const clean = await this.validate(rule, now);
     const id = `urn:uuid:${randomUUID()}`;
     const policy = buildArrangementSet(id, `urn:portti:account:${accountId}`, clean);
-    await this.o.db
-      .insertInto('arrangements')
-      .values({
-        arrangement_id: id,
-        account_id: accountId,
-        label: clean.label,
-        policy: JSON.stringify(policy),
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await insertArrangement(this.o.db, {
+      arrangement_id: id,
+      account_id: accountId,
+      label: clean.label,
+      policy: JSON.stringify(policy),
+      created_at: now,
+      updated_at: now,
+    });
     return { arrangement_id: id, label: clean.label, rule: clean, policy, created_at: now, updated_at: now };
   }
 
@@ -106,22 +107,13 @@ export class Arrangements {
     const current = await this.get(accountId, id);
     const clean = await this.validate(rule, now);
     const policy = buildArrangementSet(id, `urn:portti:account:${accountId}`, clean);
-    await this.o.db
-      .updateTable('arrangements')
-      .set({ label: clean.label, policy: JSON.stringify(policy), updated_at: now })
-      .where('arrangement_id', '=', id)
-      .where('account_id', '=', accountId)
-      .execute();
+    await updateArrangement(this.o.db, accountId, id, { label: clean.label, policy: JSON.stringify(policy), updated_at: now });
     return { ...current, label: clean.label, rule: clean, policy, updated_at: now };
   }
 
   async remove(accountId: string, id: string): Promise<void> {
-    const res = await this.o.db
-      .deleteFrom('arrangements')
-      .where('arrangement_id', '=', id)
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) throw new ProblemError(404, 'not_found', `no permission arrangement ${id} of yours`);
+    if (!(await deleteArrangement(this.o.db, accountId, id)))
+      throw new ProblemError(404, 'not_found', `no permission arrangement ${id} of yours`);
   }
 
   /** Checks a rule: known purpose IRI, attributes of registered sources, a future `until`. */
@@ -190,14 +182,9 @@ export class Arrangements {
     const out: ArrangementVerdict[] = [];
     for (const party of activators(state)) {
       if (party.role !== 'data_subject' || party.status !== 'pending') continue;
-      const owner = await this.o.db
-        .selectFrom('account_identifiers')
-        .select('account_id')
-        .where('identifier_type', '=', party.identifier_type)
-        .where('identifier', '=', party.identifier)
-        .executeTakeFirst();
+      const owner = await this.o.accounts.ownerOf(party.identifier_type, party.identifier);
       if (!owner) continue;
-      for (const a of await this.list(owner.account_id)) {
+      for (const a of await this.list(owner)) {
         const decision = arrangementDecision(a.policy, ctx, request);
         if (!decision.applies) continue;
         const why = [

@@ -3,30 +3,35 @@
  * participant, including as a guardian), decisions and withdrawals through their own
  * party, receipts, and the access log of every record they take part in.
  */
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Dialect } from '../../store/database.ts';
+import type { Kysely } from 'kysely';
 import { canWithdraw } from '../../core/consent-rules.ts';
 import { activators, sourcesOf, subjectsForSource, type ConsentState, type HistoryEntry, type Party } from '../../core/consent.ts';
 import { ProblemError } from '../../shared/errors.ts';
+import { deleteAccount } from '../accounts/accounts.repository.ts';
 import type { Accounts } from '../accounts/accounts.ts';
-import { loadHistories, loadHistory, loadRecord, loadRecords, recordIdsForAccount } from '../consent/consent.repository.ts';
+import type { AccountsDatabase } from '../accounts/accounts.tables.ts';
+import { detachAccount, loadHistories, loadHistory, loadRecord, loadRecords, recordIdsForAccount } from '../consent/consent.repository.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
-import type { OperatorDatabase } from '../operator.tables.ts';
+import type { ConsentDatabase } from '../consent/consent.tables.ts';
+import { receiptsOf } from '../consent/receipts.repository.ts';
+import type { ReceiptsDatabase } from '../consent/receipts.tables.ts';
+import type { Registry, ServiceSummary } from '../registry/registry.ts';
+import type { AccessLogFilter } from '../transparency/access-log.repository.ts';
+import type { AccessReports } from '../transparency/access-reports.ts';
 
-export interface AccessLogFilter {
-  record_id?: string;
-  outcome?: 'allowed' | 'refused' | 'error';
-  client_id?: string;
-  from?: string;
-  to?: string;
-  limit?: number;
-  before?: string;
-}
+/** The citizen's access-log filter (owned by transparency/). */
+export type { AccessLogFilter } from '../transparency/access-log.repository.ts';
 
-interface ServiceRow {
-  client_id: string;
-  name: string;
-  definition: string;
+/** What the citizen service reads and writes: records, receipts and the account (erasure). */
+interface CitizenDatabase extends ConsentDatabase, ReceiptsDatabase, AccountsDatabase {}
+
+/** The collaborators of {@link CitizenService}. */
+export interface CitizenServiceOptions {
+  db: Kysely<CitizenDatabase>;
+  accounts: Accounts;
+  consents: ConsentService;
+  registry: Registry;
+  accessReports: AccessReports;
 }
 
 /** The parties of a record that are the account (by account id or one of its identifiers). */
@@ -36,18 +41,25 @@ function partiesOf(accountId: string, identifiers: Array<{ identifier_type: stri
   );
 }
 
+/** The citizen's view of the operator: their records, decisions, receipts, access log, export and erasure. */
 export class CitizenService {
-  private readonly db: Kysely<OperatorDatabase>;
+  private readonly db: Kysely<CitizenDatabase>;
   private readonly accounts: Accounts;
   private readonly consents: ConsentService;
+  private readonly registry: Registry;
+  private readonly accessReports: AccessReports;
 
-  private readonly dialect: Dialect;
+  constructor(options: CitizenServiceOptions) {
+    this.db = options.db;
+    this.accounts = options.accounts;
+    this.consents = options.consents;
+    this.registry = options.registry;
+    this.accessReports = options.accessReports;
+  }
 
-  constructor(db: Kysely<OperatorDatabase>, accounts: Accounts, consents: ConsentService, dialect: Dialect = 'sqlite') {
-    this.db = db;
-    this.accounts = accounts;
-    this.consents = consents;
-    this.dialect = dialect;
+  /** Record ids the account takes part in (as itself or by one of its identifiers). */
+  private async recordIds(accountId: string): Promise<string[]> {
+    return recordIdsForAccount(this.db, accountId, await this.accounts.identifiers(accountId));
   }
 
   /** The account's parties in a record (by account id or bound identifier). */
@@ -57,13 +69,13 @@ export class CitizenService {
 
   /** Every record the account takes part in, newest first, with history (a few queries in all). */
   async records(accountId: string) {
-    const ids = await recordIdsForAccount(this.db, accountId);
+    const identifiers = await this.accounts.identifiers(accountId);
+    const ids = await recordIdsForAccount(this.db, accountId, identifiers);
     if (ids.length === 0) return [];
     const states = await loadRecords(this.db, ids);
     states.sort((a, b) => b.updated_at - a.updated_at);
-    const identifiers = await this.accounts.identifiers(accountId);
     const histories = await loadHistories(this.db, ids);
-    const services = await this.services([...new Set(states.map((s) => s.client_id))]);
+    const services = await this.registry.summaries([...new Set(states.map((s) => s.client_id))]);
     return states.map((s) =>
       this.view(accountId, s, partiesOf(accountId, identifiers, s), histories.get(s.record_id) ?? [], services.get(s.client_id)),
     );
@@ -79,21 +91,11 @@ export class CitizenService {
       state,
       mine,
       await loadHistory(this.db, recordId),
-      (await this.services([state.client_id])).get(state.client_id),
+      (await this.registry.summaries([state.client_id])).get(state.client_id),
     );
   }
 
-  private async services(clientIds: string[]): Promise<Map<string, ServiceRow>> {
-    if (clientIds.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('services')
-      .select(['client_id', 'name', 'definition'])
-      .where('client_id', 'in', clientIds)
-      .execute();
-    return new Map(rows.map((r) => [r.client_id, r]));
-  }
-
-  private view(accountId: string, state: ConsentState, mine: Party[], history: HistoryEntry[], service: ServiceRow | undefined) {
+  private view(accountId: string, state: ConsentState, mine: Party[], history: HistoryEntry[], service: ServiceSummary | undefined) {
     const deciders = new Set(activators(state).map((p) => p.party_id));
     const definition = service
       ? (JSON.parse(service.definition) as { purposes?: Array<{ purpose: string; label: Record<string, string> }> })
@@ -172,7 +174,7 @@ export class CitizenService {
 
   async receipts(accountId: string, recordId: string) {
     await this.record(accountId, recordId);
-    return this.db.selectFrom('receipts').select(['receipt_id', 'time', 'jws']).where('record_id', '=', recordId).orderBy('seq').execute();
+    return (await receiptsOf(this.db, [recordId])).map(({ receipt_id, time, jws }) => ({ receipt_id, time, jws }));
   }
 
   /**
@@ -182,19 +184,10 @@ export class CitizenService {
    */
   async export(accountId: string) {
     const records = await this.records(accountId);
-    const receipts =
-      records.length === 0
-        ? []
-        : await this.db
-            .selectFrom('receipts')
-            .select(['record_id', 'receipt_id', 'time', 'jws'])
-            .where(
-              'record_id',
-              'in',
-              records.map((r) => r.record_id),
-            )
-            .orderBy('seq')
-            .execute();
+    const receipts = await receiptsOf(
+      this.db,
+      records.map((r) => r.record_id),
+    );
     return {
       format: 'portti-export/1',
       exported_at: new Date().toISOString(),
@@ -227,52 +220,19 @@ export class CitizenService {
       }
     }
     await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('consent_parties').set({ account_id: null }).where('account_id', '=', accountId).execute();
-      await trx.deleteFrom('web_sessions').where('account_id', '=', accountId).execute();
-      await trx.deleteFrom('accounts').where('account_id', '=', accountId).execute();
+      await detachAccount(trx, accountId);
+      await deleteAccount(trx, accountId);
     });
     return { withdrawn };
   }
 
   /** Access records of the citizen's consent records, newest first, filtered. */
   async accessLog(accountId: string, filter: AccessLogFilter = {}) {
-    const all = await recordIdsForAccount(this.db, accountId);
-    const ids = filter.record_id ? all.filter((i) => i === filter.record_id) : all;
-    if (ids.length === 0) return [];
-    const page = (await this.accessLogPage(ids, filter).execute()).map((r) => r.access_id);
-    if (page.length === 0) return [];
-    // the bodies by primary key, given as a list (a subquery here makes SQLite scan the table)
-    const rows = await this.db.selectFrom('access_log').select(['body']).where('access_id', 'in', page).orderBy('time', 'desc').execute();
-    return rows.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    return this.accessReports.page(await this.recordIds(accountId), filter);
   }
 
-  /**
-   * The access ids of one page of the access log of a set of consent records, newest first (the
-   * scale bench EXPLAINs it). Each record contributes its newest `limit` entries by an index-only
-   * walk of (record_id, time, access_id); only the bodies of the final page are read after. A single `record_id IN (…) ORDER BY time` would
-   * read and sort every entry of every record: 0.7 s for a citizen with 100 000 entries.
-   * PostgreSQL walks the records with a LATERAL join over an array (one small plan); SQLite,
-   * which has no LATERAL, with a UNION ALL of one limited branch per record.
-   */
+  /** The query of one page of the access log of a set of consent records (the scale bench EXPLAINs it). */
   accessLogPage(ids: string[], filter: AccessLogFilter) {
-    const limit = Math.min(filter.limit ?? 100, 1000);
-    const newestOf = (recordId: string | RawBuilder<string>) => {
-      let q = this.db.selectFrom('access_log').select(['access_id', 'time']).where('record_id', '=', recordId);
-      if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
-      if (filter.client_id) q = q.where('client_id', '=', filter.client_id);
-      if (filter.from) q = q.where('time', '>=', filter.from);
-      if (filter.to) q = q.where('time', '<=', filter.to);
-      if (filter.before) q = q.where('time', '<', filter.before);
-      return q.orderBy('time', 'desc').limit(limit);
-    };
-    if (this.dialect === 'postgres') {
-      const lateral = sql<{
-        access_id: string;
-      }>`(select newest.access_id from unnest(${ids}::text[]) as r(id) cross join lateral (${newestOf(sql.ref<string>('r.id'))}) as newest order by newest.time desc limit ${limit})`;
-      return this.db.selectFrom(lateral.as('page')).select('page.access_id');
-    }
-    const branches = ids.map((id, i) => this.db.selectFrom(newestOf(id).as(`r${i}`)).selectAll());
-    const all = branches.slice(1).reduce((acc, q) => acc.unionAll(q), branches[0]!);
-    return this.db.selectFrom(all.as('newest')).select('newest.access_id').orderBy('newest.time', 'desc').limit(limit);
+    return this.accessReports.pageQuery(ids, filter);
   }
 }

@@ -14,16 +14,19 @@ import { createDpopKey, createDpopProof, type DpopKey } from '../../shared/oauth
 import { clientCredentialsToken, discover } from '../../shared/oauth/oauth-client.ts';
 import { ProblemError } from '../../shared/errors.ts';
 
+/** The client id the operator registers itself under to read a citizen's data. */
 export const INSIGHT_CLIENT_ID = 'portti-insight';
 const INSIGHT_PURPOSE = 'https://w3id.org/dpv#ServiceProvision';
 const CONSENT = 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-a';
 
+/** What a source answered for each of its operations, under the record the click created. */
 export interface InsightResult {
   source: SourceEntry;
   record_id: string;
   operations: Array<{ name: string; status: number; data: unknown }>;
 }
 
+/** The collaborators of {@link Insight}. */
 export interface InsightDeps {
   issuer: string;
   registry: Registry;

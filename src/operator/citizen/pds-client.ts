@@ -19,6 +19,7 @@ export interface PdsMetadata {
   aggregate_services: Array<{ id: string; name: Localized; category: string; k_min: number; fields: string[] }>;
 }
 
+/** The operator's client of the citizen's personal data store. */
 export class PdsClient {
   private readonly url: string;
   private readonly issuer: string;
@@ -69,7 +70,9 @@ export class PdsClient {
     const headers: Record<string, string> = {};
     if (identifier !== undefined) {
       const key = this.keys()[0]!;
-      headers.authorization = `Bearer ${await signCitizenAssertion({ issuer: this.issuer, audience: this.url, key, identifierType: (await this.metadata()).identifier_type, identifier })}`;
+      const identifierType = (await this.metadata()).identifier_type;
+      const assertion = await signCitizenAssertion({ issuer: this.issuer, audience: this.url, key, identifierType, identifier });
+      headers.authorization = `Bearer ${assertion}`;
     }
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;

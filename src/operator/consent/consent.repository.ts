@@ -1,16 +1,16 @@
 /**
- * Persistence of consent records: the record row, its parties and its history.
- * Saves use optimistic concurrency on `version`, so two parents deciding at the same
- * instant cannot overwrite each other's decision.
+ * The only code that queries the consent records' tables: the record row, its parties and
+ * its history. Saves use optimistic concurrency on `version`, so two parents deciding at
+ * the same instant cannot overwrite each other's decision.
  */
-import type { Kysely, Transaction } from 'kysely';
 import type { ConsentStatus } from '../../core/consent-event.ts';
 import { statusesWhere } from '../../core/consent-rules.ts';
 import type { ActivationMode, ConsentState, HistoryEntry, Party, PartyRole, PartyStatus, Purpose } from '../../core/consent.ts';
 import { ProblemError } from '../../shared/errors.ts';
-import type { OperatorDatabase } from '../operator.tables.ts';
+import type { ConsentDatabase } from './consent.tables.ts';
+import type { Queryable } from '../../store/database.ts';
 
-type Db = Kysely<OperatorDatabase> | Transaction<OperatorDatabase>;
+type Db = Queryable<ConsentDatabase>;
 
 function partyRow(recordId: string, p: Party, position: number) {
   return {
@@ -202,27 +202,37 @@ export async function loadHistory(db: Db, recordId: string): Promise<HistoryEntr
   return (await loadHistories(db, [recordId])).get(recordId) ?? [];
 }
 
-/** Record ids in which an account (or one of its identifiers) takes part. */
-export async function recordIdsForAccount(db: Db, accountId: string): Promise<string[]> {
-  // two index lookups (party by account; party by one of the account's identifiers), not an OR
-  // over a correlated subquery, which makes PostgreSQL scan every party at scale
-  const rows = await db
-    .selectFrom('consent_parties')
-    .select('record_id')
-    .where('account_id', '=', accountId)
-    .union(
-      db
-        .selectFrom('account_identifiers')
-        .innerJoin('consent_parties', (j) =>
-          j
-            .onRef('consent_parties.identifier_type', '=', 'account_identifiers.identifier_type')
-            .onRef('consent_parties.identifier', '=', 'account_identifiers.identifier'),
-        )
-        .select('consent_parties.record_id')
-        .where('account_identifiers.account_id', '=', accountId),
+/**
+ * Record ids in which an account takes part: as itself, or through one of its national
+ * identifiers (the caller reads them from the account's keychain).
+ */
+export async function recordIdsForAccount(
+  db: Db,
+  accountId: string,
+  identifiers: Array<{ identifier_type: string; identifier: string }>,
+): Promise<string[]> {
+  // one index lookup per branch (party by account; party by each identifier), not an OR, which
+  // makes PostgreSQL scan every party at scale
+  const byAccount = db.selectFrom('consent_parties').select('record_id').where('account_id', '=', accountId);
+  const rows = await identifiers
+    .reduce(
+      (q, i) =>
+        q.union(
+          db
+            .selectFrom('consent_parties')
+            .select('record_id')
+            .where('identifier_type', '=', i.identifier_type)
+            .where('identifier', '=', i.identifier),
+        ),
+      byAccount,
     )
     .execute();
   return rows.map((r) => r.record_id);
+}
+
+/** Detaches an erased account from the parties it took part as (the records stay, Art. 7(1)). */
+export async function detachAccount(db: Db, accountId: string): Promise<void> {
+  await db.updateTable('consent_parties').set({ account_id: null }).where('account_id', '=', accountId).execute();
 }
 
 /** Records whose expiry has passed while still open (pending, active or suspended). */

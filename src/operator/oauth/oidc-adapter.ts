@@ -1,17 +1,18 @@
 /**
  * oidc-provider's seven-method storage adapter on the operator store (SQLite or
- * PostgreSQL). The `Client` model is answered from the service registry, so a service
- * registered at run time is a client at once.
+ * PostgreSQL), over oidc-store.repository.ts. The `Client` model is answered from the
+ * service registry, so a service registered at run time is a client at once.
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Kysely } from 'kysely';
-import type { OperatorDatabase } from '../operator.tables.ts';
+import type { OidcStoreDatabase } from './oidc-store.tables.ts';
+import { consumeOidcRow, deleteOidcRows, findOidcRow, upsertOidcRow } from './oidc-store.repository.ts';
 
 /** Resolves client metadata for `Client` lookups (from the service registry). */
 export type ClientLookup = (clientId: string) => Promise<AdapterPayload | undefined>;
 
 /** Creates the adapter class oidc-provider instantiates per model name. */
-export function createOidcAdapter(db: Kysely<OperatorDatabase>, clients: ClientLookup) {
+export function createOidcAdapter(db: Kysely<OidcStoreDatabase>, clients: ClientLookup) {
   return class PorttiOidcAdapter implements Adapter {
     readonly model: string;
 
@@ -30,44 +31,32 @@ export function createOidcAdapter(db: Kysely<OperatorDatabase>, clients: ClientL
         expires_at: expiresIn ? Date.now() + expiresIn * 1000 : null,
         consumed_at: null,
       };
-      await db
-        .insertInto('oidc_store')
-        .values({ model: this.model, id, ...row })
-        .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row))
-        .execute();
+      await upsertOidcRow(db, this.model, id, row);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients(id);
-      const row = await db.selectFrom('oidc_store').selectAll().where('model', '=', this.model).where('id', '=', id).executeTakeFirst();
-      return this.fromRow(row);
+      return this.fromRow(await findOidcRow(db, this.model, { column: 'id', value: id }));
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      const row = await db
-        .selectFrom('oidc_store')
-        .selectAll()
-        .where('model', '=', this.model)
-        .where('user_code', '=', userCode)
-        .executeTakeFirst();
-      return this.fromRow(row);
+      return this.fromRow(await findOidcRow(db, this.model, { column: 'user_code', value: userCode }));
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const row = await db.selectFrom('oidc_store').selectAll().where('model', '=', this.model).where('uid', '=', uid).executeTakeFirst();
-      return this.fromRow(row);
+      return this.fromRow(await findOidcRow(db, this.model, { column: 'uid', value: uid }));
     }
 
     async consume(id: string): Promise<void> {
-      await db.updateTable('oidc_store').set({ consumed_at: Date.now() }).where('model', '=', this.model).where('id', '=', id).execute();
+      await consumeOidcRow(db, this.model, id);
     }
 
     async destroy(id: string): Promise<void> {
-      await db.deleteFrom('oidc_store').where('model', '=', this.model).where('id', '=', id).execute();
+      await deleteOidcRows(db, this.model, { column: 'id', value: id });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await db.deleteFrom('oidc_store').where('model', '=', this.model).where('grant_id', '=', grantId).execute();
+      await deleteOidcRows(db, this.model, { column: 'grant_id', value: grantId });
     }
 
     private fromRow(row: { payload: string; expires_at: number | null; consumed_at: number | null } | undefined) {
@@ -78,14 +67,4 @@ export function createOidcAdapter(db: Kysely<OperatorDatabase>, clients: ClientL
       return payload;
     }
   };
-}
-
-/** Removes grants and codes tied to a consent record (on withdrawal and expiry). */
-export async function destroyByConsentRecord(db: Kysely<OperatorDatabase>, recordId: string): Promise<void> {
-  await db.deleteFrom('oidc_store').where('consent_record_id', '=', recordId).execute();
-}
-
-/** Deletes expired rows; run periodically. */
-export async function sweepOidcStore(db: Kysely<OperatorDatabase>, now = Date.now()): Promise<void> {
-  await db.deleteFrom('oidc_store').where('expires_at', '<', now).execute();
 }

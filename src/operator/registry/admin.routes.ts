@@ -9,12 +9,13 @@ import type { Kysely } from 'kysely';
 import Value from 'typebox/value';
 import { ProblemError } from '../../shared/errors.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
-import type { OperatorDatabase } from '../operator.tables.ts';
+import { recentWebhooks } from '../webhooks/webhooks.repository.ts';
+import type { WebhooksDatabase } from '../webhooks/webhooks.tables.ts';
 import type { Registry } from './registry.ts';
 import { RegistryFileSchema, type RegistryFile } from './registry.schema.ts';
 
 export interface AdminDeps {
-  db: Kysely<OperatorDatabase>;
+  db: Kysely<WebhooksDatabase>;
   registry: Registry;
   consents: ConsentService;
   adminToken: string;
@@ -92,23 +93,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
   app.get('/admin/webhooks', { schema: { summary: 'Webhook deliveries and their status', tags } }, async (request) => {
     requireAdmin(request, deps.adminToken);
-    return deps.db
-      .selectFrom('webhook_deliveries')
-      .select([
-        'delivery_id',
-        'client_id',
-        'event_type',
-        'record_id',
-        'status',
-        'attempts',
-        'last_status',
-        'last_error',
-        'created_at',
-        'delivered_at',
-      ])
-      .orderBy('created_at', 'desc')
-      .limit(200)
-      .execute();
+    return recentWebhooks(deps.db);
   });
 
   app.post(

@@ -8,11 +8,14 @@ import type { AdapterPayload } from 'oidc-provider';
 import { buildAgreement } from '../../core/odrl.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import { outboundUrlProblem } from '../../shared/outbound-url.ts';
-import type { OperatorDatabase } from '../operator.tables.ts';
+import { clientDefinitions, clientIds, clientRow, clientSummaries, sourceRows, upsertClient, upsertSource } from './registry.repository.ts';
 import type { GatewayClientDefinition, RegistryFile, RegistrySource, ServiceDefinition } from './registry.schema.ts';
+import type { RegistryDatabase } from './registry.tables.ts';
 
+/** A registered source with its attribute catalogue. */
 export type SourceEntry = RegistrySource;
 
+/** A registered service or gateway, parsed. */
 export interface ServiceEntry {
   client_id: string;
   kind: string;
@@ -22,36 +25,40 @@ export interface ServiceEntry {
   webhook_url: string | null;
 }
 
+/** A client's name and definition as stored (JSON), for lists that show many records. */
+export interface ServiceSummary {
+  client_id: string;
+  name: string;
+  definition: string;
+}
+
 const API_SCOPES = { service: 'consent_request', gateway: 'consent_feed access_report introspect' };
 
 /** Registry of sources, services and gateways of one operator. */
 export class Registry {
-  private readonly db: Kysely<OperatorDatabase>;
+  private readonly db: Kysely<RegistryDatabase>;
   private readonly issuer: string;
   private jwksUris = new Set<string>();
 
-  constructor(db: Kysely<OperatorDatabase>, issuer: string) {
+  constructor(db: Kysely<RegistryDatabase>, issuer: string) {
     this.db = db;
     this.issuer = issuer;
   }
 
   /** Adds or replaces a source and its attribute catalogue. */
   async putSource(source: RegistrySource): Promise<void> {
-    const row = {
+    await upsertSource(this.db, {
+      source_id: source.id,
       resource: source.resource,
       name: JSON.stringify(source.name),
       identifier_type: source.identifier_type,
       attributes: JSON.stringify({ attributes: source.attributes, correction_url: source.correction_url ?? null }),
-    };
-    await this.db
-      .insertInto('sources')
-      .values({ source_id: source.id, ...row })
-      .onConflict((oc) => oc.column('source_id').doUpdateSet(row))
-      .execute();
+    });
   }
 
+  /** Every registered source, by id. */
   async sources(): Promise<SourceEntry[]> {
-    const rows = await this.db.selectFrom('sources').selectAll().orderBy('source_id').execute();
+    const rows = await sourceRows(this.db);
     return rows.map((r) => {
       const extra = JSON.parse(r.attributes) as { attributes: SourceEntry['attributes']; correction_url: string | null };
       return {
@@ -129,11 +136,7 @@ export class Registry {
       webhook_url: webhook,
       updated_at: now,
     };
-    await this.db
-      .insertInto('services')
-      .values({ client_id: clientId, created_at: now, ...row })
-      .onConflict((oc) => oc.column('client_id').doUpdateSet(row))
-      .execute();
+    await upsertClient(this.db, clientId, row, now);
     await this.refreshJwksUris();
   }
 
@@ -144,8 +147,9 @@ export class Registry {
     for (const g of file.gateways) await this.putGateway(g);
   }
 
+  /** A registered service or gateway, or undefined. */
   async service(clientId: string): Promise<ServiceEntry | undefined> {
-    const r = await this.db.selectFrom('services').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    const r = await clientRow(this.db, clientId);
     if (!r) return undefined;
     return {
       client_id: r.client_id,
@@ -157,9 +161,15 @@ export class Registry {
     };
   }
 
+  /** Every registered service and gateway, by client id. */
   async services(): Promise<ServiceEntry[]> {
-    const ids = await this.db.selectFrom('services').select('client_id').orderBy('client_id').execute();
-    return (await Promise.all(ids.map((r) => this.service(r.client_id)))).filter((s): s is ServiceEntry => s !== undefined);
+    const ids = await clientIds(this.db);
+    return (await Promise.all(ids.map((id) => this.service(id)))).filter((s): s is ServiceEntry => s !== undefined);
+  }
+
+  /** Name and definition (both JSON, unparsed) of the named clients, by client id: lists of many records read them at once. */
+  async summaries(ids: string[]): Promise<Map<string, ServiceSummary>> {
+    return new Map((await clientSummaries(this.db, ids)).map((r) => [r.client_id, r]));
   }
 
   /** True when `url` is the registered jwks_uri of a service or gateway (admin-vetted). */
@@ -169,9 +179,9 @@ export class Registry {
 
   /** Refreshes the set of registered jwks_uri values. */
   async refreshJwksUris(): Promise<void> {
-    const rows = await this.db.selectFrom('services').select('definition').execute();
+    const definitions = await clientDefinitions(this.db);
     this.jwksUris = new Set(
-      rows.map((r) => (JSON.parse(r.definition) as { jwks_uri?: string }).jwks_uri).filter((u): u is string => typeof u === 'string'),
+      definitions.map((d) => (JSON.parse(d) as { jwks_uri?: string }).jwks_uri).filter((u): u is string => typeof u === 'string'),
     );
   }
 

@@ -1,7 +1,8 @@
 /**
  * Webhooks to services as Security Event Tokens (RFC 8417) delivered by push
  * (RFC 8935): signed with the operator's key, retried with exponential back-off,
- * each delivery's status kept and shown to the admin.
+ * each delivery's status kept and shown to the admin. A consent change queues its
+ * webhook in its own transaction (webhook-events.ts); this sender delivers the due ones.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -11,8 +12,11 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import type { ConsentStatus } from '../../core/consent-event.ts';
 import { guardedLookup } from '../../shared/outbound-url.ts';
 import type { SigningKey } from '../../store/keys.ts';
-import type { OperatorDatabase } from '../operator.tables.ts';
+import type { Registry } from '../registry/registry.ts';
+import { dueWebhooks, recordWebhookAttempt, type DueWebhook } from './webhooks.repository.ts';
+import type { WebhooksDatabase } from './webhooks.tables.ts';
 
+/** Event types are this base plus the type (`…/consent.withdrawn`). */
 export const EVENT_URI_BASE = 'https://portti.dev/events/';
 
 /**
@@ -29,8 +33,11 @@ export const WEBHOOK_EVENT: Readonly<Record<ConsentStatus, string | null>> = {
   moved: 'consent.moved',
 };
 
+/** What the sender needs: the deliveries, the registry (webhook URLs), the signing key and limits. */
 export interface WebhookOptions {
-  db: Kysely<OperatorDatabase>;
+  db: Kysely<WebhooksDatabase>;
+  /** Where each service wants its webhooks (read at every attempt: a re-registered URL applies at once). */
+  registry: Pick<Registry, 'service'>;
   issuer: string;
   signingKey: () => SigningKey;
   maxAttempts: number;
@@ -75,27 +82,19 @@ export class WebhookSender {
 
   /** Sends every due delivery once; returns how many were attempted. */
   async runOnce(now = Date.now()): Promise<number> {
-    const due = await this.o.db
-      .selectFrom('webhook_deliveries')
-      .innerJoin('services', 'services.client_id', 'webhook_deliveries.client_id')
-      .select(['delivery_id', 'webhook_deliveries.client_id', 'event_type', 'payload', 'attempts', 'services.webhook_url'])
-      .where('webhook_deliveries.status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .orderBy('next_attempt_at')
-      .limit(50)
-      .execute();
-    await Promise.all(due.map((d) => this.deliver(d)));
-    return due.length;
+    const due = await dueWebhooks(this.o.db, now, 50);
+    const urls = new Map<string, string | null>();
+    for (const clientId of new Set(due.map((d) => d.client_id))) {
+      const service = await this.o.registry.service(clientId);
+      if (service) urls.set(clientId, service.webhook_url);
+    }
+    // a delivery for a client no longer registered waits (services are never deleted today)
+    const sendable = due.filter((d) => urls.has(d.client_id));
+    await Promise.all(sendable.map((d) => this.deliver({ ...d, webhook_url: urls.get(d.client_id) ?? null })));
+    return sendable.length;
   }
 
-  private async deliver(d: {
-    delivery_id: string;
-    client_id: string;
-    event_type: string;
-    payload: string;
-    attempts: number;
-    webhook_url: string | null;
-  }) {
+  private async deliver(d: DueWebhook & { webhook_url: string | null }) {
     const key = this.o.signingKey();
     const set = await new SignJWT({
       jti: randomUUID(),
@@ -127,17 +126,13 @@ export class WebhookSender {
     const attempts = d.attempts + 1;
     const now = Date.now();
     const delivered = error === null;
-    await this.o.db
-      .updateTable('webhook_deliveries')
-      .set({
-        attempts,
-        last_status: status,
-        last_error: error,
-        status: delivered ? 'delivered' : attempts >= this.o.maxAttempts ? 'failed' : 'pending',
-        delivered_at: delivered ? now : null,
-        next_attempt_at: now + Math.min(2 ** attempts * 500, 10 * 60 * 1000),
-      })
-      .where('delivery_id', '=', d.delivery_id)
-      .execute();
+    await recordWebhookAttempt(this.o.db, d.delivery_id, {
+      attempts,
+      last_status: status,
+      last_error: error,
+      status: delivered ? 'delivered' : attempts >= this.o.maxAttempts ? 'failed' : 'pending',
+      delivered_at: delivered ? now : null,
+      next_attempt_at: now + Math.min(2 ** attempts * 500, 10 * 60 * 1000),
+    });
   }
 }

@@ -10,13 +10,16 @@ import type { AccessRecord } from '../../audit/access-record.ts';
 import { consentEventFrame, SYNC_FRAME } from '../../core/consent-feed.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import type { ApiAuthenticator } from '../oauth/api-auth.ts';
-import type { ConsentService } from './consent.service.ts';
-import type { OperatorDatabase } from '../operator.tables.ts';
+import type { ConsentService } from '../consent/consent.service.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { GatewayClientDefinition } from '../registry/registry.schema.ts';
+import type { AccessReports } from '../transparency/access-reports.ts';
+import { feedEventsAfter } from './feed.repository.ts';
+import type { FeedDatabase } from './feed.tables.ts';
 
 export interface FeedDeps {
-  db: Kysely<OperatorDatabase>;
+  db: Kysely<FeedDatabase>;
+  accessReports: AccessReports;
   auth: ApiAuthenticator;
   registry: Registry;
   consents: ConsentService;
@@ -82,14 +85,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
           do {
             again = false;
             for (;;) {
-              const rows = await deps.db
-                .selectFrom('consent_events')
-                .select(['seq', 'jws'])
-                .where('seq', '>', cursor)
-                .where('source', 'in', asked.length > 0 ? asked : [''])
-                .orderBy('seq')
-                .limit(500)
-                .execute();
+              const rows = await feedEventsAfter(deps.db, cursor, asked, 500);
               for (const r of rows) {
                 if (closed) return;
                 // a slow gateway is not buffered in memory: wait for the socket to drain
@@ -175,28 +171,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
       const rejected = all.length - records.length;
       if (rejected > 0)
         request.log.warn({ gateway: caller.client_id, rejected }, 'access records for sources this gateway does not front were skipped');
-      const now = Date.now();
-      let accepted = 0;
-      // multi-row inserts, 100 at a time: a batch of 1000 records costs ten statements
-      for (let i = 0; i < records.length; i += 100) {
-        const res = await deps.db
-          .insertInto('access_log')
-          .values(
-            records.slice(i, i + 100).map((r) => ({
-              access_id: r.access_id,
-              record_id: r.consent_record_id,
-              client_id: r.client_id,
-              gateway_client_id: caller.client_id,
-              time: r.time,
-              outcome: r.outcome,
-              body: JSON.stringify(r),
-              received_at: now,
-            })),
-          )
-          .onConflict((oc) => oc.column('access_id').doNothing())
-          .executeTakeFirst();
-        accepted += Number(res.numInsertedOrUpdatedRows ?? 0);
-      }
+      const accepted = await deps.accessReports.accept(caller.client_id, records);
       return { accepted, duplicates: records.length - accepted, rejected };
     },
   );

@@ -1,0 +1,25 @@
+/**
+ * The operator's trust group, when configured: it bounds the sources this operator issues
+ * tokens and feeds for, names the groups a standing rule may refer to, and lists the peer
+ * operators a citizen may move to. Without a trust group every registered source is in scope.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { OperatorConfig } from '../../shared/config.schema.ts';
+import { TrustGroupLoader } from '../../trust/trust-group-loader.ts';
+
+/** The trust group, when configured: it bounds the sources this operator issues tokens and feeds for. */
+export async function trustScope(config: OperatorConfig, issuer: string, log: FastifyBaseLogger) {
+  const loader = config.trust_group ? new TrustGroupLoader(config.trust_group, log) : undefined;
+  await loader?.reload();
+  return {
+    loader,
+    current: () => loader?.current,
+    inGroup: (resource: string) => !loader || loader.admits(issuer, resource),
+    groupsFor: (resources: string[]) =>
+      loader?.current && resources.length > 0 && resources.every((r) => loader.admits(issuer, r)) ? [loader.current.group_id] : [],
+    peers: () => (loader?.current?.members ?? []).filter((m) => m.issuer !== issuer).map((m) => ({ issuer: m.issuer, name: m.name })),
+  };
+}
+
+/** The trust group as this operator applies it. */
+export type TrustScope = Awaited<ReturnType<typeof trustScope>>;

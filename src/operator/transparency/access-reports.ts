@@ -1,0 +1,57 @@
+/**
+ * Transparency at the operator: gateways report every access made under a consent record
+ * issued here, and the citizen sees who used their data ("who used my data", the export and
+ * the move). Reports are idempotent by `access_id`, so a gateway may resend a batch.
+ */
+import type { Kysely } from 'kysely';
+import type { AccessRecord } from '../../audit/access-record.ts';
+import type { Dialect } from '../../store/database.ts';
+import { accessBodies, accessBodiesOfRecords, accessLogPage, insertAccessRecords, type AccessLogFilter } from './access-log.repository.ts';
+import type { AccessLogDatabase } from './access-log.tables.ts';
+
+/** The operator's access log: intake from gateways, reading for citizens. */
+export class AccessReports {
+  private readonly db: Kysely<AccessLogDatabase>;
+  private readonly dialect: Dialect;
+
+  constructor(db: Kysely<AccessLogDatabase>, dialect: Dialect) {
+    this.db = db;
+    this.dialect = dialect;
+  }
+
+  /** Stores a gateway's batch of access records; returns how many were new (the rest were duplicates). */
+  async accept(gatewayClientId: string, records: AccessRecord[], now = Date.now()): Promise<number> {
+    return insertAccessRecords(
+      this.db,
+      records.map((r) => ({
+        access_id: r.access_id,
+        record_id: r.consent_record_id,
+        client_id: r.client_id,
+        gateway_client_id: gatewayClientId,
+        time: r.time,
+        outcome: r.outcome,
+        body: JSON.stringify(r),
+        received_at: now,
+      })),
+    );
+  }
+
+  /** One page of the access records of the given consent records, newest first, filtered. */
+  async page(recordIds: string[], filter: AccessLogFilter = {}): Promise<Array<Record<string, unknown>>> {
+    const ids = filter.record_id ? recordIds.filter((i) => i === filter.record_id) : recordIds;
+    if (ids.length === 0) return [];
+    const page = (await this.pageQuery(ids, filter).execute()).map((r) => r.access_id);
+    if (page.length === 0) return [];
+    return (await accessBodies(this.db, page)).map((b) => JSON.parse(b) as Record<string, unknown>);
+  }
+
+  /** The query behind {@link page}, for the scale bench's EXPLAIN. */
+  pageQuery(recordIds: string[], filter: AccessLogFilter) {
+    return accessLogPage(this.db, this.dialect, recordIds, filter);
+  }
+
+  /** Every access record of the given consent records, oldest first (a move's bundle). */
+  async all(recordIds: string[]): Promise<Array<Record<string, unknown>>> {
+    return (await accessBodiesOfRecords(this.db, recordIds)).map((b) => JSON.parse(b) as Record<string, unknown>);
+  }
+}
