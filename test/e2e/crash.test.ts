@@ -13,11 +13,12 @@ import { DEMO_RESIDENTS } from '../../src/demo/population.ts';
 import { openStore } from '../../src/store/database.ts';
 import type { GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { callApi, createTestService, readSource, sourceToken, type TestService } from '../helpers/world.ts';
+import { callApi, createTestService, freePort, readSource, sourceToken, type TestService } from '../helpers/world.ts';
 
-const GW = 4400;
-const OP = 4401;
-const REG = 4420;
+// free ports, so a run beside another checkout's (or a running npm start) cannot collide
+const GW = await freePort();
+const OP = await freePort();
+const REG = await freePort();
 const issuer = `http://127.0.0.1:${OP}`;
 const resource = `http://127.0.0.1:${GW}/sources/incomes-register`;
 const PURPOSE = 'https://w3id.org/dpv#ServiceProvision';
