@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
+import { consentEventFrame, SYNC_FRAME } from '../../core/consent-feed.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import type { ApiAuthenticator } from '../oauth/api-auth.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
@@ -112,7 +113,7 @@ function registerConsentFeed(app: FastifyInstance, deps: FeedDeps): void {
               for (const r of rows) {
                 if (closed) return;
                 // a slow gateway is not buffered in memory: wait for the socket to drain
-                if (!res.write(`id: ${r.seq}\nevent: consent\ndata: ${r.jws}\n\n`)) await once(res, 'drain');
+                if (!res.write(consentEventFrame(r.seq, r.jws))) await once(res, 'drain');
                 cursor = Number(r.seq);
               }
               if (rows.length < 500) break;
@@ -137,7 +138,7 @@ function registerConsentFeed(app: FastifyInstance, deps: FeedDeps): void {
       res.on('close', stop);
       res.on('error', stop);
       await pump();
-      if (!closed) res.write('event: sync\ndata: {}\n\n');
+      if (!closed) res.write(SYNC_FRAME);
     },
   );
 }
