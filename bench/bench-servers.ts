@@ -23,10 +23,11 @@ import { createIncomesRegister } from '../src/demo/registers/incomes-register.ts
 import { generatePopulationData } from '../src/demo/population/population.ts';
 import { createGateway } from '../src/gateway/gateway.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../src/gateway/gateway.tables.ts';
-import { ConsentFeedClient } from '../src/gateway/consent-feed-client.ts';
-import { ConsentReplica } from '../src/gateway/consent-replica.ts';
-import { OperatorDirectory } from '../src/gateway/operator-directory.ts';
-import { AccessTokenVerifier } from '../src/gateway/token-verifier.ts';
+import { ConsentFeedClient } from '../src/gateway/consent/consent-feed-client.ts';
+import { ConsentReplica } from '../src/gateway/consent/consent-replica.ts';
+import { OperatorClient } from '../src/gateway/operators/operator-client.ts';
+import { OperatorDirectory } from '../src/gateway/operators/operator-directory.ts';
+import { AccessTokenVerifier } from '../src/gateway/token/token-verifier.ts';
 import { ProblemError } from '../src/shared/errors.ts';
 import { MemoryReplayCache } from '../src/shared/oauth/replay-cache.ts';
 import pino from 'pino';
@@ -183,7 +184,7 @@ async function checker() {
   const feed = new ConsentFeedClient({
     issuer: env.issuer!,
     sources: [env.resource!],
-    directory,
+    operators: new OperatorClient(directory),
     replica,
     staleAfterMs: 30000,
     log: pino({ level: 'silent' }),

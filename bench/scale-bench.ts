@@ -18,7 +18,7 @@ import { runInNewContext } from 'node:vm';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { gatewayMigrations, type GatewayDatabase } from '../src/gateway/gateway.tables.ts';
-import { ConsentReplica } from '../src/gateway/consent-replica.ts';
+import { ConsentReplica } from '../src/gateway/consent/consent-replica.ts';
 import { createOperator } from '../src/operator/operator.ts';
 import { operatorMigrations, type OperatorDatabase } from '../src/operator/operator.tables.ts';
 import { migrateToLatest, openStore, type Store, type StoreLocation } from '../src/store/database.ts';

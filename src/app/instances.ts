@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PorttiConfig } from '../shared/config.schema.ts';
-import { startDemo, type DemoWorld } from '../demo/demo-world.ts';
+import type { DemoWorld } from '../demo/demo-world.ts';
 import { startBalancer, type Balancer } from './balancer.ts';
 import type { RunningSystem } from './system.ts';
 import { freePort } from '../shared/free-port.ts';
@@ -29,6 +29,7 @@ export interface InstanceProcess {
   child: ChildProcess;
 }
 
+/** The instance processes, their balancers and the in-process demo world, with one `close`. */
 export interface RunningInstances extends Pick<RunningSystem, 'urls' | 'close'> {
   instances: InstanceProcess[];
   balancers: Balancer[];
@@ -110,11 +111,14 @@ export async function runInstances(
   const childEnv = { ...env, DATABASE_URL: config.database_url };
   for (const g of config.gateways.filter((x) => x.replay_cache !== 'store')) {
     process.stderr.write(
-      `warning: gateway ${g.name} keeps DPoP proof ids in memory (replay_cache: memory): a proof used at one instance is not a replay at another; set replay_cache: store\n`,
+      `warning: gateway ${g.name} keeps DPoP proof ids in memory (replay_cache: memory): ` +
+        'a proof used at one instance is not a replay at another; set replay_cache: store\n',
     );
   }
   try {
     if (config.demo) {
+      // the demo world is loaded only when the configuration has one
+      const { startDemo } = await import('../demo/demo-world.ts');
       running.demo = await startDemo(config);
       running.urls.push(...running.demo.urls);
     }

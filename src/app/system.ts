@@ -1,19 +1,20 @@
 /**
  * Runs the components a configuration describes in one process: demo registers and
- * identity providers, gateways, operators. Used by `portti start` (everything) and by
+ * identity providers (loaded only when the configuration has a `demo` block), personal data
+ * stores, gateways, operators. Used by `portti start` (everything) and by
  * `portti gateway` / `portti operator` (one component).
  */
 import type { FastifyInstance } from 'fastify';
 import { storeLocationFor } from '../shared/config.ts';
-import type { OperatorConfig, PorttiConfig } from '../shared/config.schema.ts';
+import type { OperatorConfig, PersonalDataStoreConfig, PorttiConfig } from '../shared/config.schema.ts';
+import type { GatewayConfig } from '../shared/gateway.schema.ts';
 import { openStore } from '../store/database.ts';
 import { createGateway, type Gateway } from '../gateway/gateway.ts';
 import type { GatewayDatabase } from '../gateway/gateway.tables.ts';
 import { createOperator, type Operator } from '../operator/operator.ts';
 import type { OperatorDatabase } from '../operator/operator.tables.ts';
 import type { SubjectRef } from '../operator/consent/consent.service.ts';
-import { demoResidents, startDemo, type DemoWorld } from '../demo/demo-world.ts';
-import { depositDemoDocuments } from '../demo/demo-depositor.ts';
+import type { DemoWorld } from '../demo/demo-world.ts';
 import { createPersonalDataStore, type PersonalDataStore } from '../pds/pds.ts';
 import type { PdsDatabase } from '../pds/pds.tables.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../trust/trust-group.ts';
 
+/** Everything `runSystem` started, with one `close` that stops it in order. */
 export interface RunningSystem {
   gateways: Gateway[];
   operators: Operator[];
@@ -31,6 +33,7 @@ export interface RunningSystem {
   close(): Promise<void>;
 }
 
+/** What to run and how (the CLI's flags). */
 export interface RunOptions {
   /** Only this component (by name); default everything. */
   only?: { kind: 'gateway' | 'operator' | 'pds'; name: string };
@@ -66,85 +69,42 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
   return `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
 }
 
+/** A system being started: what it runs, and how to stop what already started. */
+interface Starting {
+  config: PorttiConfig;
+  options: RunOptions;
+  logLevel: string;
+  system: RunningSystem;
+  /** Closed last, newest first. */
+  closers: Array<() => Promise<void>>;
+  /** Closed first: gateways stop before operators, so their consent feeds end quietly instead of seeing operators vanish. */
+  gatewayClosers: Array<() => Promise<void>>;
+}
+
 /** Starts the configured components; resolves when all listen. */
 export async function runSystem(config: PorttiConfig, options: RunOptions = {}): Promise<RunningSystem> {
-  const logLevel = options.logLevel ?? config.log_level;
   const wants = (kind: 'gateway' | 'operator' | 'pds', name: string) =>
     !options.only || (options.only.kind === kind && options.only.name === name);
-  const urls: RunningSystem['urls'] = [];
-  const closers: Array<() => Promise<void>> = [];
-  // gateways stop first: their consent feeds then end quietly instead of seeing operators vanish
-  const gatewayClosers: Array<() => Promise<void>> = [];
+  const closers: Starting['closers'] = [];
+  const gatewayClosers: Starting['gatewayClosers'] = [];
   const system: RunningSystem = {
     gateways: [],
     operators: [],
     personalDataStores: [],
-    urls,
+    urls: [],
     async close() {
       for (const c of [...gatewayClosers.reverse(), ...closers.reverse()]) await c().catch(() => undefined);
     },
   };
+  const run: Starting = { config, options, logLevel: options.logLevel ?? config.log_level, system, closers, gatewayClosers };
   try {
-    if (config.demo && !options.only) {
-      system.demo = await startDemo(config);
-      closers.push(() => system.demo!.close());
-      urls.push(...system.demo.urls);
-    }
-    for (const p of config.personal_data_stores.filter((x) => wants('pds', x.name))) {
-      const pdsStore = await openStore<PdsDatabase>(storeLocationFor(config, p.name));
-      closers.push(() => pdsStore.close());
-      const pds = await createPersonalDataStore({ config: p, store: pdsStore, logLevel });
-      closers.push(() => pds.close());
-      urls.push({ name: `personal data store ${p.name}`, url: await listen(pds.app, p.listen.host, p.listen.port) });
-      system.personalDataStores.push(pds);
-      const depositor = config.demo?.pds_depositor;
-      if (system.demo && depositor?.store === p.name) {
-        await depositDemoDocuments({
-          pdsUrl: p.public_url,
-          pds: pds.service,
-          depositorId: depositor.depositor_id,
-          jwksFile: depositor.jwks_file,
-          category: depositor.category,
-          people: system.demo.people,
-          families: system.demo.families,
-          seed: config.demo!.seed,
-          optIn: depositor.opt_in,
-          residents: demoResidents(system.demo.people).map((r) => r.personal_identity_code),
-        });
-      }
-    }
-    for (const g of config.gateways.filter((x) => wants('gateway', x.name))) {
-      const gatewayStore = await openStore<GatewayDatabase>(storeLocationFor(config, g.name));
-      gatewayClosers.push(() => gatewayStore.close());
-      const gateway = await createGateway({
-        config: g,
-        store: gatewayStore,
-        logLevel,
-        instance: options.instance ?? process.env.PORTTI_INSTANCE ?? 'main',
-      });
-      gatewayClosers.push(() => gateway.close());
-      urls.push({ name: `gateway ${g.name}`, url: await listen(gateway.app, g.listen.host, options.port ?? g.listen.port) });
-      const mtlsUrl = options.mtls === false ? undefined : await gateway.listenMtls();
-      if (mtlsUrl) urls.push({ name: `gateway ${g.name} (mutual TLS)`, url: mtlsUrl });
-      system.gateways.push(gateway);
-    }
+    // the demo world is loaded only when the configuration has one
+    if (config.demo && !options.only) await startDemoWorld(run);
+    for (const p of config.personal_data_stores.filter((x) => wants('pds', x.name))) await startPersonalDataStore(run, p);
+    for (const g of config.gateways.filter((x) => wants('gateway', x.name))) await startGateway(run, g);
     const demoGroup = config.demo?.trust_group && !options.only ? await writeDemoTrustGroup(config) : undefined;
-    for (const configured of config.operators.filter((x) => wants('operator', x.name))) {
-      const o = demoGroup && !configured.trust_group ? { ...configured, trust_group: demoGroup } : configured;
-      const operatorStore = await openStore<OperatorDatabase>(storeLocationFor(config, o.name));
-      closers.push(() => operatorStore.close());
-      const operator = await createOperator({
-        config: o,
-        store: operatorStore,
-        logLevel,
-        ...guardianship(o),
-        ...(options.env ? { env: options.env } : {}),
-      });
-      closers.push(() => operator.close());
-      urls.push({ name: `operator ${o.name}`, url: await listen(operator.app, o.listen.host, options.port ?? o.listen.port) });
-      const mtlsUrl = options.mtls === false ? undefined : await operator.listenMtls();
-      if (mtlsUrl) urls.push({ name: `operator ${o.name} (mutual TLS)`, url: mtlsUrl });
-      system.operators.push(operator);
+    for (const o of config.operators.filter((x) => wants('operator', x.name))) {
+      await startOperator(run, demoGroup && !o.trust_group ? { ...o, trust_group: demoGroup } : o);
     }
     for (const op of system.operators) op.startBackground();
     for (const gw of system.gateways) gw.startBackground();
@@ -153,6 +113,80 @@ export async function runSystem(config: PorttiConfig, options: RunOptions = {}):
     await system.close();
     throw err;
   }
+}
+
+/** The demo registers and identity providers (the demo module is imported only here). */
+async function startDemoWorld(run: Starting): Promise<void> {
+  const { startDemo } = await import('../demo/demo-world.ts');
+  const demo = await startDemo(run.config);
+  run.system.demo = demo;
+  run.closers.push(() => demo.close());
+  run.system.urls.push(...demo.urls);
+}
+
+async function startPersonalDataStore(run: Starting, p: PersonalDataStoreConfig): Promise<void> {
+  const pdsStore = await openStore<PdsDatabase>(storeLocationFor(run.config, p.name));
+  run.closers.push(() => pdsStore.close());
+  const pds = await createPersonalDataStore({ config: p, store: pdsStore, logLevel: run.logLevel });
+  run.closers.push(() => pds.close());
+  run.system.urls.push({ name: `personal data store ${p.name}`, url: await listen(pds.app, p.listen.host, p.listen.port) });
+  run.system.personalDataStores.push(pds);
+  const depositor = run.config.demo?.pds_depositor;
+  if (run.system.demo && depositor?.store === p.name) await depositDemo(run.config, run.system.demo, p, pds);
+}
+
+/** Fills a personal data store with the demo depositor's signed documents. */
+async function depositDemo(config: PorttiConfig, demo: DemoWorld, p: PersonalDataStoreConfig, pds: PersonalDataStore): Promise<void> {
+  const { demoResidents } = await import('../demo/demo-world.ts');
+  const { depositDemoDocuments } = await import('../demo/demo-depositor.ts');
+  const depositor = config.demo!.pds_depositor!;
+  await depositDemoDocuments({
+    pdsUrl: p.public_url,
+    pds: pds.service,
+    depositorId: depositor.depositor_id,
+    jwksFile: depositor.jwks_file,
+    category: depositor.category,
+    people: demo.people,
+    families: demo.families,
+    seed: config.demo!.seed,
+    optIn: depositor.opt_in,
+    residents: demoResidents(demo.people).map((r) => r.personal_identity_code),
+  });
+}
+
+async function startGateway(run: Starting, g: GatewayConfig): Promise<void> {
+  const { options } = run;
+  const gatewayStore = await openStore<GatewayDatabase>(storeLocationFor(run.config, g.name));
+  run.gatewayClosers.push(() => gatewayStore.close());
+  const gateway = await createGateway({
+    config: g,
+    store: gatewayStore,
+    logLevel: run.logLevel,
+    instance: options.instance ?? process.env.PORTTI_INSTANCE ?? 'main',
+  });
+  run.gatewayClosers.push(() => gateway.close());
+  run.system.urls.push({ name: `gateway ${g.name}`, url: await listen(gateway.app, g.listen.host, options.port ?? g.listen.port) });
+  const mtlsUrl = options.mtls === false ? undefined : await gateway.listenMtls();
+  if (mtlsUrl) run.system.urls.push({ name: `gateway ${g.name} (mutual TLS)`, url: mtlsUrl });
+  run.system.gateways.push(gateway);
+}
+
+async function startOperator(run: Starting, o: OperatorConfig): Promise<void> {
+  const { options } = run;
+  const operatorStore = await openStore<OperatorDatabase>(storeLocationFor(run.config, o.name));
+  run.closers.push(() => operatorStore.close());
+  const operator = await createOperator({
+    config: o,
+    store: operatorStore,
+    logLevel: run.logLevel,
+    ...guardianship(o),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  run.closers.push(() => operator.close());
+  run.system.urls.push({ name: `operator ${o.name}`, url: await listen(operator.app, o.listen.host, options.port ?? o.listen.port) });
+  const mtlsUrl = options.mtls === false ? undefined : await operator.listenMtls();
+  if (mtlsUrl) run.system.urls.push({ name: `operator ${o.name} (mutual TLS)`, url: mtlsUrl });
+  run.system.operators.push(operator);
 }
 
 /**

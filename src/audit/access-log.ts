@@ -1,19 +1,21 @@
 /**
  * The gateway's tamper-evident access log: appends records to a per-instance hash
- * chain in the gateway store and signs a checkpoint every N records.
+ * chain in the gateway store and signs a checkpoint every N records. Its tables are in
+ * audit.tables.ts; this file is the only code that queries them.
  */
 import { randomUUID } from 'node:crypto';
 import { CompactSign, compactVerify, createLocalJWKSet, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
-import type { GatewayDatabase } from '../gateway/gateway.tables.ts';
 import type { SigningKey } from '../store/keys.ts';
+import type { AuditDatabase } from './audit.tables.ts';
 import { GENESIS_HASH, hashAccessRecord, verifyChain, type AccessRecord, type ChainVerdict } from './access-record.ts';
 
 /** What the caller supplies; the log adds id, time, chain position and hashes. */
 export type AccessRecordInput = Omit<AccessRecord, 'access_id' | 'time' | 'chain' | 'seq' | 'prev_hash' | 'hash'>;
 
+/** Where the log writes, which chain, how often it signs a checkpoint and with which key. */
 export interface AccessLogOptions {
-  db: Kysely<GatewayDatabase>;
+  db: Kysely<AuditDatabase>;
   chain: string;
   checkpointEvery: number;
   signingKey: () => SigningKey;
@@ -139,6 +141,29 @@ export class AccessLog {
   }
 }
 
+/** One stored record as the reporter sends it: its position, its JSON and its consent. */
+export interface StoredAccessRecord {
+  seq: number;
+  body: string;
+  consent_record_id: string | null;
+}
+
+/** The records of `chain` about tokens of `iss` after `afterSeq`, in order, at most `limit`. */
+export function recordsAfter(
+  db: Kysely<AuditDatabase>,
+  query: { chain: string; iss: string; afterSeq: number; limit: number },
+): Promise<StoredAccessRecord[]> {
+  return db
+    .selectFrom('access_records')
+    .select(['seq', 'body', 'consent_record_id'])
+    .where('chain', '=', query.chain)
+    .where('seq', '>', query.afterSeq)
+    .where('iss', '=', query.iss)
+    .orderBy('seq')
+    .limit(query.limit)
+    .execute();
+}
+
 /** The outcome of `portti audit verify` for one chain. */
 export interface AuditReport extends ChainVerdict {
   chain: string;
@@ -150,7 +175,7 @@ export interface AuditReport extends ChainVerdict {
  * Walks every chain in the store in sequence order and checks each signed checkpoint
  * against the record at its position. Reports the first broken link per chain.
  */
-export async function verifyAccessLog(db: Kysely<GatewayDatabase>, jwks: { keys: JWK[] }): Promise<AuditReport[]> {
+export async function verifyAccessLog(db: Kysely<AuditDatabase>, jwks: { keys: JWK[] }): Promise<AuditReport[]> {
   const chains = await db.selectFrom('access_records').select('chain').distinct().execute();
   const keySet = createLocalJWKSet(jwks);
   const reports: AuditReport[] = [];

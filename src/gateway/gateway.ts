@@ -1,30 +1,36 @@
 /**
- * Composition of one Access Gateway: store, keys, operator directory, consent replica
- * and feeds, access log and reporter, and the HTTP routes. The one place where the
+ * Composition of one Access Gateway: store, keys, operator directory and client, consent
+ * replica and feeds, access log and reporter, and the HTTP routes. The one place where the
  * gateway's parts are wired together.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { AccessLog } from '../audit/access-log.ts';
-import type { GatewayConfig } from '../shared/config.schema.ts';
+import type { AccessOutcome } from '../audit/access-record.ts';
+import type { GatewayConfig } from '../shared/gateway.schema.ts';
 import { createHttpServer } from '../shared/http-server.ts';
-import { createDpopKey, createDpopProof } from '../shared/oauth/dpop.ts';
+import { mtlsListener } from '../shared/mtls.ts';
+import { createDpopKey } from '../shared/oauth/dpop.ts';
 import { MemoryReplayCache, type ReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
 import { loadSigningKeys, publicJwks, type SigningKey } from '../store/keys.ts';
 import { createAccessHandler } from './access-handler.ts';
-import { AccessReporter } from './access-reporter.ts';
-import { ConsentFeedClient } from './consent-feed-client.ts';
-import { ConsentReplica } from './consent-replica.ts';
+import { registerAccessRoute } from './access.routes.ts';
+import type { ConsentFeedClient } from './consent/consent-feed-client.ts';
+import { ConsentFeeds } from './consent/consent-feeds.ts';
+import { ConsentReplica } from './consent/consent-replica.ts';
 import { gatewayMigrations, type GatewayDatabase } from './gateway.tables.ts';
-import { OperatorDirectory } from './operator-directory.ts';
-import { compileSources } from './source-registry.ts';
-import { AccessTokenVerifier } from './token-verifier.ts';
-import { StoreReplayCache } from './store-replay-cache.ts';
-import { mtlsListener } from '../shared/mtls.ts';
-import { TrustGroupWatcher } from './trust-group-watcher.ts';
 import { registerGatewayMetadataRoutes } from './metadata.routes.ts';
+import { OperatorClient } from './operators/operator-client.ts';
+import { OperatorDirectory } from './operators/operator-directory.ts';
+import { AccessReporter } from './reports/access-reporter.ts';
+import { compileSources, type CompiledSource } from './source-registry.ts';
+import { isTokenActive } from './token/introspection.ts';
+import { StoreReplayCache } from './token/store-replay-cache.ts';
+import { AccessTokenVerifier } from './token/token-verifier.ts';
+import { TrustGroupWatcher } from './trust-group-watcher.ts';
 
+/** What a gateway is built from. */
 export interface GatewayOptions {
   config: GatewayConfig;
   store: Store<GatewayDatabase>;
@@ -59,7 +65,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   await migrateToLatest(store, gatewayMigrations);
   let keys = await loadSigningKeys(store.db);
   const signingKey = () => keys[0] as SigningKey;
-
   const app = await createHttpServer({
     name: `portti-gateway (${config.name})`,
     description: 'Portti Access Gateway: consented, attribute-filtered access to unchanged data sources.',
@@ -68,13 +73,84 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   app.addReadinessCheck('store', () => ping(store));
 
-  const dpopKey = await createDpopKey();
-  const directory = new OperatorDirectory(config.operators, dpopKey, (clientId) => ({
+  const directory = new OperatorDirectory(config.operators, await createDpopKey(), (clientId) => ({
     clientId,
     key: { privateKey: signingKey().privateKey, alg: signingKey().alg, kid: signingKey().kid },
   }));
+  const operators = new OperatorClient(directory);
   const replica = new ConsentReplica(store.db, config.feed_stale_after_ms);
   await replica.load();
+  const { accessLog, reporter } = await openAccessLog(options, operators, signingKey, app.log);
+  const sources = compileSources(config.public_url, config.sources);
+  const trustGroup = await watchTrustGroup(config, sources, app.log);
+  const feeds = new ConsentFeeds({
+    issuers: config.operators.map((o) => o.issuer),
+    sources,
+    operators,
+    replica,
+    staleAfterMs: config.feed_stale_after_ms,
+    dropUnadmitted: trustGroup !== undefined,
+    log: app.log,
+  });
+  if (trustGroup) trustGroup.onChange = () => feeds.sync();
+
+  const mtls = mtlsListener(app, config.mtls);
+  const replay = options.replay ?? (config.replay_cache === 'store' ? new StoreReplayCache(store.db) : new MemoryReplayCache());
+  const handler = createAccessHandler({
+    publicOrigin: new URL(config.public_url).origin,
+    sources,
+    verifier: new AccessTokenVerifier(directory, { clockSkewS: config.clock_skew_s, maxLifetimeS: 300 }),
+    replica,
+    isFresh: (iss) => feeds.isFresh(iss),
+    introspect: (iss, token) => isTokenActive(operators, iss, token),
+    accessLog,
+    replay,
+    dpopMaxAgeS: config.dpop_max_age_s,
+    clockSkewS: config.clock_skew_s,
+    onDecision: registerMetrics(app, feeds),
+  });
+  registerAccessRoute(app, handler);
+  registerGatewayMetadataRoutes(app, { config, sources, jwks: () => publicJwks(keys) });
+  app.get('/status/feeds', { schema: { hide: true } }, async () => [...feeds.byIssuer.values()].map((f) => f.status()));
+
+  return {
+    app,
+    trustGroup,
+    store,
+    replica,
+    accessLog,
+    reporter,
+    directory,
+    feeds: feeds.byIssuer,
+    keys: () => keys,
+    startBackground() {
+      feeds.start();
+      reporter.start();
+      trustGroup?.start();
+    },
+    listenMtls: () => mtls.listen(),
+    async close() {
+      trustGroup?.stop();
+      await mtls.close();
+      await feeds.stop();
+      await reporter.stop();
+      await app.close();
+      await accessLog.flush();
+      await closeSources(sources);
+      if (replay instanceof StoreReplayCache) replay.close();
+      keys = [];
+    },
+  };
+}
+
+/** This instance's access log, and the reporter it wakes after every record. */
+async function openAccessLog(
+  options: GatewayOptions,
+  operators: OperatorClient,
+  signingKey: () => SigningKey,
+  log: FastifyBaseLogger,
+): Promise<{ accessLog: AccessLog; reporter: AccessReporter }> {
+  const { config, store } = options;
   const accessLog = new AccessLog({
     db: store.db,
     chain: `${config.name}/${options.instance ?? 'main'}`,
@@ -82,52 +158,30 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     signingKey,
   });
   await accessLog.open();
-  const reporter = new AccessReporter({
-    db: store.db,
-    chain: accessLog.chain,
-    directory,
-    intervalMs: config.report_interval_ms,
-    log: app.log,
-  });
+  const reporter = new AccessReporter({ db: store.db, chain: accessLog.chain, operators, intervalMs: config.report_interval_ms, log });
   accessLog.onAppend = () => reporter.poke();
+  return { accessLog, reporter };
+}
 
-  const sources = compileSources(config.public_url, config.sources);
-  const feeds = new Map<string, ConsentFeedClient>();
-  const trustGroup = config.trust_group
-    ? new TrustGroupWatcher(
-        config.trust_group,
-        sources,
-        config.operators.map((o) => o.issuer),
-        app.log,
-      )
-    : undefined;
-  if (trustGroup) await trustGroup.reload();
-  let background = false;
-  /** (Re)creates the feed of every operator admitted somewhere; stops the others. */
-  const syncFeeds = () => {
-    for (const op of config.operators) {
-      const served = [...sources.values()].filter((s) => s.admitted.has(op.issuer)).map((s) => s.resource);
-      const existing = feeds.get(op.issuer);
-      const same = existing && existing.sources.join() === served.join();
-      if (same) continue;
-      if (existing) void existing.stop();
-      feeds.delete(op.issuer);
-      if (served.length === 0 && trustGroup) continue;
-      const feed = new ConsentFeedClient({
-        issuer: op.issuer,
-        sources: served,
-        directory,
-        replica,
-        staleAfterMs: config.feed_stale_after_ms,
-        log: app.log,
-      });
-      feeds.set(op.issuer, feed);
-      if (background) feed.start();
-    }
-  };
-  syncFeeds();
-  if (trustGroup) trustGroup.onChange = () => syncFeeds();
+/** The trust-group watcher, loaded once, when the gateway is configured with a trust group. */
+async function watchTrustGroup(
+  config: GatewayConfig,
+  sources: Map<string, CompiledSource>,
+  log: FastifyBaseLogger,
+): Promise<TrustGroupWatcher | undefined> {
+  if (!config.trust_group) return undefined;
+  const watcher = new TrustGroupWatcher(
+    config.trust_group,
+    sources,
+    config.operators.map((o) => o.issuer),
+    log,
+  );
+  await watcher.reload();
+  return watcher;
+}
 
+/** The gateway's Prometheus metrics; returns the decision counter's recorder. */
+function registerMetrics(app: FastifyInstance, feeds: ConsentFeeds): (outcome: AccessOutcome, code: string) => void {
   const decisions = new Counter({
     name: 'portti_gateway_decisions_total',
     help: 'Access decisions by outcome and problem code',
@@ -140,113 +194,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     labelNames: ['issuer'],
     registers: [app.metrics],
     collect() {
-      for (const [iss, f] of feeds) this.set({ issuer: iss }, f.isFresh() ? 1 : 0);
+      for (const [iss, f] of feeds.byIssuer) this.set({ issuer: iss }, f.isFresh() ? 1 : 0);
     },
   });
+  return (outcome, code) => decisions.inc({ outcome, code });
+}
 
-  /** RFC 7662 at the operator, authenticated with the gateway's own DPoP-bound API token. */
-  const introspect = async (iss: string, token: string): Promise<boolean> => {
-    const { metadata } = await directory.resolve(iss);
-    if (!metadata.introspection_endpoint) return false;
-    const apiToken = await directory.gatewayToken(iss);
-    const res = await fetch(metadata.introspection_endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `DPoP ${apiToken}`,
-        dpop: await createDpopProof(dpopKey, 'POST', metadata.introspection_endpoint, apiToken),
-      },
-      body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!res.ok) return false;
-    const body = (await res.json()) as { active?: boolean };
-    return body.active === true;
-  };
-
-  const mtls = mtlsListener(app, config.mtls);
-  const replay = options.replay ?? (config.replay_cache === 'store' ? new StoreReplayCache(store.db) : new MemoryReplayCache());
-  const handler = createAccessHandler({
-    publicOrigin: new URL(config.public_url).origin,
-    sources,
-    verifier: new AccessTokenVerifier(directory, { clockSkewS: config.clock_skew_s, maxLifetimeS: 300 }),
-    replica,
-    isFresh: (iss) => feeds.get(iss)?.isFresh() ?? false,
-    introspect: async (iss, token) => {
-      try {
-        return await introspect(iss, token);
-      } catch {
-        return false;
-      }
-    },
-    accessLog,
-    replay,
-    dpopMaxAgeS: config.dpop_max_age_s,
-    clockSkewS: config.clock_skew_s,
-    onDecision: (outcome, code) => decisions.inc({ outcome, code }),
-  });
-
-  app.get(
-    '/sources/:source/*',
-    {
-      schema: {
-        summary: "Read a person's consented attributes from a source",
-        description:
-          "Requires `Authorization: DPoP <RFC 9068 token>` and a `DPoP` proof. The response is the source's JSON filtered to the consented attributes.",
-        tags: ['access'],
-        params: {
-          type: 'object',
-          properties: { source: { type: 'string', maxLength: 64 }, '*': { type: 'string', maxLength: 128 } },
-          required: ['source', '*'],
-        },
-        querystring: {
-          type: 'object',
-          properties: {
-            subject: { type: 'string', maxLength: 128, description: 'party reference when the record has several data subjects' },
-            attributes: { type: 'string', maxLength: 1024, description: 'comma-separated subset of attributes' },
-          },
-          additionalProperties: false,
-        },
-        response: {
-          200: { type: 'object', additionalProperties: true },
-          401: { $ref: 'Problem#' },
-          403: { $ref: 'Problem#' },
-        },
-      },
-    },
-    handler,
-  );
-
-  registerGatewayMetadataRoutes(app, { config, sources, jwks: () => publicJwks(keys) });
-  app.get('/status/feeds', { schema: { hide: true } }, async () => [...feeds.values()].map((f) => f.status()));
-
-  return {
-    app,
-    trustGroup,
-    store,
-    replica,
-    accessLog,
-    reporter,
-    directory,
-    feeds,
-    keys: () => keys,
-    startBackground() {
-      background = true;
-      for (const f of feeds.values()) f.start();
-      reporter.start();
-      trustGroup?.start();
-    },
-    listenMtls: () => mtls.listen(),
-    async close() {
-      trustGroup?.stop();
-      await mtls.close();
-      for (const f of feeds.values()) await f.stop();
-      await reporter.stop();
-      await app.close();
-      await accessLog.flush();
-      for (const s of sources.values()) await s.upstream.close();
-      if (replay instanceof StoreReplayCache) replay.close();
-      keys = [];
-    },
-  };
+async function closeSources(sources: Map<string, CompiledSource>): Promise<void> {
+  for (const s of sources.values()) await s.upstream.close();
 }

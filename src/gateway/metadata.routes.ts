@@ -2,13 +2,16 @@
  * The gateway's public metadata: RFC 9728 protected-resource metadata per source, its
  * JWKS (checkpoint signatures, client authentication at operators) and a source list.
  */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
-import type { GatewayConfig } from '../shared/config.schema.ts';
+import { Type } from 'typebox';
+import type { GatewayConfig } from '../shared/gateway.schema.ts';
 import { ProblemError } from '../shared/errors.ts';
 import { ASYMMETRIC_ALGS } from '../shared/oauth/dpop.ts';
 import type { CompiledSource } from './source-registry.ts';
 
+/** What the metadata routes publish. */
 export interface MetadataDeps {
   config: GatewayConfig;
   sources: Map<string, CompiledSource>;
@@ -39,13 +42,20 @@ export function protectedResourceMetadata(source: CompiledSource, mtls = false) 
   };
 }
 
+/** Registers the RFC 9728 metadata of every source, the gateway's JWKS and its source list. */
 export function registerGatewayMetadataRoutes(app: FastifyInstance, deps: MetadataDeps): void {
   const basePath = new URL(deps.config.public_url).pathname.replace(/\/$/, '');
-  app.get(
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     `/.well-known/oauth-protected-resource${basePath}/sources/:source`,
-    { schema: { summary: 'RFC 9728 protected resource metadata of a source', tags: ['metadata'] } },
+    {
+      schema: {
+        summary: 'RFC 9728 protected resource metadata of a source',
+        tags: ['metadata'],
+        params: Type.Object({ source: Type.String() }),
+      },
+    },
     async (request) => {
-      const { source } = request.params as { source: string };
+      const { source } = request.params;
       const s = deps.sources.get(source);
       if (!s) throw new ProblemError(404, 'not_found', `no source "${source}" at this gateway`);
       return protectedResourceMetadata(s, Boolean(deps.config.mtls));

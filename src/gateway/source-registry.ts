@@ -3,10 +3,11 @@
  * compiled attribute maps, the resource URI, and the admitted operators.
  */
 import { compileAttributeMap, type CompiledAttributeMap } from '../core/attribute-filter.ts';
-import type { OperationConfig, SourceConfig } from '../shared/config.schema.ts';
-import { turtleToDocument } from './rdf-document.ts';
-import { JSON_FORMAT, Upstream, type ResponseFormat } from './upstream.ts';
+import type { OperationConfig, SourceConfig } from '../shared/gateway.schema.ts';
+import { turtleToDocument } from './upstream/rdf-document.ts';
+import { JSON_FORMAT, Upstream, type ResponseFormat } from './upstream/upstream.ts';
 
+/** One operation of a source, ready for the request path. */
 export interface CompiledOperation {
   config: OperationConfig;
   attributeIds: string[];
@@ -15,6 +16,7 @@ export interface CompiledOperation {
   format: ResponseFormat;
 }
 
+/** One source the gateway fronts, ready for the request path. */
 export interface CompiledSource {
   id: string;
   /** RFC 8707 resource URI: `<public_url>/sources/<id>`; the tokens' audience. */

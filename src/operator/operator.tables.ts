@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import type { MigrationSet } from '../store/database.ts';
 import { composeMigrations } from '../store/migrations.ts';
 import type { SigningKeysTable } from '../store/keys.ts';
-import { createSigningKeysTable } from '../gateway/gateway.tables.ts';
+import { createSigningKeysTable } from '../store/keys.ts';
 import { accountsMigrations, type AccountsDatabase } from './accounts/accounts.tables.ts';
 import { arrangementsMigrations, type ArrangementsDatabase } from './arrangements/arrangements.tables.ts';
 import { consentMigrations, type ConsentDatabase } from './consent/consent.tables.ts';

@@ -23,9 +23,9 @@ import { registerArrangementRoutes } from './arrangements/arrangements.routes.ts
 import { registerCitizenApiRoutes } from './citizen/citizen-api.routes.ts';
 import { CitizenService } from './citizen/citizen.service.ts';
 import { registerDashboardRoutes } from './citizen/dashboard.routes.ts';
-import { registerDatastoreRoutes } from './citizen/datastore.routes.ts';
+import { registerDatastoreRoutes } from './datastore/datastore.routes.ts';
 import { Insight } from './citizen/insight.ts';
-import { PdsClient } from './citizen/pds-client.ts';
+import { PdsClient } from './datastore/pds-client.ts';
 import { createWebContext } from './citizen/web-context.ts';
 import { ConsentService, type SubjectRef } from './consent/consent.service.ts';
 import { registerServiceApiRoutes } from './consent/service-api.routes.ts';

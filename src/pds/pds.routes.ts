@@ -7,24 +7,46 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { ProblemError } from '../shared/errors.ts';
 import type { CitizenAuthenticator } from './citizen-auth.ts';
 import type { PdsService } from './pds.service.ts';
 
+/** What the store's API uses. */
+export interface PdsRoutesDeps {
+  pds: PdsService;
+  citizens: CitizenAuthenticator;
+}
+
 const problem = { $ref: 'Problem#' };
-const identifier = { type: 'string', pattern: '^[A-Za-z0-9+\\-_.:]{1,64}$' };
-const category = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' };
-const stored = {
-  type: 'object',
-  properties: {
-    category: { type: 'string' },
-    version: { type: 'integer' },
-    status: { type: 'string' },
-    verified_by: { type: 'string' },
-    verified_at: { type: 'string' },
-    replayed: { type: 'boolean' },
+const Identifier = Type.String({ pattern: '^[A-Za-z0-9+\\-_.:]{1,64}$' });
+const Category = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
+const Stored = Type.Object({
+  category: Type.Optional(Type.String()),
+  version: Type.Optional(Type.Integer()),
+  status: Type.Optional(Type.String()),
+  verified_by: Type.Optional(Type.String()),
+  verified_at: Type.Optional(Type.String()),
+  replayed: Type.Optional(Type.Boolean()),
+});
+const Jws = Type.String({ minLength: 1, maxLength: 200000 });
+/** A deposit as JSON `{deposit}` or as the bare compact JWS (application/jose). */
+const Deposit = Type.Union([Type.Object({ deposit: Jws }, { additionalProperties: false }), Jws]);
+const PersonParams = Type.Object({ identifier: Identifier, category: Category });
+const CategoryParams = Type.Object({ category: Category });
+const Correction = Type.Object(
+  {
+    changes: Type.Record(Type.String(), Type.Unknown(), {
+      maxProperties: 50,
+      propertyNames: { pattern: '^(/([^~/]|~[01])*)+$', maxLength: 200 },
+    }),
   },
-} as const;
+  { additionalProperties: false },
+);
+const Sharing = Type.Object({ aggregate_services: Type.Array(Category, { maxItems: 50 }) }, { additionalProperties: false });
+const AggregateParams = Type.Object({ service: Category });
+const AggregateQuery = Type.Object({ k: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })) }, { additionalProperties: false });
 
 function bearer(request: FastifyRequest): string | undefined {
   return /^Bearer (\S{1,4096})$/.exec(request.headers.authorization ?? '')?.[1];
@@ -37,13 +59,19 @@ function sameSecret(given: string | undefined, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function registerPdsRoutes(app: FastifyInstance, deps: { pds: PdsService; citizens: CitizenAuthenticator }): void {
-  const { pds, citizens } = deps;
-  const config = pds.config;
-
+/** Registers the store's API for its four audiences. */
+export function registerPdsRoutes(app: FastifyInstance, deps: PdsRoutesDeps): void {
   app.addContentTypeParser('application/jose', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => done(null, body));
+  registerGatewayRoutes(app, deps);
+  registerDepositRoutes(app, deps);
+  registerCitizenRoutes(app, deps);
+  registerAggregateRoutes(app, deps);
+}
 
-  app.get(
+function registerGatewayRoutes(app: FastifyInstance, { pds }: PdsRoutesDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const config = pds.config;
+  r.get(
     '/metadata',
     { schema: { summary: 'Categories with their attributes, depositors and aggregate services (no personal data)', tags: ['pds'] } },
     async () => ({
@@ -60,141 +88,113 @@ export function registerPdsRoutes(app: FastifyInstance, deps: { pds: PdsService;
     }),
   );
 
-  app.get(
+  r.get(
     '/persons/:identifier/:category',
     {
       schema: {
         summary: 'The current document of a person (for the gateway)',
         tags: ['pds'],
-        params: { type: 'object', required: ['identifier', 'category'], properties: { identifier, category } },
+        params: PersonParams,
         response: { 401: problem, 404: problem },
       },
     },
     async (request) => {
       if (!sameSecret(bearer(request), config.upstream_token))
         throw new ProblemError(401, 'unauthorized', "the gateway's upstream credential is required", {}, { 'www-authenticate': 'Bearer' });
-      const { identifier: id, category: cat } = request.params as { identifier: string; category: string };
-      return pds.read(id, cat);
+      return pds.read(request.params.identifier, request.params.category);
     },
   );
+}
 
-  app.post(
+function registerDepositRoutes(app: FastifyInstance, { pds }: PdsRoutesDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.post(
     '/deposits',
     {
       schema: {
         summary: 'Deposit a signed document (compact JWS, typ pds-deposit+jwt), as JSON {deposit} or application/jose',
         tags: ['pds'],
-        body: {
-          oneOf: [
-            {
-              type: 'object',
-              required: ['deposit'],
-              additionalProperties: false,
-              properties: { deposit: { type: 'string', minLength: 1, maxLength: 200000 } },
-            },
-            { type: 'string', minLength: 1, maxLength: 200000 },
-          ],
-        },
-        response: { 200: stored, 201: stored, 400: problem, 401: problem, 403: problem, 409: problem },
+        body: Deposit,
+        response: { 200: Stored, 201: Stored, 400: problem, 401: problem, 403: problem, 409: problem },
       },
     },
     async (request, reply) => {
-      const body = request.body as { deposit: string } | string;
+      const body = request.body;
       const jws = (typeof body === 'string' ? body : body.deposit).trim();
       const stored = await pds.deposit(jws);
       return reply.code(stored.replayed ? 200 : 201).send(stored);
     },
   );
+}
 
-  app.get(
+function registerCitizenRoutes(app: FastifyInstance, { pds, citizens }: PdsRoutesDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['citizen'];
+  r.get(
     '/me/documents',
-    { schema: { summary: 'What the store holds about the citizen (operator acting for them)', tags: ['citizen'] } },
+    { schema: { summary: 'What the store holds about the citizen (operator acting for them)', tags } },
     async (request) => pds.documents(await citizens.identifier(request)),
   );
 
-  const categoryParams = { type: 'object', required: ['category'], properties: { category } };
-  app.patch(
+  r.patch(
     '/me/documents/:category',
     {
       schema: {
         summary: 'Correct fields the depositor allows; the result is marked corrected by the person',
-        tags: ['citizen'],
-        params: categoryParams,
-        body: {
-          type: 'object',
-          required: ['changes'],
-          additionalProperties: false,
-          properties: {
-            changes: { type: 'object', maxProperties: 50, propertyNames: { pattern: '^(/([^~/]|~[01])*)+$', maxLength: 200 } },
-          },
-        },
+        tags,
+        params: CategoryParams,
+        body: Correction,
       },
     },
     async (request) => {
       const who = await citizens.identifier(request);
-      return pds.correct(
-        who,
-        (request.params as { category: string }).category,
-        (request.body as { changes: Record<string, unknown> }).changes,
-      );
+      return pds.correct(who, request.params.category, request.body.changes);
     },
   );
 
-  app.delete(
+  r.delete(
     '/me/documents/:category',
-    { schema: { summary: 'Delete one document with its history', tags: ['citizen'], params: categoryParams } },
+    { schema: { summary: 'Delete one document with its history', tags, params: CategoryParams } },
     async (request, reply) => {
       const who = await citizens.identifier(request);
-      await pds.remove(who, (request.params as { category: string }).category);
+      await pds.remove(who, request.params.category);
       return reply.code(204).send();
     },
   );
 
-  app.delete(
+  r.delete(
     '/me',
-    { schema: { summary: 'Erase the citizen from the store (key destroyed, rows deleted)', tags: ['citizen'] } },
+    { schema: { summary: 'Erase the citizen from the store (key destroyed, rows deleted)', tags } },
     async (request, reply) => {
       await pds.erase(await citizens.identifier(request));
       return reply.code(204).send();
     },
   );
 
-  app.put(
+  r.put(
     '/me/sharing',
-    {
-      schema: {
-        summary: 'Which aggregate services may include the citizen',
-        tags: ['citizen'],
-        body: {
-          type: 'object',
-          required: ['aggregate_services'],
-          additionalProperties: false,
-          properties: { aggregate_services: { type: 'array', maxItems: 50, items: category } },
-        },
-      },
-    },
+    { schema: { summary: 'Which aggregate services may include the citizen', tags, body: Sharing } },
     async (request) => ({
-      aggregate_services: await pds.setSharing(
-        await citizens.identifier(request),
-        (request.body as { aggregate_services: string[] }).aggregate_services,
-      ),
+      aggregate_services: await pds.setSharing(await citizens.identifier(request), request.body.aggregate_services),
     }),
   );
+}
 
-  app.get(
+function registerAggregateRoutes(app: FastifyInstance, { pds }: PdsRoutesDeps): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/aggregates/:service',
     {
       schema: {
         summary: 'Pre-anonymised profiles for an aggregate service (k-anonymous, pairwise pseudonyms)',
         tags: ['aggregate'],
-        params: { type: 'object', required: ['service'], properties: { service: category } },
-        querystring: { type: 'object', additionalProperties: false, properties: { k: { type: 'string', pattern: '^[0-9]{1,6}$' } } },
+        params: AggregateParams,
+        querystring: AggregateQuery,
         response: { 400: problem, 401: problem, 409: problem },
       },
     },
     async (request) => {
-      const k = (request.query as { k?: string }).k;
-      return pds.aggregate((request.params as { service: string }).service, bearer(request), k === undefined ? undefined : Number(k));
+      const k = request.query.k;
+      return pds.aggregate(request.params.service, bearer(request), k === undefined ? undefined : Number(k));
     },
   );
 }

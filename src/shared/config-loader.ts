@@ -34,6 +34,7 @@ export class ConfigError extends Error {
   }
 }
 
+/** One step of a path inside a document: a field name or an array index. */
 export type Segment = string | number;
 
 /** A cross-field check run after the schema passes; returns problems by path. */
@@ -113,6 +114,74 @@ function describe(error: { keyword: string; message: string; params: Record<stri
   return error.message;
 }
 
+type SchemaError = { keyword: string; message: string; params: Record<string, unknown>; schemaPath: string; instancePath: string };
+type Issue = { segments: Segment[]; reason: string; key?: string };
+type JsonObject = Record<string, unknown>;
+
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What a JSON pointer (`#/properties/a/items`, or `/a/0` into a document) points at, if anything. */
+function at(root: unknown, pointer: string): unknown {
+  let node = root;
+  for (const segment of pointerToSegments(pointer.replace(/^#/, ''))) {
+    if (Array.isArray(node) && typeof segment === 'number') node = node[segment];
+    else if (isObject(node) && Object.hasOwn(node, String(segment))) node = node[String(segment)];
+    else return undefined;
+  }
+  return node;
+}
+
+/**
+ * A union marked `discriminator: { propertyName }` (each branch an object whose property is a
+ * constant) is checked against the one branch its value names, so the problems speak of that
+ * type only: "not a field of type X", "type X needs Y", or the list of types.
+ */
+function discriminatedIssues(union: JsonObject, value: unknown, path: Segment[]): Issue[] {
+  const prop = String((union.discriminator as JsonObject).propertyName);
+  const branches = (union.anyOf as JsonObject[]).map((b) => ({ b, tag: at(b, `/properties/${prop}/const`) }));
+  if (!isObject(value)) return [{ segments: path, reason: 'must be object' }];
+  if (value[prop] === undefined) return [{ segments: path, reason: `missing required field ${prop}` }];
+  const branch = branches.find((x) => x.tag === value[prop])?.b;
+  if (!branch) return [{ segments: [...path, prop], reason: `must be one of: ${branches.map((x) => String(x.tag)).join(', ')}` }];
+  const tag = String(value[prop]);
+  const own = (branch.properties ?? {}) as JsonObject;
+  const issues: Issue[] = Object.keys(value)
+    .filter((k) => !Object.hasOwn(own, k))
+    .map((key) => ({ segments: path, key, reason: `not a field of type ${tag}` }));
+  for (const key of (branch.required ?? []) as string[]) {
+    if (value[key] === undefined) issues.push({ segments: path, key, reason: `type ${tag} needs ${key}` });
+  }
+  for (const e of Value.Errors(branch as TSchema, value) as Iterable<SchemaError>) {
+    if (['required', 'additionalProperties', 'boolean'].includes(e.keyword)) continue;
+    issues.push({ segments: [...path, ...pointerToSegments(e.instancePath)], reason: describe(e) });
+  }
+  return issues;
+}
+
+/** Turns schema errors into issues: unknown fields by name, union branches by what was meant. */
+function schemaIssues(schema: TSchema, value: unknown, errors: SchemaError[]): Issue[] {
+  const unions = errors
+    .filter((e) => e.keyword === 'anyOf')
+    .map((e) => ({ e, union: at(schema, e.schemaPath) }))
+    .filter((u): u is { e: SchemaError; union: JsonObject } => isObject(u.union) && isObject(u.union.discriminator));
+  const inBranch = (e: SchemaError) => unions.some((u) => e.schemaPath.startsWith(`${u.e.schemaPath}/anyOf/`));
+  const issues: Issue[] = [];
+  for (const e of errors) {
+    const union = unions.find((u) => u.e === e);
+    if (union) issues.push(...discriminatedIssues(union.union, at(value, e.instancePath), pointerToSegments(e.instancePath)));
+    if (inBranch(e) || e.keyword === 'boolean') continue; // `boolean`: reported as additionalProperties below
+    if (e.keyword === 'anyOf' || e.keyword === 'const') continue; // union branches: the specific errors say more
+    const segments = pointerToSegments(e.instancePath);
+    if (e.keyword === 'additionalProperties') {
+      const extra = (e.params as { additionalProperties?: string[] }).additionalProperties ?? [];
+      for (const key of extra) issues.push({ segments, key, reason: `unknown field "${key}"` });
+      continue;
+    }
+    issues.push({ segments, reason: describe(e) });
+  }
+  return issues;
+}
+
 /**
  * Reads `file` (YAML or JSON), expands environment references, applies schema defaults and
  * validates. Unknown fields are errors. Throws {@link ConfigError} naming file, line and field.
@@ -186,18 +255,7 @@ export function parseConfigText<S extends TSchema>(
       problems.map((p) => issueAt(p.path, p.reason)),
     );
   }
-  const issues: ConfigIssue[] = [];
-  for (const e of errors) {
-    if (e.keyword === 'boolean') continue; // reported as additionalProperties below
-    if (e.keyword === 'anyOf' || e.keyword === 'const') continue; // union branches: the specific errors say more
-    const segments = pointerToSegments(e.instancePath);
-    if (e.keyword === 'additionalProperties') {
-      const extra = (e.params as { additionalProperties?: string[] }).additionalProperties ?? [];
-      for (const key of extra) issues.push(issueAt(segments, `unknown field "${key}"`, key));
-      continue;
-    }
-    issues.push(issueAt(segments, describe(e as never)));
-  }
+  const issues = schemaIssues(schema, value, errors as SchemaError[]).map((i) => issueAt(i.segments, i.reason, i.key));
   // Union schemas report one error per branch; keep the first per path to stay readable.
   const seen = new Set<string>();
   const unique = issues.filter((i) => (seen.has(i.path + i.reason) ? false : (seen.add(i.path + i.reason), true)));

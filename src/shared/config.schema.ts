@@ -1,157 +1,12 @@
 /**
  * The schema of `portti.yaml`: one file describing the components a process runs.
  * `portti start` runs everything in it; `portti gateway --name X` or
- * `portti operator --name Y` run one component. Unknown fields are errors.
+ * `portti operator --name Y` run one component. Unknown fields are errors. The gateway's
+ * part is in gateway.schema.ts, the shared building blocks in common.schema.ts.
  */
 import { Type, type Static } from 'typebox';
-
-const strict = { additionalProperties: false } as const;
-
-const Url = Type.String({ pattern: '^https?://[^\\s]+$', description: 'absolute http(s) URL' });
-const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'lower-case id: letters, digits, hyphens' });
-const Localized = Type.Object(
-  { fi: Type.String({ minLength: 1 }), sv: Type.String({ minLength: 1 }), en: Type.String({ minLength: 1 }) },
-  strict,
-);
-
-export const ListenSchema = Type.Object(
-  {
-    host: Type.String({ default: '127.0.0.1' }),
-    port: Type.Integer({ minimum: 0, maximum: 65535 }),
-  },
-  strict,
-);
-
-/** A mutual-TLS listener (RFC 8705): same routes, HTTPS, client certificate required. */
-export const MtlsSchema = Type.Object(
-  {
-    listen: ListenSchema,
-    /** The URL clients use for this listener (published as mtls_endpoint_aliases by operators). */
-    public_url: Url,
-    cert_file: Type.String({ minLength: 1 }),
-    key_file: Type.String({ minLength: 1 }),
-    /** CA whose certificates clients must present. */
-    client_ca_file: Type.String({ minLength: 1 }),
-  },
-  strict,
-);
-
-/** Where a signed trust-group document comes from (exactly one of file or url). */
-export const TrustGroupLocationSchema = Type.Object(
-  {
-    file: Type.Optional(Type.String({ minLength: 1 })),
-    url: Type.Optional(Url),
-    governance_jwks_file: Type.String({ minLength: 1 }),
-    refresh_ms: Type.Integer({ minimum: 100, default: 60000 }),
-  },
-  strict,
-);
-
-/**
- * How the gateway authenticates to an upstream source (the client's token is never forwarded).
- * `solid-oidc`: the gateway is a Solid-OIDC client of `issuer` (e.g. a Community Solid Server)
- * with client credentials; it sends a DPoP-bound token and a fresh DPoP proof with every read.
- */
-export const UpstreamAuthSchema = Type.Object(
-  {
-    type: Type.Enum(['none', 'bearer', 'header', 'solid-oidc']),
-    /** For `bearer`. */
-    token: Type.Optional(Type.String({ minLength: 1 })),
-    /** For `header`: the header name and value. */
-    name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]+$' })),
-    value: Type.Optional(Type.String()),
-    /** For `solid-oidc`: the OpenID provider that issues the gateway's tokens, and the gateway's client credentials there. */
-    issuer: Type.Optional(Url),
-    client_id: Type.Optional(Type.String({ minLength: 1 })),
-    client_secret: Type.Optional(Type.String({ minLength: 1 })),
-  },
-  strict,
-);
-
-/** An attribute's JSON pointer(s) into the upstream response. */
-const Pointer = Type.String({ pattern: '^(/([^~/]|~[01])*)*$', description: 'RFC 6901 JSON pointer' });
-/** An RDF predicate IRI (for `format: turtle`). */
-const PredicateIri = Type.String({ pattern: '^https?://[^\\s<>"{}|\\\\^`]+$', description: 'predicate IRI' });
-
-export const OperationSchema = Type.Object(
-  {
-    name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
-    method: Type.Enum(['GET'], { default: 'GET' }),
-    /** Upstream path template; `{identifier}` is replaced by the person's source identifier. */
-    path: Type.String({ pattern: '^/.*\\{identifier\\}.*$' }),
-    identifier_type: Type.String({ minLength: 1 }),
-    /**
-     * What the source answers: `json` (default; attributes are JSON pointers) or `turtle`
-     * (RDF, e.g. a Solid pod; attributes are predicate IRIs of `subject`).
-     */
-    format: Type.Optional(Type.Enum(['json', 'turtle'])),
-    /** For `turtle`: the node the attributes describe, relative to the resource URL (default `#me`). */
-    subject: Type.Optional(Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\s<>"{}|\\\\^`]*$' })),
-    attributes: Type.Record(
-      Type.String({ pattern: '^[a-z][a-z0-9_]*$' }),
-      Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 }), PredicateIri]),
-      { minProperties: 1 },
-    ),
-  },
-  strict,
-);
-
-export const SourceSchema = Type.Object(
-  {
-    id: Id,
-    upstream: Type.Object(
-      {
-        base_url: Url,
-        auth: Type.Optional(UpstreamAuthSchema),
-        timeout_ms: Type.Integer({ minimum: 10, maximum: 120000, default: 5000 }),
-        max_response_bytes: Type.Integer({ minimum: 1024, default: 1048576 }),
-      },
-      strict,
-    ),
-    operations: Type.Array(OperationSchema, { minItems: 1 }),
-    /** Operator issuers admitted to this source; none means nobody (private by default). */
-    admitted_operators: Type.Array(Url, { default: [] }),
-  },
-  strict,
-);
-
-export const GatewayOperatorSchema = Type.Object(
-  {
-    issuer: Url,
-    /** The gateway's client id at this operator (for the consent feed and access reports). */
-    client_id: Type.String({ minLength: 1 }),
-  },
-  strict,
-);
-
-export const GatewaySchema = Type.Object(
-  {
-    name: Id,
-    listen: ListenSchema,
-    /** The URL clients use; resource URIs and DPoP `htu` are derived from it. */
-    public_url: Url,
-    sources: Type.Array(SourceSchema, { default: [] }),
-    operators: Type.Array(GatewayOperatorSchema, { default: [] }),
-    /** How long a silent consent feed is trusted before falling back to introspection. */
-    feed_stale_after_ms: Type.Integer({ minimum: 1000, default: 30000 }),
-    /** Signed checkpoint every N access records. */
-    checkpoint_every: Type.Integer({ minimum: 1, default: 1000 }),
-    /** Allowed clock skew for `iat`/`exp` and DPoP proofs, in seconds. */
-    clock_skew_s: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
-    dpop_max_age_s: Type.Integer({ minimum: 1, maximum: 600, default: 60 }),
-    report_interval_ms: Type.Integer({ minimum: 50, default: 1000 }),
-    /** Optional mutual-TLS listener for certificate-bound tokens (RFC 8705). */
-    mtls: Type.Optional(MtlsSchema),
-    /**
-     * Optional trust group: a signed document (file or URL) decides which of the configured
-     * operators each source admits, instead of `admitted_operators`; reloaded every `refresh_ms`.
-     */
-    trust_group: Type.Optional(TrustGroupLocationSchema),
-    /** Where DPoP proof ids are remembered: `memory` (one instance) or `store` (instances sharing PostgreSQL). */
-    replay_cache: Type.Enum(['memory', 'store'], { default: 'memory' }),
-  },
-  strict,
-);
+import { Id, ListenSchema, Localized, MtlsSchema, Pointer, strict, TrustGroupLocationSchema, Url } from './common.schema.ts';
+import { GatewaySchema } from './gateway.schema.ts';
 
 export const IdentityProviderSchema = Type.Object(
   {
@@ -326,10 +181,7 @@ export const PorttiConfigSchema = Type.Object(
 );
 
 export type PorttiConfig = Static<typeof PorttiConfigSchema>;
-export type GatewayConfig = Static<typeof GatewaySchema>;
 export type OperatorConfig = Static<typeof OperatorSchema>;
-export type SourceConfig = Static<typeof SourceSchema>;
-export type OperationConfig = Static<typeof OperationSchema>;
 export type IdentityProviderConfig = Static<typeof IdentityProviderSchema>;
 export type DemoConfig = Static<typeof DemoSchema>;
 export type PersonalDataStoreConfig = Static<typeof PersonalDataStoreSchema>;

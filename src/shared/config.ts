@@ -48,12 +48,6 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
     outbound(g.trust_group?.url, ['gateways', i, 'trust_group', 'url']);
     g.sources.forEach((s, j) => {
       outbound(s.upstream.base_url, ['gateways', i, 'sources', j, 'upstream', 'base_url']);
-      const auth = s.upstream.auth;
-      const at = ['gateways', i, 'sources', j, 'upstream', 'auth'];
-      if (auth?.type === 'bearer' && !auth.token) issues.push({ path: at, reason: 'type bearer needs a token' });
-      if (auth?.type === 'header' && (!auth.name || auth.value === undefined))
-        issues.push({ path: at, reason: 'type header needs name and value' });
-      if (auth) issues.push(...authFieldIssues(auth, at));
       s.operations.forEach((o, k) => issues.push(...formatIssues(o, ['gateways', i, 'sources', j, 'operations', k])));
     });
     const ids = new Set<string>();
@@ -114,29 +108,7 @@ export const crossCheck: ConfigCheck<PorttiConfig> = (config) => {
   return issues;
 };
 
-type Auth = NonNullable<PorttiConfig['gateways'][number]['sources'][number]['upstream']['auth']>;
 type Operation = PorttiConfig['gateways'][number]['sources'][number]['operations'][number];
-const AUTH_FIELDS: Record<Auth['type'], Array<keyof Auth>> = {
-  none: [],
-  bearer: ['token'],
-  header: ['name', 'value'],
-  'solid-oidc': ['issuer', 'client_id', 'client_secret'],
-};
-
-/** Each upstream auth type takes its own fields only; `solid-oidc` needs all of its three. */
-function authFieldIssues(auth: Auth, at: Segment[]): Array<{ path: Segment[]; reason: string }> {
-  const issues: Array<{ path: Segment[]; reason: string }> = [];
-  const own = AUTH_FIELDS[auth.type];
-  for (const field of ['token', 'name', 'value', 'issuer', 'client_id', 'client_secret'] as const) {
-    if (auth[field] !== undefined && !own.includes(field))
-      issues.push({ path: [...at, field], reason: `not a field of type ${auth.type}` });
-  }
-  if (auth.type === 'solid-oidc') {
-    for (const field of own) if (auth[field] === undefined) issues.push({ path: [...at, field], reason: `type solid-oidc needs ${field}` });
-  }
-  return issues;
-}
-
 /** `json` operations map attributes to JSON pointers, `turtle` operations to one predicate IRI each. */
 function formatIssues(operation: Operation, at: Segment[]): Array<{ path: Segment[]; reason: string }> {
   const issues: Array<{ path: Segment[]; reason: string }> = [];

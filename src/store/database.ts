@@ -5,11 +5,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import pg from 'pg';
+import { SchemaPostgresDialect } from './schema-introspector.ts';
 import { kyselySqlite, openSqlite } from './sqlite-driver.ts';
 
+/** The SQL dialects a store can speak. */
 export type Dialect = 'sqlite' | 'postgres';
 
 /**
@@ -64,7 +66,7 @@ export async function openStore<DB>(location: StoreLocation): Promise<Store<DB>>
   pool.on('error', () => {
     /* idle client errors surface on the next query */
   });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new SchemaPostgresDialect({ pool }, location.schema) });
   return { db, dialect: 'postgres', location, pool, close: () => db.destroy() };
 }
 
@@ -80,6 +82,11 @@ export function columnTypes(dialect: Dialect) {
 
 /** Migrations of one component, keyed by name (applied in name order). */
 export type MigrationSet = (dialect: Dialect) => Record<string, Migration>;
+
+/** Drops `tables` in the given order, those that exist (a migration's `down`). */
+export async function dropTables(db: Kysely<unknown>, tables: readonly string[]): Promise<void> {
+  for (const table of tables) await sql`drop table if exists ${sql.table(table)}`.execute(db);
+}
 
 /** Applies pending migrations; throws with the failing migration's name. */
 export async function migrateToLatest<DB>(store: Store<DB>, migrations: MigrationSet): Promise<string[]> {

@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
 import type { Kysely } from 'kysely';
+import { columnTypes, dropTables, type Dialect, type MigrationSet } from './database.ts';
 
+/** One signing key of a component, private and public JWK as JSON. */
 export interface SigningKeysTable {
   kid: string;
   alg: string;
@@ -26,10 +28,38 @@ export interface SigningKey {
   publicJwk: JWK;
 }
 
-type KeysDb = { signing_keys: SigningKeysTable };
+/** The signing-key table of a component's store (every component store holds one). */
+export interface KeysDatabase {
+  signing_keys: SigningKeysTable;
+}
+
+/**
+ * Creates the signing_keys table. Each component's first migration calls it (operator and
+ * gateway alike), so its shape is defined once, here beside the code that reads it.
+ */
+export async function createSigningKeysTable(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const t = columnTypes(dialect);
+  await db.schema
+    .createTable('signing_keys')
+    .addColumn('kid', 'text', (c) => c.primaryKey())
+    .addColumn('alg', 'text', (c) => c.notNull())
+    .addColumn('private_jwk', 'text', (c) => c.notNull())
+    .addColumn('public_jwk', 'text', (c) => c.notNull())
+    .addColumn('created_at', t.bigint, (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .execute();
+}
+
+/** The signing keys' part of a component's migrations: the table comes with `0001_initial`. */
+export const signingKeysMigrations: MigrationSet = (dialect) => ({
+  '0001_initial': {
+    up: (db) => createSigningKeysTable(db, dialect),
+    down: (db) => dropTables(db, ['signing_keys']),
+  },
+});
 
 /** Creates a new ES256 key and makes it the signing key. */
-export async function rotateSigningKey(db: Kysely<KeysDb>, now = Date.now()): Promise<string> {
+export async function rotateSigningKey(db: Kysely<KeysDatabase>, now = Date.now()): Promise<string> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const kid = randomUUID();
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' };
@@ -52,7 +82,7 @@ export async function rotateSigningKey(db: Kysely<KeysDb>, now = Date.now()): Pr
 }
 
 /** Loads all keys, newest first; creates the first key if there is none. */
-export async function loadSigningKeys(db: Kysely<KeysDb>): Promise<SigningKey[]> {
+export async function loadSigningKeys(db: Kysely<KeysDatabase>): Promise<SigningKey[]> {
   let rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
   if (rows.length === 0) {
     await rotateSigningKey(db);

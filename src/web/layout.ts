@@ -5,6 +5,7 @@
 import { html, type SafeHtml } from './html.ts';
 import { LOCALES, t, type Locale } from './i18n.ts';
 
+/** What a page is made of: language, title, body and the state of the header. */
 export interface PageOptions {
   locale: Locale;
   title: string;
@@ -26,6 +27,18 @@ function withLang(path: string, lang: Locale): string {
   return `${u.pathname}${u.search}`;
 }
 
+/** One entry of the language switcher (the current language marked). */
+function languageLink(path: string, current: Locale, l: Locale): SafeHtml {
+  const marked = l === current ? html`aria-current="true"` : '';
+  return html`<li><a href="${withLang(path, l)}" lang="${l}" ${marked}>${LANGUAGE_NAMES[l]}</a></li>`;
+}
+
+/** The sign-out button, a CSRF-protected form. */
+function signOut(locale: Locale, csrf: string): SafeHtml {
+  const field = html`<input type="hidden" name="_csrf" value="${csrf}" />`;
+  return html`<form method="post" action="/logout" class="signout">${field}<button type="submit">${t(locale, 'sign_out')}</button></form>`;
+}
+
 /** Renders a complete HTML document. */
 export function page(o: PageOptions): string {
   return html`<!doctype html>
@@ -42,10 +55,10 @@ export function page(o: PageOptions): string {
           <p class="brand">${o.operatorName} · ${t(o.locale, 'app_name')}</p>
           <nav aria-label="${t(o.locale, 'language')}" class="langs">
             <ul>
-              ${LOCALES.map((l) => html`<li><a href="${withLang(o.path, l)}" lang="${l}" ${l === o.locale ? html`aria-current="true"` : ''}>${LANGUAGE_NAMES[l]}</a></li>`)}
+              ${LOCALES.map((l) => languageLink(o.path, o.locale, l))}
             </ul>
           </nav>
-          ${o.signedIn ? html`<form method="post" action="/logout" class="signout"><input type="hidden" name="_csrf" value="${o.csrf ?? ''}" /><button type="submit">${t(o.locale, 'sign_out')}</button></form>` : ''}
+          ${o.signedIn ? signOut(o.locale, o.csrf ?? '') : ''}
         </header>
         ${o.nav ?? ''}
         <main id="main" tabindex="-1">

@@ -9,8 +9,8 @@ import { request as httpRequest } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64url, decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
-import { AccessTokenVerifier } from '../../src/gateway/token-verifier.ts';
-import { OperatorDirectory } from '../../src/gateway/operator-directory.ts';
+import { AccessTokenVerifier } from '../../src/gateway/token/token-verifier.ts';
+import { OperatorDirectory } from '../../src/gateway/operators/operator-directory.ts';
 import { ProblemError } from '../../src/shared/errors.ts';
 import { createDpopKey, createDpopProof, sha256b64url } from '../../src/shared/oauth/dpop.ts';
 import {

@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ConsentEvent } from '../../src/core/consent-event.ts';
-import { ConsentReplica } from '../../src/gateway/consent-replica.ts';
+import type { ConsentEvent } from '../../src/core/consent-feed.ts';
+import { ConsentReplica } from '../../src/gateway/consent/consent-replica.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { migrateToLatest, openStore } from '../../src/store/database.ts';
 import { tempDir } from '../helpers/stores.ts';

@@ -6,10 +6,10 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { turtleToDocument } from '../../src/gateway/rdf-document.ts';
+import { turtleToDocument } from '../../src/gateway/upstream/rdf-document.ts';
 import { compileOperation } from '../../src/gateway/source-registry.ts';
-import { Upstream } from '../../src/gateway/upstream.ts';
-import type { OperationConfig, SourceConfig } from '../../src/shared/config.schema.ts';
+import { Upstream } from '../../src/gateway/upstream/upstream.ts';
+import type { OperationConfig, SourceConfig } from '../../src/shared/gateway.schema.ts';
 import { verifyDpopProof } from '../../src/shared/oauth/dpop.ts';
 import { MemoryReplayCache } from '../../src/shared/oauth/replay-cache.ts';
 import { freePort } from '../helpers/world.ts';
@@ -75,7 +75,7 @@ describe('Solid-OIDC upstream', () => {
   });
   afterAll(async () => server.close());
 
-  function source(over: Partial<NonNullable<SourceConfig['upstream']['auth']>> = {}, baseUrl = base): SourceConfig {
+  function source(over: Partial<Extract<SourceConfig['upstream']['auth'], { type: 'solid-oidc' }>> = {}, baseUrl = base): SourceConfig {
     return {
       id: 'pod',
       upstream: {

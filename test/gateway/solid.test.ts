@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide as citizenDecide, signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
-import { SolidOidcSession } from '../../src/gateway/solid-oidc-session.ts';
+import { SolidOidcSession } from '../../src/shared/oauth/solid-oidc-session.ts';
 import type { ServiceDefinition } from '../../src/operator/registry/registry.schema.ts';
 import { startSolidServer, type SolidAccount, type SolidServer } from '../helpers/solid-server.ts';
 import {

@@ -4,9 +4,9 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Upstream } from '../../src/gateway/upstream.ts';
+import { Upstream } from '../../src/gateway/upstream/upstream.ts';
 import { upstreamPath } from '../../src/gateway/source-registry.ts';
-import type { SourceConfig } from '../../src/shared/config.schema.ts';
+import type { SourceConfig } from '../../src/shared/gateway.schema.ts';
 import { freePort } from '../helpers/world.ts';
 import { failure } from '../helpers/problem.ts';
 

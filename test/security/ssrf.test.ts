@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { LookupAddress } from 'node:dns';
-import { Upstream } from '../../src/gateway/upstream.ts';
+import { Upstream } from '../../src/gateway/upstream/upstream.ts';
 import { Registry } from '../../src/operator/registry/registry.ts';
 import { operatorMigrations, type OperatorDatabase } from '../../src/operator/operator.tables.ts';
 import { ConfigError, loadPorttiConfig } from '../../src/shared/config.ts';

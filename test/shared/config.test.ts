@@ -468,6 +468,33 @@ describe('solid sources', () => {
     expect(issue(err, 'gateways[0].sources[0].upstream.auth.token').line).toBe(13);
   });
 
+  it('an unknown upstream auth type lists the known ones; each type names what it lacks and refuses what is not its own', () => {
+    const withAuth = (auth: string) =>
+      GATEWAY.replace(
+        '          base_url: http://localhost:9000\n',
+        `          base_url: http://localhost:9000\n          auth: ${auth}\n`,
+      );
+    const at = 'gateways[0].sources[0].upstream.auth';
+    expect(loadError(withAuth('{ type: basic }')).err.issues).toEqual([
+      { path: `${at}.type`, line: 10, column: 25, reason: 'must be one of: none, bearer, header, solid-oidc' },
+    ]);
+    expect(loadError(withAuth('{ type: bearer }')).err.issues.map((i) => [i.path, i.reason])).toEqual([
+      [`${at}.token`, 'type bearer needs token'],
+    ]);
+    expect(loadError(withAuth('{ type: header, name: x-api-key, token: t }')).err.issues.map((i) => [i.path, i.reason])).toEqual([
+      [`${at}.token`, 'not a field of type header'],
+      [`${at}.value`, 'type header needs value'],
+    ]);
+    expect(loadError(withAuth('{ token: t }')).err.issues.map((i) => [i.path, i.reason])).toEqual([[at, 'missing required field type']]);
+    expect(
+      loadPorttiConfig(writeConfig(withAuth('{ type: header, name: x-api-key, value: k }')), {}).gateways[0]?.sources[0]?.upstream.auth,
+    ).toEqual({
+      type: 'header',
+      name: 'x-api-key',
+      value: 'k',
+    });
+  });
+
   it('attributes must match the format: predicate IRIs for turtle, JSON pointers otherwise; subject only for turtle', () => {
     const pointer = loadError(SOLID.replace('given_name: http://xmlns.com/foaf/0.1/givenName', 'given_name: /given_name'), {
       POD_SECRET: 's',

@@ -5,12 +5,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AccessLog } from '../../src/audit/access-log.ts';
 import { verifyAccessLog } from '../../src/audit/access-log.ts';
-import type { ConsentEvent } from '../../src/core/consent-event.ts';
-import { ConsentReplica } from '../../src/gateway/consent-replica.ts';
+import type { ConsentEvent } from '../../src/core/consent-feed.ts';
+import { ConsentReplica } from '../../src/gateway/consent/consent-replica.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { migrateToLatest, openStore, type Store, type StoreLocation } from '../../src/store/database.ts';
 import { loadSigningKeys, publicJwks } from '../../src/store/keys.ts';
-import { StoreReplayCache } from '../../src/gateway/store-replay-cache.ts';
+import { StoreReplayCache } from '../../src/gateway/token/store-replay-cache.ts';
 import { dialectCases, dropLocation } from '../helpers/stores.ts';
 
 const event = (seq: number, status: ConsentEvent['status']): ConsentEvent => ({

@@ -5,14 +5,17 @@
  * identity to the signed-in account's keychain (both authenticated in one session).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomBytes } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import * as oidc from 'openid-client';
+import { Type } from 'typebox';
 import type { IdentityProviderConfig } from '../../shared/config.schema.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import type { Accounts } from './accounts.ts';
 import type { Sessions } from './sessions.ts';
 
+/** What sign-in uses. */
 export interface LoginDeps {
   issuer: string;
   providers: IdentityProviderConfig[];
@@ -25,7 +28,12 @@ export function safeReturnTo(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])[\w\-./?=&%:~]*$/.test(value) ? value : '/dashboard';
 }
 
+const LoginParams = Type.Object({ idp: Type.String({ maxLength: 64 }) });
+const LoginQuery = Type.Object({ return_to: Type.Optional(Type.String({ maxLength: 512 })), link: Type.Optional(Type.Enum(['1'])) });
+
+/** Registers sign-in (start and callback) and sign-out. */
 export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const configs = new Map<string, Promise<oidc.Configuration>>();
   const config = (idp: IdentityProviderConfig) => {
     let c = configs.get(idp.id);
@@ -39,48 +47,38 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
   };
   const redirectUri = `${deps.issuer}/login/callback`;
 
-  app.get(
-    '/login/:idp',
-    {
-      schema: {
-        hide: true,
-        params: { type: 'object', properties: { idp: { type: 'string', maxLength: 64 } } },
-        querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 512 }, link: { enum: ['1'] } } },
-      },
-    },
-    async (request, reply) => {
-      const { idp: idpId } = request.params as { idp: string };
-      const query = request.query as { return_to?: string; link?: string };
-      const idp = deps.providers.find((p) => p.id === idpId);
-      if (!idp) throw new ProblemError(404, 'not_found', `no identity provider "${idpId}"`);
-      const session = await deps.sessions.getOrCreate(request, reply);
-      const link = query.link === '1';
-      if (link && !session.accountId) throw new ProblemError(401, 'session_required', 'sign in before linking another identity');
-      const verifier = oidc.randomPKCECodeVerifier();
-      const login = {
-        idp: idp.id,
-        state: oidc.randomState(),
-        nonce: oidc.randomNonce(),
-        verifier,
-        returnTo: safeReturnTo(query.return_to),
-        link,
-      };
-      session.data.login = login;
-      await deps.sessions.save(session);
-      const url = oidc.buildAuthorizationUrl(await config(idp), {
-        redirect_uri: redirectUri,
-        scope: 'openid profile',
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        state: login.state,
-        nonce: login.nonce,
-        ...(session.data.locale ? { ui_locales: session.data.locale } : {}),
-      });
-      return reply.redirect(url.href, 303);
-    },
-  );
+  r.get('/login/:idp', { schema: { hide: true, params: LoginParams, querystring: LoginQuery } }, async (request, reply) => {
+    const { idp: idpId } = request.params;
+    const query = request.query;
+    const idp = deps.providers.find((p) => p.id === idpId);
+    if (!idp) throw new ProblemError(404, 'not_found', `no identity provider "${idpId}"`);
+    const session = await deps.sessions.getOrCreate(request, reply);
+    const link = query.link === '1';
+    if (link && !session.accountId) throw new ProblemError(401, 'session_required', 'sign in before linking another identity');
+    const verifier = oidc.randomPKCECodeVerifier();
+    const login = {
+      idp: idp.id,
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      verifier,
+      returnTo: safeReturnTo(query.return_to),
+      link,
+    };
+    session.data.login = login;
+    await deps.sessions.save(session);
+    const url = oidc.buildAuthorizationUrl(await config(idp), {
+      redirect_uri: redirectUri,
+      scope: 'openid profile',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: login.state,
+      nonce: login.nonce,
+      ...(session.data.locale ? { ui_locales: session.data.locale } : {}),
+    });
+    return reply.redirect(url.href, 303);
+  });
 
-  app.get('/login/callback', { schema: { hide: true } }, async (request, reply: FastifyReply) => {
+  r.get('/login/callback', { schema: { hide: true } }, async (request, reply: FastifyReply) => {
     const session = await deps.sessions.get(request);
     const login = session?.data.login;
     if (!session || !login) throw new ProblemError(400, 'bad_request', 'no sign-in is in progress in this browser; start again');
@@ -120,7 +118,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
     return reply.redirect(login.returnTo, 303);
   });
 
-  app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
+  r.post('/logout', { schema: { hide: true } }, async (request, reply) => {
     const session = await deps.sessions.get(request);
     if (session) await deps.sessions.destroy(session.id);
     reply.clearCookie('portti_session', { path: '/' });

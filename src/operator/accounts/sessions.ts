@@ -138,7 +138,8 @@ export async function signedInOrRedirect(
 /** Checks the CSRF token of a state-changing request (header or form field). */
 export function checkCsrf(request: FastifyRequest, session: Session): void {
   const header = request.headers['x-csrf-token'];
-  const field = (request.body as { _csrf?: unknown } | undefined)?._csrf;
+  const body: unknown = request.body;
+  const field = typeof body === 'object' && body !== null && '_csrf' in body ? body._csrf : undefined;
   const token = typeof header === 'string' ? header : typeof field === 'string' ? field : undefined;
   if (!token || token !== session.data.csrf)
     throw new ProblemError(403, 'csrf_failed', 'the form is stale or came from another site; reload the page and try again');

@@ -1,25 +1,59 @@
 /**
  * The citizen API (JSON, session-authenticated, CSRF-checked on changes) that the
  * dashboard uses: me and my keychain, pending requests and decisions, consents and
- * withdrawal, receipts, and the access log.
+ * withdrawal, receipts, the access log, and the export of everything.
  */
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { Accounts } from '../accounts/accounts.ts';
-import type { AccessLogFilter, CitizenService } from './citizen.service.ts';
 import { checkCsrf, type Sessions } from '../accounts/sessions.ts';
+import type { CitizenService } from './citizen.service.ts';
 
+/** What the citizen API uses. */
 export interface CitizenApiDeps {
   sessions: Sessions;
   accounts: Accounts;
   citizens: CitizenService;
 }
 
-const recordParams = { type: 'object', properties: { record_id: { type: 'string', maxLength: 100 } }, required: ['record_id'] };
+const tags = ['citizen api'];
+const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
+const PartyId = Type.String({ maxLength: 64 });
+const Decision = Type.Object(
+  {
+    approve: Type.Boolean(),
+    choices: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 200 })),
+    party_id: Type.Optional(PartyId),
+  },
+  { additionalProperties: false },
+);
+const Withdrawal = Type.Object({ party_id: Type.Optional(PartyId) }, { additionalProperties: false });
+const Time = Type.String({ format: 'date-time' });
+const AccessLogQuery = Type.Object(
+  {
+    record_id: Type.Optional(Type.String({ maxLength: 100 })),
+    outcome: Type.Optional(Type.Enum(['allowed', 'refused', 'error'])),
+    client_id: Type.Optional(Type.String({ maxLength: 200 })),
+    from: Type.Optional(Time),
+    to: Type.Optional(Time),
+    before: Type.Optional(Time),
+    // query strings are not coerced (coerceTypes is off): a number arrives as digits
+    limit: Type.Optional(Type.String({ pattern: '^(1000|[1-9][0-9]{0,2})$' })),
+  },
+  { additionalProperties: false },
+);
 
+/** Registers the citizen API. */
 export function registerCitizenApiRoutes(app: FastifyInstance, deps: CitizenApiDeps): void {
-  const tags = ['citizen api'];
+  registerAccountApi(app, deps);
+  registerDecisionApi(app, deps);
+  registerRecordApi(app, deps);
+}
 
-  app.get('/citizen/api/me', { schema: { summary: 'The signed-in citizen, keychain and CSRF token', tags } }, async (request) => {
+function registerAccountApi(app: FastifyInstance, deps: CitizenApiDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.get('/citizen/api/me', { schema: { summary: 'The signed-in citizen, keychain and CSRF token', tags } }, async (request) => {
     const s = await deps.sessions.require(request);
     return {
       account_id: s.accountId,
@@ -29,81 +63,7 @@ export function registerCitizenApiRoutes(app: FastifyInstance, deps: CitizenApiD
     };
   });
 
-  app.get('/citizen/api/requests', { schema: { summary: 'Pending consent requests awaiting my decision', tags } }, async (request) => {
-    const s = await deps.sessions.require(request);
-    return deps.citizens.pending(s.accountId);
-  });
-
-  app.post(
-    '/citizen/api/consents/:record_id/decision',
-    {
-      schema: {
-        summary: 'Approve (with optional-attribute choices) or decline a pending request',
-        tags,
-        params: recordParams,
-        body: {
-          type: 'object',
-          required: ['approve'],
-          additionalProperties: false,
-          properties: {
-            approve: { type: 'boolean' },
-            choices: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 300 } },
-            party_id: { type: 'string', maxLength: 64 },
-          },
-        },
-      },
-    },
-    async (request) => {
-      const s = await deps.sessions.require(request);
-      checkCsrf(request, s);
-      const { record_id } = request.params as { record_id: string };
-      return deps.citizens.decide(s.accountId, record_id, request.body as { approve: boolean; choices?: string[]; party_id?: string });
-    },
-  );
-
-  app.get('/citizen/api/consents', { schema: { summary: 'Every consent record I take part in', tags } }, async (request) => {
-    const s = await deps.sessions.require(request);
-    return deps.citizens.records(s.accountId);
-  });
-
-  app.get(
-    '/citizen/api/consents/:record_id',
-    { schema: { summary: 'One of my consent records with its history', tags, params: recordParams } },
-    async (request) => {
-      const s = await deps.sessions.require(request);
-      return deps.citizens.record(s.accountId, (request.params as { record_id: string }).record_id);
-    },
-  );
-
-  app.post(
-    '/citizen/api/consents/:record_id/withdraw',
-    {
-      schema: {
-        summary: 'Withdraw a consent (stops it for every participant)',
-        tags,
-        params: recordParams,
-        body: { type: 'object', additionalProperties: false, properties: { party_id: { type: 'string', maxLength: 64 } } },
-      },
-    },
-    async (request) => {
-      const s = await deps.sessions.require(request);
-      checkCsrf(request, s);
-      const body = (request.body ?? {}) as { party_id?: string };
-      return deps.citizens.withdraw(s.accountId, (request.params as { record_id: string }).record_id, body.party_id);
-    },
-  );
-
-  app.get(
-    '/citizen/api/consents/:record_id/receipts',
-    { schema: { summary: 'Signed 27560 receipts of a record (compact JWS)', tags, params: recordParams } },
-    async (request) => {
-      const s = await deps.sessions.require(request);
-      const rows = await deps.citizens.receipts(s.accountId, (request.params as { record_id: string }).record_id);
-      return rows.map((r) => ({ receipt_id: r.receipt_id, time: new Date(r.time).toISOString(), jws: r.jws }));
-    },
-  );
-
-  app.get(
+  r.get(
     '/citizen/api/export',
     { schema: { summary: 'Everything the operator holds about me (JSON download)', tags } },
     async (request, reply) => {
@@ -117,32 +77,75 @@ export function registerCitizenApiRoutes(app: FastifyInstance, deps: CitizenApiD
     },
   );
 
-  app.get(
+  r.get(
     '/citizen/api/access-log',
+    { schema: { summary: 'Who used my data: access records reported by the gateways', tags, querystring: AccessLogQuery } },
+    async (request) => {
+      const s = await deps.sessions.require(request);
+      const { limit, ...filter } = request.query;
+      return deps.citizens.accessLog(s.accountId, { ...filter, ...(limit ? { limit: Number(limit) } : {}) });
+    },
+  );
+}
+
+function registerDecisionApi(app: FastifyInstance, deps: CitizenApiDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.get('/citizen/api/requests', { schema: { summary: 'Pending consent requests awaiting my decision', tags } }, async (request) => {
+    const s = await deps.sessions.require(request);
+    return deps.citizens.pending(s.accountId);
+  });
+
+  r.post(
+    '/citizen/api/consents/:record_id/decision',
     {
       schema: {
-        summary: 'Who used my data: access records reported by the gateways',
+        summary: 'Approve (with optional-attribute choices) or decline a pending request',
         tags,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            record_id: { type: 'string', maxLength: 100 },
-            outcome: { enum: ['allowed', 'refused', 'error'] },
-            client_id: { type: 'string', maxLength: 200 },
-            from: { type: 'string', format: 'date-time' },
-            to: { type: 'string', format: 'date-time' },
-            before: { type: 'string', format: 'date-time' },
-            // query strings are not coerced (coerceTypes is off): a number arrives as digits
-            limit: { type: 'string', pattern: '^(1000|[1-9][0-9]{0,2})$' },
-          },
-        },
+        params: RecordParams,
+        body: Decision,
       },
     },
     async (request) => {
       const s = await deps.sessions.require(request);
-      const { limit, ...filter } = request.query as Omit<AccessLogFilter, 'limit'> & { limit?: string };
-      return deps.citizens.accessLog(s.accountId, { ...filter, ...(limit ? { limit: Number(limit) } : {}) });
+      checkCsrf(request, s);
+      return deps.citizens.decide(s.accountId, request.params.record_id, request.body);
+    },
+  );
+
+  r.post(
+    '/citizen/api/consents/:record_id/withdraw',
+    { schema: { summary: 'Withdraw a consent (stops it for every participant)', tags, params: RecordParams, body: Withdrawal } },
+    async (request) => {
+      const s = await deps.sessions.require(request);
+      checkCsrf(request, s);
+      return deps.citizens.withdraw(s.accountId, request.params.record_id, request.body.party_id);
+    },
+  );
+}
+
+function registerRecordApi(app: FastifyInstance, deps: CitizenApiDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.get('/citizen/api/consents', { schema: { summary: 'Every consent record I take part in', tags } }, async (request) => {
+    const s = await deps.sessions.require(request);
+    return deps.citizens.records(s.accountId);
+  });
+
+  r.get(
+    '/citizen/api/consents/:record_id',
+    { schema: { summary: 'One of my consent records with its history', tags, params: RecordParams } },
+    async (request) => {
+      const s = await deps.sessions.require(request);
+      return deps.citizens.record(s.accountId, request.params.record_id);
+    },
+  );
+
+  r.get(
+    '/citizen/api/consents/:record_id/receipts',
+    { schema: { summary: 'Signed 27560 receipts of a record (compact JWS)', tags, params: RecordParams } },
+    async (request) => {
+      const s = await deps.sessions.require(request);
+      const rows = await deps.citizens.receipts(s.accountId, request.params.record_id);
+      return rows.map((x) => ({ receipt_id: x.receipt_id, time: new Date(x.time).toISOString(), jws: x.jws }));
     },
   );
 }

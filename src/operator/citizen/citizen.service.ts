@@ -18,6 +18,7 @@ import type { ReceiptsDatabase } from '../consent/receipts.tables.ts';
 import type { Registry, ServiceSummary } from '../registry/registry.ts';
 import type { AccessLogFilter } from '../transparency/access-log.repository.ts';
 import type { AccessReports } from '../transparency/access-reports.ts';
+import type { CitizenRecordView, LocalizedText } from './view-models.ts';
 
 /** The citizen's access-log filter (owned by transparency/). */
 export type { AccessLogFilter } from '../transparency/access-log.repository.ts';
@@ -68,7 +69,7 @@ export class CitizenService {
   }
 
   /** Every record the account takes part in, newest first, with history (a few queries in all). */
-  async records(accountId: string) {
+  async records(accountId: string): Promise<CitizenRecordView[]> {
     const identifiers = await this.accounts.identifiers(accountId);
     const ids = await recordIdsForAccount(this.db, accountId, identifiers);
     if (ids.length === 0) return [];
@@ -82,7 +83,7 @@ export class CitizenService {
   }
 
   /** One record as the citizen sees it, or 404 when they take no part in it. */
-  async record(accountId: string, recordId: string) {
+  async record(accountId: string, recordId: string): Promise<CitizenRecordView> {
     const state = await loadRecord(this.db, recordId);
     const mine = state ? await this.myParties(accountId, state) : [];
     if (!state || mine.length === 0) throw new ProblemError(404, 'not_found', `no consent record ${recordId} of yours`);
@@ -95,15 +96,21 @@ export class CitizenService {
     );
   }
 
-  private view(accountId: string, state: ConsentState, mine: Party[], history: HistoryEntry[], service: ServiceSummary | undefined) {
+  private view(
+    accountId: string,
+    state: ConsentState,
+    mine: Party[],
+    history: HistoryEntry[],
+    service: ServiceSummary | undefined,
+  ): CitizenRecordView {
     const deciders = new Set(activators(state).map((p) => p.party_id));
     const definition = service
-      ? (JSON.parse(service.definition) as { purposes?: Array<{ purpose: string; label: Record<string, string> }> })
+      ? (JSON.parse(service.definition) as { purposes?: Array<{ purpose: string; label: LocalizedText }> })
       : undefined;
     return {
       record_id: state.record_id,
       client_id: state.client_id,
-      service_name: service ? (JSON.parse(service.name) as Record<string, string>) : null,
+      service_name: service ? (JSON.parse(service.name) as LocalizedText) : null,
       status: state.status,
       activation_mode: state.activation_mode,
       purposes: state.purposes,
@@ -140,7 +147,7 @@ export class CitizenService {
   }
 
   /** Pending records waiting for this account's decision. */
-  async pending(accountId: string) {
+  async pending(accountId: string): Promise<CitizenRecordView[]> {
     return (await this.records(accountId)).filter((r) => r.awaiting_me);
   }
 

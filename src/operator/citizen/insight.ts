@@ -149,10 +149,3 @@ export class Insight {
     return operations;
   }
 }
-
-/** Flattens a JSON document to (path, value) rows for display. */
-export function flatten(value: unknown, prefix = ''): Array<[string, string]> {
-  if (value === null || typeof value !== 'object') return [[prefix || '—', value === null ? '—' : String(value)]];
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i + 1), v] as const) : Object.entries(value);
-  return entries.flatMap(([k, v]) => flatten(v, prefix ? `${prefix} › ${k}` : k));
-}

@@ -1,17 +1,28 @@
 /**
- * What every dashboard page needs: the visitor's language (query, session, browser)
- * and rendering a page with security headers.
+ * What every dashboard page needs: the visitor's language (query, session, browser),
+ * rendering a page with security headers, checkbox lists of its forms, and the
+ * dashboard's main navigation.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SafeHtml } from '../../web/html.ts';
-import { fromAcceptLanguage, isLocale, type Locale } from '../../web/i18n.ts';
+import { Type } from 'typebox';
+import { html, type SafeHtml } from '../../web/html.ts';
+import { fromAcceptLanguage, isLocale, t, type Locale, type MessageKey } from '../../web/i18n.ts';
 import { page } from '../../web/layout.ts';
 import type { Session } from '../accounts/sessions.ts';
 
 /** Content-Security-Policy of every dashboard page: nothing from third parties. */
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "object-src 'none'",
+].join('; ');
 
+/** The language and page frame of the dashboard, shared by every feature that renders a page. */
 export interface WebContext {
   operatorName: (locale: Locale) => string;
   locale(request: FastifyRequest, session?: Session): Locale;
@@ -35,11 +46,18 @@ export function securityHeaders(reply: FastifyReply): FastifyReply {
     .header('x-frame-options', 'DENY');
 }
 
+/** The `lang` query parameter of any request (routes declare their own query schemas, or none). */
+function queryLang(request: FastifyRequest): unknown {
+  const query: unknown = request.query;
+  return typeof query === 'object' && query !== null && 'lang' in query ? query.lang : undefined;
+}
+
+/** The web context of an operator with the given display names. */
 export function createWebContext(names: { fi: string; sv: string; en: string }): WebContext {
   return {
     operatorName: (locale) => names[locale],
     locale(request, session) {
-      const q = (request.query as { lang?: unknown } | undefined)?.lang;
+      const q = queryLang(request);
       if (isLocale(q)) {
         if (session) session.data.locale = q;
         return q;
@@ -65,4 +83,41 @@ export function createWebContext(names: { fi: string; sv: string; en: string }):
         );
     },
   };
+}
+
+/** A form's checkbox list: it arrives as one string or as several. */
+export const FormList = Type.Union([Type.String(), Type.Array(Type.String())]);
+
+/** The values of a form's checkbox list (none, one or several). */
+export function formList(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** The pages of the dashboard's main navigation. */
+export type DashboardPage =
+  'overview' | 'requests' | 'consents' | 'arrangements' | 'access' | 'mydata' | 'datastore' | 'others' | 'keychain' | 'move' | 'export';
+
+const PAGES: Array<[DashboardPage, string, MessageKey]> = [
+  ['overview', '/dashboard', 'nav_overview'],
+  ['requests', '/dashboard/requests', 'nav_requests'],
+  ['consents', '/dashboard/consents', 'nav_consents'],
+  ['arrangements', '/dashboard/arrangements', 'nav_arrangements'],
+  ['access', '/dashboard/access', 'nav_access'],
+  ['mydata', '/dashboard/mydata', 'nav_mydata'],
+  ['datastore', '/dashboard/datastore', 'nav_datastore'],
+  ['others', '/dashboard/others', 'nav_others'],
+  ['keychain', '/dashboard/keychain', 'nav_keychain'],
+  ['move', '/dashboard/move', 'nav_move'],
+  ['export', '/dashboard/export', 'nav_export'],
+];
+
+/** The dashboard's main navigation with `current` marked. */
+export function dashboardNav(locale: Locale, current: DashboardPage): SafeHtml {
+  return html`<nav class="main" aria-label="${t(locale, 'main_navigation')}">
+    <ul>
+      ${PAGES.map(
+        ([id, href, key]) => html`<li><a href="${href}" ${id === current ? html`aria-current="page"` : ''}>${t(locale, key)}</a></li>`,
+      )}
+    </ul>
+  </nav>`;
 }

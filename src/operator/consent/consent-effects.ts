@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
 import type { Transaction } from 'kysely';
-import type { ConsentEvent } from '../../core/consent-event.ts';
+import { CONSENT_EVENT_JWS_TYP, CONSENT_EVENT_PAYLOAD_TYP, type ConsentEvent } from '../../core/consent-feed.ts';
 import { STATUS_RULES } from '../../core/consent-rules.ts';
 import { sourcesOf, subjectsForSource, type ConsentState } from '../../core/consent.ts';
 import { buildReceipt, signReceipt } from '../../core/receipt.ts';
@@ -63,7 +63,7 @@ async function appendFeedEvents(trx: Trx, state: ConsentState, key: SigningKey, 
   for (const source of sourcesOf(state)) {
     const seq = await reserveFeedEvent(trx, state.record_id, source, now);
     const event: ConsentEvent = {
-      typ: 'consent-state',
+      typ: CONSENT_EVENT_PAYLOAD_TYP,
       iss: ctx.issuer,
       seq,
       record_id: state.record_id,
@@ -79,7 +79,7 @@ async function appendFeedEvents(trx: Trx, state: ConsentState, key: SigningKey, 
       ...(state.replaced_by ? { replaced_by: state.replaced_by } : {}),
     };
     const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(event)))
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'consent-event+jws' })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CONSENT_EVENT_JWS_TYP })
       .sign(key.privateKey);
     await setFeedEventJws(trx, seq, jws);
     last = seq;

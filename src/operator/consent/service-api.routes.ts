@@ -4,16 +4,20 @@
  * RFC 7009 revocation of JWT access tokens. Form bodies are parsed by the enclosing scope.
  */
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
 import { isLive } from '../../core/consent-rules.ts';
-import { ACTIVATION_MODES, sourcesOf, subjectsForSource, type ConsentState } from '../../core/consent.ts';
+import { ACTIVATION_MODES, sourcesOf, subjectsForSource, type ConsentState, type PartyRole, type PartyStatus } from '../../core/consent.ts';
+import type { ConsentStatus } from '../../core/consent-event.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import { ASYMMETRIC_ALGS } from '../../shared/oauth/dpop.ts';
 import type { ApiAuthenticator } from '../oauth/api-auth.ts';
-import type { ConsentRequestInput, ConsentService } from './consent.service.ts';
+import type { ConsentService } from './consent.service.ts';
 import type { OperatorDatabase } from '../operator.tables.ts';
 
+/** What the service- and gateway-facing APIs use. */
 export interface ServiceApiDeps {
   db: Kysely<OperatorDatabase>;
   auth: ApiAuthenticator;
@@ -22,8 +26,28 @@ export interface ServiceApiDeps {
   jwks: () => { keys: JWK[] };
 }
 
+/** A consent record as the service that filed it sees it: no identifiers beyond what it filed. */
+export interface ClientRecordView {
+  record_id: string;
+  status: ConsentStatus;
+  activation_mode: ConsentState['activation_mode'];
+  purpose: string | undefined;
+  lawful_basis: string | undefined;
+  expires_at: string | null;
+  parties: Array<{
+    party_id: string;
+    role: PartyRole;
+    status: PartyStatus;
+    acting_for: string | null;
+    identifier_type?: string;
+    identifier?: string;
+  }>;
+  sources: Array<{ source: string; subjects: Array<{ ref: string; datatypes: string[] }> }>;
+  replaces: string | null;
+}
+
 /** The view of a record its client gets: no identifiers beyond what it filed. */
-export function clientView(state: ConsentState) {
+export function clientView(state: ConsentState): ClientRecordView {
   return {
     record_id: state.record_id,
     status: state.status,
@@ -48,56 +72,51 @@ export function clientView(state: ConsentState) {
   };
 }
 
-const SubjectSchema = {
-  type: 'object',
-  required: ['identifier_type', 'identifier'],
-  additionalProperties: false,
-  properties: {
-    identifier_type: { type: 'string', minLength: 1, maxLength: 40 },
-    identifier: { type: 'string', minLength: 1, maxLength: 100 },
+const Subject = Type.Object(
+  {
+    identifier_type: Type.String({ minLength: 1, maxLength: 40 }),
+    identifier: Type.String({ minLength: 1, maxLength: 100 }),
   },
-};
+  { additionalProperties: false },
+);
+const Attribute = Type.Object(
+  { source: Type.String({ maxLength: 100 }), id: Type.String({ maxLength: 100 }) },
+  { additionalProperties: false },
+);
+const ConsentRequest = Type.Object(
+  {
+    subjects: Type.Array(Subject, { minItems: 1, maxItems: 10 }),
+    activation_mode: Type.Enum(ACTIVATION_MODES),
+    purpose: Type.String({ minLength: 1, maxLength: 300 }),
+    attributes: Type.Optional(Type.Array(Attribute, { maxItems: 100 })),
+    language: Type.Optional(Type.Enum(['fi', 'sv', 'en'])),
+    validity_duration: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        pattern: '^P(?!$)(\\d{1,4}Y)?(\\d{1,5}M)?(\\d{1,5}W)?(\\d{1,6}D)?(T(?=\\d)(\\d{1,7}H)?(\\d{1,9}M)?(\\d{1,10}S)?)?$',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
+/** RFC 7662 / RFC 7009 request body (form or JSON). */
+const TokenForm = Type.Object({ token: Type.String({ maxLength: 8192 }), token_type_hint: Type.Optional(Type.String()) });
 
+/** Registers consent requests, record status, introspection and revocation. */
 export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
-  const revoked = new Map<string, number>();
+  registerConsentRequestRoutes(app, deps);
+  registerTokenRoutes(app, deps);
+}
 
-  app.post(
+function registerConsentRequestRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.post(
     '/api/consent-requests',
-    {
-      schema: {
-        summary: 'File an asynchronous consent request naming the data subjects',
-        tags: ['service api'],
-        body: {
-          type: 'object',
-          required: ['subjects', 'activation_mode', 'purpose'],
-          additionalProperties: false,
-          properties: {
-            subjects: { type: 'array', minItems: 1, maxItems: 10, items: SubjectSchema },
-            activation_mode: { enum: ACTIVATION_MODES },
-            purpose: { type: 'string', minLength: 1, maxLength: 300 },
-            attributes: {
-              type: 'array',
-              maxItems: 100,
-              items: {
-                type: 'object',
-                required: ['source', 'id'],
-                additionalProperties: false,
-                properties: { source: { type: 'string', maxLength: 100 }, id: { type: 'string', maxLength: 100 } },
-              },
-            },
-            language: { enum: ['fi', 'sv', 'en'] },
-            validity_duration: {
-              type: 'string',
-              maxLength: 40,
-              pattern: '^P(?!$)(\\d{1,4}Y)?(\\d{1,5}M)?(\\d{1,5}W)?(\\d{1,6}D)?(T(?=\\d)(\\d{1,7}H)?(\\d{1,9}M)?(\\d{1,10}S)?)?$',
-            },
-          },
-        },
-      },
-    },
+    { schema: { summary: 'File an asynchronous consent request naming the data subjects', tags: ['service api'], body: ConsentRequest } },
     async (request, reply) => {
       const caller = await deps.auth.authenticate(request, 'consent_request');
-      const state = await deps.consents.fileRequest(caller.client_id, request.body as ConsentRequestInput);
+      const state = await deps.consents.fileRequest(caller.client_id, request.body);
       return reply
         .code(201)
         .header('location', `/api/consents/${encodeURIComponent(state.record_id)}`)
@@ -105,82 +124,71 @@ export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiD
     },
   );
 
-  app.get(
+  r.get(
     '/api/consents/:record_id',
-    {
-      schema: {
-        summary: 'A consent record, for the service that filed it',
-        tags: ['service api'],
-        params: { type: 'object', properties: { record_id: { type: 'string', maxLength: 100 } } },
-      },
-    },
+    { schema: { summary: 'A consent record, for the service that filed it', tags: ['service api'], params: RecordParams } },
     async (request) => {
       const caller = await deps.auth.authenticate(request, 'consent_request');
-      const { record_id } = request.params as { record_id: string };
+      const { record_id } = request.params;
       const state = await deps.consents.get(record_id);
       if (state.client_id !== caller.client_id) throw new ProblemError(404, 'not_found', `no consent record ${record_id}`);
       return clientView(state);
     },
   );
+}
 
-  {
-    const scope = app;
-    const form = {
-      type: 'object',
-      required: ['token'],
-      properties: { token: { type: 'string', maxLength: 8192 }, token_type_hint: { type: 'string' } },
-    };
+function registerTokenRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const revoked = new Map<string, number>();
 
-    scope.post(
-      '/api/introspect',
-      { schema: { summary: 'RFC 7662 token introspection (live consent status included)', tags: ['gateway api'], body: form } },
-      async (request, reply) => {
-        await deps.auth.authenticate(request, 'introspect');
-        const { token } = request.body as { token: string };
-        reply.header('cache-control', 'no-store');
-        let payload;
-        try {
-          ({ payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), {
-            issuer: deps.issuer,
-            typ: 'at+jwt',
-            algorithms: ASYMMETRIC_ALGS,
-          }));
-        } catch {
-          return { active: false };
-        }
-        if (typeof payload.jti === 'string' && revoked.has(payload.jti)) return { active: false };
-        const details = (Array.isArray(payload.authorization_details) ? payload.authorization_details : []) as Array<{
-          consent_record_id?: string;
-        }>;
-        for (const d of details) {
-          if (!d.consent_record_id) continue;
-          const state = await deps.consents.get(d.consent_record_id).catch(() => undefined);
-          if (!state || !isLive(state, Date.now())) return { active: false };
-        }
-        return { active: true, token_type: 'DPoP', ...payload };
-      },
-    );
+  r.post(
+    '/api/introspect',
+    { schema: { summary: 'RFC 7662 token introspection (live consent status included)', tags: ['gateway api'], body: TokenForm } },
+    async (request, reply) => {
+      await deps.auth.authenticate(request, 'introspect');
+      const { token } = request.body;
+      reply.header('cache-control', 'no-store');
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), {
+          issuer: deps.issuer,
+          typ: 'at+jwt',
+          algorithms: ASYMMETRIC_ALGS,
+        }));
+      } catch {
+        return { active: false };
+      }
+      if (typeof payload.jti === 'string' && revoked.has(payload.jti)) return { active: false };
+      const details = (Array.isArray(payload.authorization_details) ? payload.authorization_details : []) as Array<{
+        consent_record_id?: string;
+      }>;
+      for (const d of details) {
+        if (!d.consent_record_id) continue;
+        const state = await deps.consents.get(d.consent_record_id).catch(() => undefined);
+        if (!state || !isLive(state, Date.now())) return { active: false };
+      }
+      return { active: true, token_type: 'DPoP', ...payload };
+    },
+  );
 
-    scope.post(
-      '/api/revoke',
-      { schema: { summary: 'RFC 7009 revocation of a JWT access token by its client', tags: ['service api'], body: form } },
-      async (request, reply) => {
-        const caller = await deps.auth.authenticate(request, 'consent_request');
-        const { token } = request.body as { token: string };
-        try {
-          const { payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), {
-            issuer: deps.issuer,
-            typ: 'at+jwt',
-            algorithms: ASYMMETRIC_ALGS,
-          });
-          if (payload.client_id === caller.client_id && typeof payload.jti === 'string')
-            revoked.set(payload.jti, (payload.exp ?? 0) * 1000);
-        } catch {
-          // RFC 7009: invalid tokens are not an error
-        }
-        for (const [jti, exp] of revoked) if (exp < Date.now()) revoked.delete(jti);
-        return reply.code(200).send();
-      },
-    );
-  }
+  r.post(
+    '/api/revoke',
+    { schema: { summary: 'RFC 7009 revocation of a JWT access token by its client', tags: ['service api'], body: TokenForm } },
+    async (request, reply) => {
+      const caller = await deps.auth.authenticate(request, 'consent_request');
+      const { token } = request.body;
+      try {
+        const { payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), {
+          issuer: deps.issuer,
+          typ: 'at+jwt',
+          algorithms: ASYMMETRIC_ALGS,
+        });
+        if (payload.client_id === caller.client_id && typeof payload.jti === 'string') revoked.set(payload.jti, (payload.exp ?? 0) * 1000);
+      } catch {
+        // RFC 7009: invalid tokens are not an error
+      }
+      for (const [jti, exp] of revoked) if (exp < Date.now()) revoked.delete(jti);
+      return reply.code(200).send();
+    },
+  );
 }

@@ -5,8 +5,10 @@
  */
 import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
-import type { AccessRecord } from '../../audit/access-record.ts';
+import { Type } from 'typebox';
+import { consentEventFrame, SYNC_FRAME } from '../../core/consent-feed.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import type { ApiAuthenticator } from '../oauth/api-auth.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
@@ -16,6 +18,7 @@ import type { AccessReports } from '../transparency/access-reports.ts';
 import { feedEventsAfter } from './feed.repository.ts';
 import type { FeedDatabase } from './feed.tables.ts';
 
+/** What the gateway-facing APIs use. */
 export interface FeedDeps {
   db: Kysely<FeedDatabase>;
   accessReports: AccessReports;
@@ -39,24 +42,46 @@ async function gatewaySources(
   return new Set((await registry.sources()).filter((s) => ids.has(s.id) && inGroup(s.resource)).map((s) => s.resource));
 }
 
+const FeedQuery = Type.Object({ source: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])) });
+const FeedHeaders = Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$' })) });
+const Hash = Type.String({ pattern: '^[0-9a-f]{64}$' });
+/** An access record as a gateway reports it (the fields the operator relies on; the rest is kept as sent). */
+const ReportedRecord = Type.Object({
+  access_id: Type.String({ maxLength: 100 }),
+  time: Type.String({ maxLength: 40 }),
+  source: Type.String({ maxLength: 500 }),
+  outcome: Type.Enum(['allowed', 'refused', 'error']),
+  status: Type.Integer(),
+  consent_record_id: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+  client_id: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  hash: Hash,
+  prev_hash: Hash,
+  chain: Type.String({ maxLength: 200 }),
+  seq: Type.Integer(),
+});
+const AccessReport = Type.Object({ records: Type.Array(ReportedRecord, { maxItems: 1000 }) }, { additionalProperties: false });
+
+/** Registers the consent feed and the access-report endpoint. */
 export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
-  app.get(
+  registerConsentFeed(app, deps);
+  registerAccessReports(app, deps);
+}
+
+function registerConsentFeed(app: FastifyInstance, deps: FeedDeps): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/api/consent-feed',
     {
       schema: {
         summary: 'Consent feed for gateways (Server-Sent Events, each event a JWS)',
         tags: ['gateway api'],
-        querystring: {
-          type: 'object',
-          properties: { source: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } },
-        },
-        headers: { type: 'object', properties: { 'last-event-id': { type: 'string', pattern: '^[0-9]{1,18}$' } } },
+        querystring: FeedQuery,
+        headers: FeedHeaders,
       },
     },
     async (request, reply) => {
       const caller = await deps.auth.authenticate(request, 'consent_feed');
       const allowed = await gatewaySources(deps.registry, caller.client_id, deps.inGroup);
-      const q = (request.query as { source?: string | string[] }).source;
+      const q = request.query.source;
       const asked = q === undefined ? [...allowed] : Array.isArray(q) ? q : [q];
       const denied = asked.filter((s) => !allowed.has(s));
       if (denied.length > 0) throw new ProblemError(403, 'forbidden', `this gateway may not follow: ${denied.join(', ')}`);
@@ -88,7 +113,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
               for (const r of rows) {
                 if (closed) return;
                 // a slow gateway is not buffered in memory: wait for the socket to drain
-                if (!res.write(`id: ${r.seq}\nevent: consent\ndata: ${r.jws}\n\n`)) await once(res, 'drain');
+                if (!res.write(consentEventFrame(r.seq, r.jws))) await once(res, 'drain');
                 cursor = Number(r.seq);
               }
               if (rows.length < 500) break;
@@ -113,45 +138,20 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
       res.on('close', stop);
       res.on('error', stop);
       await pump();
-      if (!closed) res.write('event: sync\ndata: {}\n\n');
+      if (!closed) res.write(SYNC_FRAME);
     },
   );
+}
 
-  app.post(
+function registerAccessReports(app: FastifyInstance, deps: FeedDeps): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
     '/api/access-reports',
     {
       bodyLimit: 4 * 1024 * 1024,
       schema: {
         summary: 'Access records from a gateway (batched, idempotent by access_id)',
         tags: ['gateway api'],
-        body: {
-          type: 'object',
-          required: ['records'],
-          additionalProperties: false,
-          properties: {
-            records: {
-              type: 'array',
-              maxItems: 1000,
-              items: {
-                type: 'object',
-                required: ['access_id', 'time', 'source', 'outcome', 'status', 'hash', 'prev_hash', 'chain', 'seq'],
-                properties: {
-                  access_id: { type: 'string', maxLength: 100 },
-                  time: { type: 'string', maxLength: 40 },
-                  source: { type: 'string', maxLength: 500 },
-                  outcome: { enum: ['allowed', 'refused', 'error'] },
-                  status: { type: 'integer' },
-                  consent_record_id: { type: ['string', 'null'], maxLength: 100 },
-                  client_id: { type: ['string', 'null'], maxLength: 200 },
-                  hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-                  prev_hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-                  chain: { type: 'string', maxLength: 200 },
-                  seq: { type: 'integer' },
-                },
-              },
-            },
-          },
-        },
+        body: AccessReport,
         response: {
           200: {
             type: 'object',
@@ -163,7 +163,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedDeps): void {
     async (request) => {
       const caller = await deps.auth.authenticate(request, 'access_report');
       const allowed = await gatewaySources(deps.registry, caller.client_id, deps.inGroup);
-      const { records: all } = request.body as { records: AccessRecord[] };
+      const { records: all } = request.body;
       // records for sources this gateway may not report are skipped (and counted), not the whole batch:
       // one stale record must not stop every later report from reaching citizens
       const records = all.filter((r) => allowed.has(r.source));

@@ -3,15 +3,18 @@
  * another operator and to import one here (with progress), and the operator-to-operator
  * hand-over endpoint `POST /portability/complete`.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { ProblemError } from '../../shared/errors.ts';
-import { html } from '../../web/html.ts';
-import { t, type Locale, type MessageKey } from '../../web/i18n.ts';
-import { dashboardNav } from '../citizen/dashboard.routes.ts';
-import type { MoveItem, MoveView, Portability } from './portability.ts';
+import { t } from '../../web/i18n.ts';
 import { checkCsrf, signedInOrRedirect, type Sessions } from '../accounts/sessions.ts';
-import type { WebContext } from '../citizen/web-context.ts';
+import { dashboardNav, type WebContext } from '../citizen/web-context.ts';
+import { renderMovePage, renderMoveStatus } from './move.page.ts';
+import type { Portability } from './portability.ts';
+import type { MovePageView } from './move.view.ts';
 
+/** What the portability API and pages use. */
 export interface PortabilityRoutesDeps {
   sessions: Sessions;
   portability: Portability;
@@ -21,57 +24,45 @@ export interface PortabilityRoutesDeps {
   peers: () => Array<{ issuer: string; name: string }>;
 }
 
+const tags = ['citizen api'];
 const BUNDLE_LIMIT = 64 * 1024 * 1024;
-const MOVE_STATUS_LABEL: Record<MoveView['status'], MessageKey> = {
-  running: 'move_status_running',
-  done: 'move_status_done',
-  failed: 'move_status_failed',
-};
-const MOVE_OUTCOME_LABEL: Record<MoveItem['outcome'], MessageKey> = {
-  moved: 'move_outcome_moved',
-  reconfirm: 'move_outcome_reconfirm',
-  stays: 'move_outcome_stays',
-  archived: 'move_outcome_archived',
-};
-const moveParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } };
+const MoveParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+const Target = Type.String({ maxLength: 500 });
+const BundleRequest = Type.Object({ target: Target }, { additionalProperties: false });
+const BundleForm = Type.Object({ target: Target, _csrf: Type.String() });
+const ImportForm = Type.Object({ bundle: Type.String({ minLength: 1 }), _csrf: Type.String() });
 
+/** Registers the portability API, the hand-over endpoint and the move pages. */
 export function registerPortabilityRoutes(app: FastifyInstance, deps: PortabilityRoutesDeps): void {
-  const tags = ['citizen api'];
-  const { web } = deps;
   app.addContentTypeParser('application/jose', { parseAs: 'string', bodyLimit: BUNDLE_LIMIT }, (_req, body, done) => done(null, body));
+  registerPortabilityApi(app, deps);
+  registerMovePages(app, deps);
+}
 
-  const download = async (reply: FastifyReply, accountId: string, target: string) => {
-    const { move_id, jws } = await deps.portability.exportBundle(accountId, target);
-    return reply
-      .header('content-disposition', `attachment; filename="portti-bundle-${move_id.slice(-12)}.jws"`)
-      .header('cache-control', 'no-store')
-      .header('x-move-id', move_id)
-      .type('application/jose')
-      .send(jws);
-  };
+/** Sends a fresh bundle for `target` as a download. */
+async function download(deps: PortabilityRoutesDeps, reply: FastifyReply, accountId: string, target: string) {
+  const { move_id, jws } = await deps.portability.exportBundle(accountId, target);
+  return reply
+    .header('content-disposition', `attachment; filename="portti-bundle-${move_id.slice(-12)}.jws"`)
+    .header('cache-control', 'no-store')
+    .header('x-move-id', move_id)
+    .type('application/jose')
+    .send(jws);
+}
 
-  app.post(
+function registerPortabilityApi(app: FastifyInstance, deps: PortabilityRoutesDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.post(
     '/citizen/api/portability/bundle',
-    {
-      schema: {
-        summary: 'A signed portability bundle for another operator (compact JWS download)',
-        tags,
-        body: {
-          type: 'object',
-          required: ['target'],
-          additionalProperties: false,
-          properties: { target: { type: 'string', maxLength: 500 } },
-        },
-      },
-    },
+    { schema: { summary: 'A signed portability bundle for another operator (compact JWS download)', tags, body: BundleRequest } },
     async (request, reply) => {
       const s = await deps.sessions.require(request);
       checkCsrf(request, s);
-      return download(reply, s.accountId, (request.body as { target: string }).target);
+      return download(deps, reply, s.accountId, request.body.target);
     },
   );
 
-  app.post(
+  r.post(
     '/citizen/api/portability/imports',
     {
       bodyLimit: BUNDLE_LIMIT,
@@ -89,157 +80,57 @@ export function registerPortabilityRoutes(app: FastifyInstance, deps: Portabilit
     },
   );
 
-  app.get('/citizen/api/portability/moves', { schema: { summary: 'My moves to and from this operator', tags } }, async (request) => {
+  r.get('/citizen/api/portability/moves', { schema: { summary: 'My moves to and from this operator', tags } }, async (request) => {
     const s = await deps.sessions.require(request);
     return deps.portability.moves(s.accountId);
   });
 
-  app.get(
+  r.get(
     '/citizen/api/portability/moves/:id',
-    { schema: { summary: 'One move with its progress', tags, params: moveParams } },
+    { schema: { summary: 'One move with its progress', tags, params: MoveParams } },
     async (request) => {
       const s = await deps.sessions.require(request);
-      return deps.portability.move(s.accountId, (request.params as { id: string }).id);
+      return deps.portability.move(s.accountId, request.params.id);
     },
   );
 
-  app.post(
-    '/portability/complete',
-    {
-      schema: {
-        summary: 'Operator to operator: the new operator names the records it re-created (JWS it signed, application/jose)',
-        tags: ['operators'],
-      },
-    },
-    async (request) => {
-      if (typeof request.body !== 'string') throw new ProblemError(415, 'unsupported_media_type', 'send the hand-over as application/jose');
-      return deps.portability.complete(request.body.trim());
-    },
-  );
+  const completeSummary = 'Operator to operator: the new operator names the records it re-created (JWS it signed, application/jose)';
+  r.post('/portability/complete', { schema: { summary: completeSummary, tags: ['operators'] } }, async (request) => {
+    if (typeof request.body !== 'string') throw new ProblemError(415, 'unsupported_media_type', 'send the hand-over as application/jose');
+    return deps.portability.complete(request.body.trim());
+  });
+}
 
-  // ---- dashboard ------------------------------------------------------------------------
+function registerMovePages(app: FastifyInstance, deps: PortabilityRoutesDeps): void {
+  const { web } = deps;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  const signedIn = (request: FastifyRequest, reply: FastifyReply) => signedInOrRedirect(deps.sessions, request, reply);
-
-  const renderMove = (m: MoveView, locale: Locale) =>
-    html`<article class="card move" data-move-id="${m.move_id}" data-status="${m.status}">
-      <h3>${t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer: m.peer })}: ${t(locale, MOVE_STATUS_LABEL[m.status])}</h3>
-      <p>${t(locale, 'move_progress', { done: m.done, total: m.total })}</p>
-      <progress max="${Math.max(m.total, 1)}" value="${m.done}"></progress>
-      ${
-        m.items.length > 0
-          ? html`<ul>
-              ${m.items.map((i) => html`<li data-outcome="${i.outcome}">${i.client_id || i.old}: ${t(locale, MOVE_OUTCOME_LABEL[i.outcome])}${i.handed_over ? html` (${t(locale, 'move_handed_over')})` : ''}${i.reason ? html` – ${i.reason}` : ''}${i.hand_over_refused ? html` – ${i.hand_over_refused}` : ''}</li>`)}
-            </ul>`
-          : ''
-      }
-    </article>`;
-
-  app.get('/dashboard/move', { schema: { hide: true } }, async (request, reply) => {
-    const s = await signedIn(request, reply);
+  r.get('/dashboard/move', { schema: { hide: true } }, async (request, reply) => {
+    const s = await signedInOrRedirect(deps.sessions, request, reply);
     if (!s) return reply;
     const locale = web.locale(request, s);
-    const peers = deps.peers();
-    const moves = await deps.portability.moves(s.accountId);
-    const body = html`<section class="card" aria-labelledby="out-h">
-        <h2 id="out-h">${t(locale, 'move_out_title')}</h2>
-        <p>${t(locale, 'move_out_intro')}</p>
-        ${
-          peers.length === 0
-            ? html`<p>${t(locale, 'move_no_peers')}</p>`
-            : html`<form method="post" action="/dashboard/move/bundle">
-                <input type="hidden" name="_csrf" value="${s.data.csrf}" />
-                <p>
-                  <label
-                    >${t(locale, 'move_target')}<br /><select name="target">
-                      ${peers.map((p) => html`<option value="${p.issuer}">${p.name} (${p.issuer})</option>`)}
-                    </select></label
-                  >
-                </p>
-                <button type="submit">${t(locale, 'move_download')}</button>
-              </form>`
-        }
-      </section>
-      <section class="card" aria-labelledby="in-h">
-        <h2 id="in-h">${t(locale, 'move_in_title')}</h2>
-        <p>${t(locale, 'move_in_intro')}</p>
-        <form method="post" action="/dashboard/move/import" id="import-form" data-csrf="${s.data.csrf}">
-          <input type="hidden" name="_csrf" value="${s.data.csrf}" />
-          <p>
-            <label>${t(locale, 'move_file')}<br /><input type="file" id="bundle-file" accept=".jws,application/jose" /></label>
-          </p>
-          <p>
-            <label>${t(locale, 'move_paste')}<br /><textarea name="bundle" id="bundle-text" rows="3" cols="60"></textarea></label>
-          </p>
-          <button type="submit">${t(locale, 'move_start')}</button>
-        </form>
-        <p id="import-status" role="status" aria-live="polite"></p>
-      </section>
-      ${
-        moves.length > 0
-          ? html`<h2>${t(locale, 'moves_title')}</h2>
-              ${moves.map((m) => renderMove(m, locale))}`
-          : ''
-      }
-      <script src="/assets/move.js" defer></script>`;
-    return web.send(reply, request, s, t(locale, 'nav_move'), body, dashboardNav(locale, 'move'));
+    const view: MovePageView = { peers: deps.peers(), moves: await deps.portability.moves(s.accountId), csrf: s.data.csrf };
+    return web.send(reply, request, s, t(locale, 'nav_move'), renderMovePage(view, locale), dashboardNav(locale, 'move'));
   });
 
-  app.post(
-    '/dashboard/move/bundle',
-    {
-      schema: {
-        hide: true,
-        body: {
-          type: 'object',
-          required: ['target', '_csrf'],
-          properties: { target: { type: 'string', maxLength: 500 }, _csrf: { type: 'string' } },
-        },
-      },
-    },
-    async (request, reply) => {
-      const s = await deps.sessions.require(request);
-      checkCsrf(request, s);
-      return download(reply, s.accountId, (request.body as { target: string }).target);
-    },
-  );
+  r.post('/dashboard/move/bundle', { schema: { hide: true, body: BundleForm } }, async (request, reply) => {
+    const s = await deps.sessions.require(request);
+    checkCsrf(request, s);
+    return download(deps, reply, s.accountId, request.body.target);
+  });
 
-  app.post(
-    '/dashboard/move/import',
-    {
-      bodyLimit: BUNDLE_LIMIT,
-      schema: {
-        hide: true,
-        body: {
-          type: 'object',
-          required: ['bundle', '_csrf'],
-          properties: { bundle: { type: 'string', minLength: 1 }, _csrf: { type: 'string' } },
-        },
-      },
-    },
-    async (request, reply) => {
-      const s = await deps.sessions.require(request);
-      checkCsrf(request, s);
-      const move = await deps.portability.startImport(s.accountId, (request.body as { bundle: string }).bundle);
-      return reply.redirect(`/dashboard/move/${encodeURIComponent(move.move_id)}`, 303);
-    },
-  );
+  r.post('/dashboard/move/import', { bodyLimit: BUNDLE_LIMIT, schema: { hide: true, body: ImportForm } }, async (request, reply) => {
+    const s = await deps.sessions.require(request);
+    checkCsrf(request, s);
+    const move = await deps.portability.startImport(s.accountId, request.body.bundle);
+    return reply.redirect(`/dashboard/move/${encodeURIComponent(move.move_id)}`, 303);
+  });
 
-  app.get('/dashboard/move/:id', { schema: { hide: true, params: moveParams } }, async (request, reply) => {
-    const s = await signedIn(request, reply);
+  r.get('/dashboard/move/:id', { schema: { hide: true, params: MoveParams } }, async (request, reply) => {
+    const s = await signedInOrRedirect(deps.sessions, request, reply);
     if (!s) return reply;
     const locale = web.locale(request, s);
-    const move = await deps.portability.move(s.accountId, (request.params as { id: string }).id);
-    // without JavaScript the page refreshes itself while the move runs
-    const refresh = move.status === 'running' ? html`<meta http-equiv="refresh" content="1" />` : '';
-    return web.send(
-      reply,
-      request,
-      s,
-      t(locale, 'moves_title'),
-      html`${refresh}${renderMove(move, locale)}
-        <p><a href="/dashboard/consents">${t(locale, 'nav_consents')}</a></p>`,
-      dashboardNav(locale, 'move'),
-    );
+    const move = await deps.portability.move(s.accountId, request.params.id);
+    return web.send(reply, request, s, t(locale, 'moves_title'), renderMoveStatus(move, locale), dashboardNav(locale, 'move'));
   });
 }

@@ -5,7 +5,9 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
 import Value from 'typebox/value';
 import { ProblemError } from '../../shared/errors.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
@@ -14,6 +16,7 @@ import type { WebhooksDatabase } from '../webhooks/webhooks.tables.ts';
 import type { Registry } from './registry.ts';
 import { RegistryFileSchema, type RegistryFile } from './registry.schema.ts';
 
+/** What the admin API and the public registry views use. */
 export interface AdminDeps {
   db: Kysely<WebhooksDatabase>;
   registry: Registry;
@@ -31,11 +34,15 @@ function requireAdmin(request: FastifyRequest, token: string): void {
   }
 }
 
-export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  const tags = ['admin api'];
-  const recordParams = { type: 'object', properties: { record_id: { type: 'string', maxLength: 100 } } };
+const tags = ['admin api'];
+const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
+const Suspension = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) });
+const ClientParams = Type.Object({ client_id: Type.String({ maxLength: 100 }) });
 
-  app.post(
+/** Registers the admin API and the public registry views. */
+export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.post(
     '/admin/registry',
     { schema: { summary: 'Register sources, services and gateways (registry file as JSON)', tags } },
     async (request) => {
@@ -57,46 +64,39 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     },
   );
 
-  app.get('/admin/services', { schema: { summary: 'Registered services and gateways', tags } }, async (request) => {
+  r.get('/admin/services', { schema: { summary: 'Registered services and gateways', tags } }, async (request) => {
     requireAdmin(request, deps.adminToken);
     return deps.registry.services();
   });
 
-  app.post(
+  r.post(
     '/admin/consents/:record_id/suspend',
-    {
-      schema: {
-        summary: 'Suspend an active record',
-        tags,
-        params: recordParams,
-        body: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } },
-      },
-    },
+    { schema: { summary: 'Suspend an active record', tags, params: RecordParams, body: Suspension } },
     async (request) => {
       requireAdmin(request, deps.adminToken);
-      const { record_id } = request.params as { record_id: string };
-      const state = await deps.consents.suspend(record_id, 'operator', (request.body as { reason: string }).reason);
+      const { record_id } = request.params;
+      const state = await deps.consents.suspend(record_id, 'operator', request.body.reason);
       return { record_id, status: state.status };
     },
   );
 
-  app.post(
+  r.post(
     '/admin/consents/:record_id/resume',
-    { schema: { summary: 'Resume a suspended record', tags, params: recordParams } },
+    { schema: { summary: 'Resume a suspended record', tags, params: RecordParams } },
     async (request) => {
       requireAdmin(request, deps.adminToken);
-      const { record_id } = request.params as { record_id: string };
+      const { record_id } = request.params;
       const state = await deps.consents.resume(record_id, 'operator');
       return { record_id, status: state.status };
     },
   );
 
-  app.get('/admin/webhooks', { schema: { summary: 'Webhook deliveries and their status', tags } }, async (request) => {
+  r.get('/admin/webhooks', { schema: { summary: 'Webhook deliveries and their status', tags } }, async (request) => {
     requireAdmin(request, deps.adminToken);
     return recentWebhooks(deps.db);
   });
 
-  app.post(
+  r.post(
     '/admin/keys/rotate',
     { schema: { summary: 'Rotate the operator signing key (old key stays published)', tags } },
     async (request) => {
@@ -105,25 +105,17 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     },
   );
 
-  app.get(
+  r.get(
     '/services/:client_id/agreement',
-    {
-      schema: {
-        summary: "A service's data agreement (ODRL 2.2 Agreement, JSON-LD)",
-        tags: ['registry'],
-        params: { type: 'object', properties: { client_id: { type: 'string', maxLength: 100 } } },
-      },
-    },
+    { schema: { summary: "A service's data agreement (ODRL 2.2 Agreement, JSON-LD)", tags: ['registry'], params: ClientParams } },
     async (request, reply) => {
-      const entry = await deps.registry.service((request.params as { client_id: string }).client_id);
+      const entry = await deps.registry.service(request.params.client_id);
       if (!entry || entry.kind === 'gateway') throw new ProblemError(404, 'not_found', 'no such service');
       return reply.type('application/ld+json').send(entry.agreement);
     },
   );
 
-  app.get(
-    '/sources',
-    { schema: { summary: 'Sources this operator serves, with their attribute catalogue', tags: ['registry'] } },
-    async () => deps.registry.sources(),
+  r.get('/sources', { schema: { summary: 'Sources this operator serves, with their attribute catalogue', tags: ['registry'] } }, async () =>
+    deps.registry.sources(),
   );
 }

@@ -9,6 +9,13 @@ import type { Dialect } from '../../store/database.ts';
 import { accessBodies, accessBodiesOfRecords, accessLogPage, insertAccessRecords, type AccessLogFilter } from './access-log.repository.ts';
 import type { AccessLogDatabase } from './access-log.tables.ts';
 
+/**
+ * An access record as a gateway reports it: the report schema checks the fields the operator
+ * files it by; the record is kept as sent.
+ */
+export type ReportedAccessRecord = Pick<AccessRecord, 'access_id' | 'time' | 'outcome'> &
+  Partial<Pick<AccessRecord, 'consent_record_id' | 'client_id'>>;
+
 /** The operator's access log: intake from gateways, reading for citizens. */
 export class AccessReports {
   private readonly db: Kysely<AccessLogDatabase>;
@@ -20,13 +27,13 @@ export class AccessReports {
   }
 
   /** Stores a gateway's batch of access records; returns how many were new (the rest were duplicates). */
-  async accept(gatewayClientId: string, records: AccessRecord[], now = Date.now()): Promise<number> {
+  async accept(gatewayClientId: string, records: ReportedAccessRecord[], now = Date.now()): Promise<number> {
     return insertAccessRecords(
       this.db,
       records.map((r) => ({
         access_id: r.access_id,
-        record_id: r.consent_record_id,
-        client_id: r.client_id,
+        record_id: r.consent_record_id ?? null,
+        client_id: r.client_id ?? null,
         gateway_client_id: gatewayClientId,
         time: r.time,
         outcome: r.outcome,

@@ -33,6 +33,7 @@ export function normalizeHtu(url: string): string {
   return `${u.protocol}//${u.host}${u.pathname}`;
 }
 
+/** What a DPoP proof must match (RFC 9449): method, URL, access token, age, and the replay cache. */
 export interface DpopVerifyOptions {
   method: string;
   /** The URL the request was sent to, as the client sees it. */
@@ -46,7 +47,9 @@ export interface DpopVerifyOptions {
 }
 
 function invalid(detail: string, realm?: string): ProblemError {
-  const challenge = `DPoP error="invalid_dpop_proof", error_description="${detail.replaceAll('"', "'")}", algs="ES256 EdDSA PS256"${realm ? `, ${realm}` : ''}`;
+  const challenge =
+    `DPoP error="invalid_dpop_proof", error_description="${detail.replaceAll('"', "'")}", algs="ES256 EdDSA PS256"` +
+    (realm ? `, ${realm}` : '');
   return new ProblemError(401, 'invalid_dpop_proof', detail, {}, { 'WWW-Authenticate': challenge });
 }
 

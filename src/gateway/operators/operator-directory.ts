@@ -9,9 +9,10 @@ import {
   discover,
   type AuthorizationServerMetadata,
   type ClientCredentials,
-} from '../shared/oauth/oauth-client.ts';
-import type { DpopKey } from '../shared/oauth/dpop.ts';
+} from '../../shared/oauth/oauth-client.ts';
+import type { DpopKey } from '../../shared/oauth/dpop.ts';
 
+/** One admitted operator: its issuer, the gateway's client id there, and (once discovered) metadata and keys. */
 export interface OperatorEntry {
   issuer: string;
   clientId: string;

@@ -2,15 +2,18 @@
  * Calls one upstream source over a keep-alive undici pool. Only the gateway's own
  * upstream credentials are sent (never the client's token or headers); failures map to
  * 502/503/504 problems that say which kind of failure without leaking upstream details.
- * A `solid-oidc` source gets a DPoP-bound token and a fresh proof per request; on a 401 the
- * token is renewed and the read tried once more.
+ * The credentials come from the source's auth type (shared/upstream-auth/): fixed headers, or
+ * headers made per request (a `solid-oidc` DPoP proof); when the source refuses those with a
+ * 401, they are renewed and the read tried once more.
  */
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
-import { ProblemError } from '../shared/errors.ts';
-import type { SourceConfig } from '../shared/config.schema.ts';
-import { SolidOidcSession } from './solid-oidc-session.ts';
-import { guardedLookup } from '../shared/outbound-url.ts';
+import { ProblemError } from '../../shared/errors.ts';
+import type { SourceConfig } from '../../shared/gateway.schema.ts';
+import { guardedLookup } from '../../shared/outbound-url.ts';
+import type { UpstreamCredential } from '../../shared/upstream-auth/credential.ts';
+import { createUpstreamCredential } from '../../shared/upstream-auth/upstream-auth.ts';
 
+/** A source's answer: its status and the decoded document (undefined for a 404). */
 export interface UpstreamResponse {
   status: number;
   body: unknown;
@@ -40,10 +43,9 @@ export class Upstream {
   private readonly pool: Pool;
   private readonly origin: string;
   private readonly basePath: string;
-  private readonly headers: Record<string, string>;
+  private readonly credential: UpstreamCredential;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
-  private readonly solid: SolidOidcSession | undefined;
 
   constructor(source: SourceConfig) {
     const base = new URL(source.upstream.base_url);
@@ -59,30 +61,16 @@ export class Upstream {
     this.basePath = base.pathname.replace(/\/$/, '');
     this.timeoutMs = source.upstream.timeout_ms;
     this.maxBytes = source.upstream.max_response_bytes;
-    this.headers = {};
-    const auth = source.upstream.auth;
-    if (auth?.type === 'bearer') this.headers.authorization = `Bearer ${auth.token}`;
-    if (auth?.type === 'header' && auth.name) this.headers[auth.name.toLowerCase()] = auth.value ?? '';
-    if (auth?.type === 'solid-oidc') {
-      if (!auth.issuer || !auth.client_id || !auth.client_secret)
-        throw new Error(`source ${source.id}: solid-oidc needs issuer, client_id and client_secret`);
-      this.solid = new SolidOidcSession({
-        issuer: auth.issuer,
-        client_id: auth.client_id,
-        client_secret: auth.client_secret,
-        timeoutMs: this.timeoutMs,
-      });
-    }
+    this.credential = createUpstreamCredential(source.upstream.auth, { sourceId: source.id, timeoutMs: this.timeoutMs });
   }
 
   /** GETs `path` (already built from the operation's template) and decodes it (JSON by default). */
   async get(path: string, format: ResponseFormat = JSON_FORMAT): Promise<UpstreamResponse> {
     const url = this.origin + this.basePath + path;
     let res = await this.send(url, format);
-    if (res.statusCode === 401 && res.token !== undefined) {
-      // the pod no longer takes the cached token: renew it once
+    if (res.statusCode === 401 && res.signed !== undefined && this.credential.rejected?.(res.signed)) {
+      // the source no longer takes the per-request credentials (e.g. an expired token): renew them once
       await res.body.dump().catch(() => undefined);
-      this.solid?.invalidate(res.token);
       res = await this.send(url, format);
     }
     const chunks: Buffer[] = [];
@@ -114,15 +102,10 @@ export class Upstream {
     }
   }
 
-  private async send(url: string, format: ResponseFormat): Promise<Dispatcher.ResponseData & { token?: string }> {
-    const headers: Record<string, string> = { ...this.headers, accept: format.accept };
-    let token: string | undefined;
-    if (this.solid) {
-      const auth = await this.solid.headers('GET', url);
-      headers.authorization = auth.authorization;
-      headers.dpop = auth.dpop;
-      token = auth.token;
-    }
+  /** One GET; `signed` is the per-request credential headers it carried, if the credential makes any. */
+  private async send(url: string, format: ResponseFormat): Promise<Dispatcher.ResponseData & { signed?: Record<string, string> }> {
+    const signed = this.credential.perRequest ? await this.credential.perRequest('GET', url) : undefined;
+    const headers: Record<string, string> = { ...this.credential.headers, ...signed, accept: format.accept };
     try {
       const res = await this.pool.request({
         method: 'GET',
@@ -132,7 +115,7 @@ export class Upstream {
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });
-      return token === undefined ? res : Object.assign(res, { token });
+      return signed === undefined ? res : Object.assign(res, { signed });
     } catch (err) {
       throw mapError(err);
     }

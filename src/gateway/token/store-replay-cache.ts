@@ -4,14 +4,15 @@
  * expired entries are swept periodically.
  */
 import { sql, type Kysely } from 'kysely';
-import type { ReplayCache } from '../shared/oauth/replay-cache.ts';
-import type { GatewayDatabase } from './gateway.tables.ts';
+import type { ReplayCache } from '../../shared/oauth/replay-cache.ts';
+import type { ReplayDatabase } from './replay.tables.ts';
 
+/** The DPoP replay cache shared by every instance on one store. */
 export class StoreReplayCache implements ReplayCache {
-  private readonly db: Kysely<GatewayDatabase>;
+  private readonly db: Kysely<ReplayDatabase>;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(db: Kysely<GatewayDatabase>, sweepEveryMs = 30_000) {
+  constructor(db: Kysely<ReplayDatabase>, sweepEveryMs = 30_000) {
     this.db = db;
     this.timer = setInterval(() => void this.sweep().catch(() => undefined), sweepEveryMs);
     this.timer.unref();

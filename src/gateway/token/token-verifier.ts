@@ -4,10 +4,10 @@
  * fetched. A verified token's claims are cached by the token's hash until `exp`, so a
  * repeated request costs only its DPoP proof check (revocation comes from the replica).
  */
-import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { ProblemError } from '../shared/errors.ts';
-import { ASYMMETRIC_ALGS } from '../shared/oauth/dpop.ts';
-import type { OperatorDirectory } from './operator-directory.ts';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { ProblemError } from '../../shared/errors.ts';
+import { ASYMMETRIC_ALGS } from '../../shared/oauth/dpop.ts';
+import type { OperatorDirectory } from '../operators/operator-directory.ts';
 
 /** One `personal_data_access` authorization detail (PROFILE). */
 export interface PersonalDataAccess {
@@ -20,6 +20,7 @@ export interface PersonalDataAccess {
   consent_record_id?: string;
 }
 
+/** The claims of a verified access token that the request path uses. */
 export interface VerifiedToken {
   iss: string;
   client_id: string;
@@ -31,6 +32,7 @@ export interface VerifiedToken {
   authorization_details: PersonalDataAccess[];
 }
 
+/** Clock skew and the longest token lifetime the verifier accepts. */
 export interface TokenVerifierOptions {
   clockSkewS: number;
   /** Longest accepted `exp - iat` (PROFILE: 300 s). */
@@ -68,13 +70,22 @@ export class AccessTokenVerifier {
    * computed once per request and shared with the DPoP `ath` check.
    */
   async verify(token: string, tokenHash: string, resourceMetadata: string): Promise<VerifiedToken> {
-    const now = Date.now() / 1000;
     const cached = this.cache.get(tokenHash);
     if (cached) {
-      if (cached.exp + this.options.clockSkewS > now && this.directory.has(cached.iss)) return cached;
+      if (cached.exp + this.options.clockSkewS > Date.now() / 1000 && this.directory.has(cached.iss)) return cached;
       this.cache.delete(tokenHash);
     }
     const fail = (detail: string) => invalidToken(detail, resourceMetadata);
+    const iss = this.admittedIssuer(token, fail);
+    const payload = await this.verifySignature(token, iss, fail);
+    const verified = this.claims(payload, iss, fail);
+    if (this.cache.size > 100_000) this.cache.clear();
+    this.cache.set(tokenHash, verified);
+    return verified;
+  }
+
+  /** The unverified header and issuer: an at+jwt, asymmetrically signed, from an allowlisted issuer. */
+  private admittedIssuer(token: string, fail: (detail: string) => ProblemError): string {
     let header;
     let unverified;
     try {
@@ -89,6 +100,11 @@ export class AccessTokenVerifier {
     }
     const iss = unverified.iss;
     if (typeof iss !== 'string' || !this.directory.has(iss)) throw fail('access token issuer is not admitted here');
+    return iss;
+  }
+
+  /** The signature, against the issuer's key set (503 when the issuer cannot be reached). */
+  private async verifySignature(token: string, iss: string, fail: (detail: string) => ProblemError): Promise<JWTPayload> {
     let entry;
     try {
       entry = await this.directory.resolve(iss);
@@ -101,19 +117,23 @@ export class AccessTokenVerifier {
         { 'Retry-After': '2' },
       );
     }
-    let payload;
     try {
-      ({ payload } = await jwtVerify(token, entry.jwks, {
+      const { payload } = await jwtVerify(token, entry.jwks, {
         issuer: iss,
         typ: 'at+jwt',
         algorithms: ASYMMETRIC_ALGS,
         clockTolerance: this.options.clockSkewS,
         requiredClaims: ['exp', 'iat', 'client_id', 'aud'],
-      }));
+      });
+      return payload;
     } catch (err) {
       const code = (err as { code?: string }).code;
       throw fail(code === 'ERR_JWT_EXPIRED' ? 'access token expired' : 'access token signature or claims invalid');
     }
+  }
+
+  /** The claims the gateway uses: a bounded lifetime, a sender constraint, the personal_data_access details. */
+  private claims(payload: JWTPayload, iss: string, fail: (detail: string) => ProblemError): VerifiedToken {
     const iat = payload.iat as number;
     const exp = payload.exp as number;
     if (exp - iat > this.options.maxLifetimeS + this.options.clockSkewS)
@@ -123,7 +143,7 @@ export class AccessTokenVerifier {
       typeof cnf.jkt === 'string' ? { jkt: cnf.jkt } : typeof cnf['x5t#S256'] === 'string' ? { x5t: cnf['x5t#S256'] } : undefined;
     if (!binding) throw fail('access token is not sender-constrained (no cnf.jkt or cnf.x5t#S256)');
     const details = Array.isArray(payload.authorization_details) ? payload.authorization_details : [];
-    const verified: VerifiedToken = {
+    return {
       iss,
       client_id: String(payload.client_id),
       ...(typeof payload.sub === 'string' ? { sub: payload.sub } : {}),
@@ -134,8 +154,5 @@ export class AccessTokenVerifier {
         (d): d is PersonalDataAccess => typeof d === 'object' && d !== null && (d as { type?: unknown }).type === 'personal_data_access',
       ),
     };
-    if (this.cache.size > 100_000) this.cache.clear();
-    this.cache.set(tokenHash, verified);
-    return verified;
   }
 }

@@ -5,15 +5,17 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
-import { createDpopProof } from '../shared/oauth/dpop.ts';
-import type { GatewayDatabase } from './gateway.tables.ts';
-import type { OperatorDirectory } from './operator-directory.ts';
+import { recordsAfter } from '../../audit/access-log.ts';
+import type { AuditDatabase } from '../../audit/audit.tables.ts';
+import type { OperatorClient } from '../operators/operator-client.ts';
+import type { ReportDatabase } from './report.tables.ts';
 
+/** What the reporter needs: the gateway store, its chain and the operators to report to. */
 export interface ReporterOptions {
-  db: Kysely<GatewayDatabase>;
+  db: Kysely<ReportDatabase & AuditDatabase>;
   /** The chain this instance writes (and reports). */
   chain: string;
-  directory: OperatorDirectory;
+  operators: OperatorClient;
   intervalMs: number;
   batchSize?: number;
   log: FastifyBaseLogger;
@@ -67,7 +69,7 @@ export class AccessReporter {
   /** Sends every pending batch now; returns how many records were accepted. */
   async runOnce(): Promise<number> {
     let sent = 0;
-    for (const iss of this.options.directory.issuers()) {
+    for (const iss of this.options.operators.directory.issuers()) {
       for (;;) {
         const n = await this.sendBatch(iss);
         sent += n;
@@ -78,7 +80,7 @@ export class AccessReporter {
   }
 
   private async sendBatch(iss: string): Promise<number> {
-    const { db, directory, chain } = this.options;
+    const { db, operators, chain } = this.options;
     const limit = this.options.batchSize ?? 500;
     const cursor = await db
       .selectFrom('report_cursors')
@@ -87,33 +89,17 @@ export class AccessReporter {
       .where('iss', '=', iss)
       .executeTakeFirst();
     const from = cursor?.last_seq ?? 0;
-    const rows = await db
-      .selectFrom('access_records')
-      .select(['seq', 'body', 'consent_record_id'])
-      .where('chain', '=', chain)
-      .where('seq', '>', from)
-      .where('iss', '=', iss)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+    const rows = await recordsAfter(db, { chain, iss, afterSeq: from, limit });
     if (rows.length === 0) return 0;
     // the stored bodies are the records' JSON already: join them instead of parsing and re-serialising
     const records = rows.filter((r) => r.consent_record_id !== null).map((r) => r.body);
     if (records.length > 0) {
-      const { metadata } = await directory.resolve(iss);
-      if (!metadata.access_report_endpoint) throw new Error(`operator ${iss} has no access_report_endpoint`);
-      const token = await directory.gatewayToken(iss);
-      const res = await fetch(metadata.access_report_endpoint, {
+      const res = await operators.call(iss, 'access_report_endpoint', {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `DPoP ${token}`,
-          dpop: await createDpopProof(directory.dpopKey, 'POST', metadata.access_report_endpoint, token),
-        },
+        headers: { 'content-type': 'application/json' },
         body: `{"records":[${records.join(',')}]}`,
         signal: AbortSignal.timeout(10_000),
       });
-      if (res.status === 401) directory.dropToken(iss);
       if (!res.ok) throw new Error(`operator ${iss} refused the access report: ${res.status}`);
     }
     const last = rows[rows.length - 1]!.seq;

@@ -1,73 +1,24 @@
 /**
  * The gateway's local replica of consent state, fed by the operators' consent feeds.
  * Lookups are in memory (one Map get per request); every applied event is persisted
- * with its feed cursor in one transaction, so a restart resumes where it stopped.
+ * with its feed cursor in one transaction (replica.repository.ts), so a restart resumes
+ * where it stopped.
  *
  * Memory (a gateway may hold millions of records): entries are keyed by record id alone (no
  * composite key string per entry), repeated strings (issuer, source, client, purpose, legal
  * basis, status) are shared, subjects stay JSON text until a request needs them, and the
  * store is loaded in pages so the load never holds every row at once.
  */
-import { sql, type Kysely } from 'kysely';
-import type { ConsentEvent, ConsentStatus, ReplicaSubject } from '../core/consent-event.ts';
-import { STATUS_RULES, whyNotLive } from '../core/consent-rules.ts';
-import type { GatewayDatabase } from './gateway.tables.ts';
-
-export interface ReplicaEntry {
-  iss: string;
-  record_id: string;
-  source: string;
-  client_id: string;
-  status: ConsentStatus;
-  subjects: ReplicaSubject[];
-  purpose: string | null;
-  legal_basis: string | null;
-  expires_at: number | null;
-  event_seq: number;
-  /** Set once the record that replaced this one (a move to another operator) has arrived. */
-  superseded_by: string | null;
-  /** For a `moved` record whose replacement has not arrived yet: when the move was heard. */
-  moved_at: number | null;
-}
+import type { Kysely } from 'kysely';
+import type { ConsentStatus, ReplicaSubject } from '../../core/consent-event.ts';
+import type { ConsentEvent } from '../../core/consent-feed.ts';
+import { STATUS_RULES, whyNotLive } from '../../core/consent-rules.ts';
+import { StoredEntry, type ReplicaEntry } from './replica-entry.ts';
+import { replicaCursors, replicaRows, saveApplied } from './replica.repository.ts';
+import type { ReplicaDatabase } from './replica.tables.ts';
 
 /** Why an entry is or is not honoured now (`expired`: its status is live but its time ran out). */
 export type Honour = { honoured: true } | { honoured: false; status: ConsentStatus; expired: boolean };
-
-/** An entry loaded from the store: subjects are parsed on first use. */
-class StoredEntry implements ReplicaEntry {
-  iss: string;
-  record_id: string;
-  source: string;
-  client_id: string;
-  status: ConsentStatus;
-  purpose: string | null;
-  legal_basis: string | null;
-  expires_at: number | null;
-  event_seq: number;
-  superseded_by: string | null;
-  moved_at: number | null;
-  private raw: string | ReplicaSubject[];
-
-  constructor(fields: Omit<ReplicaEntry, 'subjects'>, subjects: string) {
-    this.iss = fields.iss;
-    this.record_id = fields.record_id;
-    this.source = fields.source;
-    this.client_id = fields.client_id;
-    this.status = fields.status;
-    this.purpose = fields.purpose;
-    this.legal_basis = fields.legal_basis;
-    this.expires_at = fields.expires_at;
-    this.event_seq = fields.event_seq;
-    this.superseded_by = fields.superseded_by;
-    this.moved_at = fields.moved_at;
-    this.raw = subjects;
-  }
-
-  get subjects(): ReplicaSubject[] {
-    if (typeof this.raw === 'string') this.raw = JSON.parse(this.raw) as ReplicaSubject[];
-    return this.raw;
-  }
-}
 
 const LOAD_PAGE = 20_000;
 
@@ -78,7 +29,7 @@ export class ConsentReplica {
   private count = 0;
   private readonly strings = new Map<string, string>();
   private readonly cursors = new Map<string, string>();
-  private readonly db: Kysely<GatewayDatabase>;
+  private readonly db: Kysely<ReplicaDatabase>;
   /** Listeners told after each applied event (tests measure propagation with it). */
   private readonly listeners = new Set<(e: ReplicaEntry) => void>();
 
@@ -89,7 +40,7 @@ export class ConsentReplica {
    */
   private readonly handoverMs: number;
 
-  constructor(db: Kysely<GatewayDatabase>, handoverMs = 30_000) {
+  constructor(db: Kysely<ReplicaDatabase>, handoverMs = 30_000) {
     this.db = db;
     this.handoverMs = handoverMs;
   }
@@ -145,15 +96,7 @@ export class ConsentReplica {
 
   /** Loads the persisted replica (in pages, by primary key) and cursors. */
   async load(): Promise<void> {
-    let after: { iss: string; record_id: string; source: string } | undefined;
-    for (;;) {
-      let q = this.db.selectFrom('replica_consents').selectAll();
-      if (after) {
-        const a = after;
-        // a row-value comparison walks the primary key (SQLite and PostgreSQL alike)
-        q = q.where((eb) => eb(eb.refTuple('iss', 'record_id', 'source'), '>', eb.tuple(a.iss, a.record_id, a.source)));
-      }
-      const rows = await q.orderBy('iss').orderBy('record_id').orderBy('source').limit(LOAD_PAGE).execute();
+    for await (const rows of replicaRows(this.db, LOAD_PAGE)) {
       for (const r of rows) {
         this.put(
           new StoredEntry(
@@ -174,13 +117,8 @@ export class ConsentReplica {
           ),
         );
       }
-      if (rows.length < LOAD_PAGE) break;
-      const last = rows[rows.length - 1]!;
-      after = { iss: last.iss, record_id: last.record_id, source: last.source };
     }
-    for (const c of await this.db.selectFrom('replica_cursors').selectAll().execute()) {
-      if (c.last_event_id) this.cursors.set(c.iss, c.last_event_id);
-    }
+    for (const [iss, eventId] of await replicaCursors(this.db)) this.cursors.set(iss, eventId);
   }
 
   /** Looks up the entry for a record at a source. */
@@ -208,7 +146,20 @@ export class ConsentReplica {
    */
   async apply(event: ConsentEvent, eventId: string): Promise<void> {
     const current = this.get(event.iss, event.record_id, event.source);
-    const entry: ReplicaEntry = {
+    const fresh = !current || current.event_seq < event.seq;
+    const entry = this.entryOf(event, current);
+    if (fresh && event.status === 'moved') this.handOver(entry, event);
+    const superseded = fresh && event.replaces && STATUS_RULES[event.status].live ? this.supersede(event, event.replaces) : [];
+    // memory first: a revocation must bite on the very next request
+    if (fresh) this.put(entry);
+    this.cursors.set(event.iss, eventId);
+    await saveApplied(this.db, { entry: fresh ? entry : undefined, superseded, iss: event.iss, eventId });
+    for (const e of fresh ? [entry, ...superseded] : superseded) for (const l of this.listeners) l(e);
+  }
+
+  /** The entry an event makes (a known replacement carries over). */
+  private entryOf(event: ConsentEvent, current: ReplicaEntry | undefined): ReplicaEntry {
+    return {
       iss: this.intern(event.iss),
       record_id: event.record_id,
       source: this.intern(event.source),
@@ -222,85 +173,39 @@ export class ConsentReplica {
       superseded_by: current?.superseded_by ?? null,
       moved_at: null,
     };
-    const fresh = !current || current.event_seq < event.seq;
-    if (fresh && event.status === 'moved') {
-      // the old operator handed the record over: honour it until its replacement arrives
-      const replacement = event.replaced_by ? this.byRecord(event.replaced_by, event.source) : [];
-      if (replacement.length === 0 && !entry.superseded_by) entry.moved_at = Date.now();
-      else entry.superseded_by ??= event.replaced_by ?? null;
-    }
+  }
+
+  /** The old operator handed the record over: honour it until its replacement arrives. */
+  private handOver(entry: ReplicaEntry, event: ConsentEvent): void {
+    const replacement = event.replaced_by ? this.byRecord(event.replaced_by, event.source) : [];
+    if (replacement.length === 0 && !entry.superseded_by) entry.moved_at = Date.now();
+    else entry.superseded_by ??= event.replaced_by ?? null;
+  }
+
+  /**
+   * A record moved here from another operator: the old one stops in the same step, if it is
+   * the same service's consent about the same people. Returns the entries it stopped.
+   */
+  private supersede(event: ConsentEvent, replaces: string): ReplicaEntry[] {
+    const people = (subjects: ReplicaSubject[]) =>
+      subjects
+        .map((x) => `${x.identifier_type}:${x.identifier}`)
+        .sort()
+        .join('|');
     const superseded: ReplicaEntry[] = [];
-    if (fresh && event.replaces && STATUS_RULES[event.status].live) {
-      // a record moved here from another operator: the old one stops in the same step,
-      // if it is the same service's consent about the same people
-      const people = (subjects: ReplicaSubject[]) =>
-        subjects
-          .map((x) => `${x.identifier_type}:${x.identifier}`)
-          .sort()
-          .join('|');
-      for (const old of this.byRecord(event.replaces, event.source)) {
-        if (
-          old.iss === event.iss ||
-          old.client_id !== event.client_id ||
-          old.superseded_by ||
-          people(old.subjects) !== people(event.subjects)
-        )
-          continue;
-        old.superseded_by = event.record_id;
-        old.moved_at = null;
-        superseded.push(old);
-      }
+    for (const old of this.byRecord(replaces, event.source)) {
+      if (
+        old.iss === event.iss ||
+        old.client_id !== event.client_id ||
+        old.superseded_by ||
+        people(old.subjects) !== people(event.subjects)
+      )
+        continue;
+      old.superseded_by = event.record_id;
+      old.moved_at = null;
+      superseded.push(old);
     }
-    // memory first: a revocation must bite on the very next request
-    if (fresh) this.put(entry);
-    this.cursors.set(event.iss, eventId);
-    await this.db.transaction().execute(async (trx) => {
-      if (fresh) {
-        const row = {
-          iss: entry.iss,
-          record_id: entry.record_id,
-          source: entry.source,
-          client_id: entry.client_id,
-          status: entry.status,
-          subjects: JSON.stringify(entry.subjects),
-          purpose: entry.purpose,
-          legal_basis: entry.legal_basis,
-          expires_at: entry.expires_at,
-          event_seq: entry.event_seq,
-          updated_at: Date.now(),
-          superseded_by: entry.superseded_by,
-          moved_at: entry.moved_at,
-        };
-        await trx
-          .insertInto('replica_consents')
-          .values(row)
-          // several instances may share the store: a lagging one never writes an older state over a newer
-          .onConflict((oc) =>
-            oc.columns(['iss', 'record_id', 'source']).doUpdateSet(row).where('replica_consents.event_seq', '<', entry.event_seq),
-          )
-          .execute();
-      }
-      for (const old of superseded) {
-        await trx
-          .updateTable('replica_consents')
-          .set({ superseded_by: old.superseded_by, moved_at: null, updated_at: Date.now() })
-          .where('iss', '=', old.iss)
-          .where('record_id', '=', old.record_id)
-          .where('source', '=', old.source)
-          .execute();
-      }
-      await trx
-        .insertInto('replica_cursors')
-        .values({ iss: event.iss, last_event_id: eventId, last_event_at: Date.now() })
-        .onConflict((oc) =>
-          oc
-            .column('iss')
-            .doUpdateSet({ last_event_id: eventId, last_event_at: Date.now() })
-            .where(sql`cast(replica_cursors.last_event_id as bigint)`, '<', Number(eventId)),
-        )
-        .execute();
-    });
-    for (const e of fresh ? [entry, ...superseded] : superseded) for (const l of this.listeners) l(e);
+    return superseded;
   }
 
   get size(): number {

@@ -5,9 +5,10 @@
  * before it expires, and a fresh DPoP proof (with `ath`) for every request to the pod.
  * Failures become the same 502/503/504 problems as any upstream failure.
  */
-import { ProblemError } from '../shared/errors.ts';
-import { createDpopKey, createDpopProof, type DpopKey } from '../shared/oauth/dpop.ts';
+import { ProblemError } from '../errors.ts';
+import { createDpopKey, createDpopProof, type DpopKey } from './dpop.ts';
 
+/** The provider, the gateway's client credentials there, and the timeout of each call. */
 export interface SolidOidcOptions {
   issuer: string;
   client_id: string;

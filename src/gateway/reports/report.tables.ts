@@ -1,0 +1,34 @@
+/** The access reporter's table: how far each operator has been sent each chain's records. */
+import type { Kysely } from 'kysely';
+import { columnTypes, dropTables, type Dialect, type MigrationSet } from '../../store/database.ts';
+
+/** The reporter's cursor per (chain, operator). */
+export interface ReportCursorsTable {
+  chain: string;
+  iss: string;
+  last_seq: number;
+}
+
+/** The table the access reporter writes. */
+export interface ReportDatabase {
+  report_cursors: ReportCursorsTable;
+}
+
+/** The reporter's part of the gateway's migrations: its cursors come with `0001_initial`. */
+export const reportMigrations: MigrationSet = (dialect) => ({
+  '0001_initial': {
+    up: (db) => createReportCursorsTable(db, dialect),
+    down: (db) => dropTables(db, ['report_cursors']),
+  },
+});
+
+async function createReportCursorsTable(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const t = columnTypes(dialect);
+  await db.schema
+    .createTable('report_cursors')
+    .addColumn('chain', 'text', (c) => c.notNull())
+    .addColumn('iss', 'text', (c) => c.notNull())
+    .addColumn('last_seq', t.bigint, (c) => c.notNull())
+    .addPrimaryKeyConstraint('report_cursors_pk', ['chain', 'iss'])
+    .execute();
+}

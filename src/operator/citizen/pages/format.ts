@@ -1,0 +1,61 @@
+/**
+ * Words and dates of the dashboard's pages: consent statuses and history events in the
+ * visitor's language, times in Helsinki time, ISO 8601 durations in words.
+ */
+import type { ConsentStatus } from '../../../core/consent-event.ts';
+import { t, type Locale, type MessageKey } from '../../../web/i18n.ts';
+import { CONSENT_STATUS_LABEL } from '../../../web/messages.ts';
+
+/** A consent status in words. */
+export const statusText = (locale: Locale, status: ConsentStatus) => t(locale, CONSENT_STATUS_LABEL[status]);
+
+const EVENT_KEYS: Record<string, MessageKey> = {
+  'dpv:ConsentRequested': 'event_requested',
+  'dpv:ConsentGiven': 'event_given',
+  'dpv:ConsentRefused': 'event_refused',
+  'dpv:ConsentWithdrawn': 'event_withdrawn',
+  'dpv:ConsentExpired': 'event_expired',
+  'dpv:ConsentSuspended': 'event_suspended',
+  'dpv:ConsentResumed': 'event_resumed',
+  'portti:ProcessingRecorded': 'event_recorded',
+  'portti:ConsentMoved': 'event_moved',
+  'portti:ConsentImported': 'event_imported',
+};
+
+/** A history event type in words (unknown types as they are). */
+export const eventText = (locale: Locale, type: string) => (EVENT_KEYS[type] ? t(locale, EVENT_KEYS[type]) : type);
+
+/** An ISO 8601 duration in words (P1Y2M → "1 yr 2 mo"). */
+export function humanDuration(iso: string, locale: Locale): string {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso);
+  if (!m) return iso;
+  const parts: Array<[string | undefined, MessageKey, number]> = [
+    [m[1], 'years', 1],
+    [m[2], 'months', 1],
+    [m[3], 'days', 7],
+    [m[4], 'days', 1],
+    [m[5], 'hours', 1],
+    [m[6], 'minutes', 1],
+    [m[7], 'seconds', 1],
+  ];
+  const words = parts.filter(([v]) => v !== undefined).map(([v, key, factor]) => t(locale, key, { n: Number(v) * factor }));
+  return words.length > 0 ? words.join(' ') : iso;
+}
+
+/** The BCP 47 tag dates are written in for a dashboard language. */
+export const dateLocale = (locale: Locale) => (locale === 'en' ? 'en-GB' : `${locale}-FI`);
+
+/** A point in time in Helsinki time; no time means "until withdrawn". */
+export function when(iso: string | null, locale: Locale): string {
+  if (!iso) return t(locale, 'until_withdrawn');
+  return new Date(iso).toLocaleString(dateLocale(locale), {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: 'Europe/Helsinki',
+  });
+}
+
+/** A day in Helsinki time. */
+export function day(iso: string, locale: Locale): string {
+  return new Date(iso).toLocaleDateString(dateLocale(locale), { dateStyle: 'medium', timeZone: 'Europe/Helsinki' });
+}

@@ -1,0 +1,147 @@
+/**
+ * What the citizen's pages and API show, as named shapes: a consent record as one of its
+ * participants sees it, the access log with its labels resolved, the keychain, "my data"
+ * and the sign-in and overview pages. Built by the citizen feature (`CitizenService`, the
+ * dashboard routes); rendered by `pages/`.
+ */
+import type { AccessOutcome } from '../../audit/access-record.ts';
+import type { ConsentStatus } from '../../core/consent-event.ts';
+import type { ActivationMode, HistoryEntry, PartyRole, PartyStatus, Purpose } from '../../core/consent.ts';
+import { pick, type Locale } from '../../web/i18n.ts';
+import type { KeychainEntry } from '../accounts/accounts.ts';
+import type { SourceEntry } from '../registry/registry.ts';
+import type { InsightResult } from './insight.ts';
+
+/** A text in the dashboard's three languages (as in registry files). */
+export type LocalizedText = Record<Locale, string>;
+
+/** One of the citizen's own parties in a record. */
+export interface MyPartyView {
+  party_id: string;
+  role: PartyRole;
+  status: PartyStatus;
+  acting_for: string | null;
+  /** For a guardian: the identifier of the child they act for. */
+  acting_for_identifier: string | null;
+  /** True when this party's decision counts for activation. */
+  decides: boolean;
+  choices: string[] | null;
+}
+
+/** Any participant of a record, without identifiers. */
+export interface PartyView {
+  party_id: string;
+  role: PartyRole;
+  status: PartyStatus;
+  acting_for: string | null;
+  is_me: boolean;
+  decides: boolean;
+}
+
+/** What one source releases under the record, per data subject. */
+export interface ReleasedSourceView {
+  source: string;
+  subjects: Array<{ ref: string; datatypes: string[] }>;
+}
+
+/** A history entry with its time as ISO 8601. */
+export type HistoryView = Omit<HistoryEntry, 'time'> & { time: string };
+
+/** A consent record as a participant sees it: the citizen API's record and the dashboard's card. */
+export interface CitizenRecordView {
+  record_id: string;
+  client_id: string;
+  service_name: LocalizedText | null;
+  status: ConsentStatus;
+  activation_mode: ActivationMode;
+  purposes: Purpose[];
+  purpose_label: LocalizedText | null;
+  created_at: string;
+  updated_at: string;
+  expires_at: string | null;
+  replaces: string | null;
+  my_parties: MyPartyView[];
+  parties: PartyView[];
+  released: ReleasedSourceView[];
+  history: HistoryView[];
+  /** Pending, and one of the citizen's deciding parties has not decided yet. */
+  awaiting_me: boolean;
+}
+
+/** Names of sources and their attributes, from the registry, in a language. */
+export interface SourceLabels {
+  sourceName(resource: string, locale: Locale): string;
+  attributeLabel(resource: string, id: string, locale: Locale): string;
+}
+
+/** The labels of the registry's sources (ids and resource URIs as they are when unknown). */
+export function sourceLabels(sources: SourceEntry[]): SourceLabels {
+  const byResource = (resource: string) => sources.find((s) => s.resource === resource);
+  return {
+    sourceName: (resource, locale) => pick(byResource(resource)?.name, locale) || resource,
+    attributeLabel: (resource, id, locale) => pick(byResource(resource)?.attributes.find((a) => a.id === id)?.label, locale) || id,
+  };
+}
+
+/** How a record card shows: as a request to decide, or as a consent to review and withdraw. */
+export type RecordCardMode = 'request' | 'consent';
+
+/** What every record card of a page shares: language, CSRF token and the registry's labels. */
+export interface CardContext {
+  locale: Locale;
+  csrf: string;
+  labels: SourceLabels;
+}
+
+/** One line of the access log, labels resolved. */
+export interface AccessEntryView {
+  /** ISO 8601. */
+  time: string;
+  service: string;
+  /** The released attributes' labels, comma-separated. */
+  attributes: string;
+  purpose: string;
+  outcome: AccessOutcome;
+}
+
+/** The access log page: the shown entries, the outcome filter and a verification's result. */
+export interface AccessLogView {
+  entries: AccessEntryView[];
+  outcome: AccessOutcome | '';
+  verdict?: { checked: number; broken: number };
+}
+
+/** The keychain page: linked identities and the identity providers one may link. */
+export interface KeychainView {
+  chain: KeychainEntry[];
+  providers: Array<{ id: string; label: LocalizedText }>;
+  csrf: string;
+}
+
+/** A source on the "my data" page. */
+export interface MyDataSourceView {
+  id: string;
+  name: LocalizedText;
+  correction_url?: string;
+}
+
+/** The "my data" page: every source, and what one of them holds once asked. */
+export interface MyDataView {
+  sources: MyDataSourceView[];
+  csrf: string;
+  result?: InsightResult;
+}
+
+/** The sign-in page: the identity providers, each link returning to `returnTo`. */
+export interface SignInView {
+  operatorName: string;
+  returnTo: string;
+  providers: Array<{ id: string; label: LocalizedText }>;
+}
+
+/** The overview page. */
+export interface OverviewView {
+  name: string;
+  pending: number;
+  active: number;
+}

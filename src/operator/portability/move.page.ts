@@ -1,0 +1,100 @@
+/**
+ * The move pages: download a bundle for another operator, import one here (a file or
+ * pasted, with progress), and each move with its progress and per-record outcome.
+ */
+import { html, type SafeHtml } from '../../web/html.ts';
+import { t, type Locale, type MessageKey } from '../../web/i18n.ts';
+import type { MoveItem, MoveView } from './portability.ts';
+import type { MovePageView } from './move.view.ts';
+
+const MOVE_STATUS_LABEL: Record<MoveView['status'], MessageKey> = {
+  running: 'move_status_running',
+  done: 'move_status_done',
+  failed: 'move_status_failed',
+};
+const MOVE_OUTCOME_LABEL: Record<MoveItem['outcome'], MessageKey> = {
+  moved: 'move_outcome_moved',
+  reconfirm: 'move_outcome_reconfirm',
+  stays: 'move_outcome_stays',
+  archived: 'move_outcome_archived',
+};
+
+function item(i: MoveItem, locale: Locale): SafeHtml {
+  const outcome = t(locale, MOVE_OUTCOME_LABEL[i.outcome]);
+  const handedOver = i.handed_over ? html` (${t(locale, 'move_handed_over')})` : '';
+  const reason = i.reason ? html` – ${i.reason}` : '';
+  const refused = i.hand_over_refused ? html` – ${i.hand_over_refused}` : '';
+  return html`<li data-outcome="${i.outcome}">${i.client_id || i.old}: ${outcome}${handedOver}${reason}${refused}</li>`;
+}
+
+/** One move as a card: direction, status, progress and the outcome of each record. */
+export function renderMove(m: MoveView, locale: Locale): SafeHtml {
+  const heading = t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer: m.peer });
+  return html`<article class="card move" data-move-id="${m.move_id}" data-status="${m.status}">
+    <h3>${heading}: ${t(locale, MOVE_STATUS_LABEL[m.status])}</h3>
+    <p>${t(locale, 'move_progress', { done: m.done, total: m.total })}</p>
+    <progress max="${Math.max(m.total, 1)}" value="${m.done}"></progress>
+    ${
+      m.items.length > 0
+        ? html`<ul>
+            ${m.items.map((i) => item(i, locale))}
+          </ul>`
+        : ''
+    }
+  </article>`;
+}
+
+function outSection(view: MovePageView, locale: Locale): SafeHtml {
+  const form = html`<form method="post" action="/dashboard/move/bundle">
+    <input type="hidden" name="_csrf" value="${view.csrf}" />
+    <p>
+      <label
+        >${t(locale, 'move_target')}<br /><select name="target">
+          ${view.peers.map((p) => html`<option value="${p.issuer}">${p.name} (${p.issuer})</option>`)}
+        </select></label
+      >
+    </p>
+    <button type="submit">${t(locale, 'move_download')}</button>
+  </form>`;
+  return html`<section class="card" aria-labelledby="out-h">
+    <h2 id="out-h">${t(locale, 'move_out_title')}</h2>
+    <p>${t(locale, 'move_out_intro')}</p>
+    ${view.peers.length === 0 ? html`<p>${t(locale, 'move_no_peers')}</p>` : form}
+  </section>`;
+}
+
+function inSection(view: MovePageView, locale: Locale): SafeHtml {
+  return html`<section class="card" aria-labelledby="in-h">
+    <h2 id="in-h">${t(locale, 'move_in_title')}</h2>
+    <p>${t(locale, 'move_in_intro')}</p>
+    <form method="post" action="/dashboard/move/import" id="import-form" data-csrf="${view.csrf}">
+      <input type="hidden" name="_csrf" value="${view.csrf}" />
+      <p>
+        <label>${t(locale, 'move_file')}<br /><input type="file" id="bundle-file" accept=".jws,application/jose" /></label>
+      </p>
+      <p>
+        <label>${t(locale, 'move_paste')}<br /><textarea name="bundle" id="bundle-text" rows="3" cols="60"></textarea></label>
+      </p>
+      <button type="submit">${t(locale, 'move_start')}</button>
+    </form>
+    <p id="import-status" role="status" aria-live="polite"></p>
+  </section>`;
+}
+
+/** The move page: move out, move in, and the moves so far. */
+export function renderMovePage(view: MovePageView, locale: Locale): SafeHtml {
+  const moves =
+    view.moves.length > 0
+      ? html`<h2>${t(locale, 'moves_title')}</h2>
+          ${view.moves.map((m) => renderMove(m, locale))}`
+      : '';
+  return html`${outSection(view, locale)} ${inSection(view, locale)} ${moves}
+    <script src="/assets/move.js" defer></script>`;
+}
+
+/** One move's own page; without JavaScript it refreshes itself while the move runs. */
+export function renderMoveStatus(m: MoveView, locale: Locale): SafeHtml {
+  const refresh = m.status === 'running' ? html`<meta http-equiv="refresh" content="1" />` : '';
+  return html`${refresh}${renderMove(m, locale)}
+    <p><a href="/dashboard/consents">${t(locale, 'nav_consents')}</a></p>`;
+}
