@@ -4,7 +4,7 @@
  * residents can sign in to the operators. Nothing here is used outside demos and tests.
  */
 import type { FastifyInstance } from 'fastify';
-import type { PorttiConfig } from '../shared/config.schema.ts';
+import type { DemoConfig, PorttiConfig } from '../shared/config.schema.ts';
 import { createDemoIdp, type DemoResident } from '../idp/demo-idp.ts';
 import { createFeeService, type FeeService } from './fee-service/fee-service.ts';
 import { createIncomesRegister } from './registers/incomes-register.ts';
@@ -55,8 +55,6 @@ export async function startDemo(config: PorttiConfig): Promise<DemoWorld> {
     close: () => servers.close(),
   };
 }
-
-type DemoConfig = NonNullable<PorttiConfig['demo']>;
 
 /** The demo's listening apps, closed in reverse order of start. */
 class DemoServers {

@@ -4,10 +4,11 @@
  * path inside the document and the reason, so an operator can fix it without guessing.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { TSchema, Static } from 'typebox';
 import Value from 'typebox/value';
 import { Settings } from 'typebox/system';
+import { schemaIssues, type SchemaError } from './config-issues.ts';
 
 // report every problem in a file at once, not the first eight
 Settings.Set({ maxErrors: 1000 });
@@ -42,15 +43,6 @@ export type ConfigCheck<T> = (value: T) => Array<{ path: Segment[]; reason: stri
 
 function formatPath(segments: Segment[]): string {
   return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
-}
-
-function pointerToSegments(pointer: string): Segment[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((raw) => raw.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 /** Finds the YAML node at `segments` (or, with `key`, that key inside it); falls back to the deepest ancestor. */
@@ -102,86 +94,6 @@ function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: Segment[], miss
   return value;
 }
 
-function describe(error: { keyword: string; message: string; params: Record<string, unknown> }): string {
-  if (error.keyword === 'required') {
-    const props = (error.params.requiredProperties ?? error.params.missingProperty) as unknown;
-    return `missing required field ${Array.isArray(props) ? props.join(', ') : String(props)}`;
-  }
-  if (error.keyword === 'enum') {
-    const allowed = (error.params.allowedValues ?? error.params.values) as unknown;
-    return Array.isArray(allowed) ? `must be one of: ${allowed.join(', ')}` : error.message;
-  }
-  return error.message;
-}
-
-type SchemaError = { keyword: string; message: string; params: Record<string, unknown>; schemaPath: string; instancePath: string };
-type Issue = { segments: Segment[]; reason: string; key?: string };
-type JsonObject = Record<string, unknown>;
-
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** What a JSON pointer (`#/properties/a/items`, or `/a/0` into a document) points at, if anything. */
-function at(root: unknown, pointer: string): unknown {
-  let node = root;
-  for (const segment of pointerToSegments(pointer.replace(/^#/, ''))) {
-    if (Array.isArray(node) && typeof segment === 'number') node = node[segment];
-    else if (isObject(node) && Object.hasOwn(node, String(segment))) node = node[String(segment)];
-    else return undefined;
-  }
-  return node;
-}
-
-/**
- * A union marked `discriminator: { propertyName }` (each branch an object whose property is a
- * constant) is checked against the one branch its value names, so the problems speak of that
- * type only: "not a field of type X", "type X needs Y", or the list of types.
- */
-function discriminatedIssues(union: JsonObject, value: unknown, path: Segment[]): Issue[] {
-  const prop = String((union.discriminator as JsonObject).propertyName);
-  const branches = (union.anyOf as JsonObject[]).map((b) => ({ b, tag: at(b, `/properties/${prop}/const`) }));
-  if (!isObject(value)) return [{ segments: path, reason: 'must be object' }];
-  if (value[prop] === undefined) return [{ segments: path, reason: `missing required field ${prop}` }];
-  const branch = branches.find((x) => x.tag === value[prop])?.b;
-  if (!branch) return [{ segments: [...path, prop], reason: `must be one of: ${branches.map((x) => String(x.tag)).join(', ')}` }];
-  const tag = String(value[prop]);
-  const own = (branch.properties ?? {}) as JsonObject;
-  const issues: Issue[] = Object.keys(value)
-    .filter((k) => !Object.hasOwn(own, k))
-    .map((key) => ({ segments: path, key, reason: `not a field of type ${tag}` }));
-  for (const key of (branch.required ?? []) as string[]) {
-    if (value[key] === undefined) issues.push({ segments: path, key, reason: `type ${tag} needs ${key}` });
-  }
-  for (const e of Value.Errors(branch as TSchema, value) as Iterable<SchemaError>) {
-    if (['required', 'additionalProperties', 'boolean'].includes(e.keyword)) continue;
-    issues.push({ segments: [...path, ...pointerToSegments(e.instancePath)], reason: describe(e) });
-  }
-  return issues;
-}
-
-/** Turns schema errors into issues: unknown fields by name, union branches by what was meant. */
-function schemaIssues(schema: TSchema, value: unknown, errors: SchemaError[]): Issue[] {
-  const unions = errors
-    .filter((e) => e.keyword === 'anyOf')
-    .map((e) => ({ e, union: at(schema, e.schemaPath) }))
-    .filter((u): u is { e: SchemaError; union: JsonObject } => isObject(u.union) && isObject(u.union.discriminator));
-  const inBranch = (e: SchemaError) => unions.some((u) => e.schemaPath.startsWith(`${u.e.schemaPath}/anyOf/`));
-  const issues: Issue[] = [];
-  for (const e of errors) {
-    const union = unions.find((u) => u.e === e);
-    if (union) issues.push(...discriminatedIssues(union.union, at(value, e.instancePath), pointerToSegments(e.instancePath)));
-    if (inBranch(e) || e.keyword === 'boolean') continue; // `boolean`: reported as additionalProperties below
-    if (e.keyword === 'anyOf' || e.keyword === 'const') continue; // union branches: the specific errors say more
-    const segments = pointerToSegments(e.instancePath);
-    if (e.keyword === 'additionalProperties') {
-      const extra = (e.params as { additionalProperties?: string[] }).additionalProperties ?? [];
-      for (const key of extra) issues.push({ segments, key, reason: `unknown field "${key}"` });
-      continue;
-    }
-    issues.push({ segments, reason: describe(e) });
-  }
-  return issues;
-}
-
 /**
  * Reads `file` (YAML or JSON), expands environment references, applies schema defaults and
  * validates. Unknown fields are errors. Throws {@link ConfigError} naming file, line and field.
@@ -212,6 +124,27 @@ export function parseConfigText<S extends TSchema>(
   env: NodeJS.ProcessEnv = process.env,
   check?: ConfigCheck<Static<S>>,
 ): Static<S> {
+  const source = readYaml(file, text);
+  const value = Value.Default(schema, Value.Clone(expandedValue(file, source, env)));
+  const errors = [...Value.Errors(schema, value)] as SchemaError[];
+  if (errors.length > 0) throw schemaError(file, source, schema, value, errors);
+  const problems = check?.(value as Static<S>) ?? [];
+  if (problems.length > 0)
+    throw new ConfigError(
+      file,
+      problems.map((p) => source.issueAt(p.path, p.reason)),
+    );
+  return value as Static<S>;
+}
+
+/** A parsed YAML document and how to place an issue at a path in its text. */
+interface YamlSource {
+  doc: Document;
+  issueAt(segments: Segment[], reason: string, key?: string): ConfigIssue;
+}
+
+/** Parses the text; a syntax error is thrown with its line and column. */
+function readYaml(file: string, text: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
@@ -225,39 +158,39 @@ export function parseConfigText<S extends TSchema>(
       }),
     );
   }
+  const issueAt = (segments: Segment[], reason: string, key?: string): ConfigIssue => {
+    const offset = locate(doc.contents, segments, key);
+    const pos = offset === undefined ? { line: 1, col: 1 } : at(offset);
+    return { path: formatPath(key === undefined ? segments : [...segments, key]), line: pos.line, column: pos.col, reason };
+  };
+  return { doc, issueAt };
+}
+
+/** The document as plain data with `${ENV}` references expanded; unset variables are thrown as issues. */
+function expandedValue(file: string, source: YamlSource, env: NodeJS.ProcessEnv): unknown {
   let raw: unknown;
   try {
-    raw = doc.toJS({ maxAliasCount: 50 }) ?? {};
+    raw = source.doc.toJS({ maxAliasCount: 50 }) ?? {};
   } catch (err) {
     // e.g. an alias to an anchor that does not exist, or an alias bomb
     throw new ConfigError(file, [{ path: '', line: 1, column: 1, reason: (err as Error).message.split('\n')[0] ?? 'unreadable document' }]);
   }
   const missing: Segment[][] = [];
   const expanded = expandEnv(raw, env, [], missing);
-  const issueAt = (segments: Segment[], reason: string, key?: string): ConfigIssue => {
-    const offset = locate(doc.contents, segments, key);
-    const pos = offset === undefined ? { line: 1, col: 1 } : at(offset);
-    return { path: formatPath(key === undefined ? segments : [...segments, key]), line: pos.line, column: pos.col, reason };
-  };
   if (missing.length > 0) {
     throw new ConfigError(
       file,
-      missing.map((m) => issueAt(m.slice(0, -1), `environment variable ${String(m.at(-1))} is not set`)),
+      missing.map((m) => source.issueAt(m.slice(0, -1), `environment variable ${String(m.at(-1))} is not set`)),
     );
   }
-  const value = Value.Default(schema, Value.Clone(expanded));
-  const errors = [...Value.Errors(schema, value)];
-  if (errors.length === 0) {
-    const problems = check?.(value as Static<S>) ?? [];
-    if (problems.length === 0) return value as Static<S>;
-    throw new ConfigError(
-      file,
-      problems.map((p) => issueAt(p.path, p.reason)),
-    );
-  }
-  const issues = schemaIssues(schema, value, errors as SchemaError[]).map((i) => issueAt(i.segments, i.reason, i.key));
+  return expanded;
+}
+
+/** The error for a document the schema refuses: at most ten issues, each path and reason once. */
+function schemaError(file: string, source: YamlSource, schema: TSchema, value: unknown, errors: SchemaError[]): ConfigError {
+  const issues = schemaIssues(schema, value, errors).map((i) => source.issueAt(i.segments, i.reason, i.key));
   // Union schemas report one error per branch; keep the first per path to stay readable.
   const seen = new Set<string>();
   const unique = issues.filter((i) => (seen.has(i.path + i.reason) ? false : (seen.add(i.path + i.reason), true)));
-  throw new ConfigError(file, unique.slice(0, 10));
+  return new ConfigError(file, unique.slice(0, 10));
 }

@@ -8,6 +8,7 @@ import { Type, type Static } from 'typebox';
 import { Id, ListenSchema, Localized, MtlsSchema, Pointer, strict, TrustGroupLocationSchema, Url } from './common.schema.ts';
 import { GatewaySchema } from './gateway.schema.ts';
 
+/** An OpenID provider citizens sign in with at an operator, and the operator's client there. */
 export const IdentityProviderSchema = Type.Object(
   {
     id: Id,
@@ -22,6 +23,7 @@ export const IdentityProviderSchema = Type.Object(
   strict,
 );
 
+/** A MyData operator: where it listens, its issuer, secrets, identity providers and options. */
 export const OperatorSchema = Type.Object(
   {
     name: Id,
@@ -84,7 +86,10 @@ export const PdsGeneralisedFieldSchema = Type.Object(
   {
     name: Type.String({ pattern: '^[a-z][a-z0-9_]*$' }),
     pointer: Pointer,
-    /** `age_band` from a YYYY-MM-DD date; `prefix` keeps the first `digits` characters; `number_band` rounds down to `width`; `value` keeps a categorical value. */
+    /**
+     * `age_band` from a YYYY-MM-DD date; `prefix` keeps the first `digits` characters;
+     * `number_band` rounds down to `width`; `value` keeps a categorical value.
+     */
     generalise: Type.Enum(['age_band', 'prefix', 'number_band', 'value']),
     width: Type.Optional(Type.Integer({ minimum: 1 })),
     digits: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
@@ -129,6 +134,7 @@ export const PersonalDataStoreSchema = Type.Object(
   strict,
 );
 
+/** The demo world `portti start` runs beside the components (registers, IdPs, fee service, depositor). */
 export const DemoSchema = Type.Object(
   {
     incomes_register: Type.Optional(ListenSchema),
@@ -166,6 +172,7 @@ export const DemoSchema = Type.Object(
   strict,
 );
 
+/** The whole configuration file. */
 export const PorttiConfigSchema = Type.Object(
   {
     data_dir: Type.String({ default: 'data' }),
@@ -180,6 +187,7 @@ export const PorttiConfigSchema = Type.Object(
   strict,
 );
 
+/** A checked configuration, and each part of it by name. */
 export type PorttiConfig = Static<typeof PorttiConfigSchema>;
 export type OperatorConfig = Static<typeof OperatorSchema>;
 export type IdentityProviderConfig = Static<typeof IdentityProviderSchema>;
