@@ -7,7 +7,7 @@
  * verifies as a plain note key and the other way round.
  */
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { isValidKeyName, NoteError } from './note.ts';
+import { checkKeyName, NoteError } from './note.ts';
 import { ed25519PublicKey, ed25519RawPublicKey, noteKeyId, SIGNATURE_TYPE, type NoteKey, type NoteKeyPair } from './note-keys.ts';
 
 /** Bytes in a cosignature/v1 signature: timestamp (8) and Ed25519 signature (64). */
@@ -40,7 +40,7 @@ export function cosignatureTimestamp(signature: Uint8Array): number {
 
 /** Verifies cosignature/v1 signatures of the witness `name` with its Ed25519 public key (object or 32 raw bytes). */
 export function cosignatureVerifier(name: string, publicKey: KeyObject | Uint8Array): NoteKey {
-  if (!isValidKeyName(name)) throw new NoteError('malformed_key', `invalid key name: ${JSON.stringify(name)}`);
+  checkKeyName(name);
   const key = publicKey instanceof Uint8Array ? ed25519PublicKey(publicKey) : publicKey;
   const raw = ed25519RawPublicKey(key);
   return {

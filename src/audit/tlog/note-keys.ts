@@ -6,7 +6,7 @@
  * Witness cosignatures (type 0x04) are in cosignature.ts; verifier key strings in verifier-key.ts.
  */
 import { createPrivateKey, createPublicKey, hash, sign, verify, type KeyObject } from 'node:crypto';
-import { isValidKeyName, NoteError, type NoteSigner, type NoteVerifier } from './note.ts';
+import { checkKeyName, NoteError, type NoteSigner, type NoteVerifier } from './note.ts';
 
 /** The signed-note signature type bytes this module knows. */
 export const SIGNATURE_TYPE = { ed25519: 0x01, ecdsa: 0x02, cosignatureV1: 0x04 } as const;
@@ -42,10 +42,6 @@ export function ecdsaKeyId(spki: Uint8Array): number {
   return first4(hash('sha256', spki, 'buffer'));
 }
 
-function checkName(name: string): void {
-  if (!isValidKeyName(name)) throw new NoteError('malformed_key', `invalid key name: ${JSON.stringify(name)}`);
-}
-
 /** The 32-byte RFC 8032 encoding of an Ed25519 public (or private) key. */
 export function ed25519RawPublicKey(key: KeyObject): Uint8Array {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
@@ -68,7 +64,7 @@ export function ed25519PrivateKeyFromSeed(seed: Uint8Array): KeyObject {
 
 /** Verifies Ed25519 note signatures (type 0x01) of `name` with `publicKey` (a key object or 32 raw bytes). */
 export function ed25519Verifier(name: string, publicKey: KeyObject | Uint8Array): NoteKey {
-  checkName(name);
+  checkKeyName(name);
   const key = publicKey instanceof Uint8Array ? ed25519PublicKey(publicKey) : publicKey;
   const raw = ed25519RawPublicKey(key);
   return {
@@ -99,7 +95,7 @@ function ecdsaPublic(publicKey: KeyObject | Uint8Array): KeyObject {
 
 /** Verifies ECDSA note signatures (type 0x02) of `name` with `publicKey` (a key object or DER SPKI). */
 export function ecdsaVerifier(name: string, publicKey: KeyObject | Uint8Array): NoteKey {
-  checkName(name);
+  checkKeyName(name);
   const key = ecdsaPublic(publicKey);
   // The key ID is over the DER as given (transparency-dev computes it that way).
   const spki = publicKey instanceof Uint8Array ? Buffer.from(publicKey) : key.export({ format: 'der', type: 'spki' });

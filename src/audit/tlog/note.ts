@@ -85,6 +85,11 @@ export function isValidKeyName(name: string): boolean {
   return name.length > 0 && name.isWellFormed() && !SPACES.test(name) && !name.includes('+');
 }
 
+/** Throws `malformed_key` unless `name` is a valid key name (for keys, signers and verifiers). */
+export function checkKeyName(name: string): void {
+  if (!isValidKeyName(name)) throw new NoteError('malformed_key', `invalid key name: ${JSON.stringify(name)}`);
+}
+
 /** Throws `code` unless `text` is well-formed UTF-16 (so UTF-8 on the wire) with no control character but newline. */
 export function checkNoteCharacters(text: string, code: NoteErrorCode): void {
   if (!text.isWellFormed()) throw new NoteError(code, 'the note is not valid UTF-8 (it holds a lone surrogate)');
@@ -199,7 +204,7 @@ export function signNote(text: string, signers: readonly NoteSigner[], kept: rea
   if (!text.endsWith('\n')) throw new NoteError('malformed_note', 'the note text must end with a newline');
   const bytes = utf8.encode(text);
   const added = signers.map((s) => {
-    if (!isValidKeyName(s.name)) throw new NoteError('malformed_key', `invalid key name: ${JSON.stringify(s.name)}`);
+    checkKeyName(s.name);
     return { name: s.name, keyId: s.keyId, signature: s.sign(bytes) };
   });
   const signatures = mergeSignatures(kept, added);

@@ -6,7 +6,7 @@
  * cosignature/v1 0x04) and the key material the right shape for it.
  */
 import { cosignatureVerifier } from './cosignature.ts';
-import { decodeBase64, encodeBase64, isValidKeyName, NoteError } from './note.ts';
+import { checkKeyName, decodeBase64, encodeBase64, NoteError } from './note.ts';
 import { ecdsaVerifier, ed25519Verifier, SIGNATURE_TYPE, type NoteKey } from './note-keys.ts';
 
 const HEX_ID = /^[0-9a-fA-F]{8}$/;
@@ -40,7 +40,7 @@ export function parseVerifierKey(vkey: string): NoteKey {
     throw new NoteError('malformed_key', 'a verifier key is <name>+<key ID in hex>+<base64 key>');
   }
   const b64 = rest.join('+');
-  if (!isValidKeyName(name)) throw new NoteError('malformed_key', `invalid key name: ${JSON.stringify(name)}`);
+  checkKeyName(name);
   if (!HEX_ID.test(id)) throw new NoteError('malformed_key', `the key ID must be 8 hex digits, got ${JSON.stringify(id)}`);
   const raw = decodeBase64(b64);
   if (raw === undefined || raw.length < 2)
