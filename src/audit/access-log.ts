@@ -1,62 +1,107 @@
 /**
- * The gateway's tamper-evident access log: appends records to a per-instance hash
- * chain in the gateway store and signs a checkpoint every N records. Its tables are in
- * audit.tables.ts; this file is the only code that queries them.
+ * The gateway's tamper-evident access log: appends records as leaves of this instance's RFC 9162
+ * Merkle tree in the gateway store (each row with the subtree hashes its leaf completed) and
+ * signs C2SP checkpoints of the tree with the gateway's key, at least every second while records
+ * arrive and at shutdown. Witnesses (the operators) cosign those checkpoints (see the reporter).
+ * Its tables are in audit.tables.ts; this file and log-nodes.ts are the code that writes them.
  */
-import { randomUUID } from 'node:crypto';
-import { CompactSign, compactVerify, createLocalJWKSet, type JWK } from 'jose';
+import { createPrivateKey, randomUUID, type JsonWebKey } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { SigningKey } from '../store/keys.ts';
 import type { AuditDatabase } from './audit.tables.ts';
-import { GENESIS_HASH, hashAccessRecord, verifyChain, type AccessRecord, type ChainVerdict } from './access-record.ts';
+import { recordLeafHash, type AccessRecord } from './access-record.ts';
+import { StoredTree } from './log-nodes.ts';
+import { signCheckpoint } from './tlog/checkpoint.ts';
+import { MerkleFrontier } from './tlog/merkle-tree.ts';
+import { ecdsaSigner } from './tlog/note-keys.ts';
+import type { NoteSigner } from './tlog/note.ts';
 
-/** What the caller supplies; the log adds id, time, chain position and hashes. */
-export type AccessRecordInput = Omit<AccessRecord, 'access_id' | 'time' | 'chain' | 'seq' | 'prev_hash' | 'hash'>;
+/** What the caller supplies; the log adds id, time and position. */
+export type AccessRecordInput = Omit<AccessRecord, 'access_id' | 'time' | 'chain' | 'seq'>;
 
-/** Where the log writes, which chain, how often it signs a checkpoint and with which key. */
+/** Where the log writes, which chain under which origin, and with which key it signs. */
 export interface AccessLogOptions {
   db: Kysely<AuditDatabase>;
   chain: string;
-  checkpointEvery: number;
+  /** The log's C2SP origin (also the note key name). */
+  origin: string;
   signingKey: () => SigningKey;
+  /** How often a grown tree is signed (default 1000 ms). */
+  checkpointIntervalMs?: number;
 }
 
+/** The newest checkpoint the log signed. */
+export interface SignedCheckpoint {
+  size: number;
+  note: string;
+}
+
+type Pending = { input: AccessRecordInput; resolve: (r: AccessRecord) => void; reject: (e: unknown) => void };
+
 /**
- * Appends access records in order, with group commit: records that arrive while a write
- * is in flight are written together in the next transaction (one multi-row insert), and
- * every caller's promise resolves only once its record is committed. The chain stays
- * linear because this instance is the only writer of its chain.
+ * Appends access records in order, with group commit: records that arrive while a write is in
+ * flight are written together in the next transaction, and every caller's promise resolves only
+ * once its record is committed. The tree stays linear because this instance is its only writer.
  */
 export class AccessLog {
   private readonly options: AccessLogOptions;
-  /** This instance's chain id. */
-  get chain(): string {
-    return this.options.chain;
-  }
-  private lastHash = GENESIS_HASH;
-  private lastSeq = 0;
-  private pending: Array<{ input: AccessRecordInput; resolve: (r: AccessRecord) => void; reject: (e: unknown) => void }> = [];
+  private frontier = new MerkleFrontier();
+  private pending: Pending[] = [];
   private writing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private latest: SignedCheckpoint | undefined;
+  private signing: Promise<SignedCheckpoint | undefined> | undefined;
+  /** The stored tree, for proofs. */
+  readonly tree: StoredTree;
   /** Called after each append (the reporter uses it to wake up). */
   onAppend: ((record: AccessRecord) => void) | undefined;
+  /** Called after each new checkpoint. */
+  onCheckpoint: ((checkpoint: SignedCheckpoint) => void) | undefined;
 
   constructor(options: AccessLogOptions) {
     this.options = options;
+    this.tree = new StoredTree(options.db, options.chain);
   }
 
-  /** Loads the chain head; call once before appending. */
+  /** This instance's chain id and origin. */
+  get chain(): string {
+    return this.options.chain;
+  }
+  get origin(): string {
+    return this.options.origin;
+  }
+  /** The number of committed records. */
+  get size(): number {
+    return this.frontier.size;
+  }
+
+  /** Loads the tree's right edge and the newest checkpoint; call once before appending. */
   async open(): Promise<void> {
-    const last = await this.options.db
+    const { db, chain } = this.options;
+    const last = await db
       .selectFrom('access_records')
-      .select(['seq', 'hash'])
-      .where('chain', '=', this.options.chain)
+      .select('seq')
+      .where('chain', '=', chain)
       .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (last) {
-      this.lastHash = last.hash;
-      this.lastSeq = last.seq;
-    }
+    const size = Number(last?.seq ?? 0);
+    this.frontier = new MerkleFrontier(size, await this.tree.frontier(size));
+    const cp = await db
+      .selectFrom('log_checkpoints')
+      .select(['size', 'note'])
+      .where('chain', '=', chain)
+      .orderBy('size', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    this.latest = cp ? { size: Number(cp.size), note: cp.note } : undefined;
+  }
+
+  /** Signs a checkpoint every interval while the tree grows. */
+  startCheckpoints(): void {
+    clearInterval(this.timer);
+    this.timer = setInterval(() => void this.checkpoint().catch(() => undefined), this.options.checkpointIntervalMs ?? 1000);
+    this.timer.unref();
   }
 
   /** Appends one record; resolves when it is durably stored. */
@@ -83,29 +128,19 @@ export class AccessLog {
   }
 
   private async write(inputs: AccessRecordInput[]): Promise<AccessRecord[]> {
-    const { db, chain, checkpointEvery } = this.options;
+    const { db, chain } = this.options;
     const time = new Date().toISOString();
-    let prev = this.lastHash;
-    let seq = this.lastSeq;
-    const records = inputs.map((input) => {
-      seq += 1;
-      const base = { access_id: `urn:uuid:${randomUUID()}`, time, chain, seq, ...input, prev_hash: prev };
-      const record: AccessRecord = { ...base, hash: hashAccessRecord(base) };
-      prev = record.hash;
-      return record;
+    // the new edge is swapped in only after the commit, so a failed write leaves the tree as stored
+    const next = new MerkleFrontier(this.frontier.size, this.frontier.nodes());
+    const records: AccessRecord[] = [];
+    const rows = inputs.map((input) => {
+      const record: AccessRecord = { access_id: `urn:uuid:${randomUUID()}`, time, chain, seq: next.size + 1, ...input };
+      const body = JSON.stringify(record);
+      records.push(record);
+      const tree = Buffer.concat(next.append(recordLeafHash(body)).map((w) => w.hash));
+      const { iss, client_id, consent_record_id } = record;
+      return { chain, seq: record.seq, access_id: record.access_id, time, iss, client_id, consent_record_id, body, tree };
     });
-    const rows = records.map((r) => ({
-      chain,
-      seq: r.seq,
-      access_id: r.access_id,
-      time: r.time,
-      iss: r.iss,
-      client_id: r.client_id,
-      consent_record_id: r.consent_record_id,
-      body: JSON.stringify(r),
-      prev_hash: r.prev_hash,
-      hash: r.hash,
-    }));
     await db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += 100)
         await trx
@@ -113,106 +148,75 @@ export class AccessLog {
           .values(rows.slice(i, i + 100))
           .execute();
     });
-    const crossed = Math.floor(seq / checkpointEvery) > Math.floor(this.lastSeq / checkpointEvery);
-    this.lastHash = prev;
-    this.lastSeq = seq;
-    if (crossed) await this.checkpoint();
+    this.frontier = next;
     return records;
   }
 
-  /** Signs the current chain head as a checkpoint (compact JWS). */
-  async checkpoint(): Promise<void> {
-    if (this.lastSeq === 0) return;
-    const key = this.options.signingKey();
-    const payload = { chain: this.options.chain, seq: this.lastSeq, hash: this.lastHash, time: new Date().toISOString() };
-    const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'portti-checkpoint+jws' })
-      .sign(key.privateKey);
-    await this.options.db
-      .insertInto('audit_checkpoints')
-      .values({ chain: payload.chain, seq: payload.seq, hash: payload.hash, time: payload.time, jws })
-      .onConflict((oc) => oc.columns(['chain', 'seq']).doNothing())
-      .execute();
+  /** The newest signed checkpoint (undefined before the first). */
+  latestCheckpoint(): SignedCheckpoint | undefined {
+    return this.latest;
   }
 
-  /** Waits for queued appends (used at shutdown). */
+  /** Signs the committed tree as a checkpoint when it grew since the last one; returns the newest. */
+  checkpoint(): Promise<SignedCheckpoint | undefined> {
+    this.signing ??= this.signNow().finally(() => (this.signing = undefined));
+    return this.signing;
+  }
+
+  private async signNow(): Promise<SignedCheckpoint | undefined> {
+    const size = this.frontier.size;
+    if (size === 0 || (this.latest && this.latest.size >= size)) return this.latest;
+    const signer = this.signer();
+    const note = signCheckpoint({ origin: this.options.origin, size, rootHash: this.frontier.root(), extensions: [] }, [signer]);
+    await this.options.db
+      .insertInto('log_checkpoints')
+      .values({ chain: this.options.chain, size, note, signed_at: Date.now() })
+      .onConflict((oc) => oc.columns(['chain', 'size']).doNothing())
+      .execute();
+    this.latest = { size, note };
+    this.onCheckpoint?.(this.latest);
+    return this.latest;
+  }
+
+  private signerOf: { kid: string; signer: NoteSigner } | undefined;
+
+  /** The note signer of the current signing key (rebuilt after a rotation). */
+  private signer(): NoteSigner {
+    const key = this.options.signingKey();
+    if (this.signerOf?.kid !== key.kid) {
+      const privateKey = createPrivateKey({ key: key.privateJwk as JsonWebKey, format: 'jwk' });
+      this.signerOf = { kid: key.kid, signer: ecdsaSigner(this.options.origin, privateKey) };
+    }
+    return this.signerOf.signer;
+  }
+
+  /** Waits for queued appends and signs the final tree (used at shutdown). */
   async flush(): Promise<void> {
+    clearInterval(this.timer);
     while (this.writing) await this.writing;
+    await this.checkpoint();
   }
 }
 
 /** One stored record as the reporter sends it: its position, its JSON and its consent. */
 export interface StoredAccessRecord {
   seq: number;
+  access_id: string;
   body: string;
   consent_record_id: string | null;
 }
 
-/** The records of `chain` about tokens of `iss` after `afterSeq`, in order, at most `limit`. */
+/** The records of `chain` about tokens of `iss` in (afterSeq, uptoSeq], in order, at most `limit`. */
 export function recordsAfter(
   db: Kysely<AuditDatabase>,
-  query: { chain: string; iss: string; afterSeq: number; limit: number },
+  query: { chain: string; iss: string; afterSeq: number; limit: number; uptoSeq?: number },
 ): Promise<StoredAccessRecord[]> {
-  return db
+  let q = db
     .selectFrom('access_records')
-    .select(['seq', 'body', 'consent_record_id'])
+    .select(['seq', 'access_id', 'body', 'consent_record_id'])
     .where('chain', '=', query.chain)
     .where('seq', '>', query.afterSeq)
-    .where('iss', '=', query.iss)
-    .orderBy('seq')
-    .limit(query.limit)
-    .execute();
-}
-
-/** The outcome of `portti audit verify` for one chain. */
-export interface AuditReport extends ChainVerdict {
-  chain: string;
-  checkpoints: number;
-  checkpoint_failure?: string;
-}
-
-/**
- * Walks every chain in the store in sequence order and checks each signed checkpoint
- * against the record at its position. Reports the first broken link per chain.
- */
-export async function verifyAccessLog(db: Kysely<AuditDatabase>, jwks: { keys: JWK[] }): Promise<AuditReport[]> {
-  const chains = await db.selectFrom('access_records').select('chain').distinct().execute();
-  const keySet = createLocalJWKSet(jwks);
-  const reports: AuditReport[] = [];
-  for (const { chain } of chains) {
-    const rows = await db
-      .selectFrom('access_records')
-      .select(['seq', 'body', 'hash', 'prev_hash'])
-      .where('chain', '=', chain)
-      .orderBy('seq', 'asc')
-      .execute();
-    const records = rows.map((r) => {
-      const body = JSON.parse(r.body) as AccessRecord;
-      // the columns are authoritative for links: an edited column breaks the chain too
-      return { ...body, seq: r.seq, hash: r.hash, prev_hash: r.prev_hash };
-    });
-    const verdict = verifyChain(records);
-    const report: AuditReport = { chain, ...verdict, checkpoints: 0 };
-    const bySeq = new Map(records.map((r) => [r.seq, r]));
-    const checkpoints = await db.selectFrom('audit_checkpoints').selectAll().where('chain', '=', chain).orderBy('seq').execute();
-    for (const cp of checkpoints) {
-      try {
-        const { payload } = await compactVerify(cp.jws, keySet);
-        const claims = JSON.parse(new TextDecoder().decode(payload)) as { seq: number; hash: string; chain: string };
-        const at = bySeq.get(claims.seq);
-        if (claims.chain !== chain || !at || at.hash !== claims.hash) {
-          report.checkpoint_failure = `checkpoint at seq ${claims.seq} does not match the stored chain (record missing or altered)`;
-          report.ok = false;
-          break;
-        }
-        report.checkpoints += 1;
-      } catch {
-        report.checkpoint_failure = `checkpoint at seq ${cp.seq} has an invalid signature`;
-        report.ok = false;
-        break;
-      }
-    }
-    reports.push(report);
-  }
-  return reports;
+    .where('iss', '=', query.iss);
+  if (query.uptoSeq !== undefined) q = q.where('seq', '<=', query.uptoSeq);
+  return q.orderBy('seq').limit(query.limit).execute();
 }

@@ -1,13 +1,10 @@
 /**
- * The access record (PROFILE shape) and its hash: SHA-256 over the RFC 8785 canonical
- * JSON of every field but `hash`. `prev_hash` links each record to the one before it in
- * the same chain, so a modified, deleted or reordered record breaks the chain.
+ * The access record (PROFILE shape) and its place in the log: a record is leaf `seq - 1` of its
+ * gateway instance's RFC 9162 Merkle tree, and the leaf is the record's JSON exactly as stored
+ * and reported (the bytes of `body`), so anyone holding the body, an inclusion proof and a
+ * signed checkpoint can check that the record is in the log the gateway committed to.
  */
-import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
-
-// The package is CommonJS (`module.exports = serialize`); its typings declare an ES default.
-const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
+import { leafHash, type Hash } from './tlog/merkle.ts';
 
 export type AccessOutcome = 'allowed' | 'refused' | 'error';
 
@@ -15,7 +12,7 @@ export type AccessOutcome = 'allowed' | 'refused' | 'error';
 export interface AccessRecord {
   access_id: string;
   time: string;
-  /** Gateway chain this record belongs to, and its position in it. */
+  /** The gateway instance whose log this record is in, and its 1-based position there. */
   chain: string;
   seq: number;
   iss: string | null;
@@ -32,48 +29,21 @@ export interface AccessRecord {
   reason: string | null;
   /** Opaque reference of the data subject inside the consent record (never an identifier). */
   subject_ref: string | null;
-  prev_hash: string;
-  hash: string;
 }
 
-export const GENESIS_HASH = '0'.repeat(64);
-
-/** Computes the hash of `record` (its `hash` field is ignored). */
-export function hashAccessRecord(record: Omit<AccessRecord, 'hash'> & { hash?: string }): string {
-  const { hash: _ignored, ...rest } = record;
-  const canonical = canonicalize(rest);
-  if (canonical === undefined) throw new Error('access record is not serialisable');
-  return createHash('sha256').update(canonical).digest('hex');
-}
-
-/** Result of walking a chain: where it first breaks, if it does. */
-export interface ChainVerdict {
-  ok: boolean;
-  checked: number;
-  /** 1-based position in the walk and the record's access id where the chain first breaks. */
-  broken_at?: { position: number; seq: number; access_id: string; reason: string };
+/** The leaf hash of a stored record body (its UTF-8 bytes). */
+export function recordLeafHash(body: string): Hash {
+  return leafHash(Buffer.from(body, 'utf8'));
 }
 
 /**
- * Verifies records of one chain given in stored order: each hash recomputes and each
- * `prev_hash` equals the previous record's hash; sequence numbers must increase.
+ * An inclusion proof of one record as reported to the operator: leaf `index` in the tree of
+ * `size` leaves whose checkpoint (log-signed, witness-cosigned) is `checkpoint`.
  */
-export function verifyChain(records: Iterable<AccessRecord>, startHash = GENESIS_HASH): ChainVerdict {
-  let prev = startHash;
-  let prevSeq = -Infinity;
-  let position = 0;
-  for (const r of records) {
-    position += 1;
-    const fail = (reason: string): ChainVerdict => ({
-      ok: false,
-      checked: position - 1,
-      broken_at: { position, seq: r.seq, access_id: r.access_id, reason },
-    });
-    if (hashAccessRecord(r) !== r.hash) return fail('record content does not match its hash (modified)');
-    if (r.prev_hash !== prev) return fail('prev_hash does not match the previous record (deleted or reordered)');
-    if (!(r.seq > prevSeq)) return fail('sequence number out of order (reordered)');
-    prev = r.hash;
-    prevSeq = r.seq;
-  }
-  return { ok: true, checked: position };
+export interface RecordProof {
+  origin: string;
+  index: number;
+  size: number;
+  /** Base64 SHA-256 hashes, nearest the leaf first (RFC 9162 order). */
+  hashes: string[];
 }

@@ -6,6 +6,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { AccessLog } from '../audit/access-log.ts';
+import { chainId, logOrigin } from '../audit/log-origin.ts';
 import type { AccessOutcome } from '../audit/access-record.ts';
 import type { GatewayConfig } from '../shared/gateway.schema.ts';
 import { createHttpServer } from '../shared/http-server.ts';
@@ -126,6 +127,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     startBackground() {
       feeds.start();
       reporter.start();
+      accessLog.startCheckpoints();
       trustGroup?.start();
     },
     listenMtls: () => mtls.listen(),
@@ -133,9 +135,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       trustGroup?.stop();
       await mtls.close();
       await feeds.stop();
-      await reporter.stop();
       await app.close();
       await accessLog.flush();
+      await reporter.stop();
       await closeSources(sources);
       if (replay instanceof StoreReplayCache) replay.close();
       keys = [];
@@ -151,15 +153,18 @@ async function openAccessLog(
   log: FastifyBaseLogger,
 ): Promise<{ accessLog: AccessLog; reporter: AccessReporter }> {
   const { config, store } = options;
+  const chain = chainId(config.name, options.instance ?? 'main');
   const accessLog = new AccessLog({
     db: store.db,
-    chain: `${config.name}/${options.instance ?? 'main'}`,
-    checkpointEvery: config.checkpoint_every,
+    chain,
+    origin: logOrigin(config.public_url, chain),
+    checkpointIntervalMs: config.checkpoint_interval_ms,
     signingKey,
   });
   await accessLog.open();
-  const reporter = new AccessReporter({ db: store.db, chain: accessLog.chain, operators, intervalMs: config.report_interval_ms, log });
+  const reporter = new AccessReporter({ db: store.db, accessLog, operators, intervalMs: config.report_interval_ms, log });
   accessLog.onAppend = () => reporter.poke();
+  accessLog.onCheckpoint = () => reporter.poke();
   return { accessLog, reporter };
 }
 

@@ -19,6 +19,7 @@ import { portabilityMigrations, type PortabilityDatabase } from './portability/p
 import { registryMigrations, type RegistryDatabase } from './registry/registry.tables.ts';
 import { accessLogMigrations, type AccessLogDatabase } from './transparency/access-log.tables.ts';
 import { webhooksMigrations, type WebhooksDatabase } from './webhooks/webhooks.tables.ts';
+import { witnessMigrations, type WitnessDatabase } from './witness/witness.tables.ts';
 
 /** Every table of the operator's store. */
 export interface OperatorDatabase
@@ -32,7 +33,8 @@ export interface OperatorDatabase
     WebhooksDatabase,
     OidcStoreDatabase,
     ArrangementsDatabase,
-    PortabilityDatabase {
+    PortabilityDatabase,
+    WitnessDatabase {
   signing_keys: SigningKeysTable;
 }
 
@@ -63,4 +65,5 @@ export const operatorMigrations: MigrationSet = composeMigrations(
   oidcStoreMigrations,
   arrangementsMigrations,
   portabilityMigrations,
+  witnessMigrations,
 );

@@ -14,7 +14,7 @@ import { createHttpServer } from '../shared/http-server.ts';
 import { mtlsListener } from '../shared/mtls.ts';
 import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
-import { loadSigningKeys, publicJwks, rotateSigningKey, type SigningKey } from '../store/keys.ts';
+import { keyRing, type KeyRing, type SigningKey } from '../store/keys.ts';
 import { Accounts } from './accounts/accounts.ts';
 import { registerLoginRoutes } from './accounts/login.routes.ts';
 import { Sessions } from './accounts/sessions.ts';
@@ -46,6 +46,9 @@ import { Registry } from './registry/registry.ts';
 import { trustScope, type TrustScope } from './registry/trust-scope.ts';
 import { loadRegistryFile } from './registry/registry-file.ts';
 import { AccessReports } from './transparency/access-reports.ts';
+import { Witness } from './witness/witness.ts';
+import { cosignedCheckpoint } from './witness/witness.repository.ts';
+import { registerWitnessRoutes } from './witness/witness.routes.ts';
 
 /** What an operator is built from. */
 export interface OperatorOptions {
@@ -81,22 +84,6 @@ export interface Operator {
 /** Loads a registry file (`portti operator service add` uses it too). */
 export { loadRegistryFile } from './registry/registry-file.ts';
 
-/** The operator's signing keys: the newest signs, all are published; reloaded after a rotation. */
-async function keyRing(db: Kysely<OperatorDatabase>) {
-  let keys = await loadSigningKeys(db);
-  return {
-    all: () => keys,
-    current: () => keys[0] as SigningKey,
-    jwks: () => publicJwks(keys),
-    async rotate(): Promise<string> {
-      const kid = await rotateSigningKey(db);
-      keys = await loadSigningKeys(db);
-      return kid;
-    },
-  };
-}
-type KeyRing = Awaited<ReturnType<typeof keyRing>>;
-
 /** What every feature is built on: the configuration, the store, the keys, the registry and the trust group. */
 interface Base {
   options: OperatorOptions;
@@ -124,7 +111,7 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
     arrangements,
     ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
   });
-  const accessReports = new AccessReports(db, store.dialect);
+  const accessReports = new AccessReports(db, store.dialect, (origin, size) => cosignedCheckpoint(db, origin, size));
   const citizens = new CitizenService({ db, accounts, consents, registry, accessReports });
   const portability = new Portability({
     db,
@@ -152,9 +139,10 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
 type Features = ReturnType<typeof buildFeatures>;
 
 /** The authorization server (oidc-provider) over the registry, the consent service and the store. */
-function authorizationServer({ config, issuer, db, keys, trust, log }: Base, f: Features) {
+function authorizationServer({ config, issuer, db, keys, trust, log }: Base, f: Features, witness: Witness) {
   return new AuthorizationServer({
     issuer,
+    witnessKey: witness.verifierKey,
     registry: f.registry,
     consents: f.consents,
     keys: keys.all,
@@ -183,6 +171,7 @@ function authorizationServer({ config, issuer, db, keys, trust, log }: Base, f: 
 /** Everything the routes are wired to. */
 interface Wiring extends Base, Features {
   as: AuthorizationServer;
+  witness: Witness;
 }
 
 /** The APIs and pages for services, gateways, citizens and admins. */
@@ -200,6 +189,7 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
   const auth = new ApiAuthenticator(issuer, keys.jwks, new MemoryReplayCache(), config.mtls?.public_url);
   const web = createWebContext(config.display_name);
   registerFeedRoutes(scope, { db, accessReports: w.accessReports, auth, registry, consents, inGroup: trust.inGroup });
+  registerWitnessRoutes(scope, { db, witness: w.witness, auth, accessReports: w.accessReports });
   registerServiceApiRoutes(scope, { db, auth, consents, issuer, jwks: keys.jwks });
   const rotateKeys = async () => {
     const kid = await keys.rotate();
@@ -245,9 +235,10 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const trust = await trustScope(config, issuer, app.log);
   const base: Base = { options, config, db: store.db, issuer, keys, registry, trust, log: app.log };
   const features = buildFeatures(base);
-  const as = authorizationServer(base, features);
+  const witness = await Witness.open({ db: store.db, registry, issuer, app });
+  const as = authorizationServer(base, features, witness);
   await mountAuthorizationServer(app, as);
-  await app.register((scope) => registerRoutes(scope, { ...base, ...features, as }));
+  await app.register((scope) => registerRoutes(scope, { ...base, ...features, as, witness }));
   // several operator instances on one PostgreSQL: every instance's feed hears every change
   const listener = await shareConsentEvents(store, features.consents, app.log);
   return operatorHandle(options, app, features, keys, trust, listener);

@@ -75,8 +75,8 @@ export const GatewaySchema = Type.Object(
     operators: Type.Array(GatewayOperatorSchema, { default: [] }),
     /** How long a silent consent feed is trusted before falling back to introspection. */
     feed_stale_after_ms: Type.Integer({ minimum: 1000, default: 30000 }),
-    /** Signed checkpoint every N access records. */
-    checkpoint_every: Type.Integer({ minimum: 1, default: 1000 }),
+    /** How often the access log signs a checkpoint of its Merkle tree while records arrive (and at shutdown). */
+    checkpoint_interval_ms: Type.Integer({ minimum: 50, maximum: 1000, default: 1000 }),
     /** Allowed clock skew for `iat`/`exp` and DPoP proofs, in seconds. */
     clock_skew_s: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
     dpop_max_age_s: Type.Integer({ minimum: 1, maximum: 600, default: 60 }),

@@ -18,7 +18,8 @@ import { ProblemError, problemBody, type ProblemBody, type ProblemCode } from '.
 import { loggerOptions } from './logger.ts';
 
 /** A readiness check: resolves when the dependency answers, rejects with a reason otherwise. */
-export type ReadinessCheck = () => Promise<void>;
+/** A readiness check: throws when not ready; may resolve to a warning that /readyz reports without failing. */
+export type ReadinessCheck = () => Promise<void | string>;
 
 /** What a component tells the shared server base. */
 export interface HttpServerOptions {
@@ -246,10 +247,12 @@ function addProbes(app: FastifyInstance, checks: Map<string, ReadinessCheck>, re
   app.get('/healthz', probe, async () => ({ status: 'ok' }));
   app.get('/readyz', probe, async (_request, reply) => {
     const failures: Record<string, string> = {};
+    const warnings: Record<string, string> = {};
     await Promise.all(
       [...checks].map(async ([name, check]) => {
         try {
-          await check();
+          const warning = await check();
+          if (typeof warning === 'string') warnings[name] = warning;
         } catch (err) {
           failures[name] = (err as Error).message;
         }
@@ -261,7 +264,7 @@ function addProbes(app: FastifyInstance, checks: Map<string, ReadinessCheck>, re
         .type(PROBLEM_JSON)
         .send(problemBody(503, 'not_ready', 'A dependency is not ready', { checks: failures }));
     }
-    return { status: 'ready' };
+    return Object.keys(warnings).length > 0 ? { status: 'ready', warnings } : { status: 'ready' };
   });
   app.get('/metrics', probe, async (_request, reply) => {
     reply.type(registry.contentType);

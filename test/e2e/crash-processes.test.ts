@@ -226,6 +226,12 @@ describe('crash safety with separate gateway and operator processes', () => {
     await opStore.close();
     expect(missingAtOperator).toEqual([]);
 
+    const audit = spawnSync(process.execPath, ['bin/portti.js', 'audit', 'verify', '--config', config], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '' },
+    });
+    expect(audit.stdout).toMatch(/log gateway\/main: OK/);
+    expect(audit.status, audit.stdout).toBe(0);
     for (const c of [gateway, operator]) {
       const exited = new Promise((r) => c.once('exit', r));
       c.kill('SIGTERM');
@@ -235,12 +241,6 @@ describe('crash safety with separate gateway and operator processes', () => {
     const present = new Set((await gwStore.db.selectFrom('access_records').select('access_id').execute()).map((r) => r.access_id));
     await gwStore.close();
     expect(served.filter((id) => !present.has(id))).toEqual([]);
-    const audit = spawnSync(process.execPath, ['bin/portti.js', 'audit', 'verify', '--config', config], {
-      encoding: 'utf8',
-      env: { ...process.env, DATABASE_URL: '' },
-    });
-    expect(audit.stdout).toMatch(/chain gateway\/main: OK/);
-    expect(audit.status).toBe(0);
     console.log(
       `crash (separate processes): ${acknowledged.length} acknowledged consent requests, ${served.length} served reads across a gateway and an operator SIGKILL, all present and reported`,
     );

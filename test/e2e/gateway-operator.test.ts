@@ -6,7 +6,9 @@
 import { decide as citizenDecide, signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, generateKeyPair, exportJWK } from 'jose';
-import { verifyAccessLog } from '../../src/audit/access-log.ts';
+import { verifyLog } from '../../src/audit/log-verify.ts';
+import { logVerifiers } from '../../src/audit/log-origin.ts';
+import { askWitnesses } from '../../src/cli/witnesses.ts';
 import { publicJwks } from '../../src/store/keys.ts';
 import { createDpopProof } from '../../src/shared/oauth/dpop.ts';
 import {
@@ -155,7 +157,7 @@ describe('gateway and operators end to end', () => {
     expect(refusedAt - acknowledged).toBeLessThan(1000);
   });
 
-  it("shows the reads in the citizen's access log and keeps a verifiable audit chain", async () => {
+  it("shows the reads in the citizen's access log, each proven in a checkpoint both operators cosigned", async () => {
     let entries: Array<{ consent_record_id: string; outcome: string; datatypes_released: string[] }> = [];
     for (let i = 0; i < 50 && !entries.some((e) => e.outcome === 'refused'); i += 1) {
       await new Promise((r) => setTimeout(r, 100));
@@ -164,9 +166,22 @@ describe('gateway and operators end to end', () => {
     expect(entries.filter((e) => e.outcome === 'allowed').length).toBeGreaterThanOrEqual(3);
     expect(entries.some((e) => e.outcome === 'refused')).toBe(true);
     expect(entries.every((e) => e.consent_record_id === recordA)).toBe(true);
-    await world.gateway.accessLog.flush();
-    const reports = await verifyAccessLog(world.gateway.store.db, publicJwks(world.gateway.keys()));
-    expect(reports.every((r) => r.ok)).toBe(true);
+    // within about a second each entry carries its inclusion proof, which the operator checks
+    let verdict = { checked: 0, broken: 0, pending: entries.length };
+    for (let i = 0; i < 50 && verdict.checked < entries.length; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      const shown = (await (await aino.browser.get(`${world.issuers.a}/citizen/api/access-log`)).json()) as Array<Record<string, unknown>>;
+      verdict = await world.operators.a.citizens.verifyAccessEntries(shown);
+    }
+    expect(verdict).toEqual({ checked: entries.length, broken: 0, pending: 0 });
+    const log = world.gateway.accessLog;
+    const keys = logVerifiers(publicJwks(world.gateway.keys()), log.origin);
+    const view = await askWitnesses([world.issuers.a, world.issuers.b], log.origin, keys);
+    expect(view.unreachable).toEqual(new Map());
+    expect(view.checkpoints.map((c) => c.witness).sort()).toEqual([world.issuers.a, world.issuers.b].sort());
+    const v = await verifyLog(world.gateway.store.db, log.chain, keys, view.checkpoints);
+    expect(v).toMatchObject({ ok: true });
+    expect(v.witnessed).toHaveLength(2);
   });
 
   it('rejects a DPoP proof replay and a proof for another URL', async () => {

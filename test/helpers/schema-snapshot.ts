@@ -28,13 +28,13 @@ export interface SchemaSnapshot {
   postgres: Record<string, PostgresSchema>;
 }
 
-async function sqliteSchema(db: Kysely<unknown>): Promise<SqliteObject[]> {
+export async function sqliteSchema(db: Kysely<unknown>): Promise<SqliteObject[]> {
   const r = await sql<SqliteObject>`select type, name, tbl_name, sql from sqlite_master
     where name not like 'kysely_%' and name not like 'sqlite_%' order by rowid`.execute(db);
   return r.rows;
 }
 
-async function postgresSchema(db: Kysely<unknown>, schema: string): Promise<PostgresSchema> {
+export async function postgresSchema(db: Kysely<unknown>, schema: string): Promise<PostgresSchema> {
   const norm = (s: string | null) => (s === null ? null : s.split(`${schema}.`).join(''));
   const columns = await sql<{
     table_name: string;

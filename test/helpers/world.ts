@@ -216,7 +216,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       { issuer: issuers.b, client_id: 'gateway' },
     ],
     feed_stale_after_ms: options.feedStaleAfterMs ?? 30000,
-    checkpoint_every: 5,
+    checkpoint_interval_ms: 100,
     clock_skew_s: 30,
     dpop_max_age_s: 60,
     report_interval_ms: 100,

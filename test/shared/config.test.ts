@@ -97,7 +97,7 @@ describe('loadPorttiConfig: valid files', () => {
       public_url: 'http://localhost:8080',
       operators: [],
       feed_stale_after_ms: 30000,
-      checkpoint_every: 1000,
+      checkpoint_interval_ms: 1000,
       clock_skew_s: 30,
       dpop_max_age_s: 60,
       report_interval_ms: 1000,

@@ -4,7 +4,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { AccessLog } from '../../src/audit/access-log.ts';
-import { verifyAccessLog } from '../../src/audit/access-log.ts';
+import { verifyLog } from '../../src/audit/log-verify.ts';
+import { logVerifiers } from '../../src/audit/log-origin.ts';
 import type { ConsentEvent } from '../../src/core/consent-feed.ts';
 import { ConsentReplica } from '../../src/gateway/consent/consent-replica.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
@@ -64,7 +65,7 @@ for (const dialect of dialectCases()) {
       await store.close();
     });
 
-    it('continues the access-log chain after a restart and verifies', async () => {
+    it('continues the access-log tree after a restart and verifies', async () => {
       const location = dialect.location();
       locations.push(location);
       const input = {
@@ -83,16 +84,22 @@ for (const dialect of dialectCases()) {
       for (let round = 0; round < 2; round += 1) {
         const store = await open(location);
         const keys = await loadSigningKeys(store.db);
-        const log = new AccessLog({ db: store.db, chain: 'gw/main', checkpointEvery: 3, signingKey: () => keys[0]! });
+        const log = new AccessLog({ db: store.db, chain: 'gw/main', origin: 'gw.test/portti/log/gw/main', signingKey: () => keys[0]! });
         await log.open();
         await Promise.all(Array.from({ length: 5 }, () => log.append(input)));
         await log.flush();
         await store.close();
       }
       const store = await open(location);
-      const reports = await verifyAccessLog(store.db, publicJwks(await loadSigningKeys(store.db)));
-      // a checkpoint is signed at the end of each group commit that crosses a multiple of 3
-      expect(reports).toEqual([{ chain: 'gw/main', ok: true, checked: 10, checkpoints: 2 }]);
+      const keys = logVerifiers(publicJwks(await loadSigningKeys(store.db)), 'gw.test/portti/log/gw/main');
+      // the tree resumed where it stopped; each shutdown signed a checkpoint
+      expect(await verifyLog(store.db, 'gw/main', keys)).toEqual({
+        chain: 'gw/main',
+        ok: true,
+        records: 10,
+        checkpoints: 2,
+        witnessed: [],
+      });
       await store.close();
     });
   });

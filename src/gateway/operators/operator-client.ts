@@ -8,7 +8,12 @@ import { createDpopProof } from '../../shared/oauth/dpop.ts';
 import type { OperatorDirectory } from './operator-directory.ts';
 
 /** The operator endpoints the gateway calls (metadata member names). */
-export type OperatorEndpoint = 'consent_feed_endpoint' | 'access_report_endpoint' | 'introspection_endpoint';
+export type OperatorEndpoint =
+  | 'consent_feed_endpoint'
+  | 'access_report_endpoint'
+  | 'access_proof_endpoint'
+  | 'witness_add_checkpoint_endpoint'
+  | 'introspection_endpoint';
 
 /** One call to an operator endpoint. */
 export interface OperatorRequest {

@@ -5,16 +5,18 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
-import { recordsAfter } from '../../audit/access-log.ts';
+import { recordsAfter, type AccessLog } from '../../audit/access-log.ts';
 import type { AuditDatabase } from '../../audit/audit.tables.ts';
+import { encodeBase64 } from '../../audit/tlog/note.ts';
+import { LogWitnessing, type Cosigned } from './log-witnessing.ts';
 import type { OperatorClient } from '../operators/operator-client.ts';
 import type { ReportDatabase } from './report.tables.ts';
 
 /** What the reporter needs: the gateway store, its chain and the operators to report to. */
 export interface ReporterOptions {
   db: Kysely<ReportDatabase & AuditDatabase>;
-  /** The chain this instance writes (and reports). */
-  chain: string;
+  /** The log this instance writes (and reports, and has witnessed). */
+  accessLog: AccessLog;
   operators: OperatorClient;
   intervalMs: number;
   batchSize?: number;
@@ -29,9 +31,11 @@ export class AccessReporter {
   private stopped = false;
   private again = false;
   private dueAt = Infinity;
+  private readonly witnessing: LogWitnessing;
 
   constructor(options: ReporterOptions) {
     this.options = options;
+    this.witnessing = new LogWitnessing(options.db, options.accessLog, options.operators);
   }
 
   start(): void {
@@ -66,7 +70,10 @@ export class AccessReporter {
     }, delay);
   }
 
-  /** Sends every pending batch now; returns how many records were accepted. */
+  /**
+   * Sends every pending batch now, then has the newest checkpoint cosigned and sends the inclusion
+   * proofs of the reported records in it; returns how many records were sent.
+   */
   async runOnce(): Promise<number> {
     let sent = 0;
     for (const iss of this.options.operators.directory.issuers()) {
@@ -75,19 +82,60 @@ export class AccessReporter {
         sent += n;
         if (n < (this.options.batchSize ?? 500)) break;
       }
+      try {
+        const cosigned = await this.witnessing.cosigned(iss);
+        if (cosigned) await this.sendProofs(iss, cosigned);
+      } catch (err) {
+        this.options.log.warn({ err: (err as Error).message, witness: iss }, 'checkpoint not witnessed');
+      }
     }
     return sent;
   }
 
-  private async sendBatch(iss: string): Promise<number> {
-    const { db, operators, chain } = this.options;
-    const limit = this.options.batchSize ?? 500;
-    const cursor = await db
+  private cursor(iss: string) {
+    return this.options.db
       .selectFrom('report_cursors')
-      .select('last_seq')
-      .where('chain', '=', chain)
+      .select(['last_seq', 'proved_seq'])
+      .where('chain', '=', this.options.accessLog.chain)
       .where('iss', '=', iss)
       .executeTakeFirst();
+  }
+
+  /** Sends the proofs of reported records up to the cosigned size, a batch at a time. */
+  private async sendProofs(iss: string, cosigned: Cosigned): Promise<void> {
+    const { db, operators, accessLog: log } = this.options;
+    const limit = this.options.batchSize ?? 500;
+    for (;;) {
+      const cursor = await this.cursor(iss);
+      const upto = Math.min(cursor?.last_seq ?? 0, cosigned.size);
+      const from = cursor?.proved_seq ?? 0;
+      if (from >= upto) return;
+      const rows = await recordsAfter(db, { chain: log.chain, iss, afterSeq: from, uptoSeq: upto, limit });
+      const shown = rows.filter((r) => r.consent_record_id !== null);
+      if (shown.length > 0) {
+        const hashes = await log.tree.inclusions(
+          shown.map((r) => r.seq - 1),
+          cosigned.size,
+        );
+        const proofs = shown.map((r, i) => ({ access_id: r.access_id, index: r.seq - 1, hashes: hashes[i]!.map(encodeBase64) }));
+        const res = await operators.call(iss, 'access_proof_endpoint', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ checkpoint: cosigned.note, proofs }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!res.ok) throw new Error(`operator ${iss} refused the inclusion proofs: ${res.status}`);
+      }
+      const proved = rows.length < limit ? upto : rows[rows.length - 1]!.seq;
+      await db.updateTable('report_cursors').set({ proved_seq: proved }).where('chain', '=', log.chain).where('iss', '=', iss).execute();
+    }
+  }
+
+  private async sendBatch(iss: string): Promise<number> {
+    const { db, operators } = this.options;
+    const chain = this.options.accessLog.chain;
+    const limit = this.options.batchSize ?? 500;
+    const cursor = await this.cursor(iss);
     const from = cursor?.last_seq ?? 0;
     const rows = await recordsAfter(db, { chain, iss, afterSeq: from, limit });
     if (rows.length === 0) return 0;
@@ -105,7 +153,7 @@ export class AccessReporter {
     const last = rows[rows.length - 1]!.seq;
     await db
       .insertInto('report_cursors')
-      .values({ chain, iss, last_seq: last })
+      .values({ chain, iss, last_seq: last, proved_seq: 0 })
       .onConflict((oc) => oc.columns(['chain', 'iss']).doUpdateSet({ last_seq: last }))
       .execute();
     return rows.length;

@@ -238,6 +238,11 @@ export class CitizenService {
     return this.accessReports.page(await this.recordIds(accountId), filter);
   }
 
+  /** Checks shown access-log entries' inclusion proofs against the checkpoints this operator cosigned. */
+  verifyAccessEntries(entries: Array<Record<string, unknown>>) {
+    return this.accessReports.verifyEntries(entries);
+  }
+
   /** The query of one page of the access log of a set of consent records (the scale bench EXPLAINs it). */
   accessLogPage(ids: string[], filter: AccessLogFilter) {
     return this.accessReports.pageQuery(ids, filter);

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { hashAccessRecord, type AccessOutcome, type AccessRecord } from '../../audit/access-record.ts';
+import type { AccessOutcome } from '../../audit/access-record.ts';
 import { pick, t, type Locale } from '../../web/i18n.ts';
 import { checkCsrf, signedInOrRedirect, type Session } from '../accounts/sessions.ts';
 import type { ServiceDefinition } from '../registry/registry.schema.ts';
@@ -24,18 +24,6 @@ const AccessQuery = Type.Object({
   lang: Type.Optional(Type.String()),
 });
 const MyDataForm = Type.Object({ source: Type.String({ maxLength: 64 }), _csrf: Type.String() });
-
-/** Recomputes each shown record's hash and checks links between consecutive records of a chain. */
-function verifyShown(entries: Array<Record<string, unknown>>): { checked: number; broken: number } {
-  const records = entries as unknown as AccessRecord[];
-  const byPosition = new Map(records.map((r) => [`${r.chain}#${r.seq}`, r]));
-  let broken = 0;
-  for (const r of records) {
-    const previous = byPosition.get(`${r.chain}#${r.seq - 1}`);
-    if (hashAccessRecord(r) !== r.hash || (previous && previous.hash !== r.prev_hash)) broken += 1;
-  }
-  return { checked: records.length, broken };
-}
 
 /** The access log's entries (reported records, as stored) with services, purposes and attributes named. */
 async function accessEntries(deps: DashboardDeps, entries: Array<Record<string, unknown>>, locale: Locale): Promise<AccessEntryView[]> {
@@ -75,7 +63,7 @@ export function registerDataPages(app: FastifyInstance, deps: DashboardDeps): vo
     const view: AccessLogView = {
       entries: await accessEntries(deps, entries, locale),
       outcome: q.outcome ?? '',
-      ...(q.verify ? { verdict: verifyShown(entries) } : {}),
+      ...(q.verify ? { verdict: await deps.citizens.verifyAccessEntries(entries) } : {}),
     };
     return web.send(reply, request, s, t(locale, 'nav_access'), renderAccessLog(view, locale), dashboardNav(locale, 'access'));
   });

@@ -44,7 +44,6 @@ async function gatewaySources(
 
 const FeedQuery = Type.Object({ source: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])) });
 const FeedHeaders = Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$' })) });
-const Hash = Type.String({ pattern: '^[0-9a-f]{64}$' });
 /** An access record as a gateway reports it (the fields the operator relies on; the rest is kept as sent). */
 const ReportedRecord = Type.Object({
   access_id: Type.String({ maxLength: 100 }),
@@ -54,8 +53,6 @@ const ReportedRecord = Type.Object({
   status: Type.Integer(),
   consent_record_id: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
   client_id: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
-  hash: Hash,
-  prev_hash: Hash,
   chain: Type.String({ maxLength: 200 }),
   seq: Type.Integer(),
 });

@@ -37,6 +37,8 @@ export interface AuthorizationServerOptions {
   mtlsUrl?: string;
   /** The pairwise subject a client sees for an account (see Accounts.pairwiseSubject). */
   pairwiseSubject: (accountId: string, clientId: string) => Promise<string>;
+  /** The witness's verifier key (C2SP vkey), published as `witness_key`. */
+  witnessKey?: string;
   /** Told about OAuth errors (for the log; the client gets the OAuth error response). */
   onError?: (event: string, err: Error & { error_description?: string; cause?: Error }) => void;
 }
@@ -115,6 +117,10 @@ function discovery(o: AuthorizationServerOptions): Configuration['discovery'] {
   return {
     consent_feed_endpoint: `${o.issuer}/api/consent-feed`,
     access_report_endpoint: `${o.issuer}/api/access-reports`,
+    access_proof_endpoint: `${o.issuer}/api/access-proofs`,
+    witness_add_checkpoint_endpoint: `${o.issuer}/api/witness/add-checkpoint`,
+    witness_checkpoints_endpoint: `${o.issuer}/witness/checkpoints`,
+    ...(o.witnessKey ? { witness_key: o.witnessKey } : {}),
     consent_request_endpoint: `${o.issuer}/api/consent-requests`,
     introspection_endpoint: `${o.issuer}/api/introspect`,
     revocation_endpoint: `${o.issuer}/api/revoke`,

@@ -66,16 +66,37 @@ export function accessLogPage(db: Db, dialect: Dialect, ids: string[], filter: A
   return db.selectFrom(all.as('newest')).select('newest.access_id').orderBy('newest.time', 'desc').limit(limit);
 }
 
-/** The bodies of the given entries, newest first. */
-export async function accessBodies(db: Db, accessIds: string[]): Promise<string[]> {
-  // by primary key, given as a list (a subquery here makes SQLite scan the table)
-  const rows = await db.selectFrom('access_log').select(['body']).where('access_id', 'in', accessIds).orderBy('time', 'desc').execute();
-  return rows.map((r) => r.body);
+/** A stored entry: the record as reported (the leaf's bytes) and its inclusion proof once sent. */
+export interface StoredEntry {
+  body: string;
+  proof: string | null;
 }
 
-/** Every entry's body for the given records, oldest first. */
-export async function accessBodiesOfRecords(db: Db, recordIds: string[]): Promise<string[]> {
+/** The bodies and proofs of the given entries, newest first. */
+export async function accessBodies(db: Db, accessIds: string[]): Promise<StoredEntry[]> {
+  // by primary key, given as a list (a subquery here makes SQLite scan the table)
+  return db.selectFrom('access_log').select(['body', 'proof']).where('access_id', 'in', accessIds).orderBy('time', 'desc').execute();
+}
+
+/** Every entry's body and proof for the given records, oldest first. */
+export async function accessBodiesOfRecords(db: Db, recordIds: string[]): Promise<StoredEntry[]> {
   if (recordIds.length === 0) return [];
-  const rows = await db.selectFrom('access_log').select('body').where('record_id', 'in', recordIds).orderBy('time').execute();
-  return rows.map((r) => r.body);
+  return db.selectFrom('access_log').select(['body', 'proof']).where('record_id', 'in', recordIds).orderBy('time').execute();
+}
+
+/** The bodies of entries a gateway client reported, by access id. */
+export async function reportedBodies(db: Db, gatewayClientId: string, accessIds: string[]): Promise<Map<string, string>> {
+  if (accessIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('access_log')
+    .select(['access_id', 'body'])
+    .where('gateway_client_id', '=', gatewayClientId)
+    .where('access_id', 'in', accessIds)
+    .execute();
+  return new Map(rows.map((r) => [r.access_id, r.body]));
+}
+
+/** Stores an entry's inclusion proof. */
+export async function setProof(db: Db, accessId: string, proof: string): Promise<void> {
+  await db.updateTable('access_log').set({ proof }).where('access_id', '=', accessId).execute();
 }

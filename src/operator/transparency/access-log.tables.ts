@@ -17,6 +17,8 @@ export interface AccessLogTable {
   outcome: string;
   body: string;
   received_at: number;
+  /** JSON: the record's inclusion proof in a checkpoint this operator cosigned (a RecordProof), once sent. */
+  proof: string | null;
 }
 
 /** The transparency feature's tables. */
@@ -57,6 +59,10 @@ export const accessLogMigrations: MigrationSet = (dialect) => {
         await db.schema.createIndex('access_log_record').on('access_log').columns(['record_id', 'time']).execute();
         await db.schema.dropIndex('access_log_record_time_id').execute();
       },
+    },
+    '0005_witness': {
+      up: (db) => db.schema.alterTable('access_log').addColumn('proof', 'text').execute(),
+      down: (db) => db.schema.alterTable('access_log').dropColumn('proof').execute(),
     },
   };
 };

@@ -6,7 +6,20 @@
 import type { Kysely } from 'kysely';
 import type { AccessRecord } from '../../audit/access-record.ts';
 import type { Dialect } from '../../store/database.ts';
-import { accessBodies, accessBodiesOfRecords, accessLogPage, insertAccessRecords, type AccessLogFilter } from './access-log.repository.ts';
+import { recordLeafHash, type RecordProof } from '../../audit/access-record.ts';
+import { parseCheckpoint } from '../../audit/tlog/checkpoint.ts';
+import { decodeBase64, parseNote } from '../../audit/tlog/note.ts';
+import { verifyInclusion } from '../../audit/tlog/merkle.ts';
+import {
+  accessBodies,
+  accessBodiesOfRecords,
+  accessLogPage,
+  insertAccessRecords,
+  reportedBodies,
+  setProof,
+  type AccessLogFilter,
+  type StoredEntry,
+} from './access-log.repository.ts';
 import type { AccessLogDatabase } from './access-log.tables.ts';
 
 /**
@@ -16,14 +29,61 @@ import type { AccessLogDatabase } from './access-log.tables.ts';
 export type ReportedAccessRecord = Pick<AccessRecord, 'access_id' | 'time' | 'outcome'> &
   Partial<Pick<AccessRecord, 'consent_record_id' | 'client_id'>>;
 
+/** Finds a checkpoint note the witness cosigned, by log origin and size. */
+export type CosignedLookup = (origin: string, size: number) => Promise<string | undefined>;
+
+/** A stored entry as shown and exported: the record as reported, with `proof` (a RecordProof) once the gateway sent it. */
+function withProof(e: StoredEntry): Record<string, unknown> {
+  const record = JSON.parse(e.body) as Record<string, unknown>;
+  return e.proof === null ? record : { ...record, proof: JSON.parse(e.proof) as RecordProof };
+}
+
+/** Whether `proof` shows the record `body` at its own position in the checkpoint's tree. */
+function provesRecord(
+  body: string,
+  proof: { index: number; hashes: string[] },
+  checkpoint: { size: number; rootHash: Uint8Array },
+): boolean {
+  const seq = (JSON.parse(body) as { seq?: unknown }).seq;
+  if (seq !== proof.index + 1 || proof.index >= checkpoint.size) return false;
+  const hashes = proof.hashes.map(decodeBase64);
+  if (hashes.some((h) => h === undefined || h.length !== 32)) return false;
+  return verifyInclusion(proof.index, checkpoint.size, recordLeafHash(body), hashes as Uint8Array[], checkpoint.rootHash);
+}
+
 /** The operator's access log: intake from gateways, reading for citizens. */
 export class AccessReports {
   private readonly db: Kysely<AccessLogDatabase>;
   private readonly dialect: Dialect;
 
-  constructor(db: Kysely<AccessLogDatabase>, dialect: Dialect) {
+  private readonly cosigned: CosignedLookup;
+
+  /** `cosigned` finds a checkpoint note this operator's witness cosigned (by origin and size). */
+  constructor(db: Kysely<AccessLogDatabase>, dialect: Dialect, cosigned: CosignedLookup = async () => undefined) {
     this.db = db;
     this.dialect = dialect;
+    this.cosigned = cosigned;
+  }
+
+  /**
+   * Checks shown entries (as {@link page} returns them) against the checkpoints this operator
+   * cosigned: `checked` entries whose inclusion proof verifies, `broken` those whose proof fails
+   * or whose checkpoint is unknown; entries whose proof has not arrived yet are neither.
+   */
+  async verifyEntries(entries: Array<Record<string, unknown>>): Promise<{ checked: number; broken: number; pending: number }> {
+    const out = { checked: 0, broken: 0, pending: 0 };
+    for (const e of entries) {
+      const { proof, ...record } = e as { proof?: RecordProof };
+      if (!proof) {
+        out.pending += 1;
+        continue;
+      }
+      const note = await this.cosigned(proof.origin, proof.size);
+      const checkpoint = note === undefined ? undefined : parseCheckpoint(parseNote(note).text);
+      if (checkpoint && provesRecord(JSON.stringify(record), proof, checkpoint)) out.checked += 1;
+      else out.broken += 1;
+    }
+    return out;
   }
 
   /** Stores a gateway's batch of access records; returns how many were new (the rest were duplicates). */
@@ -39,6 +99,7 @@ export class AccessReports {
         outcome: r.outcome,
         body: JSON.stringify(r),
         received_at: now,
+        proof: null,
       })),
     );
   }
@@ -49,7 +110,7 @@ export class AccessReports {
     if (ids.length === 0) return [];
     const page = (await this.pageQuery(ids, filter).execute()).map((r) => r.access_id);
     if (page.length === 0) return [];
-    return (await accessBodies(this.db, page)).map((b) => JSON.parse(b) as Record<string, unknown>);
+    return (await accessBodies(this.db, page)).map(withProof);
   }
 
   /** The query behind {@link page}, for the scale bench's EXPLAIN. */
@@ -59,6 +120,35 @@ export class AccessReports {
 
   /** Every access record of the given consent records, oldest first (a move's bundle). */
   async all(recordIds: string[]): Promise<Array<Record<string, unknown>>> {
-    return (await accessBodiesOfRecords(this.db, recordIds)).map((b) => JSON.parse(b) as Record<string, unknown>);
+    return (await accessBodiesOfRecords(this.db, recordIds)).map(withProof);
+  }
+
+  /**
+   * Checks and stores inclusion proofs a gateway sent for records it reported: each against the
+   * root of `checkpoint` (one this operator cosigned for that gateway's log), the leaf being the
+   * stored body and its index the record's position. Returns how many were stored and refused.
+   */
+  async attachProofs(
+    gatewayClientId: string,
+    checkpoint: { origin: string; size: number; rootHash: Uint8Array },
+    proofs: Array<{ access_id: string; index: number; hashes: string[] }>,
+  ): Promise<{ attached: number; refused: number }> {
+    const bodies = await reportedBodies(
+      this.db,
+      gatewayClientId,
+      proofs.map((p) => p.access_id),
+    );
+    let attached = 0;
+    for (const p of proofs) {
+      const body = bodies.get(p.access_id);
+      if (body === undefined || !provesRecord(body, p, checkpoint)) continue;
+      await setProof(
+        this.db,
+        p.access_id,
+        JSON.stringify({ origin: checkpoint.origin, size: checkpoint.size, index: p.index, hashes: p.hashes }),
+      );
+      attached += 1;
+    }
+    return { attached, refused: proofs.length - attached };
   }
 }

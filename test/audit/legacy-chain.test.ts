@@ -1,6 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
-import { GENESIS_HASH, hashAccessRecord, verifyChain, type AccessRecord } from '../../src/audit/access-record.ts';
+import type { AccessRecord as Unchained } from '../../src/audit/access-record.ts';
+import { GENESIS_HASH, hashAccessRecord, verifyChain } from '../../src/audit/legacy-chain.ts';
+
+/** A record of the hash chain stores had before the Merkle tree (migration 0004_merkle_log converts them). */
+type AccessRecord = Unchained & { prev_hash: string; hash: string };
 
 type Body = Omit<AccessRecord, 'hash' | 'prev_hash' | 'seq' | 'access_id' | 'time' | 'chain'>;
 
