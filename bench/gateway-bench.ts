@@ -2,7 +2,7 @@
  * `npm run bench`: the same read, side by side in one run, through
  *   (a) the source directly, (b) a bare keep-alive proxy with no checks,
  *   (c) the Portti gateway with every check on (JWT, DPoP with replay cache, replica,
- *       attribute filter, hash-chained access record), and
+ *       attribute filter, Merkle-logged access record), and
  *   (d) a per-request-introspection connector (introspection + access-item report per request),
  *   (e) the Portti gateway with an RFC 8705 certificate-bound token over mutual TLS (the binding is
  *       checked once per connection, so no per-request signature check; TLS costs its own), and
@@ -28,6 +28,7 @@ import { createDpopProof } from '../src/shared/oauth/dpop.ts';
 import { clientAssertion, discover } from '../src/shared/oauth/oauth-client.ts';
 import { DEMO_RESIDENTS } from '../src/demo/population/population.ts';
 import { benchConsent } from './bench-consent.ts';
+import { logBench } from './log-bench.ts';
 import { freePort } from '../test/helpers/world.ts';
 import { tempDir } from '../test/helpers/stores.ts';
 
@@ -428,7 +429,10 @@ async function main() {
   const direct = await latency(targets.direct.url, () => ({ 'x-api-key': 'demo' }));
   const gw = await latency(gwUrl, async () => ({ authorization: `DPoP ${token}`, dpop: await createDpopProof(dpop, 'GET', gwUrl, token) }));
 
+  log('measuring the access log write path (Merkle log vs the hash chain it replaced, in process)…');
+  const logCost = await logBench();
   const summary = {
+    ...logCost,
     direct_rps: Math.round(rps.direct!),
     bare_proxy_rps: Math.round(rps.bare_proxy!),
     gateway_rps: Math.round(rps.gateway!),
@@ -468,6 +472,9 @@ async function main() {
   );
   console.log(
     `added latency, one connection: p50 ${summary.p50_added_ms} ms, p99 ${summary.p99_added_ms} ms (target p99 ≤ 2 ms); direct p50 ${direct.p50.toFixed(3)} ms, gateway p50 ${gw.p50.toFixed(3)} ms`,
+  );
+  console.log(
+    `access log CPU per record: ${logCost.log_us_per_record_32} µs at 32 concurrent appends (hash chain ${logCost.chain_us_per_record_32} µs, ratio ${logCost.ratio_log_chain_32}), ${logCost.log_us_per_record_1} µs alone (chain ${logCost.chain_us_per_record_1} µs, ratio ${logCost.ratio_log_chain_1}); one checkpoint ${logCost.checkpoint_us} µs, signed at most once a second`,
   );
   if (json) console.log(JSON.stringify(summary));
 }

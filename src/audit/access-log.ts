@@ -131,7 +131,7 @@ export class AccessLog {
     const { db, chain } = this.options;
     const time = new Date().toISOString();
     // the new edge is swapped in only after the commit, so a failed write leaves the tree as stored
-    const next = new MerkleFrontier(this.frontier.size, this.frontier.nodes());
+    const next = this.frontier.clone();
     const records: AccessRecord[] = [];
     const rows = inputs.map((input) => {
       const record: AccessRecord = { access_id: `urn:uuid:${randomUUID()}`, time, chain, seq: next.size + 1, ...input };

@@ -44,6 +44,15 @@ export class MerkleFrontier {
     return this.count;
   }
 
+  /** An independent copy (to append tentatively and keep or drop). */
+  clone(): MerkleFrontier {
+    const copy = new MerkleFrontier();
+    copy.count = this.count;
+    copy.hashes.push(...this.hashes);
+    copy.levels.push(...this.levels);
+    return copy;
+  }
+
   /**
    * Appends one leaf hash; returns the subtrees now complete (the leaf itself at level 0 first,
    * then each parent it closes), which the storage must keep for proofs.
