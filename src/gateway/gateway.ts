@@ -114,6 +114,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   registerGatewayMetadataRoutes(app, { config, sources, jwks: () => publicJwks(keys) });
   app.get('/status/feeds', { schema: { hide: true } }, async () => [...feeds.byIssuer.values()].map((f) => f.status()));
 
+  let closing: Promise<void> | undefined;
   return {
     app,
     trustGroup,
@@ -131,16 +132,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       trustGroup?.start();
     },
     listenMtls: () => mtls.listen(),
-    async close() {
-      trustGroup?.stop();
-      await mtls.close();
-      await feeds.stop();
-      await app.close();
-      await accessLog.flush();
-      await reporter.stop();
-      await closeSources(sources);
-      if (replay instanceof StoreReplayCache) replay.close();
-      keys = [];
+    close() {
+      // idempotent: a second call waits for the first
+      closing ??= (async () => {
+        trustGroup?.stop();
+        await mtls.close();
+        await feeds.stop();
+        await app.close();
+        await accessLog.flush();
+        await reporter.stop();
+        await closeSources(sources);
+        if (replay instanceof StoreReplayCache) replay.close();
+        keys = [];
+      })();
+      return closing;
     },
   };
 }

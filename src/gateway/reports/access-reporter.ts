@@ -74,7 +74,19 @@ export class AccessReporter {
    * Sends every pending batch now, then has the newest checkpoint cosigned and sends the inclusion
    * proofs of the reported records in it; returns how many records were sent.
    */
-  async runOnce(): Promise<number> {
+  runOnce(): Promise<number> {
+    // one run at a time, whoever asks (the schedule, a test, shutdown): witnessing needs its order
+    const run = this.serial.then(() => this.sendAll());
+    this.serial = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private serial: Promise<void> = Promise.resolve();
+
+  private async sendAll(): Promise<number> {
     let sent = 0;
     for (const iss of this.options.operators.directory.issuers()) {
       for (;;) {
