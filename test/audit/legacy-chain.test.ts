@@ -1,7 +1,16 @@
 import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { AccessRecord as Unchained } from '../../src/audit/access-record.ts';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
 import { GENESIS_HASH, hashAccessRecord, verifyChain } from '../../src/audit/legacy-chain.ts';
+import { StoredTree } from '../../src/audit/log-nodes.ts';
+import { verifyLog } from '../../src/audit/log-verify.ts';
+import { MemoryTree } from '../../src/audit/tlog/merkle-tree.ts';
+import { gatewayMigrations, type GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
+import { migrateToLatest, openStore, type Store } from '../../src/store/database.ts';
+import { migrator, step } from '../helpers/schema-snapshot.ts';
+import { tempDir } from '../helpers/stores.ts';
 
 /** A record of the hash chain stores had before the Merkle tree (migration 0004_merkle_log converts them). */
 type AccessRecord = Unchained & { prev_hash: string; hash: string };
@@ -248,5 +257,42 @@ describe('verifyChain', () => {
     chain[4] = { ...(chain[4] as AccessRecord), status: 418 };
     chain[1] = { ...(chain[1] as AccessRecord), status: 418 };
     expect(verifyChain(chain).broken_at?.position).toBe(2);
+  });
+});
+
+describe('migration 0004_merkle_log on stores with a hash chain', () => {
+  const withChain = async (records: AccessRecord[]) => {
+    const store = await openStore<GatewayDatabase>({ kind: 'sqlite', path: join(tempDir(), 'old.db') });
+    await step(migrator(store as Store<unknown>, gatewayMigrations(store.dialect)), '0003_moves');
+    for (const r of records) {
+      const { chain, seq, access_id, time, iss, client_id, consent_record_id, prev_hash, hash } = r;
+      const row = { chain, seq, access_id, time, iss, client_id, consent_record_id, body: JSON.stringify(r), prev_hash, hash };
+      await (store.db as unknown as Kysely<{ access_records: typeof row }>).insertInto('access_records').values(row).execute();
+    }
+    return store;
+  };
+
+  it('turns an intact chain into a tree that verifies, each old body a leaf', async () => {
+    const store = await withChain(buildChain(10));
+    await migrateToLatest(store, gatewayMigrations);
+    expect(await verifyLog(store.db, 'gw-1', [])).toMatchObject({ ok: true, records: 10, checkpoints: 0 });
+    const tree = new StoredTree(store.db, 'gw-1');
+    const bodies = await store.db.selectFrom('access_records').select('body').orderBy('seq').execute();
+    const reference = new MemoryTree();
+    for (const b of bodies) reference.append(Buffer.from(b.body, 'utf8'));
+    expect(Buffer.from(await tree.rootAt(10)).toString('hex')).toBe(Buffer.from(reference.root()).toString('hex'));
+    await store.close();
+  });
+
+  it('refuses to convert a broken chain, naming the record, and leaves the store as it was', async () => {
+    const chain = buildChain(6);
+    chain[3] = { ...chain[3]!, purpose: 'something else' };
+    const store = await withChain(chain);
+    await expect(migrateToLatest(store, gatewayMigrations)).rejects.toThrow(
+      /access log gw-1 is broken at seq 4: record content does not match its hash \(modified\); it is not converted/,
+    );
+    const columns = await sql<{ name: string }>`select name from pragma_table_info('access_records')`.execute(store.db);
+    expect(columns.rows.map((c) => c.name)).toContain('prev_hash');
+    await store.close();
   });
 });
