@@ -66,6 +66,7 @@ export interface OperatorOptions {
 /** A built operator: its server, its services (tests and the bench use them directly) and its lifecycle. */
 export interface Operator {
   app: FastifyInstance;
+  store: Store<OperatorDatabase>;
   registry: Registry;
   consents: ConsentService;
   accounts: Accounts;
@@ -211,7 +212,7 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
     registerPortabilityRoutes(inner, { sessions, portability: w.portability, web, issuer, peers: trust.peers }),
   );
   const insight = new Insight({ issuer, registry, consents, keys: keys.all });
-  registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight });
+  registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight, witness: w.witness });
   const store = config.personal_data_store;
   const pds = store ? new PdsClient({ url: store.url, issuer, keys: keys.all }) : undefined;
   registerDatastoreRoutes(scope, { sessions, accounts, web, ...(pds ? { pds } : {}) });
@@ -258,6 +259,7 @@ function operatorHandle(
   const { registry, consents, accounts, arrangements, portability, citizens, webhooks, sessions } = f;
   return {
     app,
+    store: options.store,
     registry,
     consents,
     accounts,

@@ -116,20 +116,57 @@ export const MESSAGES = {
   identity_provider: { fi: 'Tunnistuspalvelu', sv: 'Identifieringstjänst', en: 'Identity provider' },
   nav_export: { fi: 'Lataa tai poista tietoni', sv: 'Ladda ned eller radera mina uppgifter', en: 'Export or erase' },
   nav_others: { fi: 'Huollettavat', sv: 'Personer jag företräder', en: 'Acting for others' },
-  verify_chain: {
-    fi: 'Tarkista, ettei lokia ole muutettu',
-    sv: 'Kontrollera att loggen inte har ändrats',
-    en: 'Check that the log has not been altered',
+  proof_column: { fi: 'Lokitodiste', sv: 'Loggbevis', en: 'Log proof' },
+  proof_server_ok: {
+    fi: 'Operaattori tarkisti: kirjattu allekirjoitettuun lokiin',
+    sv: 'Kontrollerat av operatören: finns i den signerade loggen',
+    en: 'Checked by the operator: in the signed log',
   },
-  verify_ok: {
-    fi: 'Tarkistettu: kaikki {n} merkintää ovat ehjiä ja allekirjoitettuja ketjuja.',
-    sv: 'Kontrollerat: alla {n} poster är oförändrade.',
-    en: 'Checked: all {n} entries are intact.',
+  proof_broken: {
+    fi: 'EI TÄSMÄÄ allekirjoitettuun lokiin',
+    sv: 'STÄMMER INTE med den signerade loggen',
+    en: 'DOES NOT MATCH the signed log',
   },
-  verify_failed: {
-    fi: 'Varoitus: {n} merkintää ei täsmää tarkisteeseensa.',
-    sv: 'Varning: {n} poster stämmer inte med sin kontrollsumma.',
-    en: 'Warning: {n} entries do not match their checksum.',
+  proof_pending: {
+    fi: 'Odottaa seuraavaa allekirjoitusta (sekunnin sisällä)',
+    sv: 'Väntar på nästa signering (inom en sekund)',
+    en: 'Waiting for the next signature (within a second)',
+  },
+  proof_server_all_ok: {
+    fi: 'Operaattori tarkisti {n} merkintää: kaikki ovat yhdyskäytävän allekirjoittamassa ja operaattorin vahvistamassa lokissa.',
+    sv: 'Operatören har kontrollerat {n} poster: alla finns i loggen som gatewayen signerat och operatören bekräftat.',
+    en: 'The operator checked {n} entries: all are in the log the gateway signed and the operator countersigned.',
+  },
+  proof_server_some_fail: {
+    fi: 'Varoitus: {n} merkintää ei täsmää allekirjoitettuun lokiin.',
+    sv: 'Varning: {n} poster stämmer inte med den signerade loggen.',
+    en: 'Warning: {n} entries do not match the signed log.',
+  },
+  proof_browser_ok: { fi: 'Tarkistettu selaimessasi', sv: 'Kontrollerat i din webbläsare', en: 'Verified in your browser' },
+  proof_browser_fail: {
+    fi: 'TARKISTUS EPÄONNISTUI selaimessasi',
+    sv: 'KONTROLLEN MISSLYCKADES i din webbläsare',
+    en: 'FAILED the check in your browser',
+  },
+  proof_browser_all_ok: {
+    fi: 'Selaimesi tarkisti {ok} merkintää: kaikki ovat allekirjoitetussa ja vahvistetussa lokissa.',
+    sv: 'Din webbläsare har kontrollerat {ok} poster: alla finns i den signerade och bekräftade loggen.',
+    en: 'Your browser verified {ok} entries: all are in the signed and countersigned log.',
+  },
+  proof_browser_some_fail: {
+    fi: 'Varoitus: selaimesi tarkistuksessa {failed} merkintää epäonnistui ({ok} kunnossa). Merkinnät on merkitty alla.',
+    sv: 'Varning: {failed} poster klarade inte kontrollen i din webbläsare ({ok} i ordning). De är markerade nedan.',
+    en: 'Warning: {failed} entries failed the check in your browser ({ok} fine). They are marked below.',
+  },
+  proof_browser_error: {
+    fi: 'Selaimesi ei voinut tarkistaa lokia; yllä on operaattorin tarkistuksen tulos.',
+    sv: 'Din webbläsare kunde inte kontrollera loggen; ovan visas operatörens kontroll.',
+    en: 'Your browser could not check the log; the operator’s check is shown above.',
+  },
+  proof_explained: {
+    fi: 'Jokainen tietojesi käyttö kirjataan yhdyskäytävän Merkle-puulokiin, jonka yhdyskäytävä allekirjoittaa sekunnin välein ja jonka operaattori todistajana vahvistaa. Selaimesi laskee jokaisen merkinnän kohdalla, että se on lokissa, eikä jälkikäteen poistettua tai muutettua merkintää voi piilottaa.',
+    sv: 'Varje användning av dina uppgifter förs in i gatewayens Merkle-trädlogg, som gatewayen signerar varje sekund och operatören bekräftar som vittne. Din webbläsare räknar för varje post ut att den finns i loggen; en post som raderas eller ändras i efterhand kan inte döljas.',
+    en: 'Every use of your data is written to the gateway’s Merkle-tree log, which the gateway signs every second and the operator countersigns as a witness. Your browser works out for each entry that it is in that log; an entry deleted or changed afterwards cannot be hidden.',
   },
   export_title: { fi: 'Lataa kaikki tietosi', sv: 'Ladda ned alla dina uppgifter', en: 'Download everything we hold about you' },
   export_intro: {

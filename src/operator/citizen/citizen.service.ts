@@ -243,6 +243,11 @@ export class CitizenService {
     return this.accessReports.verifyEntries(entries);
   }
 
+  /** Each shown entry's state: proven, broken or pending (see AccessReports.checkEntries). */
+  checkAccessEntries(entries: Array<Record<string, unknown>>) {
+    return this.accessReports.checkEntries(entries);
+  }
+
   /** The query of one page of the access log of a set of consent records (the scale bench EXPLAINs it). */
   accessLogPage(ids: string[], filter: AccessLogFilter) {
     return this.accessReports.pageQuery(ids, filter);

@@ -31,7 +31,9 @@ async function accessEntries(deps: DashboardDeps, entries: Array<Record<string, 
     (await deps.registry.services()).flatMap((x) => ('purposes' in x.definition ? [[x.client_id, x.definition] as const] : [])),
   );
   const labels = sourceLabels(await deps.registry.sources());
-  return entries.map((e) => {
+  const checked = await deps.citizens.checkAccessEntries(entries);
+  return entries.map((e, i) => {
+    const { proof, ...record } = e;
     const clientId = String(e.client_id ?? '');
     const purpose = String(e.purpose ?? '');
     const datatypes = (e.datatypes_released as string[] | undefined) ?? [];
@@ -42,6 +44,9 @@ async function accessEntries(deps: DashboardDeps, entries: Array<Record<string, 
       purpose: pick(services.get(clientId)?.purposes?.find((p) => p.purpose === purpose)?.label, locale) || purpose,
       // stored as reported, and the report schema admits only the three outcomes
       outcome: e.outcome as AccessOutcome,
+      leaf: JSON.stringify(record),
+      ...(proof ? { proof: JSON.stringify(proof) } : {}),
+      checked: checked[i]!,
     };
   });
 }
@@ -60,10 +65,11 @@ export function registerDataPages(app: FastifyInstance, deps: DashboardDeps): vo
       ...(q.outcome ? { outcome: q.outcome } : {}),
       ...(q.record_id ? { record_id: q.record_id } : {}),
     });
+    const proofs = entries.flatMap((e) => (e.proof ? [e.proof as { origin: string; size: number }] : []));
     const view: AccessLogView = {
       entries: await accessEntries(deps, entries, locale),
       outcome: q.outcome ?? '',
-      ...(q.verify ? { verdict: await deps.citizens.verifyAccessEntries(entries) } : {}),
+      evidence: JSON.stringify(await deps.witness.evidence(proofs)),
     };
     return web.send(reply, request, s, t(locale, 'nav_access'), renderAccessLog(view, locale), dashboardNav(locale, 'access'));
   });

@@ -12,6 +12,7 @@ import { t } from '../../web/i18n.ts';
 import type { Accounts } from '../accounts/accounts.ts';
 import { safeReturnTo } from '../accounts/login.routes.ts';
 import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from '../accounts/sessions.ts';
+import type { Witness } from '../witness/witness.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { CitizenService } from './citizen.service.ts';
 import { registerAccountPages } from './dashboard-account.routes.ts';
@@ -38,6 +39,8 @@ export interface DashboardDeps {
   registry: Registry;
   web: WebContext;
   providers: IdentityProviderConfig[];
+  /** The operator's witness: checkpoints and keys for the browser's check of "who used my data". */
+  witness: Witness;
 }
 
 const SignInQuery = Type.Object({ return_to: Type.Optional(Type.String({ maxLength: 512 })), lang: Type.Optional(Type.String()) });

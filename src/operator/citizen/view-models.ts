@@ -102,13 +102,20 @@ export interface AccessEntryView {
   attributes: string;
   purpose: string;
   outcome: AccessOutcome;
+  /** The record exactly as the gateway logged it (the Merkle leaf), for the browser's own check. */
+  leaf: string;
+  /** Its inclusion proof (JSON of a RecordProof), once the gateway sent it. */
+  proof?: string;
+  /** What the operator's server found: proven, not matching its proof, or not yet in a checkpoint. */
+  checked: 'proven' | 'broken' | 'pending';
 }
 
-/** The access log page: the shown entries, the outcome filter and a verification's result. */
+/** The access log page: the shown entries, the outcome filter, and what the browser checks them with. */
 export interface AccessLogView {
   entries: AccessEntryView[];
   outcome: AccessOutcome | '';
-  verdict?: { checked: number; broken: number };
+  /** JSON of the TransparencyEvidence (checkpoints and keys) for the shown entries. */
+  evidence: string;
 }
 
 /** The keychain page: linked identities and the identity providers one may link. */

@@ -67,23 +67,29 @@ export class AccessReports {
 
   /**
    * Checks shown entries (as {@link page} returns them) against the checkpoints this operator
-   * cosigned: `checked` entries whose inclusion proof verifies, `broken` those whose proof fails
-   * or whose checkpoint is unknown; entries whose proof has not arrived yet are neither.
+   * cosigned: `proven` when the inclusion proof verifies, `broken` when it fails or its checkpoint
+   * is unknown, `pending` while the proof has not arrived (within about a second of the read).
    */
+  async checkEntries(entries: Array<Record<string, unknown>>): Promise<Array<'proven' | 'broken' | 'pending'>> {
+    const notes = new Map<string, Promise<string | undefined>>();
+    return Promise.all(
+      entries.map(async (e) => {
+        const { proof, ...record } = e as { proof?: RecordProof };
+        if (!proof) return 'pending';
+        const id = `${proof.origin} ${proof.size}`;
+        if (!notes.has(id)) notes.set(id, this.cosigned(proof.origin, proof.size));
+        const note = await notes.get(id);
+        const checkpoint = note === undefined ? undefined : parseCheckpoint(parseNote(note).text);
+        return checkpoint && provesRecord(JSON.stringify(record), proof, checkpoint) ? 'proven' : 'broken';
+      }),
+    );
+  }
+
+  /** How many shown entries are proven, broken and pending (see {@link checkEntries}). */
   async verifyEntries(entries: Array<Record<string, unknown>>): Promise<{ checked: number; broken: number; pending: number }> {
-    const out = { checked: 0, broken: 0, pending: 0 };
-    for (const e of entries) {
-      const { proof, ...record } = e as { proof?: RecordProof };
-      if (!proof) {
-        out.pending += 1;
-        continue;
-      }
-      const note = await this.cosigned(proof.origin, proof.size);
-      const checkpoint = note === undefined ? undefined : parseCheckpoint(parseNote(note).text);
-      if (checkpoint && provesRecord(JSON.stringify(record), proof, checkpoint)) out.checked += 1;
-      else out.broken += 1;
-    }
-    return out;
+    const states = await this.checkEntries(entries);
+    const count = (s: string) => states.filter((x) => x === s).length;
+    return { checked: count('proven'), broken: count('broken'), pending: count('pending') };
   }
 
   /** Stores a gateway's batch of access records; returns how many were new (the rest were duplicates). */

@@ -18,7 +18,7 @@ import { ecdsaVerifier, ed25519PrivateKeyFromSeed, type NoteKey } from '../../au
 import { formatVerifierKey } from '../../audit/tlog/verifier-key.ts';
 import { parseAddCheckpoint, witnessCheckpoint, WITNESS_REFUSAL_ALARM, type WitnessDecision } from '../../audit/tlog/witness.ts';
 import type { Registry } from '../registry/registry.ts';
-import { advanceLog, heldLog, witnessSeed } from './witness.repository.ts';
+import { advanceLog, cosignedCheckpoint, heldLog, witnessSeed } from './witness.repository.ts';
 import type { WitnessDatabase } from './witness.tables.ts';
 
 /** The witness's answer to an add-checkpoint request, as HTTP. */
@@ -26,6 +26,13 @@ export interface WitnessAnswer {
   status: number;
   /** text/plain: the cosignature line(s), a size (409) or the reason. */
   body: string;
+}
+
+/** The checkpoints and keys a browser checks shown access-log entries with. */
+export interface TransparencyEvidence {
+  checkpoints: Record<string, string>;
+  log_keys: Record<string, string[]>;
+  witness_key: string;
 }
 
 /** The key name of the witness of `issuer`: its host and path, then `/witness`. */
@@ -133,6 +140,25 @@ export class Witness {
       this.log.error({ origin, reason, detail }, 'witness alarm: a gateway log shrank or forked');
     } else this.log.warn({ origin, reason, detail }, 'checkpoint refused');
     return { status, body: `${detail}\n` };
+  }
+
+  /**
+   * What a browser needs to check shown entries itself: the cosigned checkpoints their proofs
+   * are against ("<origin> <size>" → note), each log's verifier keys, and this witness's key.
+   */
+  async evidence(proofs: ReadonlyArray<{ origin: string; size: number }>): Promise<TransparencyEvidence> {
+    const out: TransparencyEvidence = { checkpoints: {}, log_keys: {}, witness_key: this.verifierKey };
+    for (const { origin, size } of proofs) {
+      const id = `${origin} ${size}`;
+      if (id in out.checkpoints) continue;
+      const note = await cosignedCheckpoint(this.db, origin, size);
+      if (note !== undefined) out.checkpoints[id] = note;
+      if (!(origin in out.log_keys)) {
+        const log = await heldLog(this.db, origin);
+        out.log_keys[origin] = log ? (await this.gatewayKeys(log.client_id, origin)).map(formatVerifierKey) : [];
+      }
+    }
+    return out;
   }
 
   /** The ECDSA note verifiers of the gateway client's registered keys, under the log's origin. */
