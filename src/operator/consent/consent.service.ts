@@ -92,7 +92,7 @@ export class ConsentService extends EventEmitter {
   async fileRequest(clientId: string, input: ConsentRequestInput, now = Date.now()): Promise<ConsentState> {
     const agreed = await this.purposesFor(clientId, input.purpose, input.attributes);
     const record = await requestedRecord(clientId, input, agreed, this.o.guardiansOf, now);
-    await this.create(record, null);
+    await this.create(record, input.language ?? null);
     return this.applyArrangements(record.state, now);
   }
 
