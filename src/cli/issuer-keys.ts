@@ -13,7 +13,7 @@ import { UsageError } from './command.ts';
 /** Keys to check a receipt with, and where they came from (for the user). */
 export interface IssuerKeys {
   keys: { keys: JWK[] } | CompactVerifyGetKey;
-  /** e.g. `http://op.example/oauth/jwks (from the issuer's RFC 8414 metadata)`. */
+  /** e.g. `http://op.example/oauth/jwks (the jwks_uri in the issuer's metadata …)`. */
   from: string;
 }
 
@@ -107,7 +107,7 @@ async function throughTrustGroup(issuer: string, location: string, governanceFil
   const member = group.members.find((m) => m.issuer.replace(/\/$/, '') === issuer.replace(/\/$/, ''));
   if (!member) throw new KeysUnavailable(`${issuer} is not a member of the trust group ${group.group_id}`);
   const { jwksUri, metadata } = await discoverJwksUri(issuer, member.metadata_url);
-  return remote(jwksUri, `${jwksUri} (member ${member.name} of trust group ${group.group_id}, metadata ${metadata})`);
+  return remote(jwksUri, `${jwksUri} (the jwks_uri in ${metadata} of ${member.name}, member of trust group ${group.group_id})`);
 }
 
 /** What the user asked to trust: `--jwks FILE|URL`, or a trust group, or else the issuer itself. */
@@ -129,5 +129,5 @@ export async function issuerKeys(issuer: string | undefined, choice: KeyChoice):
     return throughTrustGroup(issuer, choice.trustGroup, choice.governanceJwks);
   }
   const { jwksUri, metadata } = await discoverJwksUri(issuer);
-  return remote(jwksUri, `${jwksUri} (from the issuer's metadata ${metadata})`);
+  return remote(jwksUri, `${jwksUri} (the jwks_uri in the issuer's metadata ${metadata})`);
 }
