@@ -119,6 +119,7 @@ export interface KeyChoice {
 
 /** Finds the keys to check a receipt of `issuer` with; throws {@link KeysUnavailable} when there are none. */
 export async function issuerKeys(issuer: string | undefined, choice: KeyChoice): Promise<IssuerKeys> {
+  if (choice.jwks && choice.trustGroup) throw new UsageError('give either --jwks or --trust-group, not both');
   if (choice.jwks) {
     if (isUrl(choice.jwks)) return remote(choice.jwks, `the key set at ${choice.jwks}`);
     return { keys: readJson(choice.jwks, 'the JWKS') as { keys: JWK[] }, from: `the key set in ${choice.jwks}` };

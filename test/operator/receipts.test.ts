@@ -304,5 +304,17 @@ describe('consent receipts', () => {
     });
     const missing = cli(['receipt', 'verify', good, '--trust-group', join(dir, 'with-a.jws')]);
     expect(missing.status).toBe(2);
+    const both = cli([
+      'receipt',
+      'verify',
+      good,
+      '--trust-group',
+      join(dir, 'with-a.jws'),
+      '--governance-jwks',
+      govFile,
+      '--jwks',
+      govFile,
+    ]);
+    expect(both).toMatchObject({ status: 2, stderr: expect.stringContaining('either --jwks or --trust-group') });
   }, 120_000);
 });
