@@ -1,7 +1,6 @@
 /**
- * Composition of one operator: store, keys, registry, consent service, authorization
- * server, APIs for services, gateways, citizens and admins, the dashboard pages, and the
- * background jobs (webhooks, expiry). The one place where the operator is wired.
+ * Composition of one operator: store, keys, registry, consent service, authorization server, APIs for services, gateways,
+ * citizens and admins, the dashboard pages, and the background jobs (webhooks, expiry). The one place where the operator is wired.
  */
 import { resolve } from 'node:path';
 import cookie from '@fastify/cookie';
@@ -109,6 +108,7 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
     operatorName: config.display_name.en,
     signingKey: keys.current,
     dialect: store.dialect,
+    pairwiseSubject: (party, clientId) => accounts.partySubject(party, clientId, `pairwise|${config.cookie_secret}`),
     arrangements,
     ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
   });

@@ -138,8 +138,7 @@ describe('operator signing key rotation', () => {
     const jwks = (await (await fetch((await metadata(issuer)).jwks_uri)).json()) as { keys: JWK[] };
     for (const r of receipts) {
       const verdict = await verifyReceipt(r.jws, jwks);
-      expect(verdict.ok).toBe(true);
-      expect(verdict.key_trusted).toBe(true);
+      expect(verdict.outcome).toBe('valid');
     }
   });
 

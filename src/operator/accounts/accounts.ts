@@ -167,6 +167,15 @@ export class Accounts {
     return createHash('sha256').update(`${salt}|${basis}|${clientId}`).digest('base64url');
   }
 
+  /**
+   * The pairwise subject of a record's participant: of its account, or of the account that holds
+   * its identifier; null while the person has no account here.
+   */
+  async partySubject(party: { account_id: string | null; identifier_type: string; identifier: string }, clientId: string, salt: string) {
+    const accountId = party.account_id ?? (await this.ownerOf(party.identifier_type, party.identifier));
+    return accountId ? this.pairwiseSubject(accountId, clientId, salt) : null;
+  }
+
   /** The account's display name (from its first identity, or carried over by a move). */
   async displayName(accountId: string): Promise<string | null> {
     return displayNameOf(this.db, accountId);

@@ -89,7 +89,8 @@ export function registerDataPages(app: FastifyInstance, deps: DashboardDeps): vo
   r.post('/dashboard/mydata', { schema: { hide: true, body: MyDataForm } }, async (request, reply) => {
     const s = await deps.sessions.require(request);
     checkCsrf(request, s);
-    const result = await deps.insight.show(s.accountId, await deps.accounts.identifiers(s.accountId), request.body.source);
+    const identifiers = await deps.accounts.identifiers(s.accountId);
+    const result = await deps.insight.show(s.accountId, identifiers, request.body.source, deps.web.locale(request, s));
     return mydataPage(request, reply, s, result);
   });
 }

@@ -76,6 +76,7 @@ export class Insight {
     accountId: string,
     identifiers: Array<{ identifier_type: string; identifier: string }>,
     sourceId: string,
+    language = 'fi',
   ): Promise<InsightResult> {
     await this.register();
     const source = await this.deps.registry.sourceById(sourceId);
@@ -88,7 +89,7 @@ export class Insight {
       source.attributes.map((a) => ({ source: source.id, id: a.id })),
     );
     const chosen = purposes.flatMap((p) => p.pii_information.map(attrKey));
-    const record = await this.deps.consents.createInteractive(INSIGHT_CLIENT_ID, accountId, id, purposes, chosen);
+    const record = await this.deps.consents.createInteractive(INSIGHT_CLIENT_ID, accountId, id, purposes, chosen, { language });
     try {
       const operations = await this.readAll(source, record.record_id);
       return { source, record_id: record.record_id, operations };

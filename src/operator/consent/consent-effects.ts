@@ -46,10 +46,11 @@ export async function recordChangeEffects(
   state: ConsentState,
   service: ServiceEntry | undefined,
   ctx: EffectsContext,
+  facts: ReceiptFacts,
 ): Promise<number | undefined> {
   const key = ctx.signingKey();
   const last = await appendFeedEvents(trx, state, key, ctx);
-  await issueReceipt(trx, state, service, key, ctx);
+  await issueReceipt(trx, state, { service, key, ctx, facts });
   await queueConsentWebhook(trx, state, service);
   if (!STATUS_RULES[state.status].standing) await destroyByConsentRecord(trx, state.record_id);
   return last;
@@ -87,11 +88,24 @@ async function appendFeedEvents(trx: Trx, state: ConsentState, key: SigningKey, 
   return last;
 }
 
+/** What a receipt needs to know beyond the record: read before the change's transaction opens. */
+export interface ReceiptFacts {
+  /** The language of the request that started the record. */
+  language: string;
+  /** Pairwise subjects of the data subjects with an account, by party id. */
+  subjects: ReadonlyMap<string, string>;
+}
+
 /** The signed receipt of the record's state after the change, with its whole history. */
-async function issueReceipt(trx: Trx, state: ConsentState, service: ServiceEntry | undefined, key: SigningKey, ctx: EffectsContext) {
+async function issueReceipt(
+  trx: Trx,
+  state: ConsentState,
+  { service, key, ctx, facts }: { service: ServiceEntry | undefined; key: SigningKey; ctx: EffectsContext; facts: ReceiptFacts },
+) {
   const history = await loadHistory(trx, state.record_id);
   const definition = service?.definition as ServiceDefinition | undefined;
   const receiptId = `urn:uuid:${randomUUID()}`;
+  const { language, subjects } = facts;
   const receipt = buildReceipt(
     state,
     history,
@@ -99,12 +113,14 @@ async function issueReceipt(trx: Trx, state: ConsentState, service: ServiceEntry
       issuer: ctx.issuer,
       operatorName: ctx.operatorName,
       jurisdiction: 'FI',
-      language: 'fi',
+      language,
       privacyNotice: definition?.privacy_notice ?? `${ctx.issuer}/privacy`,
-      controller: definition?.controller.name ?? state.client_id,
-      piiPrincipalId: state.record_id,
+      controller: definition?.controller ?? { name: state.client_id },
+      serviceName: definition?.name[language as keyof ServiceDefinition['name']],
+      subjects,
     },
     receiptId,
+    state.updated_at,
   );
   await insertReceipt(trx, {
     receipt_id: receiptId,

@@ -146,6 +146,12 @@ export async function loadRecord(db: Db, recordId: string): Promise<ConsentState
   return toState(r, parties);
 }
 
+/** The language of the request that started a record (null when it named none). */
+export async function recordLanguage(db: Db, recordId: string): Promise<string | null> {
+  const r = await db.selectFrom('consent_records').select('language').where('record_id', '=', recordId).executeTakeFirst();
+  return r?.language ?? null;
+}
+
 /** Splits ids into chunks small enough for one statement's parameters. */
 function chunks(ids: string[], size = 500): string[][] {
   const out: string[][] = [];

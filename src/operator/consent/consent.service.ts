@@ -17,6 +17,7 @@ import {
   withdraw as withdrawCore,
   type ConsentState,
   type HistoryEntry,
+  type Party,
   type Purpose,
 } from '../../core/consent.ts';
 import { ProblemError } from '../../shared/errors.ts';
@@ -24,7 +25,7 @@ import type { Dialect } from '../../store/database.ts';
 import type { SigningKey } from '../../store/keys.ts';
 import type { Registry, ServiceEntry } from '../registry/registry.ts';
 import type { ServiceDefinition } from '../registry/registry.schema.ts';
-import { recordChangeEffects, type ConsentChangeDatabase } from './consent-effects.ts';
+import { recordChangeEffects, type ConsentChangeDatabase, type ReceiptFacts } from './consent-effects.ts';
 import {
   interactiveRecord,
   movedAttributes,
@@ -36,7 +37,7 @@ import {
   type NewRecord,
   type SubjectRef,
 } from './consent-requests.ts';
-import { dueForExpiry, insertRecord, loadRecord, saveTransition } from './consent.repository.ts';
+import { dueForExpiry, insertRecord, loadRecord, recordLanguage, saveTransition } from './consent.repository.ts';
 
 /** What a service files, and how it names people (built in consent-requests.ts). */
 export type { ConsentRequestInput, SubjectRef } from './consent-requests.ts';
@@ -51,6 +52,8 @@ export interface ConsentServiceOptions {
   operatorName: string;
   signingKey: () => SigningKey;
   dialect: Dialect;
+  /** The pairwise subject the service knows a party by, when the party has an account (for receipts). */
+  pairwiseSubject?: (party: Party, clientId: string) => Promise<string | null>;
   /** Guardians of a person (empty for adults); from the configured guardianship source. */
   guardiansOf?: (subject: SubjectRef) => Promise<SubjectRef[]>;
   /** Standing rules (permission arrangements) that may decide a freshly filed request. */
@@ -113,11 +116,10 @@ export class ConsentService extends EventEmitter {
     subject: SubjectRef,
     purposes: Purpose[],
     choices: string[],
-    validity: string | null = null,
-    now = Date.now(),
+    { validity = null, language = null, now = Date.now() }: { validity?: string | null; language?: string | null; now?: number } = {},
   ): Promise<ConsentState> {
     const record = interactiveRecord(clientId, accountId, subject, { purposes, choices, validity }, now);
-    await this.create(record, null);
+    await this.create(record, language);
     return record.state;
   }
 
@@ -180,11 +182,26 @@ export class ConsentService extends EventEmitter {
     return n;
   }
 
+  /**
+   * What the receipt of a change needs besides the record: the request's language (Finnish,
+   * the dashboard's default, when it named none) and the data subjects' pairwise subjects.
+   * Read before the transaction opens (see {@link commit}).
+   */
+  private async receiptFacts(state: ConsentState, language: string | null): Promise<ReceiptFacts> {
+    const subjects = new Map<string, string>();
+    for (const p of state.parties.filter((x) => x.role === 'data_subject')) {
+      const subject = await this.o.pairwiseSubject?.(p, state.client_id);
+      if (subject) subjects.set(p.party_id, subject);
+    }
+    return { language: language ?? 'fi', subjects };
+  }
+
   /** Stores a new record with its effects. */
   private async create(record: NewRecord, language: string | null): Promise<void> {
+    const facts = await this.receiptFacts(record.state, language);
     await this.commit(record.state.client_id, async (trx, service) => {
       await insertRecord(trx, record.state, record.first, language);
-      return recordChangeEffects(trx, record.state, service, this.o);
+      return recordChangeEffects(trx, record.state, service, this.o, facts);
     });
   }
 
@@ -202,9 +219,10 @@ export class ConsentService extends EventEmitter {
       }
       throw err;
     }
+    const facts = await this.receiptFacts(result.state, await recordLanguage(this.o.db, recordId));
     await this.commit(current.client_id, async (trx, service) => {
       await saveTransition(trx, current.version, result.state, result.history);
-      return recordChangeEffects(trx, result.state, service, this.o);
+      return recordChangeEffects(trx, result.state, service, this.o, facts);
     });
     this.emit('changed', result.state);
     return result.state;

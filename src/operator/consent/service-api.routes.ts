@@ -1,7 +1,8 @@
 /**
  * Service-facing APIs: asynchronous consent requests (the daycare flow), a record's
  * status for its own client, RFC 7662 introspection (live consent status included) and
- * RFC 7009 revocation of JWT access tokens. Form bodies are parsed by the enclosing scope.
+ * RFC 7009 revocation of JWT access tokens, and the JSON-LD context receipts name.
+ * Form bodies are parsed by the enclosing scope.
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -11,6 +12,8 @@ import { Type } from 'typebox';
 import { isLive } from '../../core/consent-rules.ts';
 import { ACTIVATION_MODES, sourcesOf, subjectsForSource, type ConsentState, type PartyRole, type PartyStatus } from '../../core/consent.ts';
 import type { ConsentStatus } from '../../core/consent-event.ts';
+import { RECEIPT_CONTEXT, RECEIPT_CONTEXT_PATH } from '../../core/receipt-context.data.ts';
+import { fromAcceptLanguage } from '../../web/i18n.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import { ASYMMETRIC_ALGS } from '../../shared/oauth/dpop.ts';
 import type { ApiAuthenticator } from '../oauth/api-auth.ts';
@@ -116,7 +119,9 @@ function registerConsentRequestRoutes(app: FastifyInstance, deps: ServiceApiDeps
     { schema: { summary: 'File an asynchronous consent request naming the data subjects', tags: ['service api'], body: ConsentRequest } },
     async (request, reply) => {
       const caller = await deps.auth.authenticate(request, 'consent_request');
-      const state = await deps.consents.fileRequest(caller.client_id, request.body);
+      // the receipts speak the request's language: as filed, or else the one the request asked for
+      const language = request.body.language ?? fromAcceptLanguage(request.headers['accept-language']);
+      const state = await deps.consents.fileRequest(caller.client_id, { ...request.body, language });
       return reply
         .code(201)
         .header('location', `/api/consents/${encodeURIComponent(state.record_id)}`)
@@ -134,6 +139,13 @@ function registerConsentRequestRoutes(app: FastifyInstance, deps: ServiceApiDeps
       if (state.client_id !== caller.client_id) throw new ProblemError(404, 'not_found', `no consent record ${record_id}`);
       return clientView(state);
     },
+  );
+
+  r.get(
+    RECEIPT_CONTEXT_PATH,
+    { schema: { summary: 'The JSON-LD context of consent receipts (DPV, ISO/IEC TS 27560)', tags: ['receipts'] } },
+    async (_request, reply) =>
+      reply.type('application/ld+json').header('cache-control', 'public, max-age=31536000, immutable').send(RECEIPT_CONTEXT),
   );
 }
 

@@ -64,7 +64,12 @@ async function prepare(deps: InteractionDeps, details: Interaction): Promise<Con
 }
 
 /** Records a consent per requested source (with the chosen optional attributes) and saves the grant naming them. */
-async function grantConsents(deps: InteractionDeps, session: Session & { accountId: string }, details: Interaction, chosen: Set<string>) {
+async function grantConsents(
+  deps: InteractionDeps,
+  session: Session & { accountId: string },
+  details: Interaction,
+  { chosen, language }: { chosen: Set<string>; language: string },
+) {
   const provider = deps.as.current;
   const clientId = String(details.params.client_id);
   const identifiers = await deps.accounts.identifiers(session.accountId);
@@ -74,7 +79,10 @@ async function grantConsents(deps: InteractionDeps, session: Session & { account
     if (!id) throw new ProblemError(409, 'conflict', 'your identity carries no identifier this source uses; link one in your keychain');
     const items = p.purposes.flatMap((x) => x.pii_information);
     const choices = items.filter((i) => i.pii_optional && chosen.has(attrKey(i))).map(attrKey);
-    const record = await deps.consents.createInteractive(clientId, session.accountId, id, p.purposes, choices, p.validity);
+    const record = await deps.consents.createInteractive(clientId, session.accountId, id, p.purposes, choices, {
+      validity: p.validity,
+      language,
+    });
     const datatypes = items.filter((i) => !i.pii_optional || chosen.has(attrKey(i))).map((i) => i.pii_attribute_id);
     grant.addRar({
       ...p.detail,
@@ -131,7 +139,8 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       );
       return reply;
     }
-    const grantId = await grantConsents(deps, session, details, new Set(formList(request.body.choices)));
+    const chosen = new Set(formList(request.body.choices));
+    const grantId = await grantConsents(deps, session, details, { chosen, language: deps.web.locale(request, session) });
     reply.hijack();
     await provider.interactionFinished(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
     return reply;
