@@ -25,6 +25,8 @@ export interface ArrangementFormView {
   csrf: string;
   /** The trust group this operator is in (`group_id`), offered as a condition. */
   group?: string;
+  /** Its display name in the page's language. */
+  groupName?: string;
   current?: Arrangement;
 }
 
