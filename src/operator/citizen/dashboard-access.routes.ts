@@ -120,6 +120,7 @@ async function accessLogView(deps: DashboardDeps, accountId: string, q: AccessQu
     const clientId = String(e.client_id ?? '');
     const source = String(e.source ?? '');
     return {
+      access_id: String(e.access_id),
       time: String(e.time),
       service: n.service(clientId),
       source: n.labels.sourceName(source, locale),

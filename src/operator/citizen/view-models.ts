@@ -105,6 +105,7 @@ export interface ConsentsView {
 
 /** One entry of the access log, every name resolved in the page's language. */
 export interface AccessEntryView {
+  access_id: string;
   /** ISO 8601. */
   time: string;
   service: string;

@@ -31,22 +31,26 @@ function filterForm(view: AccessLogView, locale: Locale): SafeHtml {
   const f = view.filter;
   const outcomes = OUTCOMES.map((o) => ({ value: o, label: t(locale, ACCESS_OUTCOME_LABEL[o]) }));
   const record = f.record_id ? html`<input type="hidden" name="record_id" value="${f.record_id}" />` : '';
-  return html`<form method="get" action="/dashboard/access" class="card filters">
-    <fieldset>
-      <legend>${t(locale, 'filters_legend')}</legend>
-      <div class="fields">
-        ${select('service', 'service', view.services, f.service, locale)} ${select('source', 'source', view.sources, f.source, locale)}
-        <label>${t(locale, 'period_from')} <input type="date" name="from" value="${f.from}" /></label>
-        <label>${t(locale, 'period_to')} <input type="date" name="to" value="${f.to}" /></label>
-        ${select('outcome', 'outcome', outcomes, f.outcome, locale)}
-      </div>
-      ${record}
-      <div class="actions">
-        <button type="submit">${t(locale, 'filter')}</button>
-        <a class="button secondary" href="/dashboard/access">${t(locale, 'clear_filters')}</a>
-      </div>
-    </fieldset>
-  </form>`;
+  // on a phone the form folds away until asked for (open while a choice is made); wide screens always show it
+  return html`<details class="card filters" ${filtered(f) ? html`open` : ''}>
+    <summary>${t(locale, 'filters_legend')}</summary>
+    <form method="get" action="/dashboard/access">
+      <fieldset>
+        <legend>${t(locale, 'filters_legend')}</legend>
+        <div class="fields">
+          ${select('service', 'service', view.services, f.service, locale)} ${select('source', 'source', view.sources, f.source, locale)}
+          <label>${t(locale, 'period_from')} <input type="date" name="from" value="${f.from}" /></label>
+          <label>${t(locale, 'period_to')} <input type="date" name="to" value="${f.to}" /></label>
+          ${select('outcome', 'outcome', outcomes, f.outcome, locale)}
+        </div>
+        ${record}
+        <div class="actions">
+          <button type="submit">${t(locale, 'filter')}</button>
+          <a class="button secondary" href="/dashboard/access">${t(locale, 'clear_filters')}</a>
+        </div>
+      </fieldset>
+    </form>
+  </details>`;
 }
 
 /** The verification button: the same choices, checked. */
@@ -61,17 +65,25 @@ function verifyForm(f: AccessFilterView, locale: Locale): SafeHtml {
 }
 
 function entry(e: AccessEntryView, locale: Locale): SafeHtml {
-  return html`<li class="card entry">
+  return html`<li class="card entry" data-access-id="${e.access_id}">
     <p class="entry-head"><strong>${e.service}</strong> <span class="muted">${when(e.time, locale)}</span></p>
-    <dl class="facts">
-      <dt>${t(locale, 'source')}</dt>
-      <dd>${e.source}</dd>
-      <dt>${t(locale, 'attributes')}</dt>
-      <dd>${e.attributes.length > 0 ? e.attributes.join(', ') : '—'}</dd>
-      <dt>${t(locale, 'purpose')}</dt>
-      <dd>${e.purpose || '—'}</dd>
-      <dt>${t(locale, 'outcome')}</dt>
-      <dd class="outcome-${e.outcome}">${t(locale, ACCESS_OUTCOME_LABEL[e.outcome])}</dd>
+    <dl class="entry-facts">
+      <div>
+        <dt>${t(locale, 'source')}</dt>
+        <dd>${e.source}</dd>
+      </div>
+      <div>
+        <dt>${t(locale, 'attributes')}</dt>
+        <dd>${e.attributes.length > 0 ? e.attributes.join(', ') : '—'}</dd>
+      </div>
+      <div>
+        <dt>${t(locale, 'purpose')}</dt>
+        <dd>${e.purpose || '—'}</dd>
+      </div>
+      <div>
+        <dt>${t(locale, 'outcome')}</dt>
+        <dd class="outcome-${e.outcome}">${t(locale, ACCESS_OUTCOME_LABEL[e.outcome])}</dd>
+      </div>
     </dl>
   </li>`;
 }

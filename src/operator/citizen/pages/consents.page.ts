@@ -1,6 +1,7 @@
 /**
  * "My consents": a search form (GET, works without JavaScript), then the records in three
- * groups (active, waiting for a decision, ended), each a card to review and withdraw.
+ * groups (active, waiting for a decision, ended), each a card to review and withdraw (or,
+ * when the citizen has yet to decide, to decide).
  */
 import { html, type SafeHtml } from '../../../web/html.ts';
 import { t, type MessageKey } from '../../../web/i18n.ts';
@@ -30,7 +31,7 @@ function group(g: ConsentsView['groups'][number], card: CardContext): SafeHtml {
   const cards =
     g.records.length === 0
       ? html`<p class="muted">${t(locale, 'consents_group_empty')}</p>`
-      : g.records.map((r) => renderRecord(r, 'consent', card));
+      : g.records.map((r) => renderRecord(r, r.awaiting_me ? 'request' : 'consent', card));
   return html`<section class="group" aria-labelledby="group-${g.group}">
     <h2 id="group-${g.group}">${t(locale, GROUP_TITLE[g.group])} (${g.records.length})</h2>
     ${cards}

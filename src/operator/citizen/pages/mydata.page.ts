@@ -9,10 +9,10 @@ import { rowsTable } from '../../../web/json-rows.ts';
 import type { MyDataSourceView, MyDataView, MyDataViewEntry } from '../view-models.ts';
 import { statusText, when } from './format.ts';
 
-function result(view: MyDataView, src: MyDataSourceView, name: string, locale: Locale): SafeHtml | '' {
+function result(view: MyDataView, src: MyDataSourceView, locale: Locale): SafeHtml | '' {
   if (view.result?.source_id !== src.id) return '';
   const rows = view.result.rows;
-  return rows.length === 0 ? html`<p>${t(locale, 'mydata_nothing')}</p>` : rowsTable(rows, locale, name);
+  return rows.length === 0 ? html`<p>${t(locale, 'mydata_nothing')}</p>` : rowsTable(rows, locale);
 }
 
 function sourceCard(src: MyDataSourceView, view: MyDataView, locale: Locale): SafeHtml {
@@ -26,7 +26,7 @@ function sourceCard(src: MyDataSourceView, view: MyDataView, locale: Locale): Sa
       <input type="hidden" name="_csrf" value="${view.csrf}" /><input type="hidden" name="source" value="${src.id}" />
       <button type="submit">${t(locale, 'mydata_show', { source: name })}</button>
     </form>
-    ${result(view, src, name, locale)} ${correction}
+    ${result(view, src, locale)} ${correction}
   </section>`;
 }
 
