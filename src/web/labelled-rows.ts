@@ -19,6 +19,9 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** True for a YYYY-MM-DD that is a day of the calendar (not 2025-02-30). */
+const isDay = (s: string) => !Number.isNaN(Date.parse(`${s}T12:00:00Z`)) && new Date(`${s}T12:00:00Z`).toISOString().startsWith(s);
+
 /** One leaf value in words. */
 export function valueText(v: unknown, labels: Pick<RowLabels, 'value'>, locale: Locale): string {
   if (v === null || v === undefined || v === '') return '—';
@@ -28,7 +31,7 @@ export function valueText(v: unknown, labels: Pick<RowLabels, 'value'>, locale: 
   const coded = labels.value?.(s);
   if (coded) return coded;
   if (MONTH.test(s)) return localMonth(`${s}-15T12:00:00Z`, locale);
-  if (DATE.test(s) && !Number.isNaN(Date.parse(s))) return localDay(`${s}T12:00:00Z`, locale);
+  if (DATE.test(s) && isDay(s)) return localDay(`${s}T12:00:00Z`, locale);
   if (DATE_TIME.test(s) && !Number.isNaN(Date.parse(s))) return localTime(s, locale);
   return s;
 }
