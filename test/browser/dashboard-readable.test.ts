@@ -245,7 +245,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard, readable everywhere and o
     for (const part of ['Customer Fee Unit', 'Incomes Register', 'Annual income, Income year', 'Customer fees', 'released'])
       expect(first).toContain(part);
     expect(first).toMatch(/\d{2}:\d{2} EES?T/);
-    await snap(page, 'access-filtered-1280');
     await context.close();
   }, 60_000);
 
@@ -279,7 +278,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard, readable everywhere and o
       Ended: ['Customer Fee Unit'],
     });
     expect(await page.locator('main').innerText()).not.toContain('My data view');
-    await snap(page, 'mobile-consents-375');
 
     const search = async (q: string) => {
       await page.getByLabel('Search my consents').fill(q);
@@ -338,18 +336,23 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard, readable everywhere and o
   }, 60_000);
 
   it('screenshots at 375 and 1280 px', async () => {
-    for (const width of [375, 1280]) {
+    for (const [width, name] of [
+      [375, 'mobile'],
+      [1280, 'wide'],
+    ] as const) {
       const [context, page] = await session(LOCALES[2], width);
       await page.goto(`${world.issuers.a}/dashboard/mydata`);
       await page.getByRole('button', { name: LOCALES[2].show }).click();
-      await snap(page, `${width}-mydata`);
+      await snap(page, `${name}-mydata`);
       for (const path of ['consents', 'access']) {
         await page.goto(`${world.issuers.a}/dashboard/${path}`);
-        await snap(page, `${width}-${path}`);
+        await snap(page, `${name}-${path}`);
       }
       if (width === 375) {
+        // the first screen of a phone: the menu folded, then opened
+        await page.screenshot({ path: `${SHOTS}/mobile-first-screen.png` });
         await page.locator('nav.main summary').click();
-        await page.screenshot({ path: `${SHOTS}/375-menu.png` });
+        await page.screenshot({ path: `${SHOTS}/mobile-menu.png` });
       }
       await context.close();
     }
