@@ -208,10 +208,12 @@ async function writeDemoTrustGroup(config: PorttiConfig) {
   const doc = {
     group_id: 'urn:portti:trust-group:demo',
     name: 'Portti demo group',
+    display_name: { fi: 'Portin demoryhmä', sv: 'Porttis demogrupp', en: 'Portti demo group' },
     rulebook: { version: '1.0', url: 'https://portti.dev/rulebook/demo', moved_consents: 'carry_over' as const },
     members: config.operators.map((o) => ({
       issuer: o.issuer.replace(/\/$/, ''),
       name: o.display_name.en,
+      display_name: o.display_name,
       metadata_url: `${o.issuer.replace(/\/$/, '')}/.well-known/oauth-authorization-server`,
     })),
     sources: config.gateways.flatMap((g) =>

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { PdsService } from '../pds/pds.service.ts';
-import { createIncomeModel } from './registers/income-model.ts';
+import { createIncomeModel, type IncomeDocument } from './registers/income-model.ts';
 import { ageAt, type Family, type Person } from './population/population.ts';
 
 /** Where to deposit, as whom, and for which people. */
@@ -27,6 +27,21 @@ export interface DemoDepositOptions {
   residents: string[];
 }
 
+/** The tax decision the stand-in Tax Administration signs for an adult (the document the store keeps). */
+export function taxDecision(p: Person, income: IncomeDocument) {
+  return {
+    tax_year: income.income_year,
+    earned_income: income.annual_income.gross_eur,
+    taxable_income: income.annual_income.taxable_eur,
+    tax_withheld: income.annual_income.tax_withheld_eur,
+    employer: income.employer?.name ?? null,
+    municipality: p.municipality.name,
+    postal_code: p.address.postal_code,
+    birth_date: p.birth_date,
+    refund_account: income.bank_account.iban,
+  };
+}
+
 /** Deposits a signed tax decision for every adult the store does not hold yet. Returns how many. */
 export async function depositDemoDocuments(o: DemoDepositOptions): Promise<number> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
@@ -40,17 +55,7 @@ export async function depositDemoDocuments(o: DemoDepositOptions): Promise<numbe
     if (await o.pds.vault.current(o.pds.vault.subjectOf(code), o.category)) continue;
     const income = incomes.income(code);
     if (!income) continue;
-    const document = {
-      tax_year: income.income_year,
-      earned_income: income.annual_income.gross_eur,
-      taxable_income: income.annual_income.taxable_eur,
-      tax_withheld: income.annual_income.tax_withheld_eur,
-      employer: income.employer?.name ?? null,
-      municipality: p.municipality.name,
-      postal_code: p.address.postal_code,
-      birth_date: p.birth_date,
-      refund_account: income.bank_account.iban,
-    };
+    const document = taxDecision(p, income);
     const jws = await new SignJWT({
       identifier_type: 'fi_hetu',
       identifier: code,

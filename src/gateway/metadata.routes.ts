@@ -9,13 +9,19 @@ import { Type } from 'typebox';
 import type { GatewayConfig } from '../shared/gateway.schema.ts';
 import { ProblemError } from '../shared/errors.ts';
 import { ASYMMETRIC_ALGS } from '../shared/oauth/dpop.ts';
-import type { CompiledSource } from './source-registry.ts';
+import type { CompiledOperation, CompiledSource } from './source-registry.ts';
 
 /** What the metadata routes publish. */
 export interface MetadataDeps {
   config: GatewayConfig;
   sources: Map<string, CompiledSource>;
   jwks: () => { keys: JWK[] };
+}
+
+/** The JSON pointers of an attribute in an operation's answer (a Turtle operation's document has `/<id>`). */
+function attributePointers(o: CompiledOperation, id: string): string[] {
+  const p = o.config.format === 'turtle' ? `/${id}` : o.config.attributes[id]!;
+  return Array.isArray(p) ? p : [p];
 }
 
 /**
@@ -38,6 +44,8 @@ export function protectedResourceMetadata(source: CompiledSource, mtls = false) 
       method: o.config.method,
       identifier_type: o.config.identifier_type,
       attributes: o.attributeIds,
+      // where each attribute sits in the operation's answer, so operators can name its parts for citizens
+      pointers: Object.fromEntries(o.attributeIds.map((id) => [id, attributePointers(o, id)])),
     })),
   };
 }

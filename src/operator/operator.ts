@@ -206,11 +206,9 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
     arrangements: w.arrangements,
     registry,
     web,
-    trustGroupId: () => trust.current()?.group_id,
+    trustGroup: trust.group,
   });
-  await scope.register(async (inner) =>
-    registerPortabilityRoutes(inner, { sessions, portability: w.portability, web, issuer, peers: trust.peers }),
-  );
+  await scope.register(async (inner) => registerPortabilityRoutes(inner, { sessions, portability: w.portability, web, issuer, trust }));
   const insight = new Insight({ issuer, registry, consents, keys: keys.all });
   registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight, witness: w.witness });
   const store = config.personal_data_store;

@@ -60,6 +60,10 @@ export const PdsCategorySchema = Type.Object(
     attributes: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Union([Pointer, Type.Array(Pointer, { minItems: 1 })]), {
       minProperties: 1,
     }),
+    /** What the citizen reads for each part of a document: JSON pointer (array positions left out) → label. */
+    labels: Type.Optional(Type.Record(Pointer, Localized)),
+    /** Words for coded values in the documents (`verified` → "verified"). */
+    values: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Localized)),
   },
   strict,
 );

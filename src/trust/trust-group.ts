@@ -10,11 +10,17 @@ import Value from 'typebox/value';
 
 const strict = { additionalProperties: false } as const;
 const Url = Type.String({ pattern: '^https?://[^\\s]+$' });
+/** A name in the dashboards' three languages (what citizens read; `name` stays the group's own). */
+const Localized = Type.Object(
+  { fi: Type.String({ minLength: 1 }), sv: Type.String({ minLength: 1 }), en: Type.String({ minLength: 1 }) },
+  strict,
+);
 
 export const TrustGroupSchema = Type.Object(
   {
     group_id: Type.String({ minLength: 1, maxLength: 200 }),
     name: Type.String({ minLength: 1 }),
+    display_name: Type.Optional(Localized),
     rulebook: Type.Object(
       {
         version: Type.String({ minLength: 1 }),
@@ -28,7 +34,12 @@ export const TrustGroupSchema = Type.Object(
       },
       strict,
     ),
-    members: Type.Array(Type.Object({ issuer: Url, name: Type.String({ minLength: 1 }), metadata_url: Type.Optional(Url) }, strict)),
+    members: Type.Array(
+      Type.Object(
+        { issuer: Url, name: Type.String({ minLength: 1 }), display_name: Type.Optional(Localized), metadata_url: Type.Optional(Url) },
+        strict,
+      ),
+    ),
     sources: Type.Array(Type.Object({ resource: Url, admitted: Type.Array(Url) }, strict)),
     issued_at: Type.String({ format: 'date-time' }),
     expires_at: Type.String({ format: 'date-time' }),

@@ -30,10 +30,19 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
         const doc = {
           group_id: 'urn:portti:trust-group:uusimaa',
           name: 'Uusimaa',
+          display_name: { fi: 'Uudenmaan ryhmä', sv: 'Nylandsgruppen', en: 'Uusimaa group' },
           rulebook: { version: '1', url: 'https://example.org/rulebook' },
           members: [
-            { issuer: issuers.a, name: 'Operator A' },
-            { issuer: issuers.b, name: 'Operator B' },
+            {
+              issuer: issuers.a,
+              name: 'Operator A',
+              display_name: { fi: 'Helsingin operaattori', sv: 'Helsingforsoperatören', en: 'Helsinki operator' },
+            },
+            {
+              issuer: issuers.b,
+              name: 'Operator B',
+              display_name: { fi: 'Espoon operaattori', sv: 'Esbooperatören', en: 'Espoo operator' },
+            },
           ],
           sources: [{ resource, admitted: [issuers.a, issuers.b] }],
           issued_at: new Date(Date.now() - 1000).toISOString(),
@@ -70,6 +79,10 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     await page.getByRole('button', { name: 'Save standing permission' }).click();
     await page.waitForURL(`${world.issuers.a}/dashboard/arrangements`);
     expect(await page.getByRole('heading', { name: 'City may check my income' }).count()).toBe(1);
+    // the trust group by its display name, never its URN
+    expect(await page.getByText('Only when the sources are in the trust group Uusimaa group').count()).toBe(1);
+    expect(await page.locator('dl.facts').getByText('Uusimaa group', { exact: true }).count()).toBe(1);
+    expect(await page.locator('main').innerText()).not.toContain('urn:');
     await axe(page, 'arrangements');
     await snap(page, 'standing-permissions');
 
@@ -93,7 +106,8 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     // move: the bundle from A ...
     await page.locator('nav').getByRole('link', { name: 'Change operator', exact: true }).click();
     await axe(page, 'move (A)');
-    await page.getByLabel('New operator').selectOption(world.issuers.b);
+    await page.getByLabel('New operator').selectOption({ label: 'Espoo operator' });
+    expect(await page.locator('main').innerText()).not.toContain('http');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Download the bundle' }).click(),
@@ -111,7 +125,7 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     await atB.waitForURL(/\/dashboard\/move\/urn/);
     await atB.waitForSelector('article.move[data-status="done"]');
     expect(await atB.locator('li[data-outcome="moved"]').count()).toBe(2); // the active one and the pending one
-    expect(await atB.getByText('Here from').count()).toBe(1);
+    expect(await atB.getByText('Here from Helsinki operator').count()).toBe(1);
     await axe(atB, 'move progress (B)');
     await snap(atB, 'move-done');
     await atB.locator('nav').getByRole('link', { name: 'My consents', exact: true }).click();

@@ -69,8 +69,8 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
 
     await nav(page, 'My data').click();
     await page.getByRole('button', { name: 'Show what Incomes Register holds about me' }).click();
-    await expect(page.getByRole('rowheader', { name: 'annual_income › gross_eur' }).isVisible()).resolves.toBe(true);
-    await expect(page.getByRole('row', { name: /income_year 2025/ }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('rowheader', { name: 'Annual income › Gross income (€)' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('row', { name: /Income year 2025/ }).isVisible()).resolves.toBe(true);
     await axe(page, 'mydata');
     await snap(page, 'mydata');
 
@@ -100,11 +100,11 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
     )!.ref;
     expect((await readSource(service, `${world.resource}/income?subject=${ainoRef}`, token)).status).toBe(200);
     await nav(page, 'Who used my data').click();
-    for (let i = 0; i < 30 && (await page.locator('td.outcome-allowed').count()) === 0; i += 1) {
+    for (let i = 0; i < 30 && (await page.locator('dd.outcome-allowed').count()) === 0; i += 1) {
       await page.waitForTimeout(150);
       await page.reload();
     }
-    await expect(page.locator('td.outcome-allowed').first().textContent()).resolves.toBe('released');
+    await expect(page.locator('dd.outcome-allowed').first().textContent()).resolves.toBe('released');
     // the entry's inclusion proof arrives within about a second; then the browser checks it itself
     for (let i = 0; i < 30 && (await page.locator('#tlog-status[data-checked="ok"]').count()) === 0; i += 1) {
       await page.waitForTimeout(200);

@@ -86,7 +86,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the citizen's browser checks the access 
     it(`verifies every shown entry in the browser (${locale})`, async () => {
       const page = await accessPage(locale);
       expect(await verdict(page, 'ok')).toMatch(STATUS[locale].ok);
-      expect(await page.locator('td.proof').allTextContents()).toEqual([STATUS[locale].row, STATUS[locale].row, STATUS[locale].row]);
+      expect(await page.locator('dd.proof').allTextContents()).toEqual([STATUS[locale].row, STATUS[locale].row, STATUS[locale].row]);
       await axe(page, `access-verified-${locale}`);
       await snap(page, `access-verified-${locale}`);
       await page.context().close();
@@ -96,7 +96,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the citizen's browser checks the access 
   it('without JavaScript the page says the operator checked it', async () => {
     const page = await accessPage('en', false);
     expect(await page.locator('#tlog-status').textContent()).toMatch(/The operator checked 3 entries/);
-    expect(await page.locator('td.proof').allTextContents()).toEqual(Array(3).fill('Checked by the operator: in the signed log'));
+    expect(await page.locator('dd.proof').allTextContents()).toEqual(Array(3).fill('Checked by the operator: in the signed log'));
     await page.context().close();
   });
 
@@ -120,7 +120,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the citizen's browser checks the access 
     for (const locale of ['en', 'sv', 'fi'] as const) {
       const page = await accessPage(locale);
       expect(await verdict(page, 'failed')).toMatch(STATUS[locale].fail);
-      const cells = await page.locator('td.proof').allTextContents();
+      const cells = await page.locator('dd.proof').allTextContents();
       expect(cells.filter((c) => c === STATUS[locale].bad)).toHaveLength(2);
       expect(cells.filter((c) => c === STATUS[locale].row)).toHaveLength(1);
       await snap(page, `access-tampered-${locale}`);

@@ -277,6 +277,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
           label: { fi: 'Vuositulot', sv: 'Årsinkomst', en: 'Annual income' },
           category: 'https://w3id.org/dpv/pd#Income',
           sensitivity: 'financial',
+          fields: {
+            gross_eur: { fi: 'Bruttotulot (€)', sv: 'Bruttoinkomst (€)', en: 'Gross income (€)' },
+            taxable_eur: { fi: 'Verotettava tulo (€)', sv: 'Beskattningsbar inkomst (€)', en: 'Taxable income (€)' },
+          },
         },
         {
           id: 'income_year',
@@ -289,6 +293,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
           label: { fi: 'Työnantaja', sv: 'Arbetsgivare', en: 'Employer' },
           category: 'https://w3id.org/dpv/pd#Employer',
           sensitivity: 'normal',
+          fields: { name: { fi: 'Nimi', sv: 'Namn', en: 'Name' }, business_id: { fi: 'Y-tunnus', sv: 'FO-nummer', en: 'Business ID' } },
         },
         {
           id: 'tax_debt',

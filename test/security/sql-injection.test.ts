@@ -90,14 +90,15 @@ for (const dialect of dialectCases()) {
       const me = (await citizenGet<{ account_id: string }>(aino, '/citizen/api/me')).account_id;
       const citizens = world.operators.a.citizens;
       for (const p of PAYLOADS) {
-        for (const field of ['record_id', 'client_id', 'from', 'to', 'before', 'outcome'] as const) {
+        for (const field of ['record_id', 'client_id', 'source', 'from', 'to', 'before', 'outcome'] as const) {
           const rows = (await citizens.accessLog(me, { [field]: p } as never)) as Array<{ consent_record_id: string }>;
           expect(
             rows.every((r) => mine.has(r.consent_record_id)),
             `${field}=${p}`,
           ).toBe(true);
           // time bounds compare as strings (some payloads sort after every time); the others match nothing
-          if (field === 'record_id' || field === 'client_id' || field === 'outcome') expect(rows, `${field}=${p}`).toEqual([]);
+          if (field === 'record_id' || field === 'client_id' || field === 'source' || field === 'outcome')
+            expect(rows, `${field}=${p}`).toEqual([]);
         }
         expect(await citizens.accessLog(p), `account ${p}`).toEqual([]);
       }
@@ -119,10 +120,12 @@ for (const dialect of dialectCases()) {
           const res = await aino.browser.get(`${world.issuers.a}/citizen/api/access-log?${field}=${q}`);
           expect(res.status, `${field}=${p}`).toBe(400);
         }
-        const page = await aino.browser.get(`${world.issuers.a}/dashboard/access?record_id=${q}`);
-        expect(page.status, `dashboard record_id=${p}`).toBe(200);
-        // the filtered page lists no access record at all (the payload matches no record id)
-        expect(await page.text(), `dashboard record_id=${p}`).not.toContain('<tbody><tr>');
+        for (const field of ['record_id', 'service', 'source', 'older', 'newer']) {
+          const page = await aino.browser.get(`${world.issuers.a}/dashboard/access?${field}=${q}`);
+          expect([200, 400], `dashboard ${field}=${p}`).toContain(page.status);
+          // a filtered page lists no access record at all (the payload matches nothing; a cursor, nothing before it)
+          if (field !== 'older' && field !== 'newer') expect(await page.text(), `dashboard ${field}=${p}`).not.toContain('data-access-id');
+        }
         expect((await aino.browser.get(`${world.issuers.a}/citizen/api/consents/${q}`)).status, `citizen record ${p}`).toBe(404);
         expect((await callApi(service, world.issuers.a, 'GET', `/api/consents/${q}`)).status, `service record ${p}`).toBe(404);
         const read = await readSource(service, `${world.resource}/income?subject=${q}&attributes=${q}`, token);

@@ -24,7 +24,8 @@ for (const dialect of dialectCases()) {
         '0002_arrangements_and_moves',
         '0003_account_identifier_index',
         '0004_access_log_covering_index',
-        '0005_witness',
+        '0005_access_log_source',
+        '0006_witness',
       ]);
       expect(await migrateToLatest(store, operatorMigrations)).toEqual([]);
       await ping(store);

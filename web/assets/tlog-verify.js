@@ -99,6 +99,7 @@ async function openCheckpoint(note, logKeys, witness) {
 }
 
 async function checkPage(table) {
+  // `table` is the list of entries (#access-log); each entry with a proof is checked
   const data = JSON.parse(table.dataset.tlog);
   const witness = parseKey(data.witness_key);
   const opened = new Map();
@@ -113,11 +114,13 @@ async function checkPage(table) {
   };
   let ok = 0;
   let failed = 0;
-  for (const row of table.querySelectorAll('tr[data-proof]')) {
+  for (const row of table.querySelectorAll('[data-proof]')) {
     const proof = JSON.parse(row.dataset.proof);
     const cp = await checkpoint(proof.origin, proof.size);
     const good =
-      cp !== null && cp.origin === proof.origin && cp.size === proof.size &&
+      cp !== null &&
+      cp.origin === proof.origin &&
+      cp.size === proof.size &&
       (await verifyInclusion(proof.index, proof.size, enc.encode(row.dataset.leaf), proof.hashes.map(b64), cp.root));
     const cell = row.querySelector('.proof');
     cell.textContent = good ? table.dataset.msgOk : table.dataset.msgFail;
@@ -127,12 +130,14 @@ async function checkPage(table) {
   }
   const status = document.getElementById('tlog-status');
   if (status) {
-    status.textContent = (failed === 0 ? table.dataset.msgAllOk : table.dataset.msgSomeFail).replace('{ok}', ok).replace('{failed}', failed);
+    status.textContent = (failed === 0 ? table.dataset.msgAllOk : table.dataset.msgSomeFail)
+      .replace('{ok}', ok)
+      .replace('{failed}', failed);
     status.dataset.checked = failed === 0 ? 'ok' : 'failed';
   }
 }
 
-const table = document.getElementById('access-table');
+const table = document.getElementById('access-log');
 if (table && table.dataset.tlog && window.crypto && crypto.subtle) {
   checkPage(table).catch(() => {
     const status = document.getElementById('tlog-status');

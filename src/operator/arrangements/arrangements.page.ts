@@ -8,7 +8,7 @@ import { html, type SafeHtml } from '../../web/html.ts';
 import { pick, t, type Locale } from '../../web/i18n.ts';
 import { dateLocale } from '../citizen/pages/format.ts';
 import type { Arrangement } from './arrangements.ts';
-import type { ArrangementCatalogue, ArrangementFormView, ArrangementListView } from './arrangements.view.ts';
+import type { ArrangementFormView, ArrangementListView } from './arrangements.view.ts';
 
 const DEFAULT_PURPOSE = 'https://w3id.org/dpv#ServiceProvision';
 
@@ -41,7 +41,7 @@ function groupChoice(view: ArrangementFormView, locale: Locale): SafeHtml | '' {
   return html`<p>
     <label
       ><input type="checkbox" name="in_group" value="yes" ${!rule || rule.trust_group ? 'checked' : ''} />
-      ${t(locale, 'arrangement_group', { group: view.group })}</label
+      ${t(locale, 'arrangement_group', { group: view.groupName ?? '' })}</label
     >
   </p>`;
 }
@@ -85,13 +85,14 @@ export function renderArrangementForm(view: ArrangementFormView, locale: Locale)
   </form>`;
 }
 
-function facts(a: Arrangement, c: ArrangementCatalogue, locale: Locale): SafeHtml {
+function facts(a: Arrangement, view: ArrangementFormView, locale: Locale): SafeHtml {
+  const c = view.catalogue;
   const until = a.rule.until
     ? new Date(a.rule.until).toLocaleDateString(dateLocale(locale), { timeZone: 'Europe/Helsinki' })
     : t(locale, 'no_end');
   const group = a.rule.trust_group
     ? html`<dt>${t(locale, 'trust_group_label')}</dt>
-        <dd>${a.rule.trust_group}</dd>`
+        <dd>${a.rule.trust_group === view.group ? view.groupName : t(locale, 'trust_group_other')}</dd>`
     : '';
   return html`<dl class="facts">
     <dt>${t(locale, 'purpose')}</dt>
@@ -109,7 +110,7 @@ function card(a: Arrangement, view: ArrangementListView, locale: Locale): SafeHt
   const id = encodeURIComponent(a.arrangement_id);
   return html`<article class="card" aria-labelledby="a-${id}">
     <h2 id="a-${id}">${a.label}</h2>
-    ${facts(a, c, locale)}
+    ${facts(a, view.form, locale)}
     <h3>${t(locale, 'arrangement_attributes')}</h3>
     <ul>
       ${a.rule.attributes.map((k) => html`<li>${c.attributeLabel(k)}</li>`)}

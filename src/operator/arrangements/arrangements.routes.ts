@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { ArrangementRule } from '../../core/odrl.ts';
-import { t, type Locale } from '../../web/i18n.ts';
+import { pick, t, type Locale } from '../../web/i18n.ts';
 import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from '../accounts/sessions.ts';
 import { dashboardNav, formList, FormList, type WebContext } from '../citizen/web-context.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -20,8 +20,8 @@ export interface ArrangementRoutesDeps {
   arrangements: Arrangements;
   registry: Registry;
   web: WebContext;
-  /** The trust group this operator is in (`group_id`), if any. */
-  trustGroupId: () => string | undefined;
+  /** The trust group this operator is in (its `group_id` and display names), if any. */
+  trustGroup: () => { id: string; name: { fi: string; sv: string; en: string } } | undefined;
 }
 
 const tags = ['citizen api'];
@@ -119,8 +119,13 @@ function registerArrangementPages(app: FastifyInstance, deps: ArrangementRoutesD
 
   async function formView(locale: Locale, s: Session, current?: Arrangement): Promise<ArrangementFormView> {
     const catalogue = arrangementCatalogue(await deps.registry.sources(), await deps.registry.services(), locale);
-    const group = deps.trustGroupId();
-    return { catalogue, csrf: s.data.csrf, ...(group ? { group } : {}), ...(current ? { current } : {}) };
+    const group = deps.trustGroup();
+    return {
+      catalogue,
+      csrf: s.data.csrf,
+      ...(group ? { group: group.id, groupName: pick(group.name, locale) } : {}),
+      ...(current ? { current } : {}),
+    };
   }
 
   async function listPage(request: FastifyRequest, reply: FastifyReply, s: Session & { accountId: string }) {
@@ -157,14 +162,14 @@ function registerArrangementForms(app: FastifyInstance, deps: ArrangementRoutesD
   r.post('/dashboard/arrangements', { schema: { hide: true, body: RuleForm } }, async (request, reply) => {
     const s = await deps.sessions.require(request);
     checkCsrf(request, s);
-    await deps.arrangements.create(s.accountId, ruleFromForm(request.body, deps.trustGroupId()));
+    await deps.arrangements.create(s.accountId, ruleFromForm(request.body, deps.trustGroup()?.id));
     return reply.redirect('/dashboard/arrangements', 303);
   });
 
   r.post('/dashboard/arrangements/:id', { schema: { hide: true, params: IdParams, body: RuleForm } }, async (request, reply) => {
     const s = await deps.sessions.require(request);
     checkCsrf(request, s);
-    await deps.arrangements.update(s.accountId, request.params.id, ruleFromForm(request.body, deps.trustGroupId()));
+    await deps.arrangements.update(s.accountId, request.params.id, ruleFromForm(request.body, deps.trustGroup()?.id));
     return reply.redirect('/dashboard/arrangements', 303);
   });
 

@@ -25,6 +25,8 @@ export interface ArrangementFormView {
   csrf: string;
   /** The trust group this operator is in (`group_id`), offered as a condition. */
   group?: string;
+  /** Its display name in the page's language. */
+  groupName?: string;
   current?: Arrangement;
 }
 
@@ -36,13 +38,15 @@ export interface ArrangementListView {
 
 /** The catalogue of `sources` and `services` in `locale`. */
 export function arrangementCatalogue(sources: SourceEntry[], services: ServiceEntry[], locale: Locale): ArrangementCatalogue {
-  const kinds = [...new Set(services.flatMap((x) => (x.kind !== 'gateway' && 'purposes' in x.definition ? [x.definition.kind] : [])))];
+  // the operator's own "my data" client is no kind of service a citizen chooses
+  const chosen = (x: ServiceEntry) => x.kind !== 'gateway' && x.kind !== 'operator_insight' && 'purposes' in x.definition;
+  const kinds = [...new Set(services.flatMap((x) => (chosen(x) && 'purposes' in x.definition ? [x.definition.kind] : [])))];
   return {
     sources,
     kinds: kinds.sort(),
     purposeLabel: (iri) => dpvPurposeLabel(iri, locale),
-    // registry kinds are lower-case ids (`public_service`, `commercial`): other kinds show as they are
-    kindLabel: (k) => (k === 'public_service' ? t(locale, 'kind_public_service') : k),
+    // registry kinds are lower-case ids (`public_service`, `commercial`): other kinds show as words
+    kindLabel: (k) => (k === 'public_service' ? t(locale, 'kind_public_service') : k.replaceAll('_', ' ')),
     attributeLabel: (key) => {
       const [resource, id] = [key.slice(0, key.lastIndexOf('#')), key.slice(key.lastIndexOf('#') + 1)];
       const src = sources.find((x) => x.resource === resource);

@@ -1,8 +1,8 @@
 /**
  * The citizen dashboard, rendered on the server so it works without JavaScript, with
  * large targets and plain forms: sign in, overview, requests (approve with choices or
- * decline), consents (withdraw in one step, receipts) and records of people one acts for.
- * The access log, "my data", keychain and export pages register from their own modules.
+ * decline) and records of people one acts for. The consents, access log, "my data",
+ * keychain and export pages register from their own modules.
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -16,6 +16,7 @@ import type { Witness } from '../witness/witness.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { CitizenService } from './citizen.service.ts';
 import { registerAccountPages } from './dashboard-account.routes.ts';
+import { registerConsentsPage } from './dashboard-consents.routes.ts';
 import { registerDataPages } from './dashboard-data.routes.ts';
 import type { Insight } from './insight.ts';
 import { renderOverview, renderSignIn } from './pages/home.page.ts';
@@ -57,6 +58,7 @@ const WithdrawForm = Type.Object({ _csrf: Type.Optional(Type.String()), party_id
 export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
   registerHomePages(app, deps);
   registerRecordPages(app, deps);
+  registerConsentsPage(app, deps);
   registerDecisionRoutes(app, deps);
   registerDataPages(app, deps);
   registerAccountPages(app, deps);
@@ -92,15 +94,14 @@ function registerHomePages(app: FastifyInstance, deps: DashboardDeps): void {
 /** A page of record cards: which records, how each shows, and what to say when there is none. */
 interface RecordPage {
   path: string;
-  page: Extract<DashboardPage, 'requests' | 'consents' | 'others'>;
+  page: Extract<DashboardPage, 'requests' | 'others'>;
   records: (citizens: CitizenService, accountId: string) => Promise<CitizenRecordView[]>;
   mode: (r: CitizenRecordView) => RecordCardMode;
-  empty: 'no_requests' | 'no_consents' | 'no_others';
+  empty: 'no_requests' | 'no_others';
 }
 
 const RECORD_PAGES: RecordPage[] = [
   { path: '/dashboard/requests', page: 'requests', records: (c, a) => c.pending(a), mode: () => 'request', empty: 'no_requests' },
-  { path: '/dashboard/consents', page: 'consents', records: (c, a) => c.records(a), mode: () => 'consent', empty: 'no_consents' },
   {
     path: '/dashboard/others',
     page: 'others',

@@ -23,7 +23,8 @@ const CONSENT = 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-a';
 export interface InsightResult {
   source: SourceEntry;
   record_id: string;
-  operations: Array<{ name: string; status: number; data: unknown }>;
+  /** Each operation's answer, and where each attribute sits in it (JSON pointers, from the gateway's metadata). */
+  operations: Array<{ name: string; status: number; data: unknown; pointers: Record<string, string[]> }>;
 }
 
 /** The collaborators of {@link Insight}. */
@@ -125,7 +126,7 @@ export class Insight {
     const resource = new URL(source.resource);
     const metadataUrl = `${resource.origin}/.well-known/oauth-protected-resource${resource.pathname}`;
     const prm = (await (await fetch(metadataUrl, { signal: AbortSignal.timeout(5000) })).json()) as {
-      portti_operations?: Array<{ name: string }>;
+      portti_operations?: Array<{ name: string; pointers?: Record<string, string[]> }>;
     };
     const operations: InsightResult['operations'] = [];
     for (const op of prm.portti_operations ?? []) {
@@ -145,7 +146,7 @@ export class Insight {
         if (body.code !== 'consent_missing') break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      operations.push({ name: op.name, status: res!.status, data: res!.ok ? await res!.json() : null });
+      operations.push({ name: op.name, status: res!.status, data: res!.ok ? await res!.json() : null, pointers: op.pointers ?? {} });
     }
     return operations;
   }

@@ -10,7 +10,6 @@ import type { ActivationMode, HistoryEntry, PartyRole, PartyStatus, Purpose } fr
 import { pick, type Locale } from '../../web/i18n.ts';
 import type { KeychainEntry } from '../accounts/accounts.ts';
 import type { SourceEntry } from '../registry/registry.ts';
-import type { InsightResult } from './insight.ts';
 
 /** A text in the dashboard's three languages (as in registry files). */
 export type LocalizedText = Record<Locale, string>;
@@ -91,15 +90,28 @@ export interface CardContext {
   locale: Locale;
   csrf: string;
   labels: SourceLabels;
+  /** Cards sit under group headings (their titles a level lower). */
+  nested?: boolean;
 }
 
-/** One line of the access log, labels resolved. */
+/** The groups of the consents page. */
+export type ConsentGroup = 'active' | 'pending' | 'ended';
+
+/** The consents page: the search, and the records that match it by group (the "my data" views left out). */
+export interface ConsentsView {
+  q: string;
+  groups: Array<{ group: ConsentGroup; records: CitizenRecordView[] }>;
+}
+
+/** One entry of the access log, every name resolved in the page's language. */
 export interface AccessEntryView {
+  access_id: string;
   /** ISO 8601. */
   time: string;
   service: string;
-  /** The released attributes' labels, comma-separated. */
-  attributes: string;
+  source: string;
+  /** The released attributes' labels. */
+  attributes: string[];
   purpose: string;
   outcome: AccessOutcome;
   /** The record exactly as the gateway logged it (the Merkle leaf), for the browser's own check. */
@@ -110,10 +122,37 @@ export interface AccessEntryView {
   checked: 'proven' | 'broken' | 'pending';
 }
 
-/** The access log page: the shown entries, the outcome filter, and what the browser checks them with. */
+/** The access log's filter as the form shows it (empty: any). */
+export interface AccessFilterView {
+  /** A service's client id. */
+  service: string;
+  /** A source's id. */
+  source: string;
+  /** Days (YYYY-MM-DD) in the dashboard's zone, both included. */
+  from: string;
+  to: string;
+  outcome: AccessOutcome | '';
+  /** One consent record's entries only (from a link, not the form). */
+  record_id: string;
+}
+
+/** One choice of a filter's list. */
+export interface ChoiceView {
+  value: string;
+  label: string;
+}
+
+/** The access log page: one page of entries, the filter, links to the pages beside it, and what the browser checks them with. */
 export interface AccessLogView {
   entries: AccessEntryView[];
-  outcome: AccessOutcome | '';
+  filter: AccessFilterView;
+  services: ChoiceView[];
+  sources: ChoiceView[];
+  /** Query strings of the newer and older pages, when there are such entries. */
+  newer?: string;
+  older?: string;
+  /** True when this is not the newest page. */
+  paged: boolean;
   /** JSON of the TransparencyEvidence (checkpoints and keys) for the shown entries. */
   evidence: string;
 }
@@ -132,11 +171,27 @@ export interface MyDataSourceView {
   correction_url?: string;
 }
 
-/** The "my data" page: every source, and what one of them holds once asked. */
+/** What one source answered, as rows named from its definition (never JSON keys). */
+export interface MyDataResultView {
+  source_id: string;
+  rows: Array<[string, string]>;
+}
+
+/** A "my data" view the citizen made: the consent the click expressed, shown here rather than among the consents. */
+export interface MyDataViewEntry {
+  record_id: string;
+  /** ISO 8601. */
+  time: string;
+  source: string;
+  status: ConsentStatus;
+}
+
+/** The "my data" page: every source, what one of them holds once asked, and the views made so far. */
 export interface MyDataView {
   sources: MyDataSourceView[];
   csrf: string;
-  result?: InsightResult;
+  result?: MyDataResultView;
+  views: MyDataViewEntry[];
 }
 
 /** The sign-in page: the identity providers, each link returning to `returnTo`. */

@@ -111,13 +111,20 @@ const PAGES: Array<[DashboardPage, string, MessageKey]> = [
   ['export', '/dashboard/export', 'nav_export'],
 ];
 
-/** The dashboard's main navigation with `current` marked. */
+/**
+ * The dashboard's main navigation with `current` marked: a disclosure menu ("Menu: My consents")
+ * on small screens, a row of links on wide ones (CSS only, so it works without JavaScript).
+ */
 export function dashboardNav(locale: Locale, current: DashboardPage): SafeHtml {
+  const here = PAGES.find(([id]) => id === current);
   return html`<nav class="main" aria-label="${t(locale, 'main_navigation')}">
-    <ul>
-      ${PAGES.map(
-        ([id, href, key]) => html`<li><a href="${href}" ${id === current ? html`aria-current="page"` : ''}>${t(locale, key)}</a></li>`,
-      )}
-    </ul>
+    <details>
+      <summary>${t(locale, 'menu')}${here ? html` <span class="current">${t(locale, here[2])}</span>` : ''}</summary>
+      <ul>
+        ${PAGES.map(
+          ([id, href, key]) => html`<li><a href="${href}" ${id === current ? html`aria-current="page"` : ''}>${t(locale, key)}</a></li>`,
+        )}
+      </ul>
+    </details>
   </nav>`;
 }

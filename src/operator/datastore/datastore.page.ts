@@ -6,6 +6,7 @@
 import { html, type SafeHtml } from '../../web/html.ts';
 import { pick, t, type Locale } from '../../web/i18n.ts';
 import { flatten, rowsTable } from '../../web/json-rows.ts';
+import { labelledRows } from '../../web/labelled-rows.ts';
 import type { CitizenDocument } from '../../pds/pds.service.ts';
 import { day } from '../citizen/pages/format.ts';
 import type { DatastoreView } from './datastore.view.ts';
@@ -24,15 +25,31 @@ function hiddenFields(csrf: string, category: string): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${csrf}" /><input type="hidden" name="category" value="${category}" />`;
 }
 
+type Category = DatastoreView['meta']['categories'][number];
+
+/** The rows of a document, each part named by its category's labels (by JSON pointer, array positions left out). */
+function documentRows(d: CitizenDocument, category: Category | undefined, locale: Locale): Array<[string, string]> {
+  // the card's heading names the category: rows start with their own labels
+  return labelledRows(
+    d.document,
+    '',
+    {
+      field: (keys) => pick(category?.labels?.[`/${keys.join('/')}`], locale) || undefined,
+      value: (code) => pick(category?.values?.[code], locale) || undefined,
+    },
+    locale,
+  );
+}
+
 function correctionForm(d: CitizenDocument, view: DatastoreView, depositor: string, locale: Locale): SafeHtml {
   if (d.correctable.length === 0) return html`<p>${t(locale, 'datastore_not_correctable')}</p>`;
   const id = `doc-${d.category}`;
-  const attributes = Object.entries(view.meta.categories.find((c) => c.id === d.category)?.attributes ?? {});
-  const label = (pointer: string) => attributes.find(([, p]) => p === pointer)?.[0] ?? pointer;
+  const labels = view.meta.categories.find((c) => c.id === d.category)?.labels ?? {};
+  const label = (pointer: string, i: number) => pick(labels[pointer], locale) || `${t(locale, 'item')} ${i + 1}`;
   const field = (p: string, i: number) => {
     const current = flatten(pointerValue(d.document, p))[0]?.[1] ?? '';
     return html`<p>
-      <label for="${id}-f${i}">${label(p)}</label>
+      <label for="${id}-f${i}">${label(p, i)}</label>
       <input type="text" id="${id}-f${i}" name="${p}" value="${current === '—' ? '' : current}" maxlength="500" />
     </p>`;
   };
@@ -56,7 +73,7 @@ function documentCard(d: CitizenDocument, view: DatastoreView, locale: Locale): 
   return html`<section class="card" aria-labelledby="${id}">
     <h2 id="${id}">${pick(category?.label, locale) || d.category}</h2>
     <p class="provenance provenance-${d.provenance.status}">${provenance}</p>
-    ${rowsTable(flatten(d.document), locale)}
+    ${rowsTable(documentRows(d, category, locale), locale)}
     <p>${t(locale, 'datastore_versions', { n: d.history.length })}</p>
     ${correctionForm(d, view, depositor, locale)}
     <form method="post" action="/dashboard/datastore/delete">

@@ -14,7 +14,14 @@ type Localized = { fi: string; sv: string; en: string };
 /** The store's public description (categories, depositors, aggregate services). */
 export interface PdsMetadata {
   identifier_type: string;
-  categories: Array<{ id: string; label: Localized; attributes: Record<string, string | string[]> }>;
+  categories: Array<{
+    id: string;
+    label: Localized;
+    attributes: Record<string, string | string[]>;
+    /** JSON pointer (array positions left out) → label of that part of a document. */
+    labels?: Record<string, Localized>;
+    values?: Record<string, Localized>;
+  }>;
   depositors: Array<{ id: string; name: Localized; categories: string[] }>;
   aggregate_services: Array<{ id: string; name: Localized; category: string; k_min: number; fields: string[] }>;
 }

@@ -3,7 +3,7 @@
  * pasted, with progress), and each move with its progress and per-record outcome.
  */
 import { html, type SafeHtml } from '../../web/html.ts';
-import { t, type Locale, type MessageKey } from '../../web/i18n.ts';
+import { pick, t, type Locale, type MessageKey } from '../../web/i18n.ts';
 import type { MoveItem, MoveView } from './portability.ts';
 import type { MovePageView } from './move.view.ts';
 
@@ -27,9 +27,10 @@ function item(i: MoveItem, locale: Locale): SafeHtml {
   return html`<li data-outcome="${i.outcome}">${i.client_id || i.old}: ${outcome}${handedOver}${reason}${refused}</li>`;
 }
 
-/** One move as a card: direction, status, progress and the outcome of each record. */
-export function renderMove(m: MoveView, locale: Locale): SafeHtml {
-  const heading = t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer: m.peer });
+/** One move as a card: direction (the other operator by its display name), status, progress and each record's outcome. */
+export function renderMove(m: MoveView, names: MovePageView['names'], locale: Locale): SafeHtml {
+  const peer = pick(names[m.peer], locale) || t(locale, 'move_peer_other');
+  const heading = t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer });
   return html`<article class="card move" data-move-id="${m.move_id}" data-status="${m.status}">
     <h3>${heading}: ${t(locale, MOVE_STATUS_LABEL[m.status])}</h3>
     <p>${t(locale, 'move_progress', { done: m.done, total: m.total })}</p>
@@ -50,7 +51,7 @@ function outSection(view: MovePageView, locale: Locale): SafeHtml {
     <p>
       <label
         >${t(locale, 'move_target')}<br /><select name="target">
-          ${view.peers.map((p) => html`<option value="${p.issuer}">${p.name} (${p.issuer})</option>`)}
+          ${view.peers.map((p) => html`<option value="${p.issuer}">${pick(p.name, locale)}</option>`)}
         </select></label
       >
     </p>
@@ -86,15 +87,15 @@ export function renderMovePage(view: MovePageView, locale: Locale): SafeHtml {
   const moves =
     view.moves.length > 0
       ? html`<h2>${t(locale, 'moves_title')}</h2>
-          ${view.moves.map((m) => renderMove(m, locale))}`
+          ${view.moves.map((m) => renderMove(m, view.names, locale))}`
       : '';
   return html`${outSection(view, locale)} ${inSection(view, locale)} ${moves}
     <script src="/assets/move.js" defer></script>`;
 }
 
 /** One move's own page; without JavaScript it refreshes itself while the move runs. */
-export function renderMoveStatus(m: MoveView, locale: Locale): SafeHtml {
+export function renderMoveStatus(m: MoveView, names: MovePageView['names'], locale: Locale): SafeHtml {
   const refresh = m.status === 'running' ? html`<meta http-equiv="refresh" content="1" />` : '';
-  return html`${refresh}${renderMove(m, locale)}
+  return html`${refresh}${renderMove(m, names, locale)}
     <p><a href="/dashboard/consents">${t(locale, 'nav_consents')}</a></p>`;
 }

@@ -12,6 +12,7 @@ import { checkCsrf, signedInOrRedirect, type Sessions } from '../accounts/sessio
 import { dashboardNav, type WebContext } from '../citizen/web-context.ts';
 import { renderMovePage, renderMoveStatus } from './move.page.ts';
 import type { Portability } from './portability.ts';
+import type { TrustScope } from '../registry/trust-scope.ts';
 import type { MovePageView } from './move.view.ts';
 
 /** What the portability API and pages use. */
@@ -20,8 +21,8 @@ export interface PortabilityRoutesDeps {
   portability: Portability;
   web: WebContext;
   issuer: string;
-  /** Other operators of the trust group (issuer and name), offered as move targets. */
-  peers: () => Array<{ issuer: string; name: string }>;
+  /** The trust group's other operators (move targets) and every member's display names (the other side of a move). */
+  trust: Pick<TrustScope, 'peers' | 'memberNames'>;
 }
 
 const tags = ['citizen api'];
@@ -109,7 +110,12 @@ function registerMovePages(app: FastifyInstance, deps: PortabilityRoutesDeps): v
     const s = await signedInOrRedirect(deps.sessions, request, reply);
     if (!s) return reply;
     const locale = web.locale(request, s);
-    const view: MovePageView = { peers: deps.peers(), moves: await deps.portability.moves(s.accountId), csrf: s.data.csrf };
+    const view: MovePageView = {
+      peers: deps.trust.peers(),
+      names: deps.trust.memberNames(),
+      moves: await deps.portability.moves(s.accountId),
+      csrf: s.data.csrf,
+    };
     return web.send(reply, request, s, t(locale, 'nav_move'), renderMovePage(view, locale), dashboardNav(locale, 'move'));
   });
 
@@ -131,6 +137,7 @@ function registerMovePages(app: FastifyInstance, deps: PortabilityRoutesDeps): v
     if (!s) return reply;
     const locale = web.locale(request, s);
     const move = await deps.portability.move(s.accountId, request.params.id);
-    return web.send(reply, request, s, t(locale, 'moves_title'), renderMoveStatus(move, locale), dashboardNav(locale, 'move'));
+    const body = renderMoveStatus(move, deps.trust.memberNames(), locale);
+    return web.send(reply, request, s, t(locale, 'moves_title'), body, dashboardNav(locale, 'move'));
   });
 }

@@ -27,6 +27,14 @@ export const AttributeSchema = Type.Object(
     /** DPV personal-data category, e.g. https://w3id.org/dpv/pd#Income */
     category: Iri,
     sensitivity: Type.Union([Type.Literal('normal'), Type.Literal('financial'), Type.Literal('special_category')], { default: 'normal' }),
+    /**
+     * Labels of the parts of the attribute's value, keyed by their path inside it: object keys
+     * joined by `/`, array positions left out (`months/gross_eur`). An attribute with several
+     * pointers starts each part's path with its pointer's last key (`given_names`).
+     */
+    fields: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Localized)),
+    /** Words for coded values anywhere in the attribute's value (`employed` → "in work"). */
+    values: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Localized)),
   },
   strict,
 );

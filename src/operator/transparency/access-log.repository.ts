@@ -9,15 +9,27 @@ import type { Dialect, Queryable } from '../../store/database.ts';
 
 type Db = Queryable<AccessLogDatabase>;
 
+/** One entry's place in the access log, for paging: entries sort by time, then access id. */
+export interface AccessLogCursor {
+  time: string;
+  access_id: string;
+}
+
 /** Which entries of the citizen's access log to show, newest first. */
 export interface AccessLogFilter {
   record_id?: string;
   outcome?: 'allowed' | 'refused' | 'error';
   client_id?: string;
+  /** The source's resource URI. */
+  source?: string;
   from?: string;
   to?: string;
   limit?: number;
   before?: string;
+  /** Only entries older than this one (the next page). */
+  older_than?: AccessLogCursor;
+  /** Only the entries nearest to and newer than this one (the previous page); still returned newest first. */
+  newer_than?: AccessLogCursor;
 }
 
 /** Stores access records, 100 per statement, skipping those already stored; returns how many were new. */
@@ -46,24 +58,39 @@ export async function insertAccessRecords(db: Db, rows: Array<Insertable<AccessL
  */
 export function accessLogPage(db: Db, dialect: Dialect, ids: string[], filter: AccessLogFilter) {
   const limit = Math.min(filter.limit ?? 100, 1000);
+  // a previous page walks towards newer entries from its cursor; every other page towards older ones
+  const cursor = filter.newer_than ?? filter.older_than;
+  const dir = filter.newer_than ? 'asc' : 'desc';
+  const past = filter.newer_than ? '>' : '<';
   const newestOf = (recordId: string | RawBuilder<string>) => {
     let q = db.selectFrom('access_log').select(['access_id', 'time']).where('record_id', '=', recordId);
     if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
     if (filter.client_id) q = q.where('client_id', '=', filter.client_id);
+    if (filter.source) q = q.where('source', '=', filter.source);
     if (filter.from) q = q.where('time', '>=', filter.from);
     if (filter.to) q = q.where('time', '<=', filter.to);
     if (filter.before) q = q.where('time', '<', filter.before);
-    return q.orderBy('time', 'desc').limit(limit);
+    if (cursor)
+      q = q.where((eb) =>
+        eb.or([eb('time', past, cursor.time), eb.and([eb('time', '=', cursor.time), eb('access_id', past, cursor.access_id)])]),
+      );
+    return q.orderBy('time', dir).orderBy('access_id', dir).limit(limit);
   };
   if (dialect === 'postgres') {
     const newest = newestOf(sql.ref<string>('r.id'));
+    const order = sql.raw(dir);
     const lateral = sql<{ access_id: string }>`(select newest.access_id from unnest(${ids}::text[]) as r(id)
-      cross join lateral (${newest}) as newest order by newest.time desc limit ${limit})`;
+      cross join lateral (${newest}) as newest order by newest.time ${order}, newest.access_id ${order} limit ${limit})`;
     return db.selectFrom(lateral.as('page')).select('page.access_id');
   }
   const branches = ids.map((id, i) => db.selectFrom(newestOf(id).as(`r${i}`)).selectAll());
   const all = branches.slice(1).reduce((acc, q) => acc.unionAll(q), branches[0]!);
-  return db.selectFrom(all.as('newest')).select('newest.access_id').orderBy('newest.time', 'desc').limit(limit);
+  return db
+    .selectFrom(all.as('newest'))
+    .select('newest.access_id')
+    .orderBy('newest.time', dir)
+    .orderBy('newest.access_id', dir)
+    .limit(limit);
 }
 
 /** A stored entry: the record as reported (the leaf's bytes) and its inclusion proof once sent. */
@@ -75,7 +102,13 @@ export interface StoredEntry {
 /** The bodies and proofs of the given entries, newest first. */
 export async function accessBodies(db: Db, accessIds: string[]): Promise<StoredEntry[]> {
   // by primary key, given as a list (a subquery here makes SQLite scan the table)
-  return db.selectFrom('access_log').select(['body', 'proof']).where('access_id', 'in', accessIds).orderBy('time', 'desc').execute();
+  return db
+    .selectFrom('access_log')
+    .select(['body', 'proof'])
+    .where('access_id', 'in', accessIds)
+    .orderBy('time', 'desc')
+    .orderBy('access_id', 'desc')
+    .execute();
 }
 
 /** Every entry's body and proof for the given records, oldest first. */

@@ -15,6 +15,8 @@ export interface AccessLogTable {
   gateway_client_id: string;
   time: string;
   outcome: string;
+  /** The source's resource URI (from 0005; older rows are filled from their body). */
+  source: string | null;
   body: string;
   received_at: number;
   /** JSON: the record's inclusion proof in a checkpoint this operator cosigned (a RecordProof), once sent. */
@@ -60,7 +62,18 @@ export const accessLogMigrations: MigrationSet = (dialect) => {
         await db.schema.dropIndex('access_log_record_time_id').execute();
       },
     },
-    '0005_witness': {
+    '0005_access_log_source': {
+      async up(db) {
+        // the citizen filters "who used my data" by source: a column, filled for the rows already kept
+        await db.schema.alterTable('access_log').addColumn('source', 'text').execute();
+        const fromBody = dialect === 'postgres' ? sql`(body::jsonb ->> 'source')` : sql`json_extract(body, '$.source')`;
+        await sql`update ${sql.table('access_log')} set source = ${fromBody}`.execute(db);
+      },
+      async down(db) {
+        await db.schema.alterTable('access_log').dropColumn('source').execute();
+      },
+    },
+    '0006_witness': {
       up: (db) => db.schema.alterTable('access_log').addColumn('proof', 'text').execute(),
       down: (db) => db.schema.alterTable('access_log').dropColumn('proof').execute(),
     },

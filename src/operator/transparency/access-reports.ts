@@ -26,7 +26,7 @@ import type { AccessLogDatabase } from './access-log.tables.ts';
  * An access record as a gateway reports it: the report schema checks the fields the operator
  * files it by; the record is kept as sent.
  */
-export type ReportedAccessRecord = Pick<AccessRecord, 'access_id' | 'time' | 'outcome'> &
+export type ReportedAccessRecord = Pick<AccessRecord, 'access_id' | 'time' | 'outcome' | 'source'> &
   Partial<Pick<AccessRecord, 'consent_record_id' | 'client_id'>>;
 
 /** Finds a checkpoint note the witness cosigned, by log origin and size. */
@@ -103,6 +103,7 @@ export class AccessReports {
         gateway_client_id: gatewayClientId,
         time: r.time,
         outcome: r.outcome,
+        source: r.source,
         body: JSON.stringify(r),
         received_at: now,
         proof: null,

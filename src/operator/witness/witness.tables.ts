@@ -42,7 +42,7 @@ export interface WitnessDatabase {
 export const witnessMigrations: MigrationSet = (dialect) => {
   const t = columnTypes(dialect);
   return {
-    '0005_witness': {
+    '0006_witness': {
       async up(db) {
         await db.schema
           .createTable('witness_keys')

@@ -1,9 +1,10 @@
 /**
  * Words and dates of the dashboard's pages: consent statuses and history events in the
- * visitor's language, times in Helsinki time, ISO 8601 durations in words.
+ * visitor's language, times in the dashboard's zone (named), ISO 8601 durations in words.
  */
 import type { ConsentStatus } from '../../../core/consent-event.ts';
 import { t, type Locale, type MessageKey } from '../../../web/i18n.ts';
+import { intlTag, localDay, localTime } from '../../../web/local-time.ts';
 import { CONSENT_STATUS_LABEL } from '../../../web/messages.ts';
 
 /** A consent status in words. */
@@ -43,19 +44,12 @@ export function humanDuration(iso: string, locale: Locale): string {
 }
 
 /** The BCP 47 tag dates are written in for a dashboard language. */
-export const dateLocale = (locale: Locale) => (locale === 'en' ? 'en-GB' : `${locale}-FI`);
+export const dateLocale = intlTag;
 
-/** A point in time in Helsinki time; no time means "until withdrawn". */
+/** A point in time in the dashboard's zone, with the zone named; no time means "until withdrawn". */
 export function when(iso: string | null, locale: Locale): string {
-  if (!iso) return t(locale, 'until_withdrawn');
-  return new Date(iso).toLocaleString(dateLocale(locale), {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    timeZone: 'Europe/Helsinki',
-  });
+  return iso ? localTime(iso, locale) : t(locale, 'until_withdrawn');
 }
 
-/** A day in Helsinki time. */
-export function day(iso: string, locale: Locale): string {
-  return new Date(iso).toLocaleDateString(dateLocale(locale), { dateStyle: 'medium', timeZone: 'Europe/Helsinki' });
-}
+/** A day in the dashboard's zone. */
+export const day = localDay;

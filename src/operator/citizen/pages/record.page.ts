@@ -5,7 +5,7 @@
  */
 import { canWithdraw } from '../../../core/consent-rules.ts';
 import { attrKey, isConsentBasis, type PiiItem, type Purpose } from '../../../core/consent.ts';
-import { html, type SafeHtml } from '../../../web/html.ts';
+import { escapeHtml, html, SafeHtml } from '../../../web/html.ts';
 import { pick, t, type Locale, type MessageKey } from '../../../web/i18n.ts';
 import { PARTY_ROLE_LABEL, PARTY_STATUS_LABEL } from '../../../web/messages.ts';
 import type { CardContext, CitizenRecordView, HistoryView, MyPartyView, PartyView, RecordCardMode, SourceLabels } from '../view-models.ts';
@@ -63,11 +63,18 @@ function decisionForm(r: CitizenRecordView, purpose: Purpose, decider: MyPartyVi
   </form>`;
 }
 
-function released(r: CitizenRecordView, labels: SourceLabels, locale: Locale): SafeHtml {
+/** A heading of a card: its title (`depth` 0) or a part of it, a level lower inside grouped lists. */
+function heading(view: CardContext, depth: 0 | 1, text: string, id?: string): SafeHtml {
+  const level = (view.nested ? 3 : 2) + depth;
+  return new SafeHtml(`<h${level}${id ? ` id="${escapeHtml(id)}"` : ''}>${escapeHtml(text)}</h${level}>`);
+}
+
+function released(r: CitizenRecordView, view: CardContext): SafeHtml {
+  const { labels, locale } = view;
   const items = r.released.flatMap((s) =>
     [...new Set(s.subjects.flatMap((sub) => sub.datatypes))].map((d) => html`<li>${labels.attributeLabel(s.source, d, locale)}</li>`),
   );
-  return html`<h3>${t(locale, 'attributes')}</h3>
+  return html`${heading(view, 1, t(locale, 'attributes'))}
     <ul>
       ${items}
     </ul>`;
@@ -93,13 +100,12 @@ export function renderRecord(r: CitizenRecordView, mode: RecordCardMode, view: C
   const id = encodeURIComponent(r.record_id);
   const decider = r.my_parties.find((p) => p.decides);
   return html`<article class="card" aria-labelledby="h-${id}">
-    <h2 id="h-${id}">${pick(r.service_name ?? undefined, locale) || r.client_id}</h2>
-    ${facts(r, purpose, locale)}
-    <h3>${t(locale, 'participants')}</h3>
+    ${heading(view, 0, pick(r.service_name ?? undefined, locale) || r.client_id, `h-${id}`)} ${facts(r, purpose, locale)}
+    ${heading(view, 1, t(locale, 'participants'))}
     <ul>
       ${r.parties.map((p) => participant(p, locale))}
     </ul>
-    ${mode === 'request' && decider ? decisionForm(r, purpose, decider, view) : released(r, view.labels, locale)}
+    ${mode === 'request' && decider ? decisionForm(r, purpose, decider, view) : released(r, view)}
     ${decider?.role === 'guardian' ? html`<p class="notice">${t(locale, 'acting_for')}</p>` : ''}
     <details>
       <summary>${t(locale, 'history')}</summary>
