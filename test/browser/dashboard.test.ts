@@ -106,7 +106,7 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
     }
     await expect(page.locator('td.outcome-allowed').first().textContent()).resolves.toBe('released');
     await page.getByRole('button', { name: 'Check that the log has not been altered' }).click();
-    await expect(page.getByRole('status').textContent()).resolves.toMatch(/Checked: all \d+ entries are intact/);
+    await expect(page.getByRole('status').textContent()).resolves.toMatch(/Checked: (all \d+ entries are|the 1 entry is) intact/);
     await axe(page, 'access');
     await snap(page, 'access');
 

@@ -3,7 +3,7 @@
  * pasted, with progress), and each move with its progress and per-record outcome.
  */
 import { html, type SafeHtml } from '../../web/html.ts';
-import { t, type Locale, type MessageKey } from '../../web/i18n.ts';
+import { t, tn, type Locale, type MessageKey } from '../../web/i18n.ts';
 import type { MoveItem, MoveView } from './portability.ts';
 import type { MovePageView } from './move.view.ts';
 
@@ -32,7 +32,7 @@ export function renderMove(m: MoveView, locale: Locale): SafeHtml {
   const heading = t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer: m.peer });
   return html`<article class="card move" data-move-id="${m.move_id}" data-status="${m.status}">
     <h3>${heading}: ${t(locale, MOVE_STATUS_LABEL[m.status])}</h3>
-    <p>${t(locale, 'move_progress', { done: m.done, total: m.total })}</p>
+    <p>${tn(locale, 'move_progress', m.total, { done: m.done })}</p>
     <progress max="${Math.max(m.total, 1)}" value="${m.done}"></progress>
     ${
       m.items.length > 0

@@ -3,7 +3,7 @@
  * the shown records' hash chain.
  */
 import { html, type SafeHtml } from '../../../web/html.ts';
-import { t, type Locale } from '../../../web/i18n.ts';
+import { t, tn, type Locale } from '../../../web/i18n.ts';
 import { ACCESS_OUTCOME_LABEL } from '../../../web/messages.ts';
 import type { AccessEntryView, AccessLogView } from '../view-models.ts';
 import { when } from './format.ts';
@@ -12,7 +12,7 @@ const OUTCOMES = ['', 'allowed', 'refused', 'error'] as const;
 
 function verdictNotice(verdict: AccessLogView['verdict'], locale: Locale): SafeHtml | '' {
   if (!verdict) return '';
-  const text = verdict.broken === 0 ? t(locale, 'verify_ok', { n: verdict.checked }) : t(locale, 'verify_failed', { n: verdict.broken });
+  const text = verdict.broken === 0 ? tn(locale, 'verify_ok', verdict.checked) : tn(locale, 'verify_failed', verdict.broken);
   return html`<p class="notice" role="status">${text}</p>`;
 }
 
@@ -46,7 +46,7 @@ function row(e: AccessEntryView, locale: Locale): SafeHtml {
 function table(entries: AccessEntryView[], locale: Locale): SafeHtml {
   return html`<table>
     <caption class="muted">
-      ${t(locale, 'entries', { n: entries.length })}
+      ${tn(locale, 'access_entries', entries.length)}
     </caption>
     <thead>
       <tr>

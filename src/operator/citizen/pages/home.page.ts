@@ -3,7 +3,7 @@
  * overview of what waits for them.
  */
 import { html, type SafeHtml } from '../../../web/html.ts';
-import { pick, t, type Locale } from '../../../web/i18n.ts';
+import { pick, t, tn, type Locale } from '../../../web/i18n.ts';
 import type { OverviewView, SignInView } from '../view-models.ts';
 
 /** The sign-in page: who the operator is and how to sign in. */
@@ -24,7 +24,7 @@ export function renderSignIn(view: SignInView, locale: Locale): SafeHtml {
 export function renderOverview(view: OverviewView, locale: Locale): SafeHtml {
   return html`<p>${t(locale, 'welcome', { name: view.name })}</p>
     <ul>
-      <li><a href="/dashboard/requests">${t(locale, 'pending_count', { n: view.pending })}</a></li>
-      <li><a href="/dashboard/consents">${t(locale, 'active_count', { n: view.active })}</a></li>
+      <li><a href="/dashboard/requests">${tn(locale, 'pending_requests', view.pending)}</a></li>
+      <li><a href="/dashboard/consents">${tn(locale, 'active_consents', view.active)}</a></li>
     </ul>`;
 }
