@@ -10,11 +10,12 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { OperatorConfig } from '../shared/config.schema.ts';
-import { createHttpServer } from '../shared/http-server.ts';
+import { createHttpServer, type ErrorPage } from '../shared/http-server.ts';
 import { mtlsListener } from '../shared/mtls.ts';
 import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
-import { loadSigningKeys, publicJwks, rotateSigningKey, type SigningKey } from '../store/keys.ts';
+import type { SigningKey } from '../store/keys.ts';
+import { keyRing, type KeyRing } from './key-ring.ts';
 import { Accounts } from './accounts/accounts.ts';
 import { registerLoginRoutes } from './accounts/login.routes.ts';
 import { Sessions } from './accounts/sessions.ts';
@@ -27,6 +28,7 @@ import { registerDatastoreRoutes } from './datastore/datastore.routes.ts';
 import { Insight } from './citizen/insight.ts';
 import { PdsClient } from './datastore/pds-client.ts';
 import { createWebContext } from './citizen/web-context.ts';
+import { oauthErrorPage, operatorErrorPage } from './citizen/error-pages.ts';
 import { ConsentService, type SubjectRef } from './consent/consent.service.ts';
 import { registerServiceApiRoutes } from './consent/service-api.routes.ts';
 import { WebhookSender } from './webhooks/webhooks.ts';
@@ -81,22 +83,6 @@ export interface Operator {
 /** Loads a registry file (`portti operator service add` uses it too). */
 export { loadRegistryFile } from './registry/registry-file.ts';
 
-/** The operator's signing keys: the newest signs, all are published; reloaded after a rotation. */
-async function keyRing(db: Kysely<OperatorDatabase>) {
-  let keys = await loadSigningKeys(db);
-  return {
-    all: () => keys,
-    current: () => keys[0] as SigningKey,
-    jwks: () => publicJwks(keys),
-    async rotate(): Promise<string> {
-      const kid = await rotateSigningKey(db);
-      keys = await loadSigningKeys(db);
-      return kid;
-    },
-  };
-}
-type KeyRing = Awaited<ReturnType<typeof keyRing>>;
-
 /** What every feature is built on: the configuration, the store, the keys, the registry and the trust group. */
 interface Base {
   options: OperatorOptions;
@@ -147,7 +133,8 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
     log,
   });
   const sessions = new Sessions(db, issuer.startsWith('https://'));
-  return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions };
+  const web = createWebContext(config.display_name);
+  return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions, web };
 }
 type Features = ReturnType<typeof buildFeatures>;
 
@@ -165,6 +152,7 @@ function authorizationServer({ config, issuer, db, keys, trust, log }: Base, f: 
     trustedFetch: (url) => f.registry.isRegisteredJwksUri(url),
     inGroup: trust.inGroup,
     ...(config.mtls ? { mtlsUrl: config.mtls.public_url.replace(/\/$/, '') } : {}),
+    errorPage: oauthErrorPage(f.web),
     pairwiseSubject: (accountId, clientId) => f.accounts.pairwiseSubject(accountId, clientId, `pairwise|${config.cookie_secret}`),
     onError: (event, err) =>
       log.info(
@@ -187,7 +175,7 @@ interface Wiring extends Base, Features {
 
 /** The APIs and pages for services, gateways, citizens and admins. */
 async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> {
-  const { config, issuer, db, keys, trust, as, sessions, accounts, registry, consents, citizens } = w;
+  const { config, issuer, db, keys, trust, as, sessions, accounts, registry, consents, citizens, web } = w;
   await scope.register(cookie, { secret: config.cookie_secret });
   await scope.register(formbody);
   await scope.register(fastifyStatic, {
@@ -198,7 +186,6 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
     maxAge: 3600_000,
   });
   const auth = new ApiAuthenticator(issuer, keys.jwks, new MemoryReplayCache(), config.mtls?.public_url);
-  const web = createWebContext(config.display_name);
   registerFeedRoutes(scope, { db, accessReports: w.accessReports, auth, registry, consents, inGroup: trust.inGroup });
   registerServiceApiRoutes(scope, { db, auth, consents, issuer, jwks: keys.jwks });
   const rotateKeys = async () => {
@@ -236,8 +223,10 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const registry = new Registry(store.db, issuer);
   await registry.refreshJwksUris();
   for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file), options.env));
+  const pages: { error?: ErrorPage } = {};
   const app = await createHttpServer({
     name: `portti-operator (${config.name})`,
+    errorPage: async (request, reply, problem) => pages.error?.(request, reply, problem),
     description: 'Portti MyData operator: authorization server, consent records, consent feed, citizen API.',
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
   });
@@ -245,6 +234,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const trust = await trustScope(config, issuer, app.log);
   const base: Base = { options, config, db: store.db, issuer, keys, registry, trust, log: app.log };
   const features = buildFeatures(base);
+  pages.error = operatorErrorPage(features.sessions, features.web);
   const as = authorizationServer(base, features);
   await mountAuthorizationServer(app, as);
   await app.register((scope) => registerRoutes(scope, { ...base, ...features, as }));

@@ -99,6 +99,11 @@ export const MESSAGES = {
     sv: 'Försök igen om en stund. Om felet fortsätter, kontakta operatören.',
     en: 'Please try again in a moment. If it keeps happening, contact the operator.',
   },
+  error_oauth_text: {
+    fi: 'Kirjautumista palveluun ei voitu jatkaa (linkki on voinut vanhentua). Palaa palveluun ja aloita uudelleen.',
+    sv: 'Inloggningen till tjänsten kunde inte fortsätta (länken kan ha gått ut). Gå tillbaka till tjänsten och börja om.',
+    en: 'The sign-in to the service could not go on (the link may have expired). Go back to the service and start again.',
+  },
   error_technical: { fi: 'Tekniset tiedot', sv: 'Tekniska uppgifter', en: 'Technical details' },
   error_go_home: { fi: 'Siirry etusivulle', sv: 'Gå till startsidan', en: 'Go to the front page' },
   error_sign_in_again: { fi: 'Kirjaudu uudelleen', sv: 'Logga in igen', en: 'Sign in again' },
@@ -200,6 +205,11 @@ export const MESSAGES = {
     fi: 'Sinut kirjattiin ulos, joten mitään ei vielä tehty. Kirjaudu uudelleen, niin palaat viimeistelemään sen.',
     sv: 'Du loggades ut, så inget har gjorts än. Logga in igen så kommer du tillbaka och kan slutföra det.',
     en: 'You were signed out, so nothing has been done yet. Sign in again and you come back to finish it.',
+  },
+  signed_out_idp_kept: {
+    fi: 'Olet kirjautunut ulos palvelusta {operator}. Tunnistuspalvelu ei tarjoa uloskirjautumista täältä, joten sulje selain, jos laite on yhteiskäytössä. Seuraava kirjautuminen tällä laitteella kysyy silti, kuka olet.',
+    sv: 'Du har loggat ut från {operator}. Identifieringstjänsten erbjuder ingen utloggning härifrån, så stäng webbläsaren om enheten är delad. Nästa inloggning på den här enheten frågar ändå vem du är.',
+    en: 'You are signed out of {operator}. The identity service offers no sign-out from here, so close the browser if others use this device. The next sign-in on this device asks who you are anyway.',
   },
   signed_out_title: { fi: 'Olet kirjautunut ulos', sv: 'Du har loggat ut', en: 'You have signed out' },
   signed_out_text: {
