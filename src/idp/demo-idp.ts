@@ -75,7 +75,8 @@ function memoryAdapter() {
       store.delete(this.key(id));
     }
     async revokeByGrantId(grantId: string) {
-      for (const [k, e] of store) if (e.payload.grantId === grantId) store.delete(k);
+      // this model's entries only: an interaction of the same grant must survive its tokens' revocation
+      for (const [k, e] of store) if (k.startsWith(`${this.name}:`) && e.payload.grantId === grantId) store.delete(k);
     }
   };
 }
@@ -123,7 +124,11 @@ function providerConfiguration(o: DemoIdpOptions, signingKey: object): Configura
       };
     },
     conformIdTokenClaims: false,
-    cookies: { keys: [randomBytes(32).toString('hex')] },
+    // own cookie names: on one host (the demo's 127.0.0.1) the operators' authorization servers use oidc-provider's defaults
+    cookies: {
+      keys: [randomBytes(32).toString('hex')],
+      names: { session: 'demo_idp_session', interaction: 'demo_idp_interaction', resume: 'demo_idp_resume' },
+    },
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },

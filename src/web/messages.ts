@@ -173,7 +173,16 @@ export const MESSAGES = {
     sv: 'Bara de obligatoriska uppgifterna och de valfria som du själv kryssar i lämnas ut.',
     en: 'Only the required items, and the optional ones you tick yourself, are shared.',
   },
-  must_approve_too: { fi: 'Myös näiden on hyväksyttävä: {names}.', sv: 'Måste också godkänna: {names}.', en: 'Must approve too: {names}.' },
+  must_approve_too: {
+    fi: 'Lupa tulee voimaan vasta, kun myös {names} hyväksyy.',
+    sv: 'Samtycket träder i kraft först när också {names} godkänner.',
+    en: 'The consent takes effect only when {names} approves too.',
+  },
+  privacy_notice_read: {
+    fi: 'Lue palvelun tietosuojaseloste',
+    sv: 'Läs tjänstens dataskyddsbeskrivning',
+    en: "Read the service's privacy notice",
+  },
   unnamed_party: {
     fi: '{role} (ei vielä kirjautunut tänne)',
     sv: '{role} (har inte loggat in här än)',

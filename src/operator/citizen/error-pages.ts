@@ -11,14 +11,17 @@ import type { Sessions } from '../accounts/sessions.ts';
 import { errorKind, errorTitle, renderErrorPage, type ErrorPageView } from './pages/error.page.ts';
 import { securityHeaders, type WebContext } from './web-context.ts';
 
-/** The operator page a request belongs to: itself for a page, the page of its form for a post. */
+/** Posts whose form lives on a page of another name than the post's first path segments. */
+const FORM_PAGES: Record<string, string> = { '/dashboard/erase': '/dashboard/export' };
+
+/** The operator page a request belongs to: itself for a page, the page of its form (its dashboard section) for a post. */
 export function pageOf(request: FastifyRequest): string {
   const url = request.url;
   if (request.method === 'GET' || request.method === 'HEAD') return url;
   const path = url.split('?')[0] ?? '';
   if (/^\/interaction\/[\w-]+$/.test(path)) return path;
-  const section = /^\/dashboard\/[a-z]+/.exec(path);
-  return section ? section[0] : '/dashboard';
+  const section = /^\/dashboard\/[a-z]+/.exec(path)?.[0];
+  return section ? (FORM_PAGES[section] ?? section) : '/dashboard';
 }
 
 /** Renders the operator's error pages (with the visitor's session, when there is one, for the language and header). */

@@ -35,7 +35,7 @@ function othersNotice(r: CitizenRecordView, locale: Locale): SafeHtml | '' {
   if (others.length === 0) return '';
   const names = listOf(
     locale,
-    others.map((p) => partyName(p, locale)),
+    others.map((p) => p.name ?? partyName(p, locale)),
   );
   return html`<p class="notice">${t(locale, 'must_approve_too', { names })}</p>`;
 }

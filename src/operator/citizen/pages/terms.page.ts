@@ -33,22 +33,25 @@ export function validityText(v: Exclude<ValidityView, { kind: 'ended' }>, locale
   }
 }
 
+/** The time a validity runs to, if it has one (machine-readable on the page as `data-until`). */
+const untilOf = (v: ValidityView) => (v.kind === 'until' ? v.at : v.kind === 'from_activation' ? v.if_today : '');
+
 function validityRow(v: ValidityView, locale: Locale): SafeHtml {
   return v.kind === 'ended'
     ? html`<dt>${t(locale, 'ended')}</dt>
         <dd>${when(v.at, locale)}</dd>`
     : html`<dt>${t(locale, 'validity')}</dt>
-        <dd class="validity">${validityText(v, locale)}</dd>`;
+        <dd class="validity" data-until="${untilOf(v)}">${validityText(v, locale)}</dd>`;
 }
 
-function basisText(basis: string, locale: Locale): SafeHtml {
-  return isConsentBasis(basis)
-    ? html`${t(locale, 'lawful_basis_consent')}. ${t(locale, 'withdraw_any_time')}`
-    : html`${t(locale, 'lawful_basis_other', { basis })}`;
+/** The lawful basis in words; while a consent is not ended, that it can be withdrawn (GDPR Art. 7(3)). */
+function basisText(basis: string, ended: boolean, locale: Locale): SafeHtml {
+  if (!isConsentBasis(basis)) return html`${t(locale, 'lawful_basis_other', { basis })}`;
+  return ended ? html`${t(locale, 'lawful_basis_consent')}` : html`${t(locale, 'lawful_basis_consent')}. ${t(locale, 'withdraw_any_time')}`;
 }
 
 function whoRows(v: ConsentTermsView, locale: Locale): SafeHtml {
-  const notice = v.privacy_notice ? html`<a href="${v.privacy_notice}">${t(locale, 'privacy_notice')}</a>` : '';
+  const notice = v.privacy_notice ? html`<a href="${v.privacy_notice}">${t(locale, 'privacy_notice_read')}</a>` : '';
   const agreement = v.agreement_uid ? html`<a href="${v.agreement_uid}">${t(locale, 'data_agreement')}</a>` : '';
   return html`<dt>${t(locale, 'controller')}</dt>
     <dd>
@@ -71,7 +74,7 @@ export function renderTerms(v: ConsentTermsView, locale: Locale, lead: SafeHtml 
     <dt>${t(locale, 'purpose')}</dt>
     <dd>${v.purpose}${v.purpose_description ? html`<br />${v.purpose_description}` : ''}</dd>
     <dt>${t(locale, 'lawful_basis')}</dt>
-    <dd>${basisText(v.lawful_basis, locale)}</dd>
+    <dd>${basisText(v.lawful_basis, v.validity.kind === 'ended', locale)}</dd>
     <dt>${t(locale, 'recipients')}</dt>
     <dd>${recipients}</dd>
     <dt>${t(locale, 'retention')}</dt>
