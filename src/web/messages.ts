@@ -174,9 +174,9 @@ export const MESSAGES = {
     en: 'Only the required items, and the optional ones you tick yourself, are shared.',
   },
   must_approve_too: {
-    fi: 'Lupa tulee voimaan vasta, kun myös {names} hyväksyy.',
-    sv: 'Samtycket träder i kraft först när också {names} godkänner.',
-    en: 'The consent takes effect only when {names} approves too.',
+    fi: 'Ennen voimaantuloa tarvitaan myös hyväksyntä: {names}.',
+    sv: 'Innan samtycket träder i kraft behövs också godkännande av {names}.',
+    en: 'Also needed before it takes effect: approval by {names}.',
   },
   privacy_notice_read: {
     fi: 'Lue palvelun tietosuojaseloste',
@@ -184,9 +184,9 @@ export const MESSAGES = {
     en: "Read the service's privacy notice",
   },
   unnamed_party: {
-    fi: '{role} (ei vielä kirjautunut tänne)',
-    sv: '{role} (har inte loggat in här än)',
-    en: '{role} (not signed in here yet)',
+    fi: 'toinen {role} (ei vielä kirjautunut tänne)',
+    sv: 'en annan {role} (har inte loggat in här än)',
+    en: 'another {role} (not signed in here yet)',
   },
   confirm_withdraw_title: {
     fi: 'Perutaanko lupa: {service}?',

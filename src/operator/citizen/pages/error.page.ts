@@ -63,7 +63,7 @@ export function renderErrorPage(view: ErrorPageView, locale: Locale): SafeHtml {
   const { code, detail } = view.technical;
   return html`<p>${t(locale, WORDS[view.kind][1])}</p>
     ${nextSteps(view, locale)}
-    <details>
+    <details class="technical">
       <summary>${t(locale, 'error_technical')}</summary>
       <p><code>${code}</code>${detail ? html`: <span lang="en">${detail}</span>` : ''}</p>
     </details>`;
