@@ -85,12 +85,10 @@ export function renderTerms(v: ConsentTermsView, locale: Locale, lead: SafeHtml 
 
 /** The items of a decision: required ones shown as included, optional ones as checkboxes left unticked unless `chosen`. */
 export function itemChoices(items: ConsentItemView[], locale: Locale, chosen: ReadonlySet<string> = new Set()): SafeHtml {
-  return html`${items.map((i) =>
-    i.optional
-      ? html`<label
-          ><input type="checkbox" name="choices" value="${i.key}" ${chosen.has(i.key) ? html`checked` : ''} /> ${itemText(i, locale)}
-          (${t(locale, 'optional')})</label
-        >`
-      : html`<label><input type="checkbox" checked disabled /> ${itemText(i, locale)} (${t(locale, 'required')})</label>`,
-  )}`;
+  return html`${items.map((i) => {
+    const text = `${itemText(i, locale)} (${t(locale, i.optional ? 'optional' : 'required')})`;
+    return i.optional
+      ? html`<label><input type="checkbox" name="choices" value="${i.key}" ${chosen.has(i.key) ? html`checked` : ''} /> ${text}</label>`
+      : html`<label><input type="checkbox" checked disabled /> ${text}</label>`;
+  })}`;
 }
