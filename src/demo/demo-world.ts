@@ -101,6 +101,7 @@ async function startIdentityProviders(servers: DemoServers, config: PorttiConfig
           client_id: p.client_id,
           client_secret: p.client_secret,
           redirect_uris: [`${o.issuer.replace(/\/$/, '')}/login/callback`],
+          post_logout_redirect_uris: [`${o.issuer.replace(/\/$/, '')}/signed-out`],
         })),
     );
     const { app } = await createDemoIdp({

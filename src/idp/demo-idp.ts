@@ -1,16 +1,19 @@
 /**
  * An embedded demo identity provider (OpenID Connect, oidc-provider) with a handful of
  * demo residents, so `portti start` works offline. Its sign-in page lists the residents;
- * choosing one signs in as them. Never for production: there is no authentication.
+ * choosing one signs in as them; `prompt=login` always shows the list again. It offers
+ * RP-initiated logout (end_session_endpoint with id_token_hint and post_logout_redirect_uri)
+ * and signs out at once when a relying party sends the browser there. Never for production:
+ * there is no authentication.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Provider, { type Adapter, type AdapterPayload, type Configuration } from 'oidc-provider';
+import Provider, { type Adapter, type AdapterPayload, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { Type } from 'typebox';
-import { html, type SafeHtml } from '../web/html.ts';
+import { html, SafeHtml } from '../web/html.ts';
 
 /** A resident one can sign in as. */
 export interface DemoResident {
@@ -29,9 +32,11 @@ export interface DemoIdpOptions {
   /** Label shown on the sign-in page. */
   label: string;
   residents: DemoResident[];
-  clients: Array<{ client_id: string; client_secret: string; redirect_uris: string[] }>;
+  clients: Array<{ client_id: string; client_secret: string; redirect_uris: string[]; post_logout_redirect_uris?: string[] }>;
   /** Authentication context class the IdP asserts (e.g. a LoA). */
   acr?: string;
+  /** Offer RP-initiated logout (default true; false stands in for an IdP without an end_session_endpoint). */
+  rpInitiatedLogout?: boolean;
 }
 
 /** Pairwise-free stable subject per IdP: different IdPs give different `sub` values. */
@@ -70,7 +75,8 @@ function memoryAdapter() {
       store.delete(this.key(id));
     }
     async revokeByGrantId(grantId: string) {
-      for (const [k, e] of store) if (e.payload.grantId === grantId) store.delete(k);
+      // this model's entries only: an interaction of the same grant must survive its tokens' revocation
+      for (const [k, e] of store) if (k.startsWith(`${this.name}:`) && e.payload.grantId === grantId) store.delete(k);
     }
   };
 }
@@ -84,6 +90,7 @@ export async function createDemoIdp(o: DemoIdpOptions): Promise<{ app: FastifyIn
   app.register(async (scope) => mountProvider(scope, provider));
   app.register(async (scope) => interactionRoutes(scope, provider, o));
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.setErrorHandler((_err, _request, reply) => reply.code(400).type('text/html; charset=utf-8').send(expiredPage(o).value));
   return { app, provider };
 }
 
@@ -117,9 +124,20 @@ function providerConfiguration(o: DemoIdpOptions, signingKey: object): Configura
       };
     },
     conformIdTokenClaims: false,
-    cookies: { keys: [randomBytes(32).toString('hex')] },
+    // own cookie names: on one host (the demo's 127.0.0.1) the operators' authorization servers use oidc-provider's defaults
+    cookies: {
+      keys: [randomBytes(32).toString('hex')],
+      names: { session: 'demo_idp_session', interaction: 'demo_idp_interaction', resume: 'demo_idp_resume' },
+    },
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: false } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: o.rpInitiatedLogout ?? true, logoutSource: logoutPage(o), postLogoutSuccessSource: signedOutPage(o) },
+    },
+    renderError: async (ctx) => {
+      ctx.type = 'html';
+      ctx.body = expiredPage(o).value;
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     loadExistingGrant: async (ctx) => {
       const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
@@ -173,13 +191,14 @@ async function interactionRoutes(plain: FastifyInstance, provider: Provider, o: 
   });
 }
 
-function signInPage(o: DemoIdpOptions, uid: string): SafeHtml {
+/** A page of the demo IdP in its three languages (its visitors come from any of the operators). */
+function plainPage(title: string, body: SafeHtml): SafeHtml {
   return html`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${o.label}</title>
+        <title>${title}</title>
         <style>
           body {
             font:
@@ -201,12 +220,56 @@ function signInPage(o: DemoIdpOptions, uid: string): SafeHtml {
       </head>
       <body>
         <main>
-          <h1>${o.label}</h1>
-          <p>Demo identity provider – choose a demo resident. (Esittelytunnistus · Demoidentifiering)</p>
-          <form method="post" action="/interaction/${uid}">
-            ${o.residents.map((r) => html`<button type="submit" name="resident" value="${r.key}">${r.name}</button>`)}
-          </form>
+          <h1>${title}</h1>
+          ${body}
         </main>
       </body>
     </html>`;
+}
+
+function signInPage(o: DemoIdpOptions, uid: string): SafeHtml {
+  return plainPage(
+    o.label,
+    html`<p>Demo identity provider – choose a demo resident. (Esittelytunnistus · Demoidentifiering)</p>
+      <form method="post" action="/interaction/${uid}">
+        ${o.residents.map((r) => html`<button type="submit" name="resident" value="${r.key}">${r.name}</button>`)}
+      </form>`,
+  );
+}
+
+/** Submits the logout form at once: the relying party that sent the browser here asked for it. */
+const AUTO_SIGN_OUT = "document.querySelector('button[name=logout]').click();";
+const AUTO_SIGN_OUT_HASH = createHash('sha256').update(AUTO_SIGN_OUT).digest('base64');
+
+/** The end_session page: signs out without asking (a button without JavaScript); oidc-provider's form carries its xsrf token. */
+function logoutPage(o: DemoIdpOptions) {
+  return async (ctx: KoaContextWithOIDC, form: string) => {
+    ctx.set(
+      'content-security-policy',
+      `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${AUTO_SIGN_OUT_HASH}'; form-action 'self' http: https:`,
+    );
+    ctx.body = plainPage(
+      `${o.label}: Signing out · Kirjaudutaan ulos · Loggar ut`,
+      html`${new SafeHtml(form)}
+        <button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Sign out · Kirjaudu ulos · Logga ut</button>
+        ${new SafeHtml(`<script>${AUTO_SIGN_OUT}</script>`)}`,
+    ).value;
+  };
+}
+
+/** After a sign-out without a way back to the relying party. */
+function signedOutPage(o: DemoIdpOptions) {
+  return async (ctx: KoaContextWithOIDC) => {
+    ctx.body = plainPage(o.label, html`<p>Signed out. · Olet kirjautunut ulos. · Du har loggat ut.</p>`).value;
+  };
+}
+
+/** An expired or broken sign-in: back to the service to start again. */
+function expiredPage(o: DemoIdpOptions): SafeHtml {
+  return plainPage(
+    o.label,
+    html`<p>This sign-in has expired or is not valid. Go back to the service and start again.</p>
+      <p lang="fi">Kirjautuminen on vanhentunut tai virheellinen. Palaa palveluun ja aloita alusta.</p>
+      <p lang="sv">Inloggningen har gått ut eller är ogiltig. Gå tillbaka till tjänsten och börja om.</p>`,
+  );
 }

@@ -9,11 +9,12 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { OperatorConfig } from '../shared/config.schema.ts';
-import { createHttpServer } from '../shared/http-server.ts';
+import { createHttpServer, type ErrorPage } from '../shared/http-server.ts';
 import { mtlsListener } from '../shared/mtls.ts';
 import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
-import { keyRing, type KeyRing, type SigningKey } from '../store/keys.ts';
+import type { SigningKey } from '../store/keys.ts';
+import { keyRing, type KeyRing } from './key-ring.ts';
 import { Accounts } from './accounts/accounts.ts';
 import { registerLoginRoutes } from './accounts/login.routes.ts';
 import { Sessions } from './accounts/sessions.ts';
@@ -26,6 +27,7 @@ import { registerDatastoreRoutes } from './datastore/datastore.routes.ts';
 import { Insight } from './citizen/insight.ts';
 import { PdsClient } from './datastore/pds-client.ts';
 import { createWebContext } from './citizen/web-context.ts';
+import { oauthErrorPage, operatorErrorPage } from './citizen/error-pages.ts';
 import { ConsentService, type SubjectRef } from './consent/consent.service.ts';
 import { registerServiceApiRoutes } from './consent/service-api.routes.ts';
 import { WebhookSender } from './webhooks/webhooks.ts';
@@ -135,7 +137,8 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
     log,
   });
   const sessions = new Sessions(db, issuer.startsWith('https://'));
-  return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions };
+  const web = createWebContext(config.display_name);
+  return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions, web };
 }
 type Features = ReturnType<typeof buildFeatures>;
 
@@ -154,6 +157,7 @@ function authorizationServer({ config, issuer, db, keys, trust, log }: Base, f: 
     trustedFetch: (url) => f.registry.isRegisteredJwksUri(url),
     inGroup: trust.inGroup,
     ...(config.mtls ? { mtlsUrl: config.mtls.public_url.replace(/\/$/, '') } : {}),
+    errorPage: oauthErrorPage(f.web),
     pairwiseSubject: (accountId, clientId) => f.accounts.pairwiseSubject(accountId, clientId, `pairwise|${config.cookie_secret}`),
     onError: (event, err) =>
       log.info(
@@ -177,7 +181,7 @@ interface Wiring extends Base, Features {
 
 /** The APIs and pages for services, gateways, citizens and admins. */
 async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> {
-  const { config, issuer, db, keys, trust, as, sessions, accounts, registry, consents, citizens } = w;
+  const { config, issuer, db, keys, trust, as, sessions, accounts, registry, consents, citizens, web } = w;
   await scope.register(cookie, { secret: config.cookie_secret });
   await scope.register(formbody);
   await scope.register(fastifyStatic, {
@@ -188,7 +192,6 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
     maxAge: 3600_000,
   });
   const auth = new ApiAuthenticator(issuer, keys.jwks, new MemoryReplayCache(), config.mtls?.public_url);
-  const web = createWebContext(config.display_name);
   registerFeedRoutes(scope, { db, accessReports: w.accessReports, auth, registry, consents, inGroup: trust.inGroup });
   registerWitnessRoutes(scope, { db, witness: w.witness, auth, accessReports: w.accessReports });
   registerServiceApiRoutes(scope, { db, auth, consents, issuer, jwks: keys.jwks });
@@ -210,7 +213,16 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
   });
   await scope.register(async (inner) => registerPortabilityRoutes(inner, { sessions, portability: w.portability, web, issuer, trust }));
   const insight = new Insight({ issuer, registry, consents, keys: keys.all });
-  registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight, witness: w.witness });
+  registerDashboardRoutes(scope, {
+    sessions,
+    accounts,
+    citizens,
+    registry,
+    web,
+    providers: config.identity_providers,
+    insight,
+    witness: w.witness,
+  });
   const store = config.personal_data_store;
   const pds = store ? new PdsClient({ url: store.url, issuer, keys: keys.all }) : undefined;
   registerDatastoreRoutes(scope, { sessions, accounts, web, ...(pds ? { pds } : {}) });
@@ -225,8 +237,10 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const registry = new Registry(store.db, issuer);
   await registry.refreshJwksUris();
   for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file), options.env));
+  const pages: { error?: ErrorPage } = {};
   const app = await createHttpServer({
     name: `portti-operator (${config.name})`,
+    errorPage: async (request, reply, problem) => pages.error?.(request, reply, problem),
     description: 'Portti MyData operator: authorization server, consent records, consent feed, citizen API.',
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
   });
@@ -234,6 +248,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const trust = await trustScope(config, issuer, app.log);
   const base: Base = { options, config, db: store.db, issuer, keys, registry, trust, log: app.log };
   const features = buildFeatures(base);
+  pages.error = operatorErrorPage(features.sessions, features.web);
   const witness = await Witness.open({ db: store.db, registry, issuer, app });
   const as = authorizationServer(base, features, witness);
   await mountAuthorizationServer(app, as);

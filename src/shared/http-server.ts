@@ -14,6 +14,7 @@ import Fastify, {
 import type { Server } from 'node:http';
 import swagger from '@fastify/swagger';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
+import { prefersHtml } from '../web/negotiate.ts';
 import { ProblemError, problemBody, type ProblemBody, type ProblemCode } from './errors.ts';
 import { loggerOptions } from './logger.ts';
 
@@ -34,7 +35,12 @@ export interface HttpServerOptions {
   requestTimeoutMs?: number;
   /** Extra Fastify options (e.g. `serverFactory` for the operator). */
   fastify?: Partial<FastifyServerOptions>;
+  /** Errors as HTML pages for browsers that ask for HTML (content negotiation); APIs keep problem+json. */
+  errorPage?: ErrorPage;
 }
+
+/** An HTML page for a problem (the reply's headers may be set), or undefined to answer problem+json after all. */
+export type ErrorPage = (request: FastifyRequest, reply: FastifyReply, problem: ProblemBody) => Promise<string | undefined>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -85,13 +91,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  app.setErrorHandler(answerError);
-  app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
-      .type(PROBLEM_JSON)
-      .send(problemBody(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
-  });
+  app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => answerError(error, request, reply, options.errorPage));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      request,
+      reply,
+      problemBody(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+      options.errorPage,
+    ),
+  );
   addProbes(app, checks, registry);
   return app;
 }
@@ -201,22 +209,16 @@ function addMetrics(app: FastifyInstance, component: string): Registry {
 }
 
 /** The one error handler: a ProblemError as it says, 5xx without details, Fastify's 4xx with a stable code. */
-function answerError(error: FastifyError | ProblemError, request: FastifyRequest, reply: FastifyReply) {
+function answerError(error: FastifyError | ProblemError, request: FastifyRequest, reply: FastifyReply, errorPage?: ErrorPage) {
   if (error instanceof ProblemError) {
     if (error.status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply
-      .code(error.status)
-      .headers(error.headers)
-      .type(PROBLEM_JSON)
-      .send(error.toBody(request.url.split('?')[0]));
+    reply.headers(error.headers);
+    return sendProblem(request, reply, error.toBody(request.url.split('?')[0]), errorPage);
   }
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
   if (status >= 500) {
     request.log.error({ err: error }, 'unhandled error');
-    return reply
-      .code(status === 503 ? 503 : 500)
-      .type(PROBLEM_JSON)
-      .send(problemBody(500, 'internal_error'));
+    return sendProblem(request, reply, problemBody(500, 'internal_error'), errorPage, status === 503 ? 503 : 500);
   }
   const ext = error.validation
     ? {
@@ -226,10 +228,22 @@ function answerError(error: FastifyError | ProblemError, request: FastifyRequest
         })),
       }
     : {};
-  return reply
-    .code(status)
-    .type(PROBLEM_JSON)
-    .send(problemBody(status, error.validation ? 'validation_failed' : (CLIENT_ERROR_CODES[status] ?? 'bad_request'), error.message, ext));
+  const code = error.validation ? 'validation_failed' : (CLIENT_ERROR_CODES[status] ?? 'bad_request');
+  return sendProblem(request, reply, problemBody(status, code, error.message, ext), errorPage);
+}
+
+/** Answers a problem: an HTML page to a browser that asks for one (when the server renders them), else problem+json. */
+async function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: ProblemBody,
+  errorPage?: ErrorPage,
+  status = problem.status,
+) {
+  const page =
+    errorPage && prefersHtml(request.headers.accept) ? await errorPage(request, reply, problem).catch(() => undefined) : undefined;
+  if (page !== undefined) return reply.code(status).type('text/html; charset=utf-8').send(page);
+  return reply.code(status).type(PROBLEM_JSON).send(problem);
 }
 
 /** Problem codes of the 4xx statuses Fastify itself answers with; any other is `bad_request`. */

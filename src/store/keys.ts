@@ -107,21 +107,3 @@ export async function loadSigningKeys(db: Kysely<KeysDatabase>): Promise<Signing
 export function publicJwks(keys: SigningKey[]): { keys: JWK[] } {
   return { keys: keys.map((k) => k.publicJwk) };
 }
-
-/** A component's signing keys: the newest signs, all are published; reloaded after a rotation. */
-export async function keyRing(db: Kysely<KeysDatabase>) {
-  let keys = await loadSigningKeys(db);
-  return {
-    all: () => keys,
-    current: () => keys[0] as SigningKey,
-    jwks: () => publicJwks(keys),
-    async rotate(): Promise<string> {
-      const kid = await rotateSigningKey(db);
-      keys = await loadSigningKeys(db);
-      return kid;
-    },
-  };
-}
-
-/** The key ring {@link keyRing} returns. */
-export type KeyRing = Awaited<ReturnType<typeof keyRing>>;

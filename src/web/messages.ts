@@ -6,7 +6,7 @@
 import type { AccessOutcome } from '../audit/access-record.ts';
 import type { ConsentStatus } from '../core/consent-event.ts';
 import type { PartyRole, PartyStatus } from '../core/consent.ts';
-import type { Locale, MessageKey } from './i18n.ts';
+import type { Locale, MessageKey, PluralForms } from './i18n.ts';
 
 /** Every user-visible string of the dashboard, by key, in each locale. */
 export const MESSAGES = {
@@ -57,6 +57,57 @@ export const MESSAGES = {
   lawful_basis_consent: { fi: 'Suostumus (GDPR 6(1)(a))', sv: 'Samtycke (GDPR 6.1 a)', en: 'Consent (GDPR 6(1)(a))' },
   lawful_basis_other: { fi: 'Muu kuin suostumus: {basis}', sv: 'Annan än samtycke: {basis}', en: 'Other than consent: {basis}' },
   error_title: { fi: 'Jokin meni vikaan', sv: 'Något gick fel', en: 'Something went wrong' },
+  error_not_found: { fi: 'Sivua ei löytynyt', sv: 'Sidan hittades inte', en: 'Page not found' },
+  error_not_found_text: {
+    fi: 'Osoite voi olla kirjoitettu väärin, tai sivu on siirtynyt tai poistunut.',
+    sv: 'Adressen kan vara felskriven, eller så har sidan flyttats eller tagits bort.',
+    en: 'The address may be mistyped, or the page has moved or is gone.',
+  },
+  error_session: { fi: 'Sinut on kirjattu ulos', sv: 'Du har loggats ut', en: 'You have been signed out' },
+  error_session_text: {
+    fi: 'Istuntosi päättyi (esimerkiksi tunnin käyttämättömyyden jälkeen). Mitään ei muutettu. Kirjaudu uudelleen jatkaaksesi.',
+    sv: 'Din session tog slut (till exempel efter en timme utan aktivitet). Inget ändrades. Logga in igen för att fortsätta.',
+    en: 'Your session ended (for example after an hour without activity). Nothing was changed. Sign in again to continue.',
+  },
+  error_csrf: { fi: 'Lomake on vanhentunut', sv: 'Formuläret har gått ut', en: 'This form has expired' },
+  error_csrf_text: {
+    fi: 'Sivu oli auki pitkään, tai kirjauduit välillä uudelleen. Mitään ei muutettu. Avaa sivu uudelleen ja tee valintasi uudestaan.',
+    sv: 'Sidan var öppen länge, eller så loggade du in igen under tiden. Inget ändrades. Öppna sidan igen och gör om ditt val.',
+    en: 'The page was open for a long time, or you signed in again meanwhile. Nothing was changed. Open the page again and repeat your choice.',
+  },
+  error_forbidden: { fi: 'Sinulla ei ole oikeutta tähän', sv: 'Du får inte göra det här', en: 'You may not do this' },
+  error_forbidden_text: {
+    fi: 'Tämä toiminto ei ole sinun käytettävissäsi. Mitään ei muutettu.',
+    sv: 'Den här åtgärden är inte öppen för dig. Inget ändrades.',
+    en: 'This action is not open to you. Nothing was changed.',
+  },
+  error_conflict: { fi: 'Tätä ei voi tehdä nyt', sv: 'Det här går inte nu', en: 'This cannot be done now' },
+  error_conflict_text: {
+    fi: 'Tilanne on muuttunut sivun avaamisen jälkeen (asia on esimerkiksi jo päätetty tai peruttu). Mitään ei muutettu.',
+    sv: 'Läget har ändrats sedan sidan öppnades (saken har till exempel redan avgjorts eller återkallats). Inget ändrades.',
+    en: 'Things have changed since the page was opened (for example, it was already decided or withdrawn). Nothing was changed.',
+  },
+  error_bad_request: { fi: 'Pyyntöä ei voitu käsitellä', sv: 'Begäran kunde inte hanteras', en: 'The request could not be handled' },
+  error_bad_request_text: {
+    fi: 'Osoitteessa tai lomakkeessa oli jotain odottamatonta. Mitään ei muutettu.',
+    sv: 'Något i adressen eller formuläret var inte som väntat. Inget ändrades.',
+    en: 'Something in the address or the form was not as expected. Nothing was changed.',
+  },
+  error_server: { fi: 'Vika meidän päässämme', sv: 'Fel hos oss', en: 'Something went wrong on our side' },
+  error_server_text: {
+    fi: 'Yritä hetken kuluttua uudelleen. Jos vika jatkuu, ota yhteyttä operaattoriin.',
+    sv: 'Försök igen om en stund. Om felet fortsätter, kontakta operatören.',
+    en: 'Please try again in a moment. If it keeps happening, contact the operator.',
+  },
+  error_oauth_text: {
+    fi: 'Kirjautumista palveluun ei voitu jatkaa (linkki on voinut vanhentua). Palaa palveluun ja aloita uudelleen.',
+    sv: 'Inloggningen till tjänsten kunde inte fortsätta (länken kan ha gått ut). Gå tillbaka till tjänsten och börja om.',
+    en: 'The sign-in to the service could not go on (the link may have expired). Go back to the service and start again.',
+  },
+  error_technical: { fi: 'Tekniset tiedot', sv: 'Tekniska uppgifter', en: 'Technical details' },
+  error_go_home: { fi: 'Siirry etusivulle', sv: 'Gå till startsidan', en: 'Go to the front page' },
+  error_sign_in_again: { fi: 'Kirjaudu uudelleen', sv: 'Logga in igen', en: 'Sign in again' },
+  error_open_again: { fi: 'Avaa sivu uudelleen', sv: 'Öppna sidan igen', en: 'Open the page again' },
   nav_overview: { fi: 'Etusivu', sv: 'Översikt', en: 'Overview' },
   nav_requests: { fi: 'Pyynnöt', sv: 'Förfrågningar', en: 'Requests' },
   nav_consents: { fi: 'Luvat', sv: 'Samtycken', en: 'My consents' },
@@ -94,6 +145,87 @@ export const MESSAGES = {
   history: { fi: 'Tapahtumat', sv: 'Händelser', en: 'History' },
   expires: { fi: 'Voimassa asti', sv: 'Gäller till', en: 'Valid until' },
   until_withdrawn: { fi: 'kunnes perut', sv: 'tills du återkallar', en: 'until you withdraw' },
+  validity: { fi: 'Voimassa', sv: 'Giltighet', en: 'Valid' },
+  validity_until: { fi: '{date} asti', sv: 'till {date}', en: 'until {date}' },
+  validity_for_until: { fi: '{duration}, {date} asti', sv: '{duration}, till {date}', en: '{duration}, until {date}' },
+  validity_from_activation: {
+    fi: '{duration} voimaantulosta ({date} asti, jos lupa tulee voimaan tänään)',
+    sv: '{duration} från att samtycket träder i kraft (till {date} om det sker i dag)',
+    en: '{duration} from when it takes effect (until {date} if that is today)',
+  },
+  ended: { fi: 'Päättyi', sv: 'Upphörde', en: 'Ended' },
+  controller_contact: { fi: 'Yhteystiedot', sv: 'Kontakt', en: 'Contact' },
+  data_agreement: { fi: 'Tietosopimus (koneluettava)', sv: 'Dataavtal (maskinläsbart)', en: 'Data agreement (machine-readable)' },
+  recipients_none: { fi: 'Ei muita: vain {service}', sv: 'Ingen annan: bara {service}', en: 'No one else: only {service}' },
+  retention_words: {
+    fi: 'Enintään {duration} siitä, kun {service} lukee tiedon. Sen jälkeen tieto poistetaan.',
+    sv: 'Sparas högst {duration} efter att {service} har läst uppgiften och raderas sedan.',
+    en: 'Kept for at most {duration} after {service} reads it, then deleted.',
+  },
+  withdraw_any_time: {
+    fi: 'Voit perua luvan milloin tahansa Luvat-sivulla. Tietojesi käyttö loppuu silloin heti.',
+    sv: 'Du kan återkalla samtycket när som helst under Samtycken. Användningen upphör då genast.',
+    en: 'You can withdraw your consent at any time under My consents. The use of your data then stops at once.',
+  },
+  item_from_source: { fi: '{item} – {source}', sv: '{item} – {source}', en: '{item} – {source}' },
+  only_chosen_shared: {
+    fi: 'Vain pakolliset tiedot ja ne valinnaiset tiedot, jotka itse valitset, luovutetaan.',
+    sv: 'Bara de obligatoriska uppgifterna och de valfria som du själv kryssar i lämnas ut.',
+    en: 'Only the required items, and the optional ones you tick yourself, are shared.',
+  },
+  must_approve_too: {
+    fi: 'Ennen voimaantuloa tarvitaan myös hyväksyntä: {names}.',
+    sv: 'Innan samtycket träder i kraft behövs också godkännande av {names}.',
+    en: 'Also needed before it takes effect: approval by {names}.',
+  },
+  privacy_notice_read: {
+    fi: 'Lue palvelun tietosuojaseloste',
+    sv: 'Läs tjänstens dataskyddsbeskrivning',
+    en: "Read the service's privacy notice",
+  },
+  unnamed_party: {
+    fi: 'toinen {role} (ei vielä kirjautunut tänne)',
+    sv: 'en annan {role} (har inte loggat in här än)',
+    en: 'another {role} (not signed in here yet)',
+  },
+  confirm_withdraw_title: {
+    fi: 'Perutaanko lupa: {service}?',
+    sv: 'Återkalla samtycket till {service}?',
+    en: 'Withdraw your consent to {service}?',
+  },
+  confirm_withdraw_intro: {
+    fi: 'Lupaa ei ole vielä peruttu. Vahvista peruminen alla: palvelu ei sen jälkeen saa tietojasi.',
+    sv: 'Samtycket har inte återkallats än. Bekräfta nedan: tjänsten får sedan inte längre dina uppgifter.',
+    en: 'Your consent has not been withdrawn yet. Confirm below: the service then no longer receives your data.',
+  },
+  confirm_decision_intro: {
+    fi: 'Päätöstäsi ei ole vielä tallennettu. Tarkista valintasi ja lähetä päätös uudelleen.',
+    sv: 'Ditt beslut har inte sparats än. Kontrollera dina val och skicka beslutet igen.',
+    en: 'Your decision has not been saved yet. Check your choices and send it again.',
+  },
+  stale_form_notice: {
+    fi: 'Lomake oli vanhentunut, joten mitään ei vielä tehty.',
+    sv: 'Formuläret hade gått ut, så inget har gjorts än.',
+    en: 'The form had expired, so nothing has been done yet.',
+  },
+  keep_consent: { fi: 'Älä peru', sv: 'Behåll samtycket', en: 'Keep my consent' },
+  back_to_requests: { fi: 'Takaisin pyyntöihin', sv: 'Tillbaka till förfrågningarna', en: 'Back to requests' },
+  signin_session_ended: {
+    fi: 'Sinut kirjattiin ulos, joten mitään ei vielä tehty. Kirjaudu uudelleen, niin palaat viimeistelemään sen.',
+    sv: 'Du loggades ut, så inget har gjorts än. Logga in igen så kommer du tillbaka och kan slutföra det.',
+    en: 'You were signed out, so nothing has been done yet. Sign in again and you come back to finish it.',
+  },
+  signed_out_idp_kept: {
+    fi: 'Olet kirjautunut ulos palvelusta {operator}. Tunnistuspalvelu ei tarjoa uloskirjautumista täältä, joten sulje selain, jos laite on yhteiskäytössä. Seuraava kirjautuminen tällä laitteella kysyy silti, kuka olet.',
+    sv: 'Du har loggat ut från {operator}. Identifieringstjänsten erbjuder ingen utloggning härifrån, så stäng webbläsaren om enheten är delad. Nästa inloggning på den här enheten frågar ändå vem du är.',
+    en: 'You are signed out of {operator}. The identity service offers no sign-out from here, so close the browser if others use this device. The next sign-in on this device asks who you are anyway.',
+  },
+  signed_out_title: { fi: 'Olet kirjautunut ulos', sv: 'Du har loggat ut', en: 'You have signed out' },
+  signed_out_text: {
+    fi: 'Olet kirjautunut ulos palvelusta {operator} ja käyttämästäsi tunnistuspalvelusta. Seuraava kirjautuminen tällä laitteella kysyy, kuka olet.',
+    sv: 'Du har loggat ut från {operator} och från identifieringstjänsten du använde. Nästa inloggning på den här enheten frågar vem du är.',
+    en: 'You are signed out of {operator} and of the identity service you used. The next sign-in on this device asks who you are.',
+  },
   receipt: { fi: 'Lataa allekirjoitettu kuitti', sv: 'Ladda ned det signerade kvittot', en: 'Download the signed receipt' },
   time: { fi: 'Aika', sv: 'Tid', en: 'Time' },
   service: { fi: 'Palvelu', sv: 'Tjänst', en: 'Service' },
@@ -430,6 +562,109 @@ export const MESSAGES = {
   move_outcome_archived: { fi: 'vain historia', sv: 'bara historik', en: 'history only' },
   move_handed_over: { fi: 'vanha operaattori vahvisti', sv: 'den gamla operatören bekräftade', en: 'confirmed by the old operator' },
 } as const satisfies Record<string, Readonly<Record<Locale, string>>>;
+
+/** Counted strings: each language's CLDR plural forms (`Intl.PluralRules`), and `zero` where 0 reads better in words. */
+export const PLURAL_MESSAGES = {
+  pending_requests: {
+    fi: { zero: 'Ei pyyntöjä odottamassa päätöstäsi.', one: '1 pyyntö odottaa päätöstäsi.', other: '{n} pyyntöä odottaa päätöstäsi.' },
+    sv: {
+      zero: 'Inga förfrågningar väntar på ditt beslut.',
+      one: '1 förfrågan väntar på ditt beslut.',
+      other: '{n} förfrågningar väntar på ditt beslut.',
+    },
+    en: {
+      zero: 'No requests wait for your decision.',
+      one: '1 request waits for your decision.',
+      other: '{n} requests wait for your decision.',
+    },
+  },
+  active_consents: {
+    fi: {
+      zero: 'Sinulla ei ole voimassa olevia lupia.',
+      one: 'Sinulla on 1 voimassa oleva lupa.',
+      other: 'Sinulla on {n} voimassa olevaa lupaa.',
+    },
+    sv: { zero: 'Du har inga gällande samtycken.', one: 'Du har 1 gällande samtycke.', other: 'Du har {n} gällande samtycken.' },
+    en: { zero: 'You have no active consents.', one: 'You have 1 active consent.', other: 'You have {n} active consents.' },
+  },
+  access_entries: {
+    fi: { one: '1 merkintä', other: '{n} merkintää' },
+    sv: { one: '1 post', other: '{n} poster' },
+    en: { one: '1 entry', other: '{n} entries' },
+  },
+  verify_ok: {
+    fi: { one: 'Tarkistettu: 1 merkintä on ehjä.', other: 'Tarkistettu: kaikki {n} merkintää ovat ehjiä.' },
+    sv: { one: 'Kontrollerat: 1 post är oförändrad.', other: 'Kontrollerat: alla {n} poster är oförändrade.' },
+    en: { one: 'Checked: the 1 entry is intact.', other: 'Checked: all {n} entries are intact.' },
+  },
+  verify_failed: {
+    fi: { one: 'Varoitus: 1 merkintä ei täsmää tarkisteeseensa.', other: 'Varoitus: {n} merkintää ei täsmää tarkisteisiinsa.' },
+    sv: { one: 'Varning: 1 post stämmer inte med sin kontrollsumma.', other: 'Varning: {n} poster stämmer inte med sina kontrollsummor.' },
+    en: { one: 'Warning: 1 entry does not match its checksum.', other: 'Warning: {n} entries do not match their checksum.' },
+  },
+  datastore_versions: {
+    fi: { one: '1 versio tallessa', other: '{n} versiota tallessa' },
+    sv: { one: '1 version sparad', other: '{n} versioner sparade' },
+    en: { one: '1 version kept', other: '{n} versions kept' },
+  },
+  datastore_sharing_intro: {
+    fi: {
+      one: 'Voit sallia, että tietosi sisältyvät anonymisoituihin aineistoihin: ei nimeä eikä henkilötunnusta, vain karkeistettuja tietoja.',
+      other:
+        'Voit sallia, että tietosi sisältyvät anonymisoituihin aineistoihin: ei nimeä eikä henkilötunnusta, vain karkeistettuja tietoja ryhmissä, joissa on vähintään {n} henkilöä.',
+    },
+    sv: {
+      one: 'Du kan tillåta att dina uppgifter ingår i anonymiserade dataset: inget namn eller personbeteckning, bara generaliserade uppgifter.',
+      other:
+        'Du kan tillåta att dina uppgifter ingår i anonymiserade dataset: inget namn eller personbeteckning, bara generaliserade uppgifter i grupper om minst {n} personer.',
+    },
+    en: {
+      one: 'You may let your data be included in anonymised datasets: no name or identity code, only generalised items.',
+      other:
+        'You may let your data be included in anonymised datasets: no name or identity code, only generalised items in groups of at least {n} people.',
+    },
+  },
+  move_progress: {
+    fi: { other: 'Lupia käsitelty: {done}/{n}' },
+    sv: { other: 'Behandlade samtycken: {done} av {n}' },
+    en: { one: '{done} of 1 consent record handled', other: '{done} of {n} consent records handled' },
+  },
+  duration_years: {
+    fi: { one: '{n} vuosi', other: '{n} vuotta' },
+    sv: { other: '{n} år' },
+    en: { one: '{n} year', other: '{n} years' },
+  },
+  duration_months: {
+    fi: { one: '{n} kuukausi', other: '{n} kuukautta' },
+    sv: { one: '{n} månad', other: '{n} månader' },
+    en: { one: '{n} month', other: '{n} months' },
+  },
+  duration_weeks: {
+    fi: { one: '{n} viikko', other: '{n} viikkoa' },
+    sv: { one: '{n} vecka', other: '{n} veckor' },
+    en: { one: '{n} week', other: '{n} weeks' },
+  },
+  duration_days: {
+    fi: { one: '{n} päivä', other: '{n} päivää' },
+    sv: { one: '{n} dag', other: '{n} dagar' },
+    en: { one: '{n} day', other: '{n} days' },
+  },
+  duration_hours: {
+    fi: { one: '{n} tunti', other: '{n} tuntia' },
+    sv: { one: '{n} timme', other: '{n} timmar' },
+    en: { one: '{n} hour', other: '{n} hours' },
+  },
+  duration_minutes: {
+    fi: { one: '{n} minuutti', other: '{n} minuuttia' },
+    sv: { one: '{n} minut', other: '{n} minuter' },
+    en: { one: '{n} minute', other: '{n} minutes' },
+  },
+  duration_seconds: {
+    fi: { one: '{n} sekunti', other: '{n} sekuntia' },
+    sv: { one: '{n} sekund', other: '{n} sekunder' },
+    en: { one: '{n} second', other: '{n} seconds' },
+  },
+} as const satisfies Record<string, Readonly<Record<Locale, PluralForms>>>;
 
 /** The label of each consent record status. */
 export const CONSENT_STATUS_LABEL: Readonly<Record<ConsentStatus, MessageKey>> = {

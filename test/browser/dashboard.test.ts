@@ -75,8 +75,8 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
     await snap(page, 'mydata');
 
     await nav(page, 'Requests').click();
-    await expect(page.getByText('Other participants must approve too.').isVisible()).resolves.toBe(true);
-    const employer = page.getByLabel(/Employer \(optional\)/);
+    await expect(page.getByText(/^Also needed before it takes effect: approval by/).isVisible()).resolves.toBe(true);
+    const employer = page.getByLabel(/Employer – .*\(optional\)/);
     await employer.uncheck();
     await axe(page, 'requests');
     await snap(page, 'requests');

@@ -27,13 +27,13 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 /** Where screenshots go: the README's folder with UPDATE_SCREENSHOTS=1, else a temp dir. */
 export const SHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : tempDir('portti-shots-');
 
-/** Runs axe-core on the page and fails on serious or critical violations (on any violation with `strict`). */
-export async function axe(page: Page, name: string, strict = false): Promise<void> {
+/** Runs axe-core on the page and fails on serious or critical violations (or, with `all`, on any violation). */
+export async function axe(page: Page, name: string, impacts: 'serious' | 'all' = 'serious'): Promise<void> {
   await page.evaluate(axeSource);
   const result = (await page.evaluate(() => (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as {
     violations: Array<{ id: string; impact: string; help: string; nodes: unknown[] }>;
   };
-  const bad = result.violations.filter((v) => strict || v.impact === 'serious' || v.impact === 'critical');
+  const bad = result.violations.filter((v) => impacts === 'all' || v.impact === 'serious' || v.impact === 'critical');
   expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.help}`)).toEqual([]);
 }
 

@@ -143,6 +143,8 @@ export interface WorldOptions {
   extraSources?: Array<{ gateway: Omit<SourceConfig, 'admitted_operators'>; registry: Omit<RegistrySource, 'resource'> }>;
   /** Extra operator configuration (e.g. `personal_data_store`). */
   operatorConfig?: Partial<OperatorConfig>;
+  /** The demo IdP offers RP-initiated logout (default true; false: an IdP without an end_session_endpoint). */
+  idpLogout?: boolean;
 }
 
 /** Starts the world. Call `close()` in afterAll. */
@@ -184,7 +186,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       client_id: `operator-${k}`,
       client_secret: `secret-${k}-0123456789abcdef`,
       redirect_uris: [`${issuers[k]}/login/callback`],
+      post_logout_redirect_uris: [`${issuers[k]}/signed-out`],
     })),
+    rpInitiatedLogout: options.idpLogout ?? true,
   });
   await idp.app.listen({ port: idpPort, host: '127.0.0.1' });
 

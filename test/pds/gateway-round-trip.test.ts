@@ -111,7 +111,7 @@ describe('personal data store behind the gateway', () => {
     const page = await res.text();
     expect(page).toContain('Corrected by you on');
     expect(page).toContain('Kaupunkiympäristön toimiala');
-    expect(page).toContain('Versions kept: 2');
+    expect(page).toContain('2 versions kept');
 
     const refused = await aino.browser.postForm(`${world.issuers.a}/dashboard/datastore/correct`, {
       _csrf: aino.csrf,

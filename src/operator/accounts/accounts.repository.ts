@@ -113,6 +113,21 @@ export async function displayNameOf(db: Db, accountId: string): Promise<string |
   return r?.display_name ?? null;
 }
 
+/** Display names of the accounts some national identifiers are bound to (only accounts that have a name). */
+export async function displayNamesOfIdentifiers(db: Db, ids: AccountIdentifier[]): Promise<Array<AccountIdentifier & { name: string }>> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('account_identifiers')
+    .innerJoin('accounts', 'accounts.account_id', 'account_identifiers.account_id')
+    .select(['account_identifiers.identifier_type', 'account_identifiers.identifier', 'accounts.display_name'])
+    .where(({ eb, or, and }) =>
+      or(ids.map((i) => and([eb('identifier_type', '=', i.identifier_type), eb('identifier', '=', i.identifier)]))),
+    )
+    .where('accounts.display_name', 'is not', null)
+    .execute();
+  return rows.map((r) => ({ identifier_type: r.identifier_type, identifier: r.identifier, name: r.display_name! }));
+}
+
 /** Sets the account's display name. */
 export async function setDisplayName(db: Db, accountId: string, displayName: string): Promise<void> {
   await db.updateTable('accounts').set({ display_name: displayName }).where('account_id', '=', accountId).execute();

@@ -13,6 +13,7 @@ import {
   bindIdentifier,
   deleteIdentity,
   displayNameOf,
+  displayNamesOfIdentifiers,
   identifiersOf,
   identitiesOf,
   insertAccount,
@@ -179,6 +180,16 @@ export class Accounts {
   /** The account's display name (from its first identity, or carried over by a move). */
   async displayName(accountId: string): Promise<string | null> {
     return displayNameOf(this.db, accountId);
+  }
+
+  /**
+   * Names of the people behind national identifiers who have an account here (the other parent of
+   * a shared request), keyed `type|value`; people without an account here are not in the map.
+   */
+  async namesOf(ids: AccountIdentifier[]): Promise<Map<string, string>> {
+    const unique = [...new Map(ids.map((i) => [`${i.identifier_type}|${i.identifier}`, i])).values()];
+    const rows = await displayNamesOfIdentifiers(this.db, unique);
+    return new Map(rows.map((r) => [`${r.identifier_type}|${r.identifier}`, r.name]));
   }
 
   /** Sets the account's display name (a move carries it over when the account has none). */

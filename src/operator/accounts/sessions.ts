@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import type { Kysely } from 'kysely';
 import { ProblemError } from '../../shared/errors.ts';
+import { prefersHtml } from '../../web/negotiate.ts';
 import type { AccountsDatabase } from './accounts.tables.ts';
 import {
   deleteExpiredSessions,
@@ -29,6 +30,8 @@ export interface SessionData {
   authenticated: Array<{ iss: string; sub: string }>;
   /** Pending login: state, nonce, PKCE verifier, IdP and where to return. */
   login?: { idp: string; state: string; nonce: string; verifier: string; returnTo: string; link: boolean };
+  /** The identity provider's ID token of this sign-in (`id_token_hint` of the RP-initiated logout at sign-out). */
+  idp_session?: { idp: string; id_token: string };
   locale?: string;
 }
 
@@ -135,12 +138,49 @@ export async function signedInOrRedirect(
   return undefined;
 }
 
-/** Checks the CSRF token of a state-changing request (header or form field). */
-export function checkCsrf(request: FastifyRequest, session: Session): void {
+/** True when a state-changing request carries the session's CSRF token (header or form field). */
+function csrfMatches(request: FastifyRequest, session: Session): boolean {
   const header = request.headers['x-csrf-token'];
   const body: unknown = request.body;
   const field = typeof body === 'object' && body !== null && '_csrf' in body ? body._csrf : undefined;
   const token = typeof header === 'string' ? header : typeof field === 'string' ? field : undefined;
-  if (!token || token !== session.data.csrf)
-    throw new ProblemError(403, 'csrf_failed', 'the form is stale or came from another site; reload the page and try again');
+  return Boolean(token) && token === session.data.csrf;
+}
+
+const staleForm = () => new ProblemError(403, 'csrf_failed', 'the form is stale or came from another site; reload the page and try again');
+
+/** Checks the CSRF token of a state-changing request (header or form field). */
+export function checkCsrf(request: FastifyRequest, session: Session): void {
+  if (!csrfMatches(request, session)) throw staleForm();
+}
+
+/** Why a form's action is asked again: the person had to sign in first, or the form was stale. */
+export type AskAgain = 'signed_in' | 'stale';
+
+/**
+ * The signed-in session of a dashboard form post with the session's CSRF token. When the session
+ * has ended or the form is stale, nothing is done and a browser goes where it finishes the same
+ * action: `retry(why)` is a GET page that shows the action again, with the form's choices, to be
+ * confirmed with a fresh CSRF token — after signing in again when the session ended. Returns
+ * undefined then (the caller returns the reply); other clients get the 401 or 403 problem.
+ */
+export async function formSession(
+  sessions: Sessions,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  retry: (why: AskAgain) => string,
+): Promise<(Session & { accountId: string }) | undefined> {
+  const s = await sessions.get(request);
+  const browser = prefersHtml(request.headers.accept);
+  if (!s?.accountId) {
+    if (!browser) throw new ProblemError(401, 'session_required', 'sign in first');
+    await reply.redirect(`/signin?reason=session_ended&return_to=${encodeURIComponent(retry('signed_in'))}`, 303);
+    return undefined;
+  }
+  if (!csrfMatches(request, s)) {
+    if (!browser) throw staleForm();
+    await reply.redirect(retry('stale'), 303);
+    return undefined;
+  }
+  return s as Session & { accountId: string };
 }

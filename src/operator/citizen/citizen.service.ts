@@ -16,6 +16,7 @@ import type { ConsentDatabase } from '../consent/consent.tables.ts';
 import { receiptsOf } from '../consent/receipts.repository.ts';
 import type { ReceiptsDatabase } from '../consent/receipts.tables.ts';
 import type { Registry, ServiceSummary } from '../registry/registry.ts';
+import type { ServiceDefinition } from '../registry/registry.schema.ts';
 import type { AccessLogFilter } from '../transparency/access-log.repository.ts';
 import type { AccessReports } from '../transparency/access-reports.ts';
 import type { CitizenRecordView, LocalizedText } from './view-models.ts';
@@ -77,9 +78,9 @@ export class CitizenService {
     states.sort((a, b) => b.updated_at - a.updated_at);
     const histories = await loadHistories(this.db, ids);
     const services = await this.registry.summaries([...new Set(states.map((s) => s.client_id))]);
-    return states.map((s) =>
-      this.view(accountId, s, partiesOf(accountId, identifiers, s), histories.get(s.record_id) ?? [], services.get(s.client_id)),
-    );
+    const mine = new Map(states.map((s) => [s.record_id, partiesOf(accountId, identifiers, s)]));
+    const names = await this.namesOf(states, mine);
+    return states.map((s) => this.view(s, mine.get(s.record_id)!, histories.get(s.record_id) ?? [], services.get(s.client_id), names));
   }
 
   /** One record as the citizen sees it, or 404 when they take no part in it. */
@@ -87,26 +88,27 @@ export class CitizenService {
     const state = await loadRecord(this.db, recordId);
     const mine = state ? await this.myParties(accountId, state) : [];
     if (!state || mine.length === 0) throw new ProblemError(404, 'not_found', `no consent record ${recordId} of yours`);
-    return this.view(
-      accountId,
-      state,
-      mine,
-      await loadHistory(this.db, recordId),
-      (await this.registry.summaries([state.client_id])).get(state.client_id),
-    );
+    const names = await this.namesOf([state], new Map([[state.record_id, mine]]));
+    const service = (await this.registry.summaries([state.client_id])).get(state.client_id);
+    return this.view(state, mine, await loadHistory(this.db, recordId), service, names);
+  }
+
+  /** Names of the other participants of the records who have an account here (one query). */
+  private async namesOf(states: ConsentState[], mine: Map<string, Party[]>): Promise<Map<string, string>> {
+    const others = states.flatMap((s) => s.parties.filter((p) => !mine.get(s.record_id)?.some((m) => m.party_id === p.party_id)));
+    return this.accounts.namesOf(others);
   }
 
   private view(
-    accountId: string,
     state: ConsentState,
     mine: Party[],
     history: HistoryEntry[],
     service: ServiceSummary | undefined,
+    names: Map<string, string>,
   ): CitizenRecordView {
     const deciders = new Set(activators(state).map((p) => p.party_id));
-    const definition = service
-      ? (JSON.parse(service.definition) as { purposes?: Array<{ purpose: string; label: LocalizedText }> })
-      : undefined;
+    const definition = service ? (JSON.parse(service.definition) as Partial<ServiceDefinition>) : undefined;
+    const purpose = definition?.purposes?.find((p) => p.purpose === state.purposes[0]?.purpose);
     return {
       record_id: state.record_id,
       client_id: state.client_id,
@@ -114,7 +116,11 @@ export class CitizenService {
       status: state.status,
       activation_mode: state.activation_mode,
       purposes: state.purposes,
-      purpose_label: definition?.purposes?.find((p) => p.purpose === state.purposes[0]?.purpose)?.label ?? null,
+      purpose_label: purpose?.label ?? null,
+      purpose_description: purpose?.description ?? null,
+      controller: definition?.controller ?? null,
+      privacy_notice: definition?.privacy_notice ?? null,
+      validity_duration: state.validity_duration,
       created_at: new Date(state.created_at).toISOString(),
       updated_at: new Date(state.updated_at).toISOString(),
       expires_at: state.expires_at === null ? null : new Date(state.expires_at).toISOString(),
@@ -136,6 +142,7 @@ export class CitizenService {
         acting_for: p.acting_for,
         is_me: mine.some((m) => m.party_id === p.party_id),
         decides: deciders.has(p.party_id),
+        name: names.get(`${p.identifier_type}|${p.identifier}`) ?? null,
       })),
       released: sourcesOf(state).map((source) => ({
         source,

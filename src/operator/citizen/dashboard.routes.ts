@@ -8,18 +8,20 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { IdentityProviderConfig } from '../../shared/config.schema.ts';
-import { t } from '../../web/i18n.ts';
+import { isLocale, t } from '../../web/i18n.ts';
+import { page } from '../../web/layout.ts';
 import type { Accounts } from '../accounts/accounts.ts';
-import { safeReturnTo } from '../accounts/login.routes.ts';
+import { RETURN_TO_MAX, safeReturnTo } from '../accounts/login.routes.ts';
 import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from '../accounts/sessions.ts';
 import type { Witness } from '../witness/witness.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { CitizenService } from './citizen.service.ts';
 import { registerAccountPages } from './dashboard-account.routes.ts';
 import { registerConsentsPage } from './dashboard-consents.routes.ts';
+import { registerDecisionRoutes } from './dashboard-decisions.routes.ts';
 import { registerDataPages } from './dashboard-data.routes.ts';
 import type { Insight } from './insight.ts';
-import { renderOverview, renderSignIn } from './pages/home.page.ts';
+import { renderOverview, renderSignedOut, renderSignIn } from './pages/home.page.ts';
 import { renderRecords } from './pages/record.page.ts';
 import {
   sourceLabels,
@@ -27,9 +29,10 @@ import {
   type CitizenRecordView,
   type OverviewView,
   type RecordCardMode,
+  type SignedOutView,
   type SignInView,
 } from './view-models.ts';
-import { dashboardNav, formList, FormList, type DashboardPage, type WebContext } from './web-context.ts';
+import { dashboardNav, securityHeaders, type DashboardPage, type WebContext } from './web-context.ts';
 
 /** What the dashboard's pages use. */
 export interface DashboardDeps {
@@ -44,15 +47,18 @@ export interface DashboardDeps {
   witness: Witness;
 }
 
-const SignInQuery = Type.Object({ return_to: Type.Optional(Type.String({ maxLength: 512 })), lang: Type.Optional(Type.String()) });
-const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
-const DecisionForm = Type.Object({
-  _csrf: Type.Optional(Type.String()),
-  decision: Type.Optional(Type.String()),
-  choices: Type.Optional(FormList),
-  party_id: Type.Optional(Type.String()),
+const SignInQuery = Type.Object({
+  return_to: Type.Optional(Type.String({ maxLength: RETURN_TO_MAX })),
+  lang: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.Enum(['session_ended'])),
 });
-const WithdrawForm = Type.Object({ _csrf: Type.Optional(Type.String()), party_id: Type.Optional(Type.String()) });
+/** After sign-out; `state` carries the language back from the identity provider's logout. */
+const SignedOutQuery = Type.Object({
+  lang: Type.Optional(Type.String()),
+  state: Type.Optional(Type.String({ maxLength: 8 })),
+  idp: Type.Optional(Type.Enum(['kept'])),
+});
+const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
 
 /** Registers every page of the dashboard. */
 export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
@@ -73,8 +79,25 @@ function registerHomePages(app: FastifyInstance, deps: DashboardDeps): void {
     const session = await deps.sessions.get(request);
     const locale = web.locale(request, session);
     const returnTo = safeReturnTo(request.query.return_to);
-    const view: SignInView = { operatorName: web.operatorName(locale), returnTo, providers: deps.providers };
+    const view: SignInView = {
+      operatorName: web.operatorName(locale),
+      returnTo,
+      providers: deps.providers,
+      sessionEnded: request.query.reason === 'session_ended',
+    };
     return web.send(reply, request, session, t(locale, 'sign_in_title'), renderSignIn(view, locale));
+  });
+
+  r.get('/signed-out', { schema: { hide: true, querystring: SignedOutQuery } }, async (request, reply) => {
+    const { state } = request.query;
+    const locale = isLocale(state) ? state : web.locale(request);
+    const view: SignedOutView = { operatorName: web.operatorName(locale), idpSessionKept: request.query.idp === 'kept' };
+    const body = renderSignedOut(view, locale);
+    return securityHeaders(reply)
+      .type('text/html; charset=utf-8')
+      .send(
+        page({ locale, title: t(locale, 'signed_out_title'), body, operatorName: view.operatorName, path: `/signed-out?lang=${locale}` }),
+      );
   });
 
   r.get('/dashboard', { schema: { hide: true } }, async (request, reply) => {
@@ -140,30 +163,4 @@ function registerRecordPages(app: FastifyInstance, deps: DashboardDeps): void {
       .type('application/jose')
       .send(last?.jws ?? '');
   });
-}
-
-function registerDecisionRoutes(app: FastifyInstance, deps: DashboardDeps): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  r.post('/dashboard/requests/:record_id', { schema: { hide: true, params: RecordParams, body: DecisionForm } }, async (request, reply) => {
-    const s = await deps.sessions.require(request);
-    checkCsrf(request, s);
-    const body = request.body;
-    await deps.citizens.decide(s.accountId, request.params.record_id, {
-      approve: body.decision === 'approve',
-      choices: formList(body.choices),
-      ...(body.party_id ? { party_id: body.party_id } : {}),
-    });
-    return reply.redirect('/dashboard/consents', 303);
-  });
-
-  r.post(
-    '/dashboard/consents/:record_id/withdraw',
-    { schema: { hide: true, params: RecordParams, body: WithdrawForm } },
-    async (request, reply) => {
-      const s = await deps.sessions.require(request);
-      checkCsrf(request, s);
-      await deps.citizens.withdraw(s.accountId, request.params.record_id, request.body.party_id || undefined);
-      return reply.redirect('/dashboard/consents', 303);
-    },
-  );
 }

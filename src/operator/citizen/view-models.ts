@@ -35,6 +35,8 @@ export interface PartyView {
   acting_for: string | null;
   is_me: boolean;
   decides: boolean;
+  /** The participant's name, when their identifier is bound to an account here that has one. */
+  name: string | null;
 }
 
 /** What one source releases under the record, per data subject. */
@@ -55,6 +57,12 @@ export interface CitizenRecordView {
   activation_mode: ActivationMode;
   purposes: Purpose[];
   purpose_label: LocalizedText | null;
+  purpose_description: LocalizedText | null;
+  /** The controller and privacy notice from the service's registry entry. */
+  controller: { name: string; contact?: string } | null;
+  privacy_notice: string | null;
+  /** ISO 8601 duration the consent lasts once active (a pending record has no expiry yet). */
+  validity_duration: string | null;
   created_at: string;
   updated_at: string;
   expires_at: string | null;
@@ -101,6 +109,18 @@ export type ConsentGroup = 'active' | 'pending' | 'ended';
 export interface ConsentsView {
   q: string;
   groups: Array<{ group: ConsentGroup; records: CitizenRecordView[] }>;
+}
+
+/**
+ * A decision or a withdrawal asked again, to be confirmed with a fresh CSRF token: after the
+ * person signed in again (their session had ended) or after a stale form. Nothing was done yet.
+ */
+export interface AskAgainView {
+  record: CitizenRecordView;
+  action: 'decide' | 'withdraw';
+  why: 'signed_in' | 'stale' | null;
+  /** The optional items the lost form had ticked. */
+  chosen: Set<string>;
 }
 
 /** One entry of the access log, every name resolved in the page's language. */
@@ -198,7 +218,15 @@ export interface MyDataView {
 export interface SignInView {
   operatorName: string;
   returnTo: string;
+  /** The session had ended in the middle of an action (which waits at `returnTo`). */
+  sessionEnded?: boolean;
   providers: Array<{ id: string; label: LocalizedText }>;
+}
+
+/** The page after sign-out: whether the identity provider's session was ended too. */
+export interface SignedOutView {
+  operatorName: string;
+  idpSessionKept: boolean;
 }
 
 /** The overview page. */

@@ -4,7 +4,7 @@
  * and erase buttons, and the choice of aggregate services that may include the citizen.
  */
 import { html, type SafeHtml } from '../../web/html.ts';
-import { pick, t, type Locale } from '../../web/i18n.ts';
+import { pick, t, tn, type Locale } from '../../web/i18n.ts';
 import { flatten, rowsTable } from '../../web/json-rows.ts';
 import { labelledRows } from '../../web/labelled-rows.ts';
 import type { CitizenDocument } from '../../pds/pds.service.ts';
@@ -74,7 +74,7 @@ function documentCard(d: CitizenDocument, view: DatastoreView, locale: Locale): 
     <h2 id="${id}">${pick(category?.label, locale) || d.category}</h2>
     <p class="provenance provenance-${d.provenance.status}">${provenance}</p>
     ${rowsTable(documentRows(d, category, locale), locale)}
-    <p>${t(locale, 'datastore_versions', { n: d.history.length })}</p>
+    <p>${tn(locale, 'datastore_versions', d.history.length)}</p>
     ${correctionForm(d, view, depositor, locale)}
     <form method="post" action="/dashboard/datastore/delete">
       ${hiddenFields(view.csrf, d.category)}<button type="submit" class="secondary">${t(locale, 'datastore_delete')}</button>
@@ -91,7 +91,7 @@ function sharingCard(view: DatastoreView, locale: Locale): SafeHtml {
   };
   return html`<section class="card" aria-labelledby="sharing-h">
     <h2 id="sharing-h">${t(locale, 'datastore_sharing_title')}</h2>
-    <p>${t(locale, 'datastore_sharing_intro', { k: kMin })}</p>
+    <p>${tn(locale, 'datastore_sharing_intro', kMin)}</p>
     <form method="post" action="/dashboard/datastore/sharing">
       <input type="hidden" name="_csrf" value="${view.csrf}" /><input type="hidden" name="aggregate_services" value="" />
       ${services.map(choice)}

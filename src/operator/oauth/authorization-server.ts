@@ -39,6 +39,8 @@ export interface AuthorizationServerOptions {
   pairwiseSubject: (accountId: string, clientId: string) => Promise<string>;
   /** The witness's verifier key (C2SP vkey), published as `witness_key`. */
   witnessKey?: string;
+  /** The HTML page of an error the browser cannot be sent back to the client with (e.g. an expired request_uri). */
+  errorPage?: (acceptLanguage: string | undefined, out: { error: string; error_description?: string }) => string;
   /** Told about OAuth errors (for the log; the client gets the OAuth error response). */
   onError?: (event: string, err: Error & { error_description?: string; cause?: Error }) => void;
 }
@@ -93,6 +95,15 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
     },
     discovery: discovery(o),
     features: features(o, apiResource),
+    ...(o.errorPage
+      ? {
+          renderError: async (ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) => {
+            ctx.type = 'html';
+            ctx.set('content-security-policy', "default-src 'self'; frame-ancestors 'none'");
+            ctx.body = o.errorPage!(ctx.get('accept-language') || undefined, out);
+          },
+        }
+      : {}),
   } as Configuration;
 }
 

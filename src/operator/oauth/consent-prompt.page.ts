@@ -1,53 +1,31 @@
 /**
- * The consent prompt of an authorization: who asks (controller and privacy notice), and
- * for each source the purpose, lawful basis, retention and attributes, optional ones as
- * checkboxes; approve or decline.
+ * The consent prompt of an authorization: for each requested source the terms in plain words
+ * (controller and contact, privacy notice, purpose, lawful basis, recipients, retention,
+ * validity) and its items, optional ones as checkboxes left unticked; approve or decline.
  */
-import { attrKey, isConsentBasis, type PiiItem } from '../../core/consent.ts';
 import { html, type SafeHtml } from '../../web/html.ts';
-import { pick, t, type Locale } from '../../web/i18n.ts';
-import type { ConsentPromptItem, ConsentPromptView } from './consent-prompt.view.ts';
+import { t, type Locale } from '../../web/i18n.ts';
+import { itemChoices, renderTerms } from '../citizen/pages/terms.page.ts';
+import type { ConsentPromptView } from './consent-prompt.view.ts';
 
-function attribute(p: ConsentPromptItem, i: PiiItem, locale: Locale): SafeHtml {
-  const label = pick(p.labels.get(i.pii_attribute_id), locale) || i.pii_attribute_id;
-  return i.pii_optional
-    ? html`<label><input type="checkbox" name="choices" value="${attrKey(i)}" checked /> ${label} (${t(locale, 'optional')})</label>`
-    : html`<label><input type="checkbox" checked disabled /> ${label} (${t(locale, 'required')})</label>`;
-}
-
-function itemCard(p: ConsentPromptItem, locale: Locale): SafeHtml {
-  const def = p.service.purposes.find((x) => x.purpose === p.detail.purpose);
-  const purpose = p.purposes[0]!;
-  const basis = purpose.lawful_basis;
-  return html`<section class="card">
-    <dl class="facts">
-      <dt>${t(locale, 'purpose')}</dt>
-      <dd>${pick(def?.label, locale)}</dd>
-      <dt>${t(locale, 'lawful_basis')}</dt>
-      <dd>${isConsentBasis(basis) ? t(locale, 'lawful_basis_consent') : t(locale, 'lawful_basis_other', { basis })}</dd>
-      <dt>${t(locale, 'retention')}</dt>
-      <dd>${purpose.retention_period}</dd>
-      <dt>${t(locale, 'source')}</dt>
-      <dd>${pick(p.sourceName, locale)}</dd>
-    </dl>
+function sourceCard(item: ConsentPromptView['terms'][number], index: number, view: ConsentPromptView, locale: Locale): SafeHtml {
+  return html`<section class="card" aria-labelledby="src-${index}">
+    <h2 id="src-${index}">${item.source}</h2>
+    ${renderTerms(item.terms, locale)}
     <fieldset>
       <legend>${t(locale, 'attributes')}</legend>
-      ${purpose.pii_information.map((i) => attribute(p, i, locale))}
+      ${itemChoices(item.terms.items, locale, view.chosen)}
     </fieldset>
   </section>`;
 }
 
 /** The consent form of an interaction. */
 export function renderConsentPrompt(view: ConsentPromptView, locale: Locale): SafeHtml {
-  const service = view.items[0]?.service;
-  const controller = service
-    ? html`${t(locale, 'controller')}: <strong>${service.controller.name}</strong>.
-        <a href="${service.privacy_notice}">${t(locale, 'privacy_notice')}</a>`
-    : '';
-  return html` <p>${controller}</p>
+  return html`${view.notice ? html`<p class="notice" role="status">${t(locale, view.notice)}</p>` : ''}
+    <p>${t(locale, 'only_chosen_shared')}</p>
     <form method="post" action="/interaction/${view.uid}">
       <input type="hidden" name="_csrf" value="${view.csrf}" />
-      ${view.items.map((p) => itemCard(p, locale))}
+      ${view.terms.map((item, i) => sourceCard(item, i, view, locale))}
       <div class="actions">
         <button type="submit" name="decision" value="approve">${t(locale, 'approve')}</button>
         <button type="submit" name="decision" value="decline" class="secondary">${t(locale, 'decline')}</button>

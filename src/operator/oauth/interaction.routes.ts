@@ -12,13 +12,13 @@ import { attrKey } from '../../core/consent.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import { pick, t } from '../../web/i18n.ts';
 import type { Accounts } from '../accounts/accounts.ts';
-import { checkCsrf, type Session, type Sessions } from '../accounts/sessions.ts';
+import { formSession, type AskAgain, type Session, type Sessions } from '../accounts/sessions.ts';
 import { formList, FormList, type WebContext } from '../citizen/web-context.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { AuthorizationServer, PersonalDataAccessDetail } from './authorization-server.ts';
 import { renderConsentPrompt } from './consent-prompt.page.ts';
-import type { ConsentPromptItem, ConsentPromptView } from './consent-prompt.view.ts';
+import { promptTerms, type ConsentPromptItem, type ConsentPromptView } from './consent-prompt.view.ts';
 
 /** What the interaction pages use. */
 export interface InteractionDeps {
@@ -31,6 +31,8 @@ export interface InteractionDeps {
 }
 
 const InteractionParams = Type.Object({ uid: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
+/** A decision asked again (after a sign-in or a stale form): the optional items already ticked, and why. */
+const PromptQuery = Type.Object({ choices: Type.Optional(FormList), again: Type.Optional(Type.Enum(['signed_in', 'stale'])) });
 const ConsentForm = Type.Object({
   _csrf: Type.String(),
   decision: Type.Enum(['approve', 'decline']),
@@ -99,14 +101,16 @@ async function grantConsents(
 export function registerInteractionRoutes(app: FastifyInstance, deps: InteractionDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.get('/interaction/:uid', { schema: { hide: true, params: InteractionParams } }, async (request, reply) => {
+  r.get('/interaction/:uid', { schema: { hide: true, params: InteractionParams, querystring: PromptQuery } }, async (request, reply) => {
     const { uid } = request.params;
     const details = await deps.as.current.interactionDetails(request.raw, reply.raw).catch(() => {
       throw new ProblemError(400, 'bad_request', 'this sign-in link has expired; start again from the service');
     });
     const session = await deps.sessions.get(request);
-    if (!session?.accountId) return reply.redirect(`/signin?return_to=${encodeURIComponent(`/interaction/${uid}`)}`, 303);
-    if (details.prompt.name === 'login') {
+    if (!session?.accountId) return reply.redirect(`/signin?return_to=${encodeURIComponent(request.url)}`, 303);
+    // the login step, or a consent step of another person's authorization-server session in this
+    // browser: the provider then ends that session and starts again as the signed-in citizen
+    if (details.prompt.name === 'login' || (details.session?.accountId && details.session.accountId !== session.accountId)) {
       reply.hijack();
       await deps.as.current.interactionFinished(
         request.raw,
@@ -119,13 +123,24 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
     const locale = deps.web.locale(request, session);
     const items = await prepare(deps, details);
     const title = t(locale, 'consent_request_title', { service: pick(items[0]?.service.name, locale) });
-    const view: ConsentPromptView = { uid, csrf: session.data.csrf, items };
+    const { again } = request.query;
+    const view: ConsentPromptView = {
+      uid,
+      csrf: session.data.csrf,
+      terms: items.map((p) => promptTerms(p, locale)),
+      chosen: new Set(formList(request.query.choices)),
+      ...(again ? { notice: again === 'stale' ? 'stale_form_notice' : 'confirm_decision_intro' } : {}),
+    };
     return deps.web.send(reply, request, session, title, renderConsentPrompt(view, locale));
   });
 
   r.post('/interaction/:uid', { schema: { hide: true, params: InteractionParams, body: ConsentForm } }, async (request, reply) => {
-    const session = await deps.sessions.require(request);
-    checkCsrf(request, session);
+    const again = (why: AskAgain) => {
+      const query = new URLSearchParams([...formList(request.body.choices).map((c) => ['choices', c]), ['again', why]]);
+      return `/interaction/${request.params.uid}?${query}`;
+    };
+    const session = await formSession(deps.sessions, request, reply, again);
+    if (!session) return reply;
     const details = await deps.as.current.interactionDetails(request.raw, reply.raw);
     if (details.prompt.name !== 'consent') throw new ProblemError(400, 'bad_request', 'this step is not a consent step');
     const provider = deps.as.current;

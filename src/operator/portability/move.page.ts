@@ -3,7 +3,7 @@
  * pasted, with progress), and each move with its progress and per-record outcome.
  */
 import { html, type SafeHtml } from '../../web/html.ts';
-import { pick, t, type Locale, type MessageKey } from '../../web/i18n.ts';
+import { pick, t, tn, type Locale, type MessageKey } from '../../web/i18n.ts';
 import type { MoveItem, MoveView } from './portability.ts';
 import type { MovePageView } from './move.view.ts';
 
@@ -33,7 +33,7 @@ export function renderMove(m: MoveView, names: MovePageView['names'], locale: Lo
   const heading = t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer });
   return html`<article class="card move" data-move-id="${m.move_id}" data-status="${m.status}">
     <h3>${heading}: ${t(locale, MOVE_STATUS_LABEL[m.status])}</h3>
-    <p>${t(locale, 'move_progress', { done: m.done, total: m.total })}</p>
+    <p>${tn(locale, 'move_progress', m.total, { done: m.done })}</p>
     <progress max="${Math.max(m.total, 1)}" value="${m.done}"></progress>
     ${
       m.items.length > 0

@@ -3,7 +3,7 @@
  * visitor's language, times in the dashboard's zone (named), ISO 8601 durations in words.
  */
 import type { ConsentStatus } from '../../../core/consent-event.ts';
-import { t, type Locale, type MessageKey } from '../../../web/i18n.ts';
+import { listOf, t, tn, type Locale, type MessageKey, type PluralKey } from '../../../web/i18n.ts';
 import { intlTag, localDay, localTime } from '../../../web/local-time.ts';
 import { CONSENT_STATUS_LABEL } from '../../../web/messages.ts';
 
@@ -26,21 +26,21 @@ const EVENT_KEYS: Record<string, MessageKey> = {
 /** A history event type in words (unknown types as they are). */
 export const eventText = (locale: Locale, type: string) => (EVENT_KEYS[type] ? t(locale, EVENT_KEYS[type]) : type);
 
-/** An ISO 8601 duration in words (P1Y2M → "1 yr 2 mo"). */
+/** An ISO 8601 duration in words, each unit counted in the language (P1Y2M → "1 year and 2 months", "1 vuosi ja 2 kuukautta"). */
 export function humanDuration(iso: string, locale: Locale): string {
   const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso);
   if (!m) return iso;
-  const parts: Array<[string | undefined, MessageKey, number]> = [
-    [m[1], 'years', 1],
-    [m[2], 'months', 1],
-    [m[3], 'days', 7],
-    [m[4], 'days', 1],
-    [m[5], 'hours', 1],
-    [m[6], 'minutes', 1],
-    [m[7], 'seconds', 1],
+  const units: PluralKey[] = [
+    'duration_years',
+    'duration_months',
+    'duration_weeks',
+    'duration_days',
+    'duration_hours',
+    'duration_minutes',
+    'duration_seconds',
   ];
-  const words = parts.filter(([v]) => v !== undefined).map(([v, key, factor]) => t(locale, key, { n: Number(v) * factor }));
-  return words.length > 0 ? words.join(' ') : iso;
+  const words = units.flatMap((key, i) => (m[i + 1] === undefined ? [] : [tn(locale, key, Number(m[i + 1]))]));
+  return words.length > 0 ? listOf(locale, words) : iso;
 }
 
 /** The BCP 47 tag dates are written in for a dashboard language. */

@@ -6,56 +6,55 @@
 import { canWithdraw } from '../../../core/consent-rules.ts';
 import { attrKey, isConsentBasis, type PiiItem, type Purpose } from '../../../core/consent.ts';
 import { escapeHtml, html, SafeHtml } from '../../../web/html.ts';
-import { pick, t, type Locale, type MessageKey } from '../../../web/i18n.ts';
+import { listOf, pick, t, type Locale, type MessageKey } from '../../../web/i18n.ts';
 import { PARTY_ROLE_LABEL, PARTY_STATUS_LABEL } from '../../../web/messages.ts';
+import { recordTerms, type ConsentTermsView } from '../consent-terms.ts';
 import type { CardContext, CitizenRecordView, HistoryView, MyPartyView, PartyView, RecordCardMode, SourceLabels } from '../view-models.ts';
-import { eventText, humanDuration, statusText, when } from './format.ts';
+import { eventText, statusText, when } from './format.ts';
+import { itemChoices, renderTerms } from './terms.page.ts';
 
-function facts(r: CitizenRecordView, purpose: Purpose, locale: Locale): SafeHtml {
-  const basis = isConsentBasis(purpose.lawful_basis)
-    ? t(locale, 'lawful_basis_consent')
-    : t(locale, 'lawful_basis_other', { basis: purpose.lawful_basis });
-  return html`<dl class="facts">
-    <dt>${t(locale, 'status')}</dt>
-    <dd><span class="status status-${r.status}">${statusText(locale, r.status)}</span></dd>
-    <dt>${t(locale, 'purpose')}</dt>
-    <dd>${pick(r.purpose_label ?? undefined, locale) || purpose.purpose}</dd>
-    <dt>${t(locale, 'lawful_basis')}</dt>
-    <dd>${basis}</dd>
-    <dt>${t(locale, 'retention')}</dt>
-    <dd>${humanDuration(purpose.retention_period, locale)}</dd>
-    <dt>${t(locale, 'expires')}</dt>
-    <dd>${when(r.expires_at, locale)}</dd>
-  </dl>`;
+function statusRow(r: CitizenRecordView, locale: Locale): SafeHtml {
+  return html`<dt>${t(locale, 'status')}</dt>
+    <dd><span class="status status-${r.status}">${statusText(locale, r.status)}</span></dd>`;
+}
+
+/** A participant by name where their account here has one, else by role. */
+function partyName(p: PartyView, locale: Locale): string {
+  const role = t(locale, PARTY_ROLE_LABEL[p.role]);
+  return p.name ? `${p.name}, ${role}` : t(locale, 'unnamed_party', { role });
 }
 
 function participant(p: PartyView, locale: Locale): SafeHtml {
-  const me = p.is_me ? html` (<strong>${t(locale, 'you')}</strong>)` : '';
-  return html`<li>${t(locale, PARTY_ROLE_LABEL[p.role])}${me}: ${t(locale, PARTY_STATUS_LABEL[p.status])}</li>`;
+  const who = p.is_me ? html`<strong>${t(locale, 'you')}</strong> (${t(locale, PARTY_ROLE_LABEL[p.role])})` : partyName(p, locale);
+  return html`<li>${who}: ${t(locale, PARTY_STATUS_LABEL[p.status])}</li>`;
 }
 
-function attributeChoice(i: PiiItem, labels: SourceLabels, locale: Locale): SafeHtml {
-  const label = labels.attributeLabel(i.source, i.pii_attribute_id, locale);
-  return i.pii_optional
-    ? html`<label><input type="checkbox" name="choices" value="${attrKey(i)}" checked /> ${label} (${t(locale, 'optional')})</label>`
-    : html`<label><input type="checkbox" checked disabled /> ${label} (${t(locale, 'required')})</label>`;
+/** Who else must approve before the record takes effect (no one when any one approval is enough). */
+function othersNotice(r: CitizenRecordView, locale: Locale): SafeHtml | '' {
+  if (r.activation_mode === 'any_activator_activates') return '';
+  const others = r.parties.filter((p) => !p.is_me && p.decides && p.status === 'pending');
+  if (others.length === 0) return '';
+  const names = listOf(
+    locale,
+    others.map((p) => p.name ?? partyName(p, locale)),
+  );
+  return html`<p class="notice">${t(locale, 'must_approve_too', { names })}</p>`;
 }
 
 function hiddenFields(csrf: string, partyId: string): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${csrf}" /><input type="hidden" name="party_id" value="${partyId}" />`;
 }
 
-function decisionForm(r: CitizenRecordView, purpose: Purpose, decider: MyPartyView, view: CardContext): SafeHtml {
-  const { locale, labels } = view;
-  const others = r.parties.filter((p) => !p.is_me && p.decides);
-  const sourceName = labels.sourceName(purpose.pii_information[0]?.source ?? '', locale);
+function decisionForm(r: CitizenRecordView, terms: ConsentTermsView, decider: MyPartyView, view: CardContext, chosen?: Set<string>) {
+  const { locale } = view;
   return html`<form method="post" action="/dashboard/requests/${encodeURIComponent(r.record_id)}">
     ${hiddenFields(view.csrf, decider.party_id)}
     <fieldset>
-      <legend>${t(locale, 'attributes')} – ${sourceName}</legend>
-      ${purpose.pii_information.map((i) => attributeChoice(i, labels, locale))}
+      <legend>${t(locale, 'attributes')}</legend>
+      ${itemChoices(terms.items, locale, chosen)}
     </fieldset>
-    ${others.length > 0 ? html`<p class="notice">${t(locale, 'others_must_approve')}</p>` : ''}
+    <p>${t(locale, 'only_chosen_shared')}</p>
+    ${othersNotice(r, locale)}
     <div class="actions">
       <button type="submit" name="decision" value="approve">${t(locale, 'approve')}</button>
       <button type="submit" name="decision" value="decline" class="secondary">${t(locale, 'decline')}</button>
@@ -71,8 +70,10 @@ function heading(view: CardContext, depth: 0 | 1, text: string, id?: string): Sa
 
 function released(r: CitizenRecordView, view: CardContext): SafeHtml {
   const { labels, locale } = view;
+  const item = (source: string, id: string) =>
+    t(locale, 'item_from_source', { item: labels.attributeLabel(source, id, locale), source: labels.sourceName(source, locale) });
   const items = r.released.flatMap((s) =>
-    [...new Set(s.subjects.flatMap((sub) => sub.datatypes))].map((d) => html`<li>${labels.attributeLabel(s.source, d, locale)}</li>`),
+    [...new Set(s.subjects.flatMap((sub) => sub.datatypes))].map((d) => html`<li>${item(s.source, d)}</li>`),
   );
   return html`${heading(view, 1, t(locale, 'attributes'))}
     <ul>
@@ -93,19 +94,22 @@ function withdrawForm(r: CitizenRecordView, decider: MyPartyView, view: CardCont
   </form>`;
 }
 
-/** One record as a card; `mode` decides whether decision or withdrawal controls show. */
-export function renderRecord(r: CitizenRecordView, mode: RecordCardMode, view: CardContext): SafeHtml {
+/**
+ * One record as a card; `mode` decides whether decision or withdrawal controls show. `chosen`
+ * ticks optional items of a decision that is asked again (after a sign-in or a stale form).
+ */
+export function renderRecord(r: CitizenRecordView, mode: RecordCardMode, view: CardContext, chosen?: Set<string>): SafeHtml {
   const { locale } = view;
-  const purpose = r.purposes[0]!;
   const id = encodeURIComponent(r.record_id);
   const decider = r.my_parties.find((p) => p.decides);
+  const terms = recordTerms(r, view.labels, locale);
   return html`<article class="card" aria-labelledby="h-${id}">
-    ${heading(view, 0, pick(r.service_name ?? undefined, locale) || r.client_id, `h-${id}`)} ${facts(r, purpose, locale)}
-    ${heading(view, 1, t(locale, 'participants'))}
+    ${heading(view, 0, pick(r.service_name ?? undefined, locale) || r.client_id, `h-${id}`)}
+    ${renderTerms(terms, locale, statusRow(r, locale))} ${heading(view, 1, t(locale, 'participants'))}
     <ul>
       ${r.parties.map((p) => participant(p, locale))}
     </ul>
-    ${mode === 'request' && decider ? decisionForm(r, purpose, decider, view) : released(r, view)}
+    ${mode === 'request' && decider ? decisionForm(r, terms, decider, view, chosen) : released(r, view)}
     ${decider?.role === 'guardian' ? html`<p class="notice">${t(locale, 'acting_for')}</p>` : ''}
     <details>
       <summary>${t(locale, 'history')}</summary>
