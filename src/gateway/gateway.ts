@@ -26,6 +26,7 @@ import { OperatorDirectory } from './operators/operator-directory.ts';
 import { AccessReporter } from './reports/access-reporter.ts';
 import { compileSources, type CompiledSource } from './source-registry.ts';
 import { isTokenActive } from './token/introspection.ts';
+import { RevocationList } from './token/revocation-list.ts';
 import { StoreReplayCache } from './token/store-replay-cache.ts';
 import { AccessTokenVerifier } from './token/token-verifier.ts';
 import { TrustGroupWatcher } from './trust-group-watcher.ts';
@@ -47,6 +48,8 @@ export interface Gateway {
   trustGroup: TrustGroupWatcher | undefined;
   store: Store<GatewayDatabase>;
   replica: ConsentReplica;
+  /** Tokens the operators revoked, from their feeds. */
+  revocations: RevocationList;
   accessLog: AccessLog;
   reporter: AccessReporter;
   directory: OperatorDirectory;
@@ -80,6 +83,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const operators = new OperatorClient(directory);
   const replica = new ConsentReplica(store.db, config.feed_stale_after_ms);
   await replica.load();
+  const revocations = new RevocationList(store.db, config.clock_skew_s);
+  await revocations.load();
   const { accessLog, reporter } = await openAccessLog(options, operators, signingKey, app.log);
   const sources = compileSources(config.public_url, config.sources);
   const trustGroup = await watchTrustGroup(config, sources, app.log);
@@ -88,6 +93,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sources,
     operators,
     replica,
+    revocations,
     staleAfterMs: config.feed_stale_after_ms,
     dropUnadmitted: trustGroup !== undefined,
     log: app.log,
@@ -99,7 +105,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const handler = createAccessHandler({
     publicOrigin: new URL(config.public_url).origin,
     sources,
-    verifier: new AccessTokenVerifier(directory, { clockSkewS: config.clock_skew_s, maxLifetimeS: 300 }),
+    verifier: new AccessTokenVerifier(directory, { clockSkewS: config.clock_skew_s, maxLifetimeS: 300, revocations }),
     replica,
     isFresh: (iss) => feeds.isFresh(iss),
     introspect: (iss, token) => isTokenActive(operators, iss, token),
@@ -118,6 +124,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     trustGroup,
     store,
     replica,
+    revocations,
     accessLog,
     reporter,
     directory,

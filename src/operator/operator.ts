@@ -14,7 +14,7 @@ import { createHttpServer } from '../shared/http-server.ts';
 import { mtlsListener } from '../shared/mtls.ts';
 import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
-import { loadSigningKeys, publicJwks, rotateSigningKey, type SigningKey } from '../store/keys.ts';
+import { openKeyRing, type KeyRing, type SigningKey } from '../store/keys.ts';
 import { Accounts } from './accounts/accounts.ts';
 import { registerLoginRoutes } from './accounts/login.routes.ts';
 import { Sessions } from './accounts/sessions.ts';
@@ -38,6 +38,7 @@ import { registerInteractionRoutes } from './oauth/interaction.routes.ts';
 import { mountAuthorizationServer } from './oauth/provider.routes.ts';
 import { createOidcAdapter } from './oauth/oidc-adapter.ts';
 import { sweepOidcStore } from './oauth/oidc-store.repository.ts';
+import { TokenRevocations } from './oauth/token-revocations.ts';
 import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
 import { Portability } from './portability/portability.ts';
 import { registerPortabilityRoutes } from './portability/portability.routes.ts';
@@ -81,21 +82,6 @@ export interface Operator {
 /** Loads a registry file (`portti operator service add` uses it too). */
 export { loadRegistryFile } from './registry/registry-file.ts';
 
-/** The operator's signing keys: the newest signs, all are published; reloaded after a rotation. */
-async function keyRing(db: Kysely<OperatorDatabase>) {
-  let keys = await loadSigningKeys(db);
-  return {
-    all: () => keys,
-    current: () => keys[0] as SigningKey,
-    jwks: () => publicJwks(keys),
-    async rotate(): Promise<string> {
-      const kid = await rotateSigningKey(db);
-      keys = await loadSigningKeys(db);
-      return kid;
-    },
-  };
-}
-type KeyRing = Awaited<ReturnType<typeof keyRing>>;
 
 /** What every feature is built on: the configuration, the store, the keys, the registry and the trust group. */
 interface Base {
@@ -124,6 +110,10 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
     arrangements,
     ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
   });
+  const announce = (seq: number) => (consents.emit('event', seq), consents.emit('committed', seq));
+  const { dialect } = store;
+  // a suspension covers the longest lifetime any configuration allows (a token issued before a change of the ttl too)
+  const revocations = new TokenRevocations({ db, dialect, issuer, signingKey: keys.current, registry, accessTokenTtlS: 300, announce });
   const accessReports = new AccessReports(db, store.dialect);
   const citizens = new CitizenService({ db, accounts, consents, registry, accessReports });
   const portability = new Portability({
@@ -147,7 +137,7 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
     log,
   });
   const sessions = new Sessions(db, issuer.startsWith('https://'));
-  return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions };
+  return { registry, accounts, arrangements, consents, revocations, accessReports, citizens, portability, webhooks, sessions };
 }
 type Features = ReturnType<typeof buildFeatures>;
 
@@ -197,16 +187,17 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
     cacheControl: true,
     maxAge: 3600_000,
   });
-  const auth = new ApiAuthenticator(issuer, keys.jwks, new MemoryReplayCache(), config.mtls?.public_url);
+  const revoked = (claims: object) => w.revocations.isRevoked(claims);
+  const auth = new ApiAuthenticator(issuer, keys.jwks, new MemoryReplayCache(), config.mtls?.public_url, revoked);
   const web = createWebContext(config.display_name);
   registerFeedRoutes(scope, { db, accessReports: w.accessReports, auth, registry, consents, inGroup: trust.inGroup });
-  registerServiceApiRoutes(scope, { db, auth, consents, issuer, jwks: keys.jwks });
+  registerServiceApiRoutes(scope, { db, auth, consents, revocations: w.revocations, issuer, jwks: keys.jwks });
   const rotateKeys = async () => {
     const kid = await keys.rotate();
     as.reload();
     return kid;
   };
-  registerAdminRoutes(scope, { db, registry, consents, adminToken: config.admin_token, rotateKeys });
+  registerAdminRoutes(scope, { db, registry, consents, revocations: w.revocations, adminToken: config.admin_token, rotateKeys });
   registerLoginRoutes(scope, { issuer, providers: config.identity_providers, accounts, sessions });
   registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
   registerCitizenApiRoutes(scope, { sessions, accounts, citizens });
@@ -232,7 +223,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const { config, store } = options;
   const issuer = config.issuer.replace(/\/$/, '');
   await migrateToLatest(store, operatorMigrations);
-  const keys = await keyRing(store.db);
+  const keys = await openKeyRing(store.db);
   const registry = new Registry(store.db, issuer);
   await registry.refreshJwksUris();
   for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file), options.env));
@@ -282,6 +273,7 @@ function operatorHandle(
       expiryTimer = setInterval(() => {
         consents.expireDue().catch((err: Error) => app.log.warn({ err: err.message }, 'expiry run failed'));
         sweepOidcStore(options.store.db).catch(() => undefined);
+        f.revocations.sweep().catch(() => undefined);
         sessions.sweep().catch(() => undefined);
       }, options.expiryIntervalMs ?? 1000);
     },

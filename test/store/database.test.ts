@@ -24,6 +24,7 @@ for (const dialect of dialectCases()) {
         '0002_arrangements_and_moves',
         '0003_account_identifier_index',
         '0004_access_log_covering_index',
+        '0005_token_revocations',
       ]);
       expect(await migrateToLatest(store, operatorMigrations)).toEqual([]);
       await ping(store);
