@@ -15,7 +15,8 @@ import { replayMigrations, type ReplayDatabase } from './token/replay.tables.ts'
 import { revocationsMigrations, type RevocationsDatabase } from './token/revocations.tables.ts';
 
 /** Every table of a gateway store. */
-export interface GatewayDatabase extends ReplicaDatabase, AuditDatabase, ReportDatabase, ReplayDatabase, RevocationsDatabase, KeysDatabase {}
+export interface GatewayDatabase
+  extends ReplicaDatabase, AuditDatabase, ReportDatabase, ReplayDatabase, RevocationsDatabase, KeysDatabase {}
 
 /** Gateway migrations, applied at start and by `portti migrate`: each owner's parts, in name order. */
 export const gatewayMigrations: MigrationSet = composeMigrations(

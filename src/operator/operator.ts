@@ -82,7 +82,6 @@ export interface Operator {
 /** Loads a registry file (`portti operator service add` uses it too). */
 export { loadRegistryFile } from './registry/registry-file.ts';
 
-
 /** What every feature is built on: the configuration, the store, the keys, the registry and the trust group. */
 interface Base {
   options: OperatorOptions;

@@ -10,6 +10,12 @@ import { migrationSuite } from '../helpers/migration-suite.ts';
 migrationSuite({
   component: 'operator',
   migrations: operatorMigrations,
-  names: ['0001_initial', '0002_arrangements_and_moves', '0003_account_identifier_index', '0004_access_log_covering_index', '0005_token_revocations'],
+  names: [
+    '0001_initial',
+    '0002_arrangements_and_moves',
+    '0003_account_identifier_index',
+    '0004_access_log_covering_index',
+    '0005_token_revocations',
+  ],
   snapshot: new URL('./operator-schema.snapshot.json', import.meta.url),
 });

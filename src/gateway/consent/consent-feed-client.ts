@@ -7,13 +7,7 @@
  */
 import { compactVerify, type JWTVerifyGetKey } from 'jose';
 import type { FastifyBaseLogger } from 'fastify';
-import {
-  CONSENT_EVENT_JWS_TYP,
-  FEED_EVENT,
-  isConsentEvent,
-  isTokenRevokedEvent,
-  TOKEN_REVOKED_JWS_TYP,
-} from '../../core/consent-feed.ts';
+import { CONSENT_EVENT_JWS_TYP, FEED_EVENT, isConsentEvent, isTokenRevokedEvent, TOKEN_REVOKED_JWS_TYP } from '../../core/consent-feed.ts';
 import type { RevocationList } from '../token/revocation-list.ts';
 import type { ConsentReplica } from './consent-replica.ts';
 import type { OperatorClient } from '../operators/operator-client.ts';

@@ -76,7 +76,9 @@ export class TokenRevocations {
     const issuedBefore = Math.floor(now / 1000);
     const entry = await this.o.registry.service(clientId);
     const ids = new Set(
-      entry && entry.kind !== 'gateway' ? (entry.definition as ServiceDefinition).purposes.flatMap((p) => p.attributes.map((a) => a.source)) : [],
+      entry && entry.kind !== 'gateway'
+        ? (entry.definition as ServiceDefinition).purposes.flatMap((p) => p.attributes.map((a) => a.source))
+        : [],
     );
     const sources = (await this.o.registry.sources()).filter((s) => ids.has(s.id)).map((s) => s.resource);
     await this.publish(

@@ -96,7 +96,14 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
   r.post(
     '/admin/services/:client_id/suspend',
-    { schema: { summary: 'Suspend a service: no new tokens, its issued tokens revoked at every gateway', tags, params: ClientParams, body: Suspension } },
+    {
+      schema: {
+        summary: 'Suspend a service: no new tokens, its issued tokens revoked at every gateway',
+        tags,
+        params: ClientParams,
+        body: Suspension,
+      },
+    },
     async (request) => {
       requireAdmin(request, deps.adminToken);
       const { client_id } = request.params;
