@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { runCommand, UsageError, type Command } from './command.ts';
 import { auditVerifyCommand } from './commands/audit.ts';
+import { exportCommand } from './commands/export.ts';
 import { gatewayCommand } from './commands/gateway.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { operatorCommand, operatorServiceAddCommand } from './commands/operator.ts';
@@ -25,6 +26,7 @@ const COMMANDS: Command[] = [
   pdsKeygenCommand,
   pdsRotateKekCommand,
   auditVerifyCommand,
+  exportCommand,
   trustGroupKeygenCommand,
   trustGroupSignCommand,
   trustGroupVerifyCommand,

@@ -25,7 +25,9 @@ import { CitizenService } from './citizen/citizen.service.ts';
 import { registerDashboardRoutes } from './citizen/dashboard.routes.ts';
 import { registerDatastoreRoutes } from './datastore/datastore.routes.ts';
 import { Insight } from './citizen/insight.ts';
-import { PdsClient } from './datastore/pds-client.ts';
+import { pdsClientOf } from './datastore/pds-client.ts';
+import { registerExportRoutes } from './export/export.routes.ts';
+import { PersonalDataExport } from './export/personal-data-export.ts';
 import { createWebContext } from './citizen/web-context.ts';
 import { ConsentService, type SubjectRef } from './consent/consent.service.ts';
 import { registerServiceApiRoutes } from './consent/service-api.routes.ts';
@@ -71,6 +73,8 @@ export interface Operator {
   portability: Portability;
   /** What a signed-in citizen sees (the scale bench times it directly). */
   citizens: CitizenService;
+  /** The personal-data export (the scale bench times it directly). */
+  exports: PersonalDataExport;
   keys: () => SigningKey[];
   webhooks: WebhookSender;
   startBackground(): void;
@@ -136,7 +140,10 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
     log,
   });
   const sessions = new Sessions(db, issuer.startsWith('https://'));
-  return { registry, accounts, arrangements, consents, revocations, accessReports, citizens, portability, webhooks, sessions };
+  const pds = pdsClientOf(config, issuer, keys);
+  const parts = { db, issuer, operatorName: config.display_name.en, accounts, citizens, arrangements, accessReports, pds };
+  const rights = { revocations, pds, exports: new PersonalDataExport(parts) };
+  return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions, ...rights };
 }
 type Features = ReturnType<typeof buildFeatures>;
 
@@ -212,9 +219,8 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
   );
   const insight = new Insight({ issuer, registry, consents, keys: keys.all });
   registerDashboardRoutes(scope, { sessions, accounts, citizens, registry, web, providers: config.identity_providers, insight });
-  const store = config.personal_data_store;
-  const pds = store ? new PdsClient({ url: store.url, issuer, keys: keys.all }) : undefined;
-  registerDatastoreRoutes(scope, { sessions, accounts, web, ...(pds ? { pds } : {}) });
+  registerDatastoreRoutes(scope, { sessions, accounts, web, pds: w.pds });
+  registerExportRoutes(scope, { sessions, web, exports: w.exports });
 }
 
 /** Builds an operator; call `app.listen` and then `startBackground()`. */
@@ -254,7 +260,7 @@ function operatorHandle(
 ): Operator {
   let expiryTimer: NodeJS.Timeout | undefined;
   const mtls = mtlsListener(app, options.config.mtls);
-  const { registry, consents, accounts, arrangements, portability, citizens, webhooks, sessions } = f;
+  const { registry, consents, accounts, arrangements, portability, citizens, webhooks, sessions, exports } = f;
   return {
     app,
     registry,
@@ -263,6 +269,7 @@ function operatorHandle(
     arrangements,
     portability,
     citizens,
+    exports,
     keys: keys.all,
     webhooks,
     startBackground() {

@@ -6,7 +6,15 @@
 import type { Kysely } from 'kysely';
 import type { AccessRecord } from '../../audit/access-record.ts';
 import type { Dialect } from '../../store/database.ts';
-import { accessBodies, accessBodiesOfRecords, accessLogPage, insertAccessRecords, type AccessLogFilter } from './access-log.repository.ts';
+import {
+  accessBodies,
+  accessBodiesOfRecord,
+  accessBodiesOfRecords,
+  accessCountsOfRecords,
+  accessLogPage,
+  insertAccessRecords,
+  type AccessLogFilter,
+} from './access-log.repository.ts';
 import type { AccessLogDatabase } from './access-log.tables.ts';
 
 /**
@@ -55,6 +63,19 @@ export class AccessReports {
   /** The query behind {@link page}, for the scale bench's EXPLAIN. */
   pageQuery(recordIds: string[], filter: AccessLogFilter) {
     return accessLogPage(this.db, this.dialect, recordIds, filter);
+  }
+
+  /**
+   * Every access record of the given consent records as the JSON text the gateway sent, page by
+   * page: record after record, oldest first within each (the export streams them; memory holds one page).
+   */
+  async *stream(recordIds: string[], pageSize = 1000): AsyncGenerator<string[]> {
+    for (const id of recordIds) yield* accessBodiesOfRecord(this.db, id, pageSize);
+  }
+
+  /** Entries per record and outcome, with the first and last time (the export's summary). */
+  counts(recordIds: string[]) {
+    return accessCountsOfRecords(this.db, recordIds);
   }
 
   /** Every access record of the given consent records, oldest first (a move's bundle). */
