@@ -62,6 +62,28 @@ describe.each(dialectCases())('the access log streamed for the export on $name',
           .sort()[0],
       );
     }
+    // many small records share pages (one query each), in the order asked, with a big one walked along its index between them
+    const small = Array.from({ length: 40 }, (_, i) => `urn:uuid:s${String(39 - i).padStart(2, '0')}`);
+    const mixed = [...small.slice(0, 20), 'urn:uuid:r1', ...small.slice(20)];
+    const smallWritten = small.flatMap((id, i) =>
+      Array.from({ length: 7 + (i % 5) }, (_, j) => ({
+        ...record(id, new Date(Date.UTC(2025, 1, 1) + Math.floor(j / 2) * 1000).toISOString(), 'allowed'),
+        hash: HASH,
+        prev_hash: HASH,
+      })),
+    );
+    await reports.accept('gateway', smallWritten as ReportedAccessRecord[]);
+    const mixedPages: string[][] = [];
+    for await (const page of reports.stream(mixed, 100)) mixedPages.push(page);
+    expect(Math.max(...mixedPages.map((p) => p.length))).toBe(100);
+    const byId = (id: string) =>
+      (id === 'urn:uuid:r1' ? written.get(id)! : smallWritten.filter((r) => r.consent_record_id === id)).sort((a, b) =>
+        a.time === b.time ? (a.access_id < b.access_id ? -1 : 1) : a.time < b.time ? -1 : 1,
+      );
+    expect(mixedPages.flat().map((b) => (JSON.parse(b) as ReportedAccessRecord).access_id)).toEqual(
+      mixed.flatMap((id) => byId(id).map((r) => r.access_id)),
+    );
+
     // a record without entries yields no page at all
     const none: string[][] = [];
     for await (const p of reports.stream(['urn:uuid:none'])) none.push(p);

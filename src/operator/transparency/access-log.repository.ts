@@ -101,6 +101,35 @@ export async function* accessBodiesOfRecord(db: Db, recordId: string, pageSize: 
   }
 }
 
+/** How many entries each record has (the export packs records into pages by it). */
+export async function accessCountPerRecord(db: Db, recordIds: string[]): Promise<Map<string, number>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('access_log')
+    .select((eb) => ['record_id', eb.fn.countAll<number>().as('n')])
+    .where('record_id', 'in', recordIds)
+    .groupBy('record_id')
+    .execute();
+  return new Map(rows.map((r) => [r.record_id!, Number(r.n)]));
+}
+
+/**
+ * Every entry of a few records (a page's worth in all), unordered: the caller sorts a page in
+ * memory, cheaper than the database's collation-aware sort of wide rows.
+ */
+export async function accessEntriesOfFewRecords(
+  db: Db,
+  recordIds: string[],
+): Promise<Array<{ record_id: string; time: string; access_id: string; body: string }>> {
+  if (recordIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('access_log')
+    .select(['record_id', 'time', 'access_id', 'body'])
+    .where('record_id', 'in', recordIds)
+    .execute();
+  return rows.map((r) => ({ record_id: r.record_id!, time: r.time, access_id: r.access_id, body: r.body }));
+}
+
 /** How many entries each record has per outcome, with the first and last time. */
 export async function accessCountsOfRecords(
   db: Db,

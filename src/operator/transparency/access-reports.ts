@@ -10,7 +10,9 @@ import {
   accessBodies,
   accessBodiesOfRecord,
   accessBodiesOfRecords,
+  accessCountPerRecord,
   accessCountsOfRecords,
+  accessEntriesOfFewRecords,
   accessLogPage,
   insertAccessRecords,
   type AccessLogFilter,
@@ -23,6 +25,25 @@ import type { AccessLogDatabase } from './access-log.tables.ts';
  */
 export type ReportedAccessRecord = Pick<AccessRecord, 'access_id' | 'time' | 'outcome'> &
   Partial<Pick<AccessRecord, 'consent_record_id' | 'client_id'>>;
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Reads the next item of `source` while the caller handles the current one (one item ahead). */
+async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  try {
+    for (;;) {
+      const item = await next;
+      if (item.done) return;
+      next = source.next();
+      yield item.value;
+    }
+  } finally {
+    // a reader that stopped early: let the read in flight end, then close the source
+    await next.catch(() => undefined);
+    await source.return(undefined);
+  }
+}
 
 /** The operator's access log: intake from gateways, reading for citizens. */
 export class AccessReports {
@@ -67,10 +88,40 @@ export class AccessReports {
 
   /**
    * Every access record of the given consent records as the JSON text the gateway sent, page by
-   * page: record after record, oldest first within each (the export streams them; memory holds one page).
+   * page: record after record in the order given, oldest first within each (the export streams
+   * them; memory holds two pages: the next is read while the last is written). Records with few
+   * entries share one query per page; a record with more than a page of them is walked page by
+   * page along its index.
    */
-  async *stream(recordIds: string[], pageSize = 1000): AsyncGenerator<string[]> {
-    for (const id of recordIds) yield* accessBodiesOfRecord(this.db, id, pageSize);
+  stream(recordIds: string[], pageSize = 2000): AsyncGenerator<string[]> {
+    return readAhead(this.pages(recordIds, pageSize));
+  }
+
+  private async *pages(recordIds: string[], pageSize: number): AsyncGenerator<string[]> {
+    const counts = await accessCountPerRecord(this.db, recordIds);
+    let batch: string[] = [];
+    let inBatch = 0;
+    const flush = async () => {
+      const rows = await accessEntriesOfFewRecords(this.db, batch);
+      const order = new Map(batch.map((id, i) => [id, i]));
+      rows.sort(
+        (a, b) => order.get(a.record_id)! - order.get(b.record_id)! || compare(a.time, b.time) || compare(a.access_id, b.access_id),
+      );
+      batch = [];
+      inBatch = 0;
+      return rows.map((r) => r.body);
+    };
+    for (const id of recordIds) {
+      const n = counts.get(id) ?? 0;
+      if (n === 0) continue;
+      if (batch.length > 0 && (inBatch + n > pageSize || n > pageSize)) yield await flush();
+      if (n > pageSize) yield* accessBodiesOfRecord(this.db, id, pageSize);
+      else {
+        batch.push(id);
+        inBatch += n;
+      }
+    }
+    if (batch.length > 0) yield await flush();
   }
 
   /** Entries per record and outcome, with the first and last time (the export's summary). */
