@@ -23,6 +23,7 @@ import { createIncomesRegister } from '../src/demo/registers/incomes-register.ts
 import { generatePopulationData } from '../src/demo/population/population.ts';
 import { createGateway } from '../src/gateway/gateway.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../src/gateway/gateway.tables.ts';
+import { RevocationList } from '../src/gateway/token/revocation-list.ts';
 import { ConsentFeedClient } from '../src/gateway/consent/consent-feed-client.ts';
 import { ConsentReplica } from '../src/gateway/consent/consent-replica.ts';
 import { OperatorClient } from '../src/gateway/operators/operator-client.ts';
@@ -181,16 +182,19 @@ async function checker() {
   }));
   const replica = new ConsentReplica(store.db);
   await replica.load();
+  const revocations = new RevocationList(store.db, 30);
+  await revocations.load();
   const feed = new ConsentFeedClient({
     issuer: env.issuer!,
     sources: [env.resource!],
     operators: new OperatorClient(directory),
     replica,
+    revocations,
     staleAfterMs: 30000,
     log: pino({ level: 'silent' }),
   });
   feed.start();
-  const verifier = new AccessTokenVerifier(directory, { clockSkewS: 30, maxLifetimeS: 300 });
+  const verifier = new AccessTokenVerifier(directory, { clockSkewS: 30, maxLifetimeS: 300, revocations });
   const replay = new MemoryReplayCache();
   const check = async (req: import('node:http').IncomingMessage): Promise<number> => {
     const [scheme, token] = (req.headers.authorization ?? '').split(' ');

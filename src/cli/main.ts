@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { runCommand, UsageError, type Command } from './command.ts';
 import { auditVerifyCommand } from './commands/audit.ts';
 import { auditVerifyExportCommand } from './commands/verify-export.ts';
+import { exportCommand } from './commands/export.ts';
 import { gatewayCommand } from './commands/gateway.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { operatorCommand, operatorServiceAddCommand } from './commands/operator.ts';
@@ -27,6 +28,7 @@ const COMMANDS: Command[] = [
   pdsRotateKekCommand,
   auditVerifyCommand,
   auditVerifyExportCommand,
+  exportCommand,
   trustGroupKeygenCommand,
   trustGroupSignCommand,
   trustGroupVerifyCommand,

@@ -12,7 +12,7 @@ import { decideRelease } from '../core/release-decision.ts';
 import { ProblemError } from '../shared/errors.ts';
 import { sha256b64url, verifyDpopProof } from '../shared/oauth/dpop.ts';
 import type { ReplayCache } from '../shared/oauth/replay-cache.ts';
-import { connectionThumbprint } from '../shared/mtls.ts';
+import { connectionThumbprint } from '../shared/oauth/mtls.ts';
 import type { ReplicaSubject } from '../core/consent-event.ts';
 import type { AccessRequest } from './access.routes.ts';
 import type { ConsentReplica } from './consent/consent-replica.ts';

@@ -10,7 +10,7 @@ import { chainId, logOrigin } from '../audit/log-origin.ts';
 import type { AccessOutcome } from '../audit/access-record.ts';
 import type { GatewayConfig } from '../shared/gateway.schema.ts';
 import { createHttpServer } from '../shared/http-server.ts';
-import { mtlsListener } from '../shared/mtls.ts';
+import { mtlsListener } from '../shared/oauth/mtls.ts';
 import { createDpopKey } from '../shared/oauth/dpop.ts';
 import { MemoryReplayCache, type ReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
@@ -27,6 +27,7 @@ import { OperatorDirectory } from './operators/operator-directory.ts';
 import { AccessReporter } from './reports/access-reporter.ts';
 import { compileSources, type CompiledSource } from './source-registry.ts';
 import { isTokenActive } from './token/introspection.ts';
+import { RevocationList } from './token/revocation-list.ts';
 import { StoreReplayCache } from './token/store-replay-cache.ts';
 import { AccessTokenVerifier } from './token/token-verifier.ts';
 import { TrustGroupWatcher } from './trust-group-watcher.ts';
@@ -48,6 +49,8 @@ export interface Gateway {
   trustGroup: TrustGroupWatcher | undefined;
   store: Store<GatewayDatabase>;
   replica: ConsentReplica;
+  /** Tokens the operators revoked, from their feeds. */
+  revocations: RevocationList;
   accessLog: AccessLog;
   reporter: AccessReporter;
   directory: OperatorDirectory;
@@ -81,6 +84,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const operators = new OperatorClient(directory);
   const replica = new ConsentReplica(store.db, config.feed_stale_after_ms);
   await replica.load();
+  const revocations = new RevocationList(store.db, config.clock_skew_s);
+  await revocations.load();
   const { accessLog, reporter } = await openAccessLog(options, operators, signingKey, app.log);
   const sources = compileSources(config.public_url, config.sources);
   const trustGroup = await watchTrustGroup(config, sources, app.log);
@@ -89,6 +94,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sources,
     operators,
     replica,
+    revocations,
     staleAfterMs: config.feed_stale_after_ms,
     dropUnadmitted: trustGroup !== undefined,
     log: app.log,
@@ -100,7 +106,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const handler = createAccessHandler({
     publicOrigin: new URL(config.public_url).origin,
     sources,
-    verifier: new AccessTokenVerifier(directory, { clockSkewS: config.clock_skew_s, maxLifetimeS: 300 }),
+    verifier: new AccessTokenVerifier(directory, { clockSkewS: config.clock_skew_s, maxLifetimeS: 300, revocations }),
     replica,
     isFresh: (iss) => feeds.isFresh(iss),
     introspect: (iss, token) => isTokenActive(operators, iss, token),
@@ -120,6 +126,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     trustGroup,
     store,
     replica,
+    revocations,
     accessLog,
     reporter,
     directory,

@@ -15,6 +15,7 @@ import { consentMigrations, type ConsentDatabase } from './consent/consent.table
 import { feedMigrations, type FeedDatabase } from './feed/feed.tables.ts';
 import { receiptsMigrations, type ReceiptsDatabase } from './consent/receipts.tables.ts';
 import { oidcStoreMigrations, type OidcStoreDatabase } from './oauth/oidc-store.tables.ts';
+import { tokenRevocationsMigrations, type TokenRevocationsDatabase } from './oauth/token-revocations.tables.ts';
 import { portabilityMigrations, type PortabilityDatabase } from './portability/portability.tables.ts';
 import { registryMigrations, type RegistryDatabase } from './registry/registry.tables.ts';
 import { accessLogMigrations, type AccessLogDatabase } from './transparency/access-log.tables.ts';
@@ -32,6 +33,7 @@ export interface OperatorDatabase
     AccessLogDatabase,
     WebhooksDatabase,
     OidcStoreDatabase,
+    TokenRevocationsDatabase,
     ArrangementsDatabase,
     PortabilityDatabase,
     WitnessDatabase {
@@ -63,6 +65,7 @@ export const operatorMigrations: MigrationSet = composeMigrations(
   accessLogMigrations,
   webhooksMigrations,
   oidcStoreMigrations,
+  tokenRevocationsMigrations,
   arrangementsMigrations,
   portabilityMigrations,
   witnessMigrations,

@@ -10,11 +10,10 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { OperatorConfig } from '../shared/config.schema.ts';
 import { createHttpServer, type ErrorPage } from '../shared/http-server.ts';
-import { mtlsListener } from '../shared/mtls.ts';
+import { mtlsListener } from '../shared/oauth/mtls.ts';
 import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
-import type { SigningKey } from '../store/keys.ts';
-import { keyRing, type KeyRing } from './key-ring.ts';
+import { openKeyRing, type KeyRing, type SigningKey } from '../store/keys.ts';
 import { Accounts } from './accounts/accounts.ts';
 import { registerLoginRoutes } from './accounts/login.routes.ts';
 import { Sessions } from './accounts/sessions.ts';
@@ -22,10 +21,12 @@ import { Arrangements } from './arrangements/arrangements.ts';
 import { registerArrangementRoutes } from './arrangements/arrangements.routes.ts';
 import { registerCitizenApiRoutes } from './citizen/citizen-api.routes.ts';
 import { CitizenService } from './citizen/citizen.service.ts';
-import { registerDashboardRoutes } from './citizen/dashboard.routes.ts';
+import { registerDashboardRoutes } from './citizen/dashboard/dashboard.routes.ts';
 import { registerDatastoreRoutes } from './datastore/datastore.routes.ts';
 import { Insight } from './citizen/insight.ts';
-import { PdsClient } from './datastore/pds-client.ts';
+import { pdsClientOf } from './datastore/pds-client.ts';
+import { registerExportRoutes } from './export/export.routes.ts';
+import { PersonalDataExport } from './export/personal-data-export.ts';
 import { createWebContext } from './citizen/web-context.ts';
 import { oauthErrorPage, operatorErrorPage } from './citizen/error-pages.ts';
 import { ConsentService, type SubjectRef } from './consent/consent.service.ts';
@@ -39,6 +40,7 @@ import { registerInteractionRoutes } from './oauth/interaction.routes.ts';
 import { mountAuthorizationServer } from './oauth/provider.routes.ts';
 import { createOidcAdapter } from './oauth/oidc-adapter.ts';
 import { sweepOidcStore } from './oauth/oidc-store.repository.ts';
+import { TokenRevocations } from './oauth/token-revocations.ts';
 import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
 import { Portability } from './portability/portability.ts';
 import { registerPortabilityRoutes } from './portability/portability.routes.ts';
@@ -75,6 +77,8 @@ export interface Operator {
   portability: Portability;
   /** What a signed-in citizen sees (the scale bench times it directly). */
   citizens: CitizenService;
+  /** The personal-data export (the scale bench times it directly). */
+  exports: PersonalDataExport;
   keys: () => SigningKey[];
   webhooks: WebhookSender;
   startBackground(): void;
@@ -114,6 +118,10 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
     arrangements,
     ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
   });
+  const announce = (seq: number) => (consents.emit('event', seq), consents.emit('committed', seq));
+  const { dialect } = store;
+  // a suspension covers the longest lifetime any configuration allows (a token issued before a change of the ttl too)
+  const revocations = new TokenRevocations({ db, dialect, issuer, signingKey: keys.current, registry, accessTokenTtlS: 300, announce });
   const accessReports = new AccessReports(db, store.dialect, (origin, size) => cosignedCheckpoint(db, origin, size));
   const citizens = new CitizenService({ db, accounts, consents, registry, accessReports });
   const portability = new Portability({
@@ -137,8 +145,11 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
     log,
   });
   const sessions = new Sessions(db, issuer.startsWith('https://'));
+  const pds = pdsClientOf(config, issuer, keys);
+  const parts = { db, issuer, operatorName: config.display_name.en, accounts, citizens, arrangements, accessReports, pds };
+  const rights = { revocations, pds, exports: new PersonalDataExport(parts) };
   const web = createWebContext(config.display_name);
-  return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions, web };
+  return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions, web, ...rights };
 }
 type Features = ReturnType<typeof buildFeatures>;
 
@@ -159,19 +170,17 @@ function authorizationServer({ config, issuer, db, keys, trust, log }: Base, f: 
     ...(config.mtls ? { mtlsUrl: config.mtls.public_url.replace(/\/$/, '') } : {}),
     errorPage: oauthErrorPage(f.web),
     pairwiseSubject: (accountId, clientId) => f.accounts.pairwiseSubject(accountId, clientId, `pairwise|${config.cookie_secret}`),
-    onError: (event, err) =>
-      log.info(
-        {
-          event,
-          error: err.message,
-          detail: err.error_description,
-          cause: err.cause?.message,
-          cause_detail: (err.cause as { error_description?: string } | undefined)?.error_description,
-        },
-        'oauth request refused',
-      ),
+    onError: (event, err) => log.info({ event, ...oauthErrorFields(err) }, 'oauth request refused'),
   });
 }
+
+/** What the log keeps of a refused OAuth request. */
+const oauthErrorFields = (err: Error & { error_description?: string; cause?: Error }) => ({
+  error: err.message,
+  detail: err.error_description,
+  cause: err.cause?.message,
+  cause_detail: (err.cause as { error_description?: string } | undefined)?.error_description,
+});
 
 /** Everything the routes are wired to. */
 interface Wiring extends Base, Features {
@@ -184,48 +193,29 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
   const { config, issuer, db, keys, trust, as, sessions, accounts, registry, consents, citizens, web } = w;
   await scope.register(cookie, { secret: config.cookie_secret });
   await scope.register(formbody);
-  await scope.register(fastifyStatic, {
-    root: resolve(import.meta.dirname, '../../web/assets'),
-    prefix: '/assets/',
-    decorateReply: false,
-    cacheControl: true,
-    maxAge: 3600_000,
-  });
-  const auth = new ApiAuthenticator(issuer, keys.jwks, new MemoryReplayCache(), config.mtls?.public_url);
+  const assets = { root: resolve(import.meta.dirname, '../../web/assets'), prefix: '/assets/', maxAge: 3600_000 };
+  await scope.register(fastifyStatic, { ...assets, decorateReply: false, cacheControl: true });
+  const revoked = (claims: object) => w.revocations.isRevoked(claims);
+  const auth = new ApiAuthenticator(issuer, keys.jwks, new MemoryReplayCache(), config.mtls?.public_url, revoked);
   registerFeedRoutes(scope, { db, accessReports: w.accessReports, auth, registry, consents, inGroup: trust.inGroup });
   registerWitnessRoutes(scope, { db, witness: w.witness, auth, accessReports: w.accessReports });
-  registerServiceApiRoutes(scope, { db, auth, consents, issuer, jwks: keys.jwks });
+  registerServiceApiRoutes(scope, { db, auth, consents, revocations: w.revocations, issuer, jwks: keys.jwks });
   const rotateKeys = async () => {
     const kid = await keys.rotate();
     as.reload();
     return kid;
   };
-  registerAdminRoutes(scope, { db, registry, consents, adminToken: config.admin_token, rotateKeys });
+  registerAdminRoutes(scope, { db, registry, consents, revocations: w.revocations, adminToken: config.admin_token, rotateKeys });
   registerLoginRoutes(scope, { issuer, providers: config.identity_providers, accounts, sessions });
   registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
   registerCitizenApiRoutes(scope, { sessions, accounts, citizens });
-  registerArrangementRoutes(scope, {
-    sessions,
-    arrangements: w.arrangements,
-    registry,
-    web,
-    trustGroup: trust.group,
-  });
+  registerArrangementRoutes(scope, { sessions, arrangements: w.arrangements, registry, web, trustGroup: trust.group });
   await scope.register(async (inner) => registerPortabilityRoutes(inner, { sessions, portability: w.portability, web, issuer, trust }));
   const insight = new Insight({ issuer, registry, consents, keys: keys.all });
-  registerDashboardRoutes(scope, {
-    sessions,
-    accounts,
-    citizens,
-    registry,
-    web,
-    providers: config.identity_providers,
-    insight,
-    witness: w.witness,
-  });
-  const store = config.personal_data_store;
-  const pds = store ? new PdsClient({ url: store.url, issuer, keys: keys.all }) : undefined;
-  registerDatastoreRoutes(scope, { sessions, accounts, web, ...(pds ? { pds } : {}) });
+  const dashboard = { sessions, accounts, citizens, registry, web, insight, witness: w.witness };
+  registerDashboardRoutes(scope, { ...dashboard, providers: config.identity_providers });
+  registerDatastoreRoutes(scope, { sessions, accounts, web, pds: w.pds });
+  registerExportRoutes(scope, { sessions, web, exports: w.exports });
 }
 
 /** Builds an operator; call `app.listen` and then `startBackground()`. */
@@ -233,7 +223,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   const { config, store } = options;
   const issuer = config.issuer.replace(/\/$/, '');
   await migrateToLatest(store, operatorMigrations);
-  const keys = await keyRing(store.db);
+  const keys = await openKeyRing(store.db);
   const registry = new Registry(store.db, issuer);
   await registry.refreshJwksUris();
   for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file), options.env));
@@ -269,7 +259,7 @@ function operatorHandle(
 ): Operator {
   let expiryTimer: NodeJS.Timeout | undefined;
   const mtls = mtlsListener(app, options.config.mtls);
-  const { registry, consents, accounts, arrangements, portability, citizens, webhooks, sessions } = f;
+  const { registry, consents, accounts, arrangements, portability, citizens, webhooks, sessions, exports } = f;
   return {
     app,
     store: options.store,
@@ -279,6 +269,7 @@ function operatorHandle(
     arrangements,
     portability,
     citizens,
+    exports,
     keys: keys.all,
     webhooks,
     startBackground() {
@@ -288,6 +279,7 @@ function operatorHandle(
       expiryTimer = setInterval(() => {
         consents.expireDue().catch((err: Error) => app.log.warn({ err: err.message }, 'expiry run failed'));
         sweepOidcStore(options.store.db).catch(() => undefined);
+        f.revocations.sweep().catch(() => undefined);
         sessions.sweep().catch(() => undefined);
       }, options.expiryIntervalMs ?? 1000);
     },

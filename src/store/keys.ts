@@ -107,3 +107,27 @@ export async function loadSigningKeys(db: Kysely<KeysDatabase>): Promise<Signing
 export function publicJwks(keys: SigningKey[]): { keys: JWK[] } {
   return { keys: keys.map((k) => k.publicJwk) };
 }
+
+/** A component's signing keys in memory: the newest signs, all are published; reloaded after a rotation. */
+export interface KeyRing {
+  all(): SigningKey[];
+  current(): SigningKey;
+  jwks(): { keys: JWK[] };
+  /** Makes a new key the signing one (the old ones stay published); returns its kid. */
+  rotate(): Promise<string>;
+}
+
+/** Loads the store's signing keys (creating the first) into a {@link KeyRing}. */
+export async function openKeyRing(db: Kysely<KeysDatabase>): Promise<KeyRing> {
+  let keys = await loadSigningKeys(db);
+  return {
+    all: () => keys,
+    current: () => keys[0] as SigningKey,
+    jwks: () => publicJwks(keys),
+    async rotate(): Promise<string> {
+      const kid = await rotateSigningKey(db);
+      keys = await loadSigningKeys(db);
+      return kid;
+    },
+  };
+}

@@ -127,15 +127,26 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
     await nav(page, 'Export or erase').click();
     await axe(page, 'export');
     await snap(page, 'export');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download my data' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download the file (JSON)' }).click(),
+    ]);
     const bundle = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
-      consent_records: Array<{ record_id: string; status: string }>;
-      receipts: unknown[];
+      consent_records: Array<{ record_id: string; status: string; receipts: unknown[] }>;
       access_log: unknown[];
+      complete: boolean;
     };
-    expect(bundle.consent_records.find((r) => r.record_id === record.record_id)?.status).toBe('withdrawn');
-    expect(bundle.receipts.length).toBeGreaterThanOrEqual(3);
+    const exported = bundle.consent_records.find((r) => r.record_id === record.record_id);
+    expect(exported?.status).toBe('withdrawn');
+    expect(exported?.receipts.length).toBeGreaterThanOrEqual(3);
     expect(bundle.access_log.length).toBeGreaterThanOrEqual(1);
+    expect(bundle.complete).toBe(true);
+    // the browser reads the summary, never the raw JSON
+    await page.getByRole('link', { name: 'Show the summary' }).click();
+    await expect(page.getByRole('heading', { name: 'Consents and their history' }).isVisible()).resolves.toBe(true);
+    await axe(page, 'export-summary');
+    await snap(page, 'export-summary');
+    await nav(page, 'Export or erase').click();
 
     await page.getByLabel('I understand that my account cannot be restored').check();
     await page.getByRole('button', { name: 'Erase my account' }).click();

@@ -9,7 +9,7 @@
 import { generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { decide, markMoved, resume, suspend, withdraw, type ConsentState, type HistoryEntry, type Party } from '../../src/core/consent.ts';
-import { buildReceipt, signReceipt, verifyReceipt, type ReceiptContext } from '../../src/core/receipt.ts';
+import { buildReceipt, signReceipt, verifyReceipt, type ReceiptContext } from '../../src/core/receipt/receipt.ts';
 import { ABSOLUTE_IRI, expandReceipt, usedIris, VOCABULARY } from '../helpers/receipt-jsonld.ts';
 
 const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);

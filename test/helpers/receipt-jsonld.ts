@@ -5,7 +5,7 @@
  * IRI an error instead of a silent loss.
  */
 import jsonld from 'jsonld';
-import { RECEIPT_CONTEXT, RECEIPT_CONTEXT_PATH } from '../../src/core/receipt-context.data.ts';
+import { RECEIPT_CONTEXT, RECEIPT_CONTEXT_PATH } from '../../src/core/receipt/receipt-context.data.ts';
 
 /** Loads only the receipt context, from the vendored copy. */
 async function documentLoader(url: string) {

@@ -16,7 +16,7 @@ import type { OperatorDatabase } from '../../src/operator/operator.tables.ts';
 import type { RegistrySource, ServiceDefinition } from '../../src/operator/registry/registry.schema.ts';
 import { createDpopKey, createDpopProof, type DpopKey } from '../../src/shared/oauth/dpop.ts';
 import { clientCredentialsToken, discover, type AuthorizationServerMetadata } from '../../src/shared/oauth/oauth-client.ts';
-import { openStore, type StoreLocation } from '../../src/store/database.ts';
+import { openStore, type Store, type StoreLocation } from '../../src/store/database.ts';
 import { tempDir } from './stores.ts';
 import { freePort } from '../../src/shared/free-port.ts';
 
@@ -121,8 +121,12 @@ export interface World {
   mtlsUrls: { a: string; gateway: string };
   resource: string;
   operators: Record<'a' | 'b', Operator>;
+  /** Each operator's configuration (to start further instances of it). */
+  operatorConfigs: Record<'a' | 'b', OperatorConfig>;
   issuers: Record<'a' | 'b', string>;
   idpIssuer: string;
+  /** Stops operator k and starts it again on the same store, port and configuration (`operators[k]` is the new one). */
+  restartOperator(k: 'a' | 'b'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -237,38 +241,17 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   await gateway.listenMtls();
 
   const operators = {} as Record<'a' | 'b', Operator>;
-  for (const k of ['a', 'b'] as const) {
+  const operatorConfigs = {} as Record<'a' | 'b', OperatorConfig>;
+  const operatorLocations = {} as Record<'a' | 'b', StoreLocation>;
+  const operatorStores = {} as Record<'a' | 'b', Store<OperatorDatabase>>;
+  /** Starts operator k on its store (registering the source and the gateway again is idempotent). */
+  const startOperator = async (k: 'a' | 'b') => {
+    operatorStores[k] = await openStore<OperatorDatabase>(operatorLocations[k]);
     const op = await createOperator({
-      store: await openStore<OperatorDatabase>(location(`operator-${k}`)),
+      store: operatorStores[k],
       logLevel: process.env.PORTTI_TEST_LOG ?? 'silent',
       expiryIntervalMs: 100,
-      config: {
-        name: `operator-${k}`,
-        listen: { host: '127.0.0.1', port: k === 'a' ? aPort : bPort },
-        issuer: issuers[k],
-        display_name: { fi: `Operaattori ${k.toUpperCase()}`, sv: `Operatör ${k.toUpperCase()}`, en: `Operator ${k.toUpperCase()}` },
-        admin_token: `admin-token-${k}-0123456789`,
-        cookie_secret: `cookie-secret-${k}-0123456789abcdefghijklmnop`,
-        identity_providers: [
-          {
-            id: 'demo',
-            label: { fi: 'Demotunnistus', sv: 'Demoidentifiering', en: 'Demo identity' },
-            issuer: idpIssuer,
-            client_id: `operator-${k}`,
-            client_secret: `secret-${k}-0123456789abcdef`,
-            identifier_claim: 'personal_identity_code',
-            identifier_type: 'fi_hetu',
-          },
-        ],
-        registry_files: [],
-        access_token_ttl_s: 300,
-        webhook_max_attempts: 5,
-        ...(k === 'a' ? mtlsFor(aMtlsPort) : {}),
-        ...((k === 'a' || options.operatorInGroup === 'both') && trust && options.operatorInGroup
-          ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } }
-          : {}),
-        ...options.operatorConfig,
-      },
+      config: operatorConfigs[k],
     });
     await op.registry.putSource({
       id: 'incomes',
@@ -320,6 +303,37 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     await op.listenMtls();
     op.startBackground();
     operators[k] = op;
+  };
+  for (const k of ['a', 'b'] as const) {
+    operatorLocations[k] = location(`operator-${k}`);
+    operatorConfigs[k] = {
+      name: `operator-${k}`,
+      listen: { host: '127.0.0.1', port: k === 'a' ? aPort : bPort },
+      issuer: issuers[k],
+      display_name: { fi: `Operaattori ${k.toUpperCase()}`, sv: `Operatör ${k.toUpperCase()}`, en: `Operator ${k.toUpperCase()}` },
+      admin_token: `admin-token-${k}-0123456789`,
+      cookie_secret: `cookie-secret-${k}-0123456789abcdefghijklmnop`,
+      identity_providers: [
+        {
+          id: 'demo',
+          label: { fi: 'Demotunnistus', sv: 'Demoidentifiering', en: 'Demo identity' },
+          issuer: idpIssuer,
+          client_id: `operator-${k}`,
+          client_secret: `secret-${k}-0123456789abcdef`,
+          identifier_claim: 'personal_identity_code',
+          identifier_type: 'fi_hetu',
+        },
+      ],
+      registry_files: [],
+      access_token_ttl_s: 300,
+      webhook_max_attempts: 5,
+      ...(k === 'a' ? mtlsFor(aMtlsPort) : {}),
+      ...((k === 'a' || options.operatorInGroup === 'both') && trust && options.operatorInGroup
+        ? { trust_group: { file: trust.file, governance_jwks_file: trust.jwks, refresh_ms: 200 } }
+        : {}),
+      ...options.operatorConfig,
+    };
+    await startOperator(k);
   }
   gateway.startBackground();
   return {
@@ -329,8 +343,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     mtlsUrls: { a: `https://127.0.0.1:${aMtlsPort}`, gateway: `https://127.0.0.1:${gwMtlsPort}` },
     resource,
     operators,
+    operatorConfigs,
     issuers,
     idpIssuer,
+    async restartOperator(k) {
+      await operators[k].close();
+      await operatorStores[k].close();
+      await startOperator(k);
+    },
     async close() {
       await gateway.close();
       for (const op of Object.values(operators)) await op.close();

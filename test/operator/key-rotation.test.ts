@@ -7,7 +7,7 @@
 import { decide as citizenDecide, signIn as citizenSignIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
-import { verifyReceipt } from '../../src/core/receipt.ts';
+import { verifyReceipt } from '../../src/core/receipt/receipt.ts';
 import {
   createTestService,
   fileRequest,

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { tempDir } from '../helpers/stores.ts';
-import { freePort, startWorld, type World } from '../helpers/world.ts';
+import { freePort, startWorld, type World, type WorldOptions } from '../helpers/world.ts';
 import type { PersonalDataStoreConfig } from '../../src/shared/config.schema.ts';
 import { createDepositor, pdsConfig, signDeposit, startPds, type Depositor, type RunningPds } from './pds-helpers.ts';
 
@@ -23,11 +23,12 @@ export interface PdsWorld {
   close(): Promise<void>;
 }
 
-export async function startPdsWorld(extra: Partial<PersonalDataStoreConfig> = {}): Promise<PdsWorld> {
+export async function startPdsWorld(extra: Partial<PersonalDataStoreConfig> = {}, worldOptions: WorldOptions = {}): Promise<PdsWorld> {
   const port = await freePort();
   const pdsUrl = `http://127.0.0.1:${port}`;
   const tax = await createDepositor('tax-administration');
   const world = await startWorld({
+    ...worldOptions,
     extraSources: [
       {
         gateway: {

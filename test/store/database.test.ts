@@ -26,6 +26,7 @@ for (const dialect of dialectCases()) {
         '0004_access_log_covering_index',
         '0005_access_log_source',
         '0006_witness',
+        '0007_token_revocations',
       ]);
       expect(await migrateToLatest(store, operatorMigrations)).toEqual([]);
       await ping(store);

@@ -11,6 +11,6 @@ import { migrationSuite } from '../helpers/migration-suite.ts';
 migrationSuite({
   component: 'gateway',
   migrations: gatewayMigrations,
-  names: ['0001_initial', '0002_dpop_replay', '0003_moves', '0004_merkle_log'],
+  names: ['0001_initial', '0002_dpop_replay', '0003_moves', '0004_merkle_log', '0005_token_revocations'],
   snapshot: new URL('./gateway-schema.snapshot.json', import.meta.url),
 });

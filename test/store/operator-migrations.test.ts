@@ -17,6 +17,7 @@ migrationSuite({
     '0004_access_log_covering_index',
     '0005_access_log_source',
     '0006_witness',
+    '0007_token_revocations',
   ],
   snapshot: new URL('./operator-schema.snapshot.json', import.meta.url),
 });

@@ -5,7 +5,7 @@
  * never trusted. VALID exit 0, INVALID exit 1, UNVERIFIED (no issuer keys to check with) exit 3.
  */
 import { readFileSync } from 'node:fs';
-import { inspectReceipt, verifyReceipt } from '../../core/receipt.ts';
+import { inspectReceipt, verifyReceipt } from '../../core/receipt/receipt.ts';
 import { UsageError, type Command } from '../command.ts';
 import { issuerKeys, KeysUnavailable } from '../issuer-keys.ts';
 

@@ -1,12 +1,14 @@
 /**
  * Subscribes to one operator's consent feed (Server-Sent Events), verifies each event's
- * JWS with the operator's keys and applies it to the replica. Resumes with
- * `Last-Event-ID`, reconnects with back-off, and reports whether the replica is fresh
- * enough to trust (otherwise the gateway falls back to introspection).
+ * JWS with the operator's keys and applies it: a consent event to the replica, a token
+ * revocation to the revocation list. Resumes with `Last-Event-ID`, reconnects with back-off,
+ * and reports whether the replica is fresh enough to trust (otherwise the gateway falls back
+ * to introspection).
  */
 import { compactVerify, type JWTVerifyGetKey } from 'jose';
 import type { FastifyBaseLogger } from 'fastify';
-import { CONSENT_EVENT_JWS_TYP, FEED_EVENT, isConsentEvent, type ConsentEvent } from '../../core/consent-feed.ts';
+import { CONSENT_EVENT_JWS_TYP, FEED_EVENT, isConsentEvent, isTokenRevokedEvent, TOKEN_REVOKED_JWS_TYP } from '../../core/consent-feed.ts';
+import type { RevocationList } from '../token/revocation-list.ts';
 import type { ConsentReplica } from './consent-replica.ts';
 import type { OperatorClient } from '../operators/operator-client.ts';
 import { parseSse } from './sse-parser.ts';
@@ -17,6 +19,7 @@ export interface FeedClientOptions {
   sources: string[];
   operators: OperatorClient;
   replica: ConsentReplica;
+  revocations: RevocationList;
   staleAfterMs: number;
   log: FastifyBaseLogger;
 }
@@ -103,14 +106,25 @@ export class ConsentFeedClient {
         this.synced = true;
         continue;
       }
-      if (msg.event !== FEED_EVENT.consent || msg.id === undefined) continue;
-      await replica.apply(await this.verify(msg.data, msg.id, jwks), msg.id);
+      if (msg.id === undefined) continue;
+      if (msg.event === FEED_EVENT.consent) {
+        await replica.apply(await this.verify(msg.data, msg.id, jwks, CONSENT_EVENT_JWS_TYP, isConsentEvent), msg.id);
+      } else if (msg.event === FEED_EVENT.revoked) {
+        await this.options.revocations.apply(await this.verify(msg.data, msg.id, jwks, TOKEN_REVOKED_JWS_TYP, isTokenRevokedEvent), msg.id);
+        replica.advance(issuer, msg.id);
+      }
     }
     throw new Error('feed stream ended');
   }
 
-  /** Verifies one event's JWS and shape; any failure drops the connection (the feed is resumed). */
-  private async verify(jws: string, id: string, jwks: JWTVerifyGetKey): Promise<ConsentEvent> {
+  /** Verifies one event's JWS, typ and shape; any failure drops the connection (the feed is resumed). */
+  private async verify<T extends { iss: string }>(
+    jws: string,
+    id: string,
+    jwks: JWTVerifyGetKey,
+    typ: string,
+    isShape: (v: unknown) => v is T,
+  ): Promise<T> {
     const { issuer, log } = this.options;
     let payload: unknown;
     try {
@@ -120,13 +134,13 @@ export class ConsentFeedClient {
         await (jwks as unknown as { reload(): Promise<void> }).reload();
         return compactVerify(jws, jwks);
       });
-      if (verified.protectedHeader.typ !== CONSENT_EVENT_JWS_TYP) throw new Error('wrong typ');
+      if (verified.protectedHeader.typ !== typ) throw new Error('wrong typ');
       payload = JSON.parse(new TextDecoder().decode(verified.payload));
     } catch {
       log.error({ issuer, id }, 'consent event signature invalid; dropping the connection');
       throw new Error('invalid consent event signature');
     }
-    if (!isConsentEvent(payload) || payload.iss !== issuer) {
+    if (!isShape(payload) || payload.iss !== issuer) {
       log.error({ issuer, id }, 'consent event malformed or from another issuer');
       throw new Error('malformed consent event');
     }

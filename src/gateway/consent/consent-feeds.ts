@@ -8,6 +8,7 @@ import type { OperatorClient } from '../operators/operator-client.ts';
 import type { CompiledSource } from '../source-registry.ts';
 import { ConsentFeedClient } from './consent-feed-client.ts';
 import type { ConsentReplica } from './consent-replica.ts';
+import type { RevocationList } from '../token/revocation-list.ts';
 
 /** What the feeds follow and where they apply what they hear. */
 export interface ConsentFeedsOptions {
@@ -16,6 +17,7 @@ export interface ConsentFeedsOptions {
   sources: Map<string, CompiledSource>;
   operators: OperatorClient;
   replica: ConsentReplica;
+  revocations: RevocationList;
   staleAfterMs: number;
   /** With a trust group, an operator admitted nowhere gets no feed at all. */
   dropUnadmitted: boolean;
@@ -36,7 +38,7 @@ export class ConsentFeeds {
 
   /** (Re)creates the feed of every operator admitted somewhere; stops the others. */
   sync(): void {
-    const { issuers, sources, operators, replica, staleAfterMs, log } = this.options;
+    const { issuers, sources, operators, replica, revocations, staleAfterMs, log } = this.options;
     for (const issuer of issuers) {
       const served = [...sources.values()].filter((s) => s.admitted.has(issuer)).map((s) => s.resource);
       const existing = this.byIssuer.get(issuer);
@@ -44,7 +46,7 @@ export class ConsentFeeds {
       if (existing) void existing.stop();
       this.byIssuer.delete(issuer);
       if (served.length === 0 && this.options.dropUnadmitted) continue;
-      const feed = new ConsentFeedClient({ issuer, sources: served, operators, replica, staleAfterMs, log });
+      const feed = new ConsentFeedClient({ issuer, sources: served, operators, replica, revocations, staleAfterMs, log });
       this.byIssuer.set(issuer, feed);
       if (this.started) feed.start();
     }

@@ -134,6 +134,12 @@ export class ConsentReplica {
     return this.cursors.get(iss);
   }
 
+  /** Notes that an operator's feed got past `eventId` with an event kept elsewhere (a token revocation). */
+  advance(iss: string, eventId: string): void {
+    const current = this.cursors.get(iss);
+    if (current === undefined || Number(current) < Number(eventId)) this.cursors.set(iss, eventId);
+  }
+
   /** Subscribes to applied events; returns an unsubscribe function. */
   onApply(listener: (e: ReplicaEntry) => void): () => void {
     this.listeners.add(listener);

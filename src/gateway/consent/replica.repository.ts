@@ -1,8 +1,10 @@
 /**
  * The only code that queries the replica tables: the paged load at start-up, the feed
- * cursors, and the one transaction that persists an applied event with its cursor.
+ * cursors, and the one transaction that persists an applied event with its cursor (other
+ * events of the feed move the cursor with `saveCursor` in their own transaction).
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Queryable } from '../../store/database.ts';
 import type { ReplicaEntry } from './replica-entry.ts';
 import type { ReplicaConsentsTable, ReplicaDatabase } from './replica.tables.ts';
 
@@ -81,15 +83,23 @@ export async function saveApplied(db: Kysely<ReplicaDatabase>, applied: AppliedE
         .where('source', '=', old.source)
         .execute();
     }
-    await trx
-      .insertInto('replica_cursors')
-      .values({ iss, last_event_id: eventId, last_event_at: Date.now() })
-      .onConflict((oc) =>
-        oc
-          .column('iss')
-          .doUpdateSet({ last_event_id: eventId, last_event_at: Date.now() })
-          .where(sql`cast(replica_cursors.last_event_id as bigint)`, '<', Number(eventId)),
-      )
-      .execute();
+    await saveCursor(trx, iss, eventId);
   });
+}
+
+/**
+ * Moves an operator's feed cursor to `eventId` (inside the caller's transaction, with what the
+ * event changed); a lagging instance sharing the store never moves it back.
+ */
+export async function saveCursor(db: Queryable<ReplicaDatabase>, iss: string, eventId: string): Promise<void> {
+  await db
+    .insertInto('replica_cursors')
+    .values({ iss, last_event_id: eventId, last_event_at: Date.now() })
+    .onConflict((oc) =>
+      oc
+        .column('iss')
+        .doUpdateSet({ last_event_id: eventId, last_event_at: Date.now() })
+        .where(sql`cast(replica_cursors.last_event_id as bigint)`, '<', Number(eventId)),
+    )
+    .execute();
 }

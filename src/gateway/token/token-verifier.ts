@@ -2,12 +2,14 @@
  * Verifies RFC 9068 JWT access tokens from admitted operators. The verifier is chosen
  * by the token's (unverified) `iss` from the allowlist only; nothing outside it is ever
  * fetched. A verified token's claims are cached by the token's hash until `exp`, so a
- * repeated request costs only its DPoP proof check (revocation comes from the replica).
+ * repeated request costs only its DPoP proof check; a token the operator revoked (its `jti`, or
+ * its service suspended) is refused on every request from the moment the feed says so.
  */
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { ProblemError } from '../../shared/errors.ts';
 import { ASYMMETRIC_ALGS } from '../../shared/oauth/dpop.ts';
 import type { OperatorDirectory } from '../operators/operator-directory.ts';
+import type { RevocationList } from './revocation-list.ts';
 
 /** One `personal_data_access` authorization detail (PROFILE). */
 export interface PersonalDataAccess {
@@ -27,6 +29,9 @@ export interface VerifiedToken {
   sub?: string;
   aud: string[];
   exp: number;
+  /** Epoch seconds. */
+  iat: number;
+  jti?: string;
   /** The sender constraint: a DPoP key thumbprint (RFC 9449) or a certificate thumbprint (RFC 8705). */
   binding: { jkt: string } | { x5t: string };
   authorization_details: PersonalDataAccess[];
@@ -37,6 +42,8 @@ export interface TokenVerifierOptions {
   clockSkewS: number;
   /** Longest accepted `exp - iat` (PROFILE: 300 s). */
   maxLifetimeS: number;
+  /** Tokens the operators revoked (from their consent feeds). */
+  revocations?: RevocationList;
 }
 
 /** Thrown for any token failure; rendered as 401 with a DPoP challenge. */
@@ -70,11 +77,21 @@ export class AccessTokenVerifier {
    * computed once per request and shared with the DPoP `ath` check.
    */
   async verify(token: string, tokenHash: string, resourceMetadata: string): Promise<VerifiedToken> {
+    const verified = this.cached(tokenHash) ?? (await this.verifyNew(token, tokenHash, resourceMetadata));
+    if (this.options.revocations?.isRevoked(verified)) throw invalidToken('access token has been revoked', resourceMetadata);
+    return verified;
+  }
+
+  /** The cached claims of a token still within its lifetime, from an issuer still admitted. */
+  private cached(tokenHash: string): VerifiedToken | undefined {
     const cached = this.cache.get(tokenHash);
-    if (cached) {
-      if (cached.exp + this.options.clockSkewS > Date.now() / 1000 && this.directory.has(cached.iss)) return cached;
-      this.cache.delete(tokenHash);
-    }
+    if (!cached) return undefined;
+    if (cached.exp + this.options.clockSkewS > Date.now() / 1000 && this.directory.has(cached.iss)) return cached;
+    this.cache.delete(tokenHash);
+    return undefined;
+  }
+
+  private async verifyNew(token: string, tokenHash: string, resourceMetadata: string): Promise<VerifiedToken> {
     const fail = (detail: string) => invalidToken(detail, resourceMetadata);
     const iss = this.admittedIssuer(token, fail);
     const payload = await this.verifySignature(token, iss, fail);
@@ -149,6 +166,8 @@ export class AccessTokenVerifier {
       ...(typeof payload.sub === 'string' ? { sub: payload.sub } : {}),
       aud: Array.isArray(payload.aud) ? payload.aud : [String(payload.aud)],
       exp,
+      iat,
+      ...(typeof payload.jti === 'string' ? { jti: payload.jti } : {}),
       binding,
       authorization_details: details.filter(
         (d): d is PersonalDataAccess => typeof d === 'object' && d !== null && (d as { type?: unknown }).type === 'personal_data_access',

@@ -1,7 +1,7 @@
 /**
  * The citizen API (JSON, session-authenticated, CSRF-checked on changes) that the
  * dashboard uses: me and my keychain, pending requests and decisions, consents and
- * withdrawal, receipts, the access log, and the export of everything.
+ * withdrawal, receipts and the access log (the export of everything is export/).
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -62,20 +62,6 @@ function registerAccountApi(app: FastifyInstance, deps: CitizenApiDeps): void {
       csrf_token: s.data.csrf,
     };
   });
-
-  r.get(
-    '/citizen/api/export',
-    { schema: { summary: 'Everything the operator holds about me (JSON download)', tags } },
-    async (request, reply) => {
-      const s = await deps.sessions.require(request);
-      const bundle = JSON.stringify(await deps.citizens.export(s.accountId), null, 2);
-      return reply
-        .header('content-disposition', 'attachment; filename="portti-export.json"')
-        .header('cache-control', 'no-store')
-        .type('application/json')
-        .send(bundle);
-    },
-  );
 
   r.get(
     '/citizen/api/access-log',

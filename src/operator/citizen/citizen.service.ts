@@ -1,7 +1,8 @@
 /**
  * What a signed-in citizen may see and do: their pending requests and consents (as a
  * participant, including as a guardian), decisions and withdrawals through their own
- * party, receipts, and the access log of every record they take part in.
+ * party, receipts, and the access log of every record they take part in (the export of it
+ * all is export/).
  */
 import type { Kysely } from 'kysely';
 import { canWithdraw } from '../../core/consent-rules.ts';
@@ -9,6 +10,7 @@ import { activators, sourcesOf, subjectsForSource, type ConsentState, type Histo
 import { ProblemError } from '../../shared/errors.ts';
 import { deleteAccount } from '../accounts/accounts.repository.ts';
 import type { Accounts } from '../accounts/accounts.ts';
+import type { AccountIdentifier } from '../accounts/accounts.repository.ts';
 import type { AccountsDatabase } from '../accounts/accounts.tables.ts';
 import { detachAccount, loadHistories, loadHistory, loadRecord, loadRecords, recordIdsForAccount } from '../consent/consent.repository.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
@@ -36,10 +38,16 @@ export interface CitizenServiceOptions {
   accessReports: AccessReports;
 }
 
-/** The parties of a record that are the account (by account id or one of its identifiers). */
-function partiesOf(accountId: string, identifiers: Array<{ identifier_type: string; identifier: string }>, state: ConsentState): Party[] {
+/** The parties of a record that are the account (by account id or one of its identifiers); with no account, by identifier only. */
+function partiesOf(
+  accountId: string | null,
+  identifiers: Array<{ identifier_type: string; identifier: string }>,
+  state: ConsentState,
+): Party[] {
   return state.parties.filter(
-    (p) => p.account_id === accountId || identifiers.some((i) => i.identifier_type === p.identifier_type && i.identifier === p.identifier),
+    (p) =>
+      (accountId !== null && p.account_id === accountId) ||
+      identifiers.some((i) => i.identifier_type === p.identifier_type && i.identifier === p.identifier),
   );
 }
 
@@ -71,7 +79,15 @@ export class CitizenService {
 
   /** Every record the account takes part in, newest first, with history (a few queries in all). */
   async records(accountId: string): Promise<CitizenRecordView[]> {
-    const identifiers = await this.accounts.identifiers(accountId);
+    return this.recordsOf(accountId, await this.accounts.identifiers(accountId));
+  }
+
+  /**
+   * Every record a person takes part in: an account with its identifiers, or (no account, as
+   * when the operator answers a written request about someone who never signed in) the
+   * identifiers alone. Newest first, with history.
+   */
+  async recordsOf(accountId: string | null, identifiers: AccountIdentifier[]): Promise<CitizenRecordView[]> {
     const ids = await recordIdsForAccount(this.db, accountId, identifiers);
     if (ids.length === 0) return [];
     const states = await loadRecords(this.db, ids);
@@ -189,34 +205,6 @@ export class CitizenService {
   async receipts(accountId: string, recordId: string) {
     await this.record(accountId, recordId);
     return (await receiptsOf(this.db, [recordId])).map(({ receipt_id, time, jws }) => ({ receipt_id, time, jws }));
-  }
-
-  /**
-   * Everything the operator holds about the account, as one JSON document (GDPR Art. 15
-   * and 20): profile, keychain, identifiers, consent records with history, receipts and
-   * the access log.
-   */
-  async export(accountId: string) {
-    const records = await this.records(accountId);
-    const receipts = await receiptsOf(
-      this.db,
-      records.map((r) => r.record_id),
-    );
-    return {
-      format: 'portti-export/1',
-      exported_at: new Date().toISOString(),
-      profile: { account_id: accountId, name: await this.accounts.displayName(accountId) },
-      keychain: await this.accounts.keychain(accountId),
-      identifiers: await this.accounts.identifiers(accountId),
-      consent_records: records,
-      receipts: receipts.map((x) => ({
-        record_id: x.record_id,
-        receipt_id: x.receipt_id,
-        time: new Date(x.time).toISOString(),
-        jws: x.jws,
-      })),
-      access_log: await this.accessLog(accountId, { limit: 1000 }),
-    };
   }
 
   /**

@@ -11,7 +11,7 @@ import type { Transaction } from 'kysely';
 import { CONSENT_EVENT_JWS_TYP, CONSENT_EVENT_PAYLOAD_TYP, type ConsentEvent } from '../../core/consent-feed.ts';
 import { STATUS_RULES } from '../../core/consent-rules.ts';
 import { sourcesOf, subjectsForSource, type ConsentState } from '../../core/consent.ts';
-import { buildReceipt, signReceipt } from '../../core/receipt.ts';
+import { buildReceipt, signReceipt } from '../../core/receipt/receipt.ts';
 import type { Dialect } from '../../store/database.ts';
 import type { SigningKey } from '../../store/keys.ts';
 import { lockFeedWriters, reserveFeedEvent, setFeedEventJws } from '../feed/feed.repository.ts';

@@ -214,12 +214,15 @@ export async function loadHistory(db: Db, recordId: string): Promise<HistoryEntr
  */
 export async function recordIdsForAccount(
   db: Db,
-  accountId: string,
+  accountId: string | null,
   identifiers: Array<{ identifier_type: string; identifier: string }>,
 ): Promise<string[]> {
   // one index lookup per branch (party by account; party by each identifier), not an OR, which
-  // makes PostgreSQL scan every party at scale
-  const byAccount = db.selectFrom('consent_parties').select('record_id').where('account_id', '=', accountId);
+  // makes PostgreSQL scan every party at scale; no account: the identifiers alone (`= null` matches no row)
+  const byAccount = db
+    .selectFrom('consent_parties')
+    .select('record_id')
+    .where('account_id', '=', accountId ?? '');
   const rows = await identifiers
     .reduce(
       (q, i) =>

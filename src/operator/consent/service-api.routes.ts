@@ -1,8 +1,9 @@
 /**
  * Service-facing APIs: asynchronous consent requests (the daycare flow), a record's
  * status for its own client, RFC 7662 introspection (live consent status included) and
- * RFC 7009 revocation of JWT access tokens, and the JSON-LD context receipts name.
- * Form bodies are parsed by the enclosing scope.
+ * RFC 7009 revocation of JWT access tokens (stored and published on the consent feed by
+ * oauth/token-revocations.ts), and the JSON-LD context receipts name. Form bodies are parsed by
+ * the enclosing scope.
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,11 +13,12 @@ import { Type } from 'typebox';
 import { isLive } from '../../core/consent-rules.ts';
 import { ACTIVATION_MODES, sourcesOf, subjectsForSource, type ConsentState, type PartyRole, type PartyStatus } from '../../core/consent.ts';
 import type { ConsentStatus } from '../../core/consent-event.ts';
-import { RECEIPT_CONTEXT, RECEIPT_CONTEXT_PATH } from '../../core/receipt-context.data.ts';
+import { RECEIPT_CONTEXT, RECEIPT_CONTEXT_PATH } from '../../core/receipt/receipt-context.data.ts';
 import { fromAcceptLanguage } from '../../web/i18n.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import { ASYMMETRIC_ALGS } from '../../shared/oauth/dpop.ts';
 import type { ApiAuthenticator } from '../oauth/api-auth.ts';
+import type { TokenRevocations } from '../oauth/token-revocations.ts';
 import type { ConsentService } from './consent.service.ts';
 import type { OperatorDatabase } from '../operator.tables.ts';
 
@@ -25,6 +27,7 @@ export interface ServiceApiDeps {
   db: Kysely<OperatorDatabase>;
   auth: ApiAuthenticator;
   consents: ConsentService;
+  revocations: TokenRevocations;
   issuer: string;
   jwks: () => { keys: JWK[] };
 }
@@ -151,7 +154,6 @@ function registerConsentRequestRoutes(app: FastifyInstance, deps: ServiceApiDeps
 
 function registerTokenRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const revoked = new Map<string, number>();
 
   r.post(
     '/api/introspect',
@@ -170,7 +172,7 @@ function registerTokenRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
       } catch {
         return { active: false };
       }
-      if (typeof payload.jti === 'string' && revoked.has(payload.jti)) return { active: false };
+      if (await deps.revocations.isRevoked(payload)) return { active: false };
       const details = (Array.isArray(payload.authorization_details) ? payload.authorization_details : []) as Array<{
         consent_record_id?: string;
       }>;
@@ -188,18 +190,16 @@ function registerTokenRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
     { schema: { summary: 'RFC 7009 revocation of a JWT access token by its client', tags: ['service api'], body: TokenForm } },
     async (request, reply) => {
       const caller = await deps.auth.authenticate(request, 'consent_request');
-      const { token } = request.body;
-      try {
-        const { payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), {
-          issuer: deps.issuer,
-          typ: 'at+jwt',
-          algorithms: ASYMMETRIC_ALGS,
-        });
-        if (payload.client_id === caller.client_id && typeof payload.jti === 'string') revoked.set(payload.jti, (payload.exp ?? 0) * 1000);
-      } catch {
-        // RFC 7009: invalid tokens are not an error
-      }
-      for (const [jti, exp] of revoked) if (exp < Date.now()) revoked.delete(jti);
+      // RFC 7009: an invalid token is not an error; a client revokes only its own tokens, another's is answered alike
+      const payload = await jwtVerify(request.body.token, createLocalJWKSet(deps.jwks()), {
+        issuer: deps.issuer,
+        typ: 'at+jwt',
+        algorithms: ASYMMETRIC_ALGS,
+      }).then(
+        (r) => r.payload,
+        () => undefined,
+      );
+      if (payload?.client_id === caller.client_id) await deps.revocations.revoke(payload);
       return reply.code(200).send();
     },
   );

@@ -23,7 +23,7 @@ export interface DatastoreDeps {
   sessions: Sessions;
   accounts: Accounts;
   web: WebContext;
-  pds?: PdsClient;
+  pds?: PdsClient | undefined;
 }
 
 const Category = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });

@@ -6,6 +6,7 @@
  */
 import { signCitizenAssertion } from '../../pds/citizen-auth.ts';
 import type { CitizenDocument } from '../../pds/pds.service.ts';
+import type { OperatorConfig } from '../../shared/config.schema.ts';
 import { ProblemError, type ProblemCode } from '../../shared/errors.ts';
 import type { SigningKey } from '../../store/keys.ts';
 
@@ -101,4 +102,10 @@ export class PdsClient {
       throw new ProblemError(res.status, json.code, json.detail ?? 'the data store refused');
     throw new ProblemError(502, 'upstream_error', 'the data store failed');
   }
+}
+
+/** The operator's client of its configured personal data store, if it has one. */
+export function pdsClientOf(config: OperatorConfig, issuer: string, keys: { all: () => SigningKey[] }): PdsClient | undefined {
+  const store = config.personal_data_store;
+  return store ? new PdsClient({ url: store.url, issuer, keys: keys.all }) : undefined;
 }

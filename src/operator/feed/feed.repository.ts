@@ -4,6 +4,7 @@
  * the feed route reads the events after a gateway's cursor.
  */
 import { sql } from 'kysely';
+import type { FeedEventName } from '../../core/consent-feed.ts';
 import type { Dialect, Queryable } from '../../store/database.ts';
 import type { FeedDatabase } from './feed.tables.ts';
 
@@ -22,10 +23,16 @@ export async function lockFeedWriters(db: Db, dialect: Dialect): Promise<void> {
 }
 
 /** Reserves the next feed position for a record's event at a source; the JWS is set after signing. */
-export async function reserveFeedEvent(db: Db, recordId: string, source: string, time: number): Promise<number> {
+export async function reserveFeedEvent(
+  db: Db,
+  recordId: string,
+  source: string,
+  time: number,
+  event: FeedEventName = 'consent',
+): Promise<number> {
   const inserted = await db
     .insertInto('consent_events')
-    .values({ record_id: recordId, source, time, jws: '' })
+    .values({ record_id: recordId, source, time, jws: '', event })
     .returning('seq')
     .executeTakeFirstOrThrow();
   return Number(inserted.seq);
@@ -42,13 +49,14 @@ export async function feedEventsAfter(
   cursor: number,
   sources: string[],
   limit: number,
-): Promise<Array<{ seq: number; jws: string }>> {
-  return db
+): Promise<Array<{ seq: number; jws: string; event: FeedEventName }>> {
+  const rows = await db
     .selectFrom('consent_events')
-    .select(['seq', 'jws'])
+    .select(['seq', 'jws', 'event'])
     .where('seq', '>', cursor)
     .where('source', 'in', sources.length > 0 ? sources : [''])
     .orderBy('seq')
     .limit(limit)
     .execute();
+  return rows.map((r) => ({ seq: r.seq, jws: r.jws, event: r.event === 'token.revoked' ? 'token.revoked' : 'consent' }));
 }

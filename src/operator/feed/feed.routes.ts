@@ -110,7 +110,7 @@ function registerConsentFeed(app: FastifyInstance, deps: FeedDeps): void {
               for (const r of rows) {
                 if (closed) return;
                 // a slow gateway is not buffered in memory: wait for the socket to drain
-                if (!res.write(consentEventFrame(r.seq, r.jws))) await once(res, 'drain');
+                if (!res.write(consentEventFrame(r.seq, r.jws, r.event))) await once(res, 'drain');
                 cursor = Number(r.seq);
               }
               if (rows.length < 500) break;

@@ -1,7 +1,8 @@
 /**
- * The consent feed's table: one signed event per consent change and source, numbered by
- * `seq` (the position a gateway resumes from); written in the change's own transaction;
- * with its part of the operator's migrations. Only feed.repository.ts queries it.
+ * The consent feed's table: one signed event per consent change (or token revocation) and
+ * source, numbered by `seq` (the position a gateway resumes from); written in the change's own
+ * transaction; with its part of the operator's migrations (`event`, the SSE event name, came
+ * with `0005_token_revocations`). Only feed.repository.ts queries it.
  */
 import { sql, type Generated } from 'kysely';
 import { columnTypes, type MigrationSet } from '../../store/database.ts';
@@ -14,6 +15,8 @@ export interface ConsentEventsTable {
   source: string;
   time: number;
   jws: string;
+  /** The SSE event name (`consent` or `token.revoked`). */
+  event: Generated<string>;
 }
 
 /** The consent feed's tables. */
@@ -39,6 +42,17 @@ export const feedMigrations: MigrationSet = (dialect) => {
       },
       async down(db) {
         await sql`drop table if exists ${sql.table('consent_events')}`.execute(db);
+      },
+    },
+    '0007_token_revocations': {
+      async up(db) {
+        await db.schema
+          .alterTable('consent_events')
+          .addColumn('event', 'text', (c) => c.notNull().defaultTo('consent'))
+          .execute();
+      },
+      async down(db) {
+        await db.schema.alterTable('consent_events').dropColumn('event').execute();
       },
     },
   };

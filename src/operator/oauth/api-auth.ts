@@ -1,14 +1,15 @@
 /**
  * Authentication of the operator's machine APIs (consent requests, consent feed, access
  * reports, introspection): a DPoP-bound JWT access token issued by this operator itself
- * for the resource `<issuer>/api`, carrying the needed scope.
+ * for the resource `<issuer>/api`, carrying the needed scope, and not revoked (RFC 7009, or
+ * its service suspended).
  */
 import type { FastifyRequest } from 'fastify';
-import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+import { createLocalJWKSet, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { ProblemError } from '../../shared/errors.ts';
 import { ASYMMETRIC_ALGS, verifyDpopProof } from '../../shared/oauth/dpop.ts';
 import type { ReplayCache } from '../../shared/oauth/replay-cache.ts';
-import { connectionThumbprint } from '../../shared/mtls.ts';
+import { connectionThumbprint } from '../../shared/oauth/mtls.ts';
 
 export type ApiScope = 'consent_request' | 'consent_feed' | 'access_report' | 'introspect';
 
@@ -33,12 +34,20 @@ export class ApiAuthenticator {
   private readonly jwks: () => { keys: JWK[] };
   private readonly replay: ReplayCache;
   private readonly mtlsOrigin: string | undefined;
+  private readonly revoked: ((claims: JWTPayload) => Promise<boolean>) | undefined;
 
-  constructor(issuer: string, jwks: () => { keys: JWK[] }, replay: ReplayCache, mtlsUrl?: string) {
+  constructor(
+    issuer: string,
+    jwks: () => { keys: JWK[] },
+    replay: ReplayCache,
+    mtlsUrl?: string,
+    revoked?: (claims: JWTPayload) => Promise<boolean>,
+  ) {
     this.issuer = issuer;
     this.jwks = jwks;
     this.replay = replay;
     this.mtlsOrigin = mtlsUrl ? new URL(mtlsUrl).origin : undefined;
+    this.revoked = revoked;
   }
 
   /** The origin a DPoP proof must name: the issuer's, or the mutual-TLS listener's. */
@@ -69,6 +78,7 @@ export class ApiAuthenticator {
     } catch {
       throw unauthorized('access token invalid for this API');
     }
+    if (await this.revoked?.(payload)) throw unauthorized('access token has been revoked');
     const cnf = (payload.cnf ?? {}) as { jkt?: string; 'x5t#S256'?: string };
     if (cnf['x5t#S256']) {
       // RFC 8705: a certificate-bound token over the mutual-TLS listener, same certificate

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { resourceIndicatorsPolicy, richAuthorizationRequestsPolicy } from './authorization-details.ts';
 import type { SigningKey } from '../../store/keys.ts';
-import { peerCertificate } from '../../shared/mtls.ts';
+import { peerCertificate } from '../../shared/oauth/mtls.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
 import type { Registry } from '../registry/registry.ts';
 

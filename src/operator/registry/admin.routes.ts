@@ -1,7 +1,8 @@
 /**
  * The admin API (its own bearer credential) and the public registry views: register
- * sources, services and gateways, suspend or resume records, rotate keys, see webhook
- * deliveries; anyone may read a service's ODRL Agreement and the source catalogue.
+ * sources, services and gateways, suspend or resume records and services (a suspended
+ * service's tokens are revoked at every gateway), rotate keys, see webhook deliveries; anyone
+ * may read a service's ODRL Agreement and the source catalogue.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -11,6 +12,7 @@ import { Type } from 'typebox';
 import Value from 'typebox/value';
 import { ProblemError } from '../../shared/errors.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
+import type { TokenRevocations } from '../oauth/token-revocations.ts';
 import { recentWebhooks } from '../webhooks/webhooks.repository.ts';
 import type { WebhooksDatabase } from '../webhooks/webhooks.tables.ts';
 import type { Registry } from './registry.ts';
@@ -21,6 +23,7 @@ export interface AdminDeps {
   db: Kysely<WebhooksDatabase>;
   registry: Registry;
   consents: ConsentService;
+  revocations: TokenRevocations;
   adminToken: string;
   rotateKeys: () => Promise<string>;
 }
@@ -88,6 +91,36 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
       const { record_id } = request.params;
       const state = await deps.consents.resume(record_id, 'operator');
       return { record_id, status: state.status };
+    },
+  );
+
+  r.post(
+    '/admin/services/:client_id/suspend',
+    {
+      schema: {
+        summary: 'Suspend a service: no new tokens, its issued tokens revoked at every gateway',
+        tags,
+        params: ClientParams,
+        body: Suspension,
+      },
+    },
+    async (request) => {
+      requireAdmin(request, deps.adminToken);
+      const { client_id } = request.params;
+      await deps.registry.setStatus(client_id, 'suspended');
+      await deps.revocations.revokeClient(client_id, request.body.reason);
+      return { client_id, status: 'suspended' };
+    },
+  );
+
+  r.post(
+    '/admin/services/:client_id/resume',
+    { schema: { summary: 'Resume a suspended service (tokens issued before the suspension stay revoked)', tags, params: ClientParams } },
+    async (request) => {
+      requireAdmin(request, deps.adminToken);
+      const { client_id } = request.params;
+      await deps.registry.setStatus(client_id, 'active');
+      return { client_id, status: 'active' };
     },
   );
 

@@ -23,18 +23,25 @@ export async function sourceRows(db: Db): Promise<Array<Selectable<SourcesTable>
   return db.selectFrom('sources').selectAll().orderBy('source_id').execute();
 }
 
-/** Adds or replaces a client row (a new row gets `created_at`, an existing one keeps its own). */
+/** Adds or replaces a client row (a new row gets `created_at` and `status`, an existing one keeps its own: a suspension stays). */
 export async function upsertClient(
   db: Db,
   clientId: string,
   row: Omit<Selectable<ServicesTable>, 'client_id' | 'created_at'>,
   now: number,
 ): Promise<void> {
+  const { status: _kept, ...update } = row;
   await db
     .insertInto('services')
     .values({ client_id: clientId, created_at: now, ...row })
-    .onConflict((oc) => oc.column('client_id').doUpdateSet(row))
+    .onConflict((oc) => oc.column('client_id').doUpdateSet(update))
     .execute();
+}
+
+/** Sets a client's status (`active` or `suspended`); returns whether the client exists. */
+export async function setClientStatus(db: Db, clientId: string, status: string, now: number): Promise<boolean> {
+  const res = await db.updateTable('services').set({ status, updated_at: now }).where('client_id', '=', clientId).executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
 }
 
 /** One client row. */

@@ -8,7 +8,16 @@ import type { AdapterPayload } from 'oidc-provider';
 import { buildAgreement } from '../../core/odrl.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import { outboundUrlProblem } from '../../shared/outbound-url.ts';
-import { clientDefinitions, clientIds, clientRow, clientSummaries, sourceRows, upsertClient, upsertSource } from './registry.repository.ts';
+import {
+  clientDefinitions,
+  clientIds,
+  clientRow,
+  clientSummaries,
+  setClientStatus,
+  sourceRows,
+  upsertClient,
+  upsertSource,
+} from './registry.repository.ts';
 import type { GatewayClientDefinition, RegistryFile, RegistrySource, ServiceDefinition } from './registry.schema.ts';
 import type { RegistryDatabase } from './registry.tables.ts';
 
@@ -138,6 +147,14 @@ export class Registry {
     };
     await upsertClient(this.db, clientId, row, now);
     await this.refreshJwksUris();
+  }
+
+  /**
+   * Suspends or resumes a service or gateway: a suspended client gets no tokens (oidc-provider
+   * finds no such client); its tokens already issued are revoked by the caller. 404 for an unknown client.
+   */
+  async setStatus(clientId: string, status: 'active' | 'suspended', now = Date.now()): Promise<void> {
+    if (!(await setClientStatus(this.db, clientId, status, now))) throw new ProblemError(404, 'not_found', `no client ${clientId}`);
   }
 
   /** Applies a whole registry file (sources first, then services and gateways). */

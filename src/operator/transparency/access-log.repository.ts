@@ -1,7 +1,8 @@
 /**
  * The only code that queries the operator's access log: batches of reports from gateways
  * (idempotent by `access_id`), a citizen's page of it (the scale bench EXPLAINs
- * `accessLogPage`), and every entry of a set of records (a move's bundle).
+ * `accessLogPage`), every entry of a set of records (a move's bundle), and every entry of a
+ * record page by page with counts per record (the export).
  */
 import { sql, type Insertable, type RawBuilder } from 'kysely';
 import type { AccessLogDatabase, AccessLogTable } from './access-log.tables.ts';
@@ -132,4 +133,74 @@ export async function reportedBodies(db: Db, gatewayClientId: string, accessIds:
 /** Stores an entry's inclusion proof. */
 export async function setProof(db: Db, accessId: string, proof: string): Promise<void> {
   await db.updateTable('access_log').set({ proof }).where('access_id', '=', accessId).execute();
+}
+
+/**
+ * Every entry's body of one consent record, oldest first, `pageSize` at a time: a keyset walk
+ * of the (record_id, time, access_id) index, so a caller holds one page, however many there are.
+ */
+export async function* accessBodiesOfRecord(db: Db, recordId: string, pageSize: number): AsyncGenerator<string[]> {
+  let after: { time: string; access_id: string } | undefined;
+  for (;;) {
+    let q = db.selectFrom('access_log').select(['access_id', 'time', 'body']).where('record_id', '=', recordId);
+    if (after) {
+      const a = after;
+      q = q.where((eb) => eb(eb.refTuple('time', 'access_id'), '>', eb.tuple(a.time, a.access_id)));
+    }
+    const rows = await q.orderBy('time').orderBy('access_id').limit(pageSize).execute();
+    if (rows.length > 0) yield rows.map((r) => r.body);
+    if (rows.length < pageSize) return;
+    const last = rows[rows.length - 1]!;
+    after = { time: last.time, access_id: last.access_id };
+  }
+}
+
+/** How many entries each record has (the export packs records into pages by it). */
+export async function accessCountPerRecord(db: Db, recordIds: string[]): Promise<Map<string, number>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('access_log')
+    .select((eb) => ['record_id', eb.fn.countAll<number>().as('n')])
+    .where('record_id', 'in', recordIds)
+    .groupBy('record_id')
+    .execute();
+  return new Map(rows.map((r) => [r.record_id!, Number(r.n)]));
+}
+
+/**
+ * Every entry of a few records (a page's worth in all), unordered: the caller sorts a page in
+ * memory, cheaper than the database's collation-aware sort of wide rows.
+ */
+export async function accessEntriesOfFewRecords(
+  db: Db,
+  recordIds: string[],
+): Promise<Array<{ record_id: string; time: string; access_id: string; body: string }>> {
+  if (recordIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('access_log')
+    .select(['record_id', 'time', 'access_id', 'body'])
+    .where('record_id', 'in', recordIds)
+    .execute();
+  return rows.map((r) => ({ record_id: r.record_id!, time: r.time, access_id: r.access_id, body: r.body }));
+}
+
+/** How many entries each record has per outcome, with the first and last time. */
+export async function accessCountsOfRecords(
+  db: Db,
+  recordIds: string[],
+): Promise<Array<{ record_id: string; outcome: string; n: number; first: string; last: string }>> {
+  if (recordIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('access_log')
+    .select((eb) => [
+      'record_id',
+      'outcome',
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.min<string>('time').as('first'),
+      eb.fn.max<string>('time').as('last'),
+    ])
+    .where('record_id', 'in', recordIds)
+    .groupBy(['record_id', 'outcome'])
+    .execute();
+  return rows.map((r) => ({ record_id: r.record_id!, outcome: r.outcome, n: Number(r.n), first: r.first, last: r.last }));
 }

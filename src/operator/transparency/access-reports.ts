@@ -19,6 +19,10 @@ import {
   setProof,
   type AccessLogFilter,
   type StoredEntry,
+  accessBodiesOfRecord,
+  accessCountPerRecord,
+  accessCountsOfRecords,
+  accessEntriesOfFewRecords,
 } from './access-log.repository.ts';
 import type { AccessLogDatabase } from './access-log.tables.ts';
 
@@ -49,6 +53,25 @@ function provesRecord(
   const hashes = proof.hashes.map(decodeBase64);
   if (hashes.some((h) => h === undefined || h.length !== 32)) return false;
   return verifyInclusion(proof.index, checkpoint.size, recordLeafHash(body), hashes as Uint8Array[], checkpoint.rootHash);
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Reads the next item of `source` while the caller handles the current one (one item ahead). */
+async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  try {
+    for (;;) {
+      const item = await next;
+      if (item.done) return;
+      next = source.next();
+      yield item.value;
+    }
+  } finally {
+    // a reader that stopped early: let the read in flight end, then close the source
+    await next.catch(() => undefined);
+    await source.return(undefined);
+  }
 }
 
 /** The operator's access log: intake from gateways, reading for citizens. */
@@ -123,6 +146,49 @@ export class AccessReports {
   /** The query behind {@link page}, for the scale bench's EXPLAIN. */
   pageQuery(recordIds: string[], filter: AccessLogFilter) {
     return accessLogPage(this.db, this.dialect, recordIds, filter);
+  }
+
+  /**
+   * Every access record of the given consent records as the JSON text the gateway sent, page by
+   * page: record after record in the order given, oldest first within each (the export streams
+   * them; memory holds two pages: the next is read while the last is written). Records with few
+   * entries share one query per page; a record with more than a page of them is walked page by
+   * page along its index.
+   */
+  stream(recordIds: string[], pageSize = 2000): AsyncGenerator<string[]> {
+    return readAhead(this.pages(recordIds, pageSize));
+  }
+
+  private async *pages(recordIds: string[], pageSize: number): AsyncGenerator<string[]> {
+    const counts = await accessCountPerRecord(this.db, recordIds);
+    let batch: string[] = [];
+    let inBatch = 0;
+    const flush = async () => {
+      const rows = await accessEntriesOfFewRecords(this.db, batch);
+      const order = new Map(batch.map((id, i) => [id, i]));
+      rows.sort(
+        (a, b) => order.get(a.record_id)! - order.get(b.record_id)! || compare(a.time, b.time) || compare(a.access_id, b.access_id),
+      );
+      batch = [];
+      inBatch = 0;
+      return rows.map((r) => r.body);
+    };
+    for (const id of recordIds) {
+      const n = counts.get(id) ?? 0;
+      if (n === 0) continue;
+      if (batch.length > 0 && (inBatch + n > pageSize || n > pageSize)) yield await flush();
+      if (n > pageSize) yield* accessBodiesOfRecord(this.db, id, pageSize);
+      else {
+        batch.push(id);
+        inBatch += n;
+      }
+    }
+    if (batch.length > 0) yield await flush();
+  }
+
+  /** Entries per record and outcome, with the first and last time (the export's summary). */
+  counts(recordIds: string[]) {
+    return accessCountsOfRecords(this.db, recordIds);
   }
 
   /** Every access record of the given consent records, oldest first (a move's bundle). */

@@ -6,7 +6,7 @@
  * entry in the citizen's browser; without JavaScript each entry says what the operator's server found.
  */
 import { html, type SafeHtml } from '../../../web/html.ts';
-import { t, tn, type Locale, type MessageKey } from '../../../web/i18n.ts';
+import { t, type Locale, type MessageKey } from '../../../web/i18n.ts';
 import { ACCESS_OUTCOME_LABEL } from '../../../web/messages.ts';
 import type { AccessEntryView, AccessFilterView, AccessLogView, ChoiceView } from '../view-models.ts';
 import { when } from './format.ts';

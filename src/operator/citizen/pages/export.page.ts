@@ -1,6 +1,7 @@
 /**
- * Export and erasure: download everything the operator holds (with progress), erase the
- * account with what is erased and what is kept, and the confirmation after erasure.
+ * Export and erasure: download everything the operator holds (the file; its summary is
+ * export/), erase the account with what is erased and what is kept, and the confirmation
+ * after erasure.
  */
 import { html, type SafeHtml } from '../../../web/html.ts';
 import { t, type Locale } from '../../../web/i18n.ts';
@@ -9,18 +10,13 @@ function exportSection(locale: Locale): SafeHtml {
   return html`<section class="card" aria-labelledby="export-h">
     <h2 id="export-h">${t(locale, 'export_title')}</h2>
     <p>${t(locale, 'export_intro')}</p>
-    <p>
-      <a
-        class="button"
-        id="export-link"
-        href="/citizen/api/export"
-        download="portti-export.json"
-        data-progress="${t(locale, 'export_progress')}"
+    <p class="actions">
+      <a class="button" id="export-link" href="/citizen/api/export" download data-progress="${t(locale, 'export_progress')}"
         >${t(locale, 'export_button')}</a
       >
+      <a class="button secondary" href="/dashboard/export/summary">${t(locale, 'export_summary_link')}</a>
     </p>
     <p id="export-status" role="status" aria-live="polite"></p>
-    <progress id="export-progress" hidden></progress>
   </section>`;
 }
 

@@ -4,12 +4,11 @@
  * the citizen may, a one-step withdrawal.
  */
 import { canWithdraw } from '../../../core/consent-rules.ts';
-import { attrKey, isConsentBasis, type PiiItem, type Purpose } from '../../../core/consent.ts';
 import { escapeHtml, html, SafeHtml } from '../../../web/html.ts';
 import { listOf, pick, t, type Locale, type MessageKey } from '../../../web/i18n.ts';
 import { PARTY_ROLE_LABEL, PARTY_STATUS_LABEL } from '../../../web/messages.ts';
 import { recordTerms, type ConsentTermsView } from '../consent-terms.ts';
-import type { CardContext, CitizenRecordView, HistoryView, MyPartyView, PartyView, RecordCardMode, SourceLabels } from '../view-models.ts';
+import type { CardContext, CitizenRecordView, HistoryView, MyPartyView, PartyView, RecordCardMode } from '../view-models.ts';
 import { eventText, statusText, when } from './format.ts';
 import { itemChoices, renderTerms } from './terms.page.ts';
 

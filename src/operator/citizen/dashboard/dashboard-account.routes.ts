@@ -5,13 +5,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { t } from '../../web/i18n.ts';
-import { checkCsrf, signedInOrRedirect } from '../accounts/sessions.ts';
+import { t } from '../../../web/i18n.ts';
+import { checkCsrf, signedInOrRedirect } from '../../accounts/sessions.ts';
 import type { DashboardDeps } from './dashboard.routes.ts';
-import { renderErased, renderExportErase } from './pages/export.page.ts';
-import { renderKeychain } from './pages/keychain.page.ts';
-import type { KeychainView } from './view-models.ts';
-import { dashboardNav } from './web-context.ts';
+import { renderErased, renderExportErase } from '../pages/export.page.ts';
+import { renderKeychain } from '../pages/keychain.page.ts';
+import type { KeychainView } from '../view-models.ts';
+import { dashboardNav } from '../web-context.ts';
 
 const EraseForm = Type.Object({ confirm: Type.Enum(['yes']), _csrf: Type.String() });
 const KeychainForm = Type.Object({

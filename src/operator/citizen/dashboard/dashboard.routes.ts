@@ -7,22 +7,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { IdentityProviderConfig } from '../../shared/config.schema.ts';
-import { isLocale, t } from '../../web/i18n.ts';
-import { page } from '../../web/layout.ts';
-import type { Accounts } from '../accounts/accounts.ts';
-import { RETURN_TO_MAX, safeReturnTo } from '../accounts/login.routes.ts';
-import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from '../accounts/sessions.ts';
-import type { Witness } from '../witness/witness.ts';
-import type { Registry } from '../registry/registry.ts';
-import type { CitizenService } from './citizen.service.ts';
+import type { IdentityProviderConfig } from '../../../shared/config.schema.ts';
+import { isLocale, t } from '../../../web/i18n.ts';
+import { page } from '../../../web/layout.ts';
+import type { Accounts } from '../../accounts/accounts.ts';
+import { RETURN_TO_MAX, safeReturnTo } from '../../accounts/login.routes.ts';
+import { signedInOrRedirect, type Session, type Sessions } from '../../accounts/sessions.ts';
+import type { Witness } from '../../witness/witness.ts';
+import type { Registry } from '../../registry/registry.ts';
+import type { CitizenService } from '../citizen.service.ts';
 import { registerAccountPages } from './dashboard-account.routes.ts';
 import { registerConsentsPage } from './dashboard-consents.routes.ts';
 import { registerDecisionRoutes } from './dashboard-decisions.routes.ts';
 import { registerDataPages } from './dashboard-data.routes.ts';
-import type { Insight } from './insight.ts';
-import { renderOverview, renderSignedOut, renderSignIn } from './pages/home.page.ts';
-import { renderRecords } from './pages/record.page.ts';
+import type { Insight } from '../insight.ts';
+import { renderOverview, renderSignedOut, renderSignIn } from '../pages/home.page.ts';
+import { renderRecords } from '../pages/record.page.ts';
 import {
   sourceLabels,
   type CardContext,
@@ -31,8 +31,8 @@ import {
   type RecordCardMode,
   type SignedOutView,
   type SignInView,
-} from './view-models.ts';
-import { dashboardNav, securityHeaders, type DashboardPage, type WebContext } from './web-context.ts';
+} from '../view-models.ts';
+import { dashboardNav, securityHeaders, type DashboardPage, type WebContext } from '../web-context.ts';
 
 /** What the dashboard's pages use. */
 export interface DashboardDeps {

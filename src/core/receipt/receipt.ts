@@ -8,7 +8,7 @@
  * (`verifyReceipt` takes them from the caller), never by anything inside the receipt.
  */
 import { CompactSign, type CryptoKey } from 'jose';
-import { attrKey, isConsentBasis, type ConsentState, type HistoryEntry, type Party, type Purpose } from './consent.ts';
+import { attrKey, isConsentBasis, type ConsentState, type HistoryEntry, type Party, type Purpose } from '../consent.ts';
 import { receiptContextUrl } from './receipt-context.data.ts';
 import { consentType, eventStatus, ROLE_TERMS, STATUS_TERMS, VALID_FOR_PROCESSING } from './receipt-terms.ts';
 import { RECEIPT_JWS_TYP } from './receipt-verify.ts';

@@ -5,8 +5,8 @@
  * types each event node with both. Records on a lawful basis other than consent have no consent
  * status: their events and status are `dpv:ActivityStatus` concepts instead.
  */
-import type { ConsentStatus } from './consent-event.ts';
-import type { HistoryEntry, PartyRole } from './consent.ts';
+import type { ConsentStatus } from '../consent-event.ts';
+import type { HistoryEntry, PartyRole } from '../consent.ts';
 
 /**
  * A record's status in DPV: `consent` for records based on consent, `other` for the rest.

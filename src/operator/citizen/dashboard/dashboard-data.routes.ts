@@ -6,15 +6,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { t, type Locale } from '../../web/i18n.ts';
-import { checkCsrf, signedInOrRedirect, type Session } from '../accounts/sessions.ts';
+import { t, type Locale } from '../../../web/i18n.ts';
+import { checkCsrf, signedInOrRedirect, type Session } from '../../accounts/sessions.ts';
 import { registerAccessPage } from './dashboard-access.routes.ts';
 import type { DashboardDeps } from './dashboard.routes.ts';
-import { INSIGHT_CLIENT_ID, type InsightResult } from './insight.ts';
-import { insightRows } from './insight-rows.ts';
-import { renderMyData } from './pages/mydata.page.ts';
-import { sourceLabels, type MyDataView, type MyDataViewEntry } from './view-models.ts';
-import { dashboardNav } from './web-context.ts';
+import { INSIGHT_CLIENT_ID, type InsightResult } from '../insight.ts';
+import { insightRows } from '../insight-rows.ts';
+import { renderMyData } from '../pages/mydata.page.ts';
+import { sourceLabels, type MyDataView, type MyDataViewEntry } from '../view-models.ts';
+import { dashboardNav } from '../web-context.ts';
 
 const MyDataForm = Type.Object({ source: Type.String({ maxLength: 64 }), _csrf: Type.String() });
 

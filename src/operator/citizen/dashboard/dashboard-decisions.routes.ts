@@ -7,11 +7,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { formSession, signedInOrRedirect, type AskAgain } from '../accounts/sessions.ts';
+import { formSession, signedInOrRedirect, type AskAgain } from '../../accounts/sessions.ts';
 import type { DashboardDeps } from './dashboard.routes.ts';
-import { askAgainTitle, renderAskAgain } from './pages/ask-again.page.ts';
-import { sourceLabels, type AskAgainView } from './view-models.ts';
-import { dashboardNav, formList, FormList } from './web-context.ts';
+import { askAgainTitle, renderAskAgain } from '../pages/ask-again.page.ts';
+import { sourceLabels, type AskAgainView } from '../view-models.ts';
+import { dashboardNav, formList, FormList } from '../web-context.ts';
 
 const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
 const PartyId = Type.String({ maxLength: 64 });

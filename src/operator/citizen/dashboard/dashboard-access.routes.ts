@@ -8,17 +8,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { AccessOutcome } from '../../audit/access-record.ts';
-import { purposeLabel } from '../../core/dpv.ts';
-import { pick, t, type Locale } from '../../web/i18n.ts';
-import { dayBoundary } from '../../web/local-time.ts';
-import { signedInOrRedirect } from '../accounts/sessions.ts';
-import type { ServiceDefinition } from '../registry/registry.schema.ts';
-import type { AccessLogCursor, AccessLogFilter } from '../transparency/access-log.repository.ts';
+import type { AccessOutcome } from '../../../audit/access-record.ts';
+import { purposeLabel } from '../../../core/dpv.ts';
+import { pick, t, type Locale } from '../../../web/i18n.ts';
+import { dayBoundary } from '../../../web/local-time.ts';
+import { signedInOrRedirect } from '../../accounts/sessions.ts';
+import type { ServiceDefinition } from '../../registry/registry.schema.ts';
+import type { AccessLogCursor, AccessLogFilter } from '../../transparency/access-log.repository.ts';
 import type { DashboardDeps } from './dashboard.routes.ts';
-import { renderAccessLog } from './pages/access-log.page.ts';
-import { sourceLabels, type AccessEntryView, type AccessFilterView, type AccessLogView } from './view-models.ts';
-import { dashboardNav } from './web-context.ts';
+import { renderAccessLog } from '../pages/access-log.page.ts';
+import { sourceLabels, type AccessEntryView, type AccessFilterView, type AccessLogView } from '../view-models.ts';
+import { dashboardNav } from '../web-context.ts';
 
 /** Entries per page. */
 export const ACCESS_PAGE_SIZE = 20;

@@ -6,15 +6,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { ConsentStatus } from '../../core/consent-event.ts';
-import { pick, t, type Locale } from '../../web/i18n.ts';
-import { signedInOrRedirect } from '../accounts/sessions.ts';
+import type { ConsentStatus } from '../../../core/consent-event.ts';
+import { pick, t, type Locale } from '../../../web/i18n.ts';
+import { signedInOrRedirect } from '../../accounts/sessions.ts';
 import type { DashboardDeps } from './dashboard.routes.ts';
-import { INSIGHT_CLIENT_ID } from './insight.ts';
-import { renderConsents } from './pages/consents.page.ts';
-import { statusText } from './pages/format.ts';
-import { sourceLabels, type CitizenRecordView, type ConsentGroup, type ConsentsView, type SourceLabels } from './view-models.ts';
-import { dashboardNav } from './web-context.ts';
+import { INSIGHT_CLIENT_ID } from '../insight.ts';
+import { renderConsents } from '../pages/consents.page.ts';
+import { statusText } from '../pages/format.ts';
+import { sourceLabels, type CitizenRecordView, type ConsentGroup, type ConsentsView, type SourceLabels } from '../view-models.ts';
+import { dashboardNav } from '../web-context.ts';
 
 /** The group each status shows in. */
 export const CONSENT_GROUP: Readonly<Record<ConsentStatus, ConsentGroup>> = {
