@@ -51,7 +51,9 @@ describe('my data with two sources', () => {
     const res = await aino.browser.postForm(`${world.issuers.a}/dashboard/mydata`, { source: 'incomes', _csrf: aino.csrf });
     const page = await res.text();
     expect(res.status).toBe(200);
-    expect(page).toContain('48213.55');
+    // the figure as Finnish readers write it, under its labels from the source definition
+    expect(page).toContain('Vuositulot › Bruttotulot (€)');
+    expect(page).toContain('48\u00a0213,55');
     const records = await citizenGet<
       Array<{ client_id: string; status: string; purposes: Array<{ pii_information: Array<{ source: string }> }> }>
     >(aino, '/citizen/api/consents');

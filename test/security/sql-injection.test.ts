@@ -111,7 +111,7 @@ for (const dialect of dialectCases()) {
       const token = await sourceToken(service, world.issuers.a, world.resource, [...mine][0]!, ['annual_income']);
       for (const p of PAYLOADS) {
         const q = encodeURIComponent(p);
-        for (const field of ['record_id', 'client_id']) {
+        for (const field of ['record_id', 'client_id', 'source']) {
           const res = await aino.browser.get(`${world.issuers.a}/citizen/api/access-log?${field}=${q}`);
           expect(res.status, `${field}=${p}`).toBe(200);
           expect(await res.json()).toEqual([]);

@@ -35,6 +35,8 @@ const AccessLogQuery = Type.Object(
     record_id: Type.Optional(Type.String({ maxLength: 100 })),
     outcome: Type.Optional(Type.Enum(['allowed', 'refused', 'error'])),
     client_id: Type.Optional(Type.String({ maxLength: 200 })),
+    /** A source's resource URI. */
+    source: Type.Optional(Type.String({ maxLength: 500 })),
     from: Type.Optional(Time),
     to: Type.Optional(Time),
     before: Type.Optional(Time),

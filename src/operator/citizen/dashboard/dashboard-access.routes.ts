@@ -67,7 +67,7 @@ function pageQuery(f: AccessFilterView, cursor: { older: string } | { newer: str
 }
 
 /** One page of the access log: the entries, and the cursors of the pages on either side (when there are any). */
-async function window(deps: DashboardDeps, accountId: string, q: AccessQuery) {
+async function pageOf(deps: DashboardDeps, accountId: string, q: AccessQuery) {
   const filter = await filterOf(deps, q);
   const rows = await deps.citizens.accessLog(accountId, { ...filter, limit: ACCESS_PAGE_SIZE + 1 });
   const more = rows.length > ACCESS_PAGE_SIZE;
@@ -102,7 +102,7 @@ async function namers(deps: DashboardDeps, accountId: string, locale: Locale) {
 
 /** The access log page's view in `locale`. */
 async function accessLogView(deps: DashboardDeps, accountId: string, q: AccessQuery, locale: Locale): Promise<AccessLogView> {
-  const w = await window(deps, accountId, q);
+  const w = await pageOf(deps, accountId, q);
   const n = await namers(deps, accountId, locale);
   const checked = await deps.citizens.checkAccessEntries(w.entries);
   const entries: AccessEntryView[] = w.entries.map((e, i) => {
