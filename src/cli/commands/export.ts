@@ -51,7 +51,8 @@ export const exportCommand: Command = {
       const found = prepared.head.subject.account_id !== null || prepared.recordIds.length > 0;
       process.stderr.write(
         found
-          ? `exported ${prepared.recordIds.length} consent records and ${prepared.written} access records about ${identifierType} ${person}\n`
+          ? `exported ${prepared.recordIds.length} consent records and ${prepared.written} access records` +
+              ` about ${identifierType} ${person}\n`
           : `no account and no consent record of ${op.name} names ${identifierType} ${person}: the export holds nothing about them\n`,
       );
       return 0;
