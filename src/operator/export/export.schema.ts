@@ -102,11 +102,9 @@ const DataStoreDocument = Type.Object({
 
 /** An inclusion proof of an access record in its gateway's transparency log (RFC 9162), checkable offline. */
 const InclusionProof = Type.Object({
-  checkpoint: Type.String({
-    description:
-      "the signed checkpoint (C2SP tlog-checkpoint note) the proof leads to, or the key of an entry of the export's `checkpoints`",
-  }),
-  index: Type.Integer({ minimum: 0, description: "the record's leaf index in the log" }),
+  origin: Type.String({ description: "the gateway log's C2SP origin" }),
+  size: Type.Integer({ minimum: 1, description: 'the size of the cosigned checkpoint the proof leads to' }),
+  index: Type.Integer({ minimum: 0, description: "the record's leaf index in the log (seq − 1)" }),
   hashes: Type.Array(Type.String({ minLength: 1 }), { description: 'the audit path, leaf to root (RFC 9162 §2.1.3), base64' }),
 });
 
@@ -127,8 +125,8 @@ const AccessRecord = Type.Object({
   status: Type.Integer(),
   reason: Type.Optional(Nullable(Type.String())),
   subject_ref: Type.Optional(Nullable(Type.String())),
-  prev_hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-  hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  prev_hash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'records logged before the Merkle log only' })),
+  hash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'records logged before the Merkle log only' })),
   proof: Type.Optional(InclusionProof),
 });
 
