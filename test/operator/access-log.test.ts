@@ -94,7 +94,7 @@ for (const dialect of dialectCases()) {
         values (${e.access_id}, ${e.consent_record_id}, ${e.client_id}, 'gateway', ${e.time}, ${e.outcome}, ${JSON.stringify(e)}, 1)`.execute(
         store.db,
       );
-      await step(m, '0005_access_log_source');
+      await migrateToLatest(store, operatorMigrations);
       const r = new AccessReports(store.db, store.dialect);
       expect(await ids(r, { source: e.source })).toEqual([e.access_id]);
     });
