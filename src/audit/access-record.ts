@@ -5,6 +5,7 @@
  * signed checkpoint can check that the record is in the log the gateway committed to.
  */
 import { leafHash, type Hash } from './tlog/merkle.ts';
+import { decodeBase64 } from './tlog/note.ts';
 
 export type AccessOutcome = 'allowed' | 'refused' | 'error';
 
@@ -46,4 +47,10 @@ export interface RecordProof {
   size: number;
   /** Base64 SHA-256 hashes, nearest the leaf first (RFC 9162 order). */
   hashes: string[];
+}
+
+/** A proof's base64 hashes as bytes, or undefined when one is not a canonical base64 SHA-256 hash. */
+export function proofHashes(hashes: readonly string[]): Hash[] | undefined {
+  const out = hashes.map(decodeBase64);
+  return out.every((h): h is Uint8Array => h !== undefined && h.length === 32) ? out : undefined;
 }

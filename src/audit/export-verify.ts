@@ -7,10 +7,9 @@
  * the keys are the real ones is for the reader to compare with what the gateway and the operator
  * publish (`/.well-known/...`, `/witness/key`); the verdict prints them.
  */
-import { recordLeafHash, type RecordProof } from './access-record.ts';
+import { proofHashes, recordLeafHash, type RecordProof } from './access-record.ts';
 import { openCheckpoint, signedByAll } from './tlog/checkpoint.ts';
 import { verifyInclusion } from './tlog/merkle.ts';
-import { decodeBase64 } from './tlog/note.ts';
 import { parseVerifierKey } from './tlog/verifier-key.ts';
 
 /** The checkpoints and keys an export (and the dashboard) carries for its entries. */
@@ -47,10 +46,10 @@ function checkEntry(entry: Entry, evidence: LogEvidence): string | undefined {
   } catch (e) {
     return `its checkpoint does not verify: ${(e as Error).message}`;
   }
-  const hashes = proof.hashes.map(decodeBase64);
-  if (hashes.some((h) => h === undefined || h.length !== 32)) return 'its proof is malformed';
+  const hashes = proofHashes(proof.hashes);
+  if (hashes === undefined) return 'its proof is malformed';
   if (record.seq !== proof.index + 1) return `it says it is record ${String(record.seq)}, the proof is for record ${proof.index + 1}`;
-  const ok = verifyInclusion(proof.index, proof.size, recordLeafHash(JSON.stringify(record)), hashes as Uint8Array[], root);
+  const ok = verifyInclusion(proof.index, proof.size, recordLeafHash(JSON.stringify(record)), hashes, root);
   return ok ? undefined : 'the record is not in the log its checkpoint commits to (changed or not logged)';
 }
 

@@ -6,9 +6,9 @@
 import type { Kysely } from 'kysely';
 import type { AccessRecord } from '../../audit/access-record.ts';
 import type { Dialect } from '../../store/database.ts';
-import { recordLeafHash, type RecordProof } from '../../audit/access-record.ts';
+import { proofHashes, recordLeafHash, type RecordProof } from '../../audit/access-record.ts';
 import { parseCheckpoint } from '../../audit/tlog/checkpoint.ts';
-import { decodeBase64, parseNote } from '../../audit/tlog/note.ts';
+import { parseNote } from '../../audit/tlog/note.ts';
 import { verifyInclusion } from '../../audit/tlog/merkle.ts';
 import {
   accessBodies,
@@ -50,9 +50,8 @@ function provesRecord(
 ): boolean {
   const seq = (JSON.parse(body) as { seq?: unknown }).seq;
   if (seq !== proof.index + 1 || proof.index >= checkpoint.size) return false;
-  const hashes = proof.hashes.map(decodeBase64);
-  if (hashes.some((h) => h === undefined || h.length !== 32)) return false;
-  return verifyInclusion(proof.index, checkpoint.size, recordLeafHash(body), hashes as Uint8Array[], checkpoint.rootHash);
+  const hashes = proofHashes(proof.hashes);
+  return hashes !== undefined && verifyInclusion(proof.index, checkpoint.size, recordLeafHash(body), hashes, checkpoint.rootHash);
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
