@@ -159,8 +159,17 @@ export class AccessLog {
 
   /** Signs the committed tree as a checkpoint when it grew since the last one; returns the newest. */
   checkpoint(): Promise<SignedCheckpoint | undefined> {
-    this.signing ??= this.signNow().finally(() => (this.signing = undefined));
-    return this.signing;
+    // a signing already under way may have read the size before the caller's last append: sign
+    // again after it (signNow does nothing when the tree has not grown), so the answer covers it
+    const prior = this.signing;
+    const next = (prior ? prior.then(
+      () => this.signNow(),
+      () => this.signNow(),
+    ) : this.signNow()).finally(() => {
+      if (this.signing === next) this.signing = undefined;
+    });
+    this.signing = next;
+    return next;
   }
 
   private async signNow(): Promise<SignedCheckpoint | undefined> {

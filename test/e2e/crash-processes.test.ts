@@ -112,7 +112,23 @@ function writeConfig(dir: string, service: TestService, ports: { gw: number; op:
   return file;
 }
 
+/**
+ * Starts a component and waits for its banner. A restart right after a SIGKILL may find the
+ * port not yet released (the killed process's sockets are torn down asynchronously): that is
+ * retried for a few seconds, as a service manager would; any other exit fails the test.
+ */
 async function startComponent(kind: 'gateway' | 'operator', config: string): Promise<ChildProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(kind, config);
+    } catch (err) {
+      if (attempt >= 15 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+async function startOnce(kind: 'gateway' | 'operator', config: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['bin/portti.js', kind, '--config', config], {
     env: { ...process.env, DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
