@@ -103,7 +103,7 @@ interface Base {
 }
 
 /** The operator's features, each on the store, wired to the ones it needs. */
-function buildFeatures({ options, config, db, issuer, keys, registry, trust, log }: Base) {
+function buildFeatures({ options, config, db, issuer, keys, registry, trust, log }: Base, witness: Witness) {
   const { store } = options;
   const accounts = new Accounts(db);
   const arrangements = new Arrangements({ db, registry, accounts, trustGroupsFor: trust.groupsFor });
@@ -146,7 +146,7 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
   });
   const sessions = new Sessions(db, issuer.startsWith('https://'));
   const pds = pdsClientOf(config, issuer, keys);
-  const parts = { db, issuer, operatorName: config.display_name.en, accounts, citizens, arrangements, accessReports, pds };
+  const parts = { db, issuer, operatorName: config.display_name.en, accounts, citizens, arrangements, accessReports, pds, witness };
   const rights = { revocations, pds, exports: new PersonalDataExport(parts) };
   const web = createWebContext(config.display_name);
   return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions, web, ...rights };
@@ -237,9 +237,9 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   app.addReadinessCheck('store', () => ping(store));
   const trust = await trustScope(config, issuer, app.log);
   const base: Base = { options, config, db: store.db, issuer, keys, registry, trust, log: app.log };
-  const features = buildFeatures(base);
-  pages.error = operatorErrorPage(features.sessions, features.web);
   const witness = await Witness.open({ db: store.db, registry, issuer, app });
+  const features = buildFeatures(base, witness);
+  pages.error = operatorErrorPage(features.sessions, features.web);
   const as = authorizationServer(base, features, witness);
   await mountAuthorizationServer(app, as);
   await app.register((scope) => registerRoutes(scope, { ...base, ...features, as, witness }));

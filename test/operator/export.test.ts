@@ -46,7 +46,8 @@ interface ExportFile {
   consent_records: Array<{ record_id: string; status: string; history: unknown[]; receipts: Array<{ jws: string }> }>;
   standing_permissions: Array<{ label: string }>;
   data_store: { status: string; documents: Array<{ category: string; provenance: { depositor: string } }> };
-  access_log: Array<{ access_id: string }>;
+  access_log: Array<{ access_id: string; proof?: unknown; status?: number }>;
+  transparency: { checkpoints: Record<string, string>; log_keys: Record<string, string[]>; witness_key: string };
   access_log_count: number;
   complete: boolean;
   requested_by: string;
@@ -127,8 +128,10 @@ describe('the personal-data export', () => {
     const read = await readSource(service, `${world.resource}/income`, token);
     expect(read.status).toBe(200);
     expectedIds.add(read.headers.get('portti-access-id')!);
-    for (let i = 0; i < 100 && (await op.citizens.accessLog(me.account_id)).length === 0; i += 1)
-      await new Promise((r) => setTimeout(r, 50));
+    // reported at once, its inclusion proof once the operator has cosigned a checkpoint (about a second)
+    const proven = async () => (await op.citizens.accessLog(me.account_id)).some((e) => (e as { proof?: unknown }).proof);
+    for (let i = 0; i < 200 && !(await proven()); i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(await proven()).toBe(true);
 
     // and many more, as gateways would have reported them over the years (same time for some: ties are kept apart by id)
     const store = await openStore<OperatorDatabase>({ kind: 'sqlite', path: join(dir, 'operator-a.db') });
@@ -177,6 +180,38 @@ describe('the personal-data export', () => {
     expect(file.data_store.status).toBe('included');
     expect(file.data_store.documents.map((d) => [d.category, d.provenance.depositor])).toEqual([['tax-decision', 'tax-administration']]);
     console.log(`export: ${file.access_log.length} access records, ${(text.length / 1e6).toFixed(1)} MB`);
+  }, 60_000);
+
+  it('carries the proofs and the witnessed checkpoints: `portti audit verify-export` checks them offline and catches an edit', async () => {
+    const text = await (await aino.browser.get(`${setup.world.issuers.a}/citizen/api/export`)).text();
+    const file = JSON.parse(text) as ExportFile;
+    const witnessKey = await (await fetch(`${setup.world.issuers.a}/witness/key`)).text();
+    expect(file.transparency.witness_key).toBe(witnessKey.trim());
+    const proven = file.access_log.filter((e) => e.proof);
+    expect(proven.map((e) => e.access_id)).toEqual([...expectedIds].filter((id) => proven.some((e) => e.access_id === id)));
+    expect(proven).toHaveLength(1); // the real read; the synthetic history has no log behind it
+    expect(Object.keys(file.transparency.checkpoints)).toHaveLength(1);
+
+    const whole = join(dir, 'export.json');
+    writeFileSync(whole, text);
+    const all = await portti(['audit', 'verify-export', whole], join(dir, 'verify-all.txt'));
+    expect(all.code, all.stderr).toBe(3);
+    expect(readFileSync(join(dir, 'verify-all.txt'), 'utf8')).toContain(`UNPROVEN: ${SYNTHETIC} records have no inclusion proof yet`);
+
+    const real = join(dir, 'export-real.json');
+    writeFileSync(real, JSON.stringify({ ...file, access_log: proven }));
+    const ok = await portti(['audit', 'verify-export', real], join(dir, 'verify-real.txt'));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'verify-real.txt'), 'utf8')).toMatch(/^1 of 1 access records verified against the signed, witnessed log\n/);
+
+    // the operator (or anyone holding the file) turns the allowed read into a refused one
+    const edited = join(dir, 'export-edited.json');
+    writeFileSync(edited, JSON.stringify({ ...file, access_log: proven.map((e) => ({ ...e, status: 403 })) }));
+    const bad = await portti(['audit', 'verify-export', edited], join(dir, 'verify-edited.txt'));
+    expect(bad.code).toBe(1);
+    expect(readFileSync(join(dir, 'verify-edited.txt'), 'utf8')).toContain(
+      `FAILED ${proven[0]!.access_id}: the record is not in the log its checkpoint commits to`,
+    );
   }, 60_000);
 
   it('publishes the same schema in docs/ as at /schemas/export.json', async () => {

@@ -166,8 +166,22 @@ export const ExportDocumentSchema = Type.Object(
     access_log: Type.Array(AccessRecord, {
       description: 'every access record of those consent records, grouped by consent record (in the order above), oldest first within each',
     }),
-    checkpoints: Type.Optional(
-      Type.Record(Type.String(), Type.String(), { description: 'signed checkpoints that inclusion proofs name by key' }),
+    transparency: Type.Object(
+      {
+        checkpoints: Type.Record(Type.String(), Type.String(), {
+          description:
+            'the C2SP signed checkpoints (signed by the gateway, cosigned by this operator as witness) that the proofs lead to, ' +
+            'keyed "<origin> <size>"',
+        }),
+        log_keys: Type.Record(Type.String(), Type.Array(Type.String()), {
+          description: "each gateway log's note verifier keys (C2SP signed-note), by origin",
+        }),
+        witness_key: Type.String({ description: "this operator's witness verifier key (as published at /witness/key)" }),
+      },
+      {
+        additionalProperties: false,
+        description: 'what `portti audit verify-export` needs to check every proof offline; compare the keys with the published ones',
+      },
     ),
     access_log_count: Type.Integer({ minimum: 0, description: 'how many entries access_log holds' }),
     complete: Type.Literal(true, { description: 'the last member written: a file without it was cut short' }),

@@ -4,6 +4,8 @@
  * jobs). The data store is asked over HTTP as usual, so it must be reachable (the export says
  * `unavailable` otherwise).
  */
+import { pino } from 'pino';
+import { Registry as MetricsRegistry } from 'prom-client';
 import type { OperatorConfig } from '../../shared/config.schema.ts';
 import type { Store } from '../../store/database.ts';
 import { openKeyRing } from '../../store/keys.ts';
@@ -15,6 +17,7 @@ import { pdsClientOf } from '../datastore/pds-client.ts';
 import type { OperatorDatabase } from '../operator.tables.ts';
 import { Registry } from '../registry/registry.ts';
 import { AccessReports } from '../transparency/access-reports.ts';
+import { Witness } from '../witness/witness.ts';
 import { PersonalDataExport } from './personal-data-export.ts';
 
 /** The export of an operator, on its (migrated) store. */
@@ -30,5 +33,7 @@ export async function offlineExport(store: Store<OperatorDatabase>, config: Oper
   const citizens = new CitizenService({ db, accounts, consents, registry, accessReports });
   const arrangements = new Arrangements({ db, registry, accounts, trustGroupsFor: () => [] });
   const pds = pdsClientOf(config, issuer, keys);
-  return new PersonalDataExport({ db, issuer, operatorName, accounts, citizens, arrangements, accessReports, pds });
+  const witness = new Witness({ db, registry, log: pino({ level: 'silent' }), metrics: new MetricsRegistry() });
+  await witness.open(issuer);
+  return new PersonalDataExport({ db, issuer, operatorName, accounts, citizens, arrangements, accessReports, pds, witness });
 }

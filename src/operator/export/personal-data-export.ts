@@ -16,7 +16,8 @@ import type { CitizenRecordView } from '../citizen/view-models.ts';
 import { receiptsOf } from '../consent/receipts.repository.ts';
 import type { ReceiptsDatabase } from '../consent/receipts.tables.ts';
 import type { PdsClient } from '../datastore/pds-client.ts';
-import type { AccessReports } from '../transparency/access-reports.ts';
+import type { AccessReports, ProofCheckpoint } from '../transparency/access-reports.ts';
+import type { Witness } from '../witness/witness.ts';
 import { EXPORT_FORMAT, type ExportDocument } from './export.schema.ts';
 
 /** Whom an export is about: an account, or (no account) a person named by identifiers only. */
@@ -34,7 +35,7 @@ export type ExportConsentRecord = CitizenRecordView & { receipts: Array<{ receip
 
 /** Everything of an export but the access log (which is streamed), with the record ids it covers. */
 export interface PreparedExport {
-  head: Omit<ExportDocument, 'access_log' | 'access_log_count' | 'complete' | 'checkpoints'>;
+  head: Omit<ExportDocument, 'access_log' | 'access_log_count' | 'complete' | 'transparency'>;
   consentRecords: ExportConsentRecord[];
   recordIds: string[];
   /** How many access records the stream has written so far. */
@@ -50,6 +51,8 @@ export interface PersonalDataExportOptions {
   citizens: Pick<CitizenService, 'recordsOf'>;
   arrangements: Pick<Arrangements, 'list'>;
   accessReports: Pick<AccessReports, 'stream' | 'counts'>;
+  /** This operator's witness: the cosigned checkpoints and keys the access records' proofs need. */
+  witness: Pick<Witness, 'evidence'>;
   /** The personal data store, when the operator has one. */
   pds?: PdsClient | undefined;
   /** Access records per page of the stream. */
@@ -108,19 +111,24 @@ export class PersonalDataExport {
 
   /**
    * The export as JSON text, piece by piece: the head, then the access records a page at a
-   * time (each as the gateway reported it), then their count and `complete: true`.
+   * time (each as the gateway reported it, with its inclusion proof once the gateway sent it),
+   * then the evidence the proofs need to be checked offline (the cosigned checkpoints they lead
+   * to, the logs' and the witness's keys), the count and `complete: true`.
    */
   async *chunks(prepared: PreparedExport): AsyncGenerator<string> {
     const head = JSON.stringify(prepared.head, null, 2);
     // the head's closing brace comes off; the access log and the trailer follow
     yield `${head.slice(0, head.lastIndexOf('}')).trimEnd()},\n  "access_log": [`;
     let n = 0;
-    for await (const page of this.o.accessReports.stream(prepared.recordIds, this.o.pageSize)) {
+    const checkpoints = new Map<string, ProofCheckpoint>();
+    for await (const page of this.o.accessReports.stream(prepared.recordIds, this.o.pageSize, checkpoints)) {
       yield (n === 0 ? '\n    ' : ',\n    ') + page.join(',\n    ');
       n += page.length;
       prepared.written = n;
     }
-    yield `${n > 0 ? '\n  ' : ''}],\n  "access_log_count": ${n},\n  "complete": true\n}\n`;
+    const evidence = await this.o.witness.evidence([...checkpoints.values()]);
+    const transparency = JSON.stringify(evidence, null, 2).replaceAll('\n', '\n  ');
+    yield `${n > 0 ? '\n  ' : ''}],\n  "transparency": ${transparency},\n  "access_log_count": ${n},\n  "complete": true\n}\n`;
   }
 
   /** Entries of the access log per record and outcome (the summary page). */

@@ -33,6 +33,12 @@ import type { AccessLogDatabase } from './access-log.tables.ts';
 export type ReportedAccessRecord = Pick<AccessRecord, 'access_id' | 'time' | 'outcome' | 'source'> &
   Partial<Pick<AccessRecord, 'consent_record_id' | 'client_id'>>;
 
+/** A checkpoint an inclusion proof leads to. */
+export interface ProofCheckpoint {
+  origin: string;
+  size: number;
+}
+
 /** Finds a checkpoint note the witness cosigned, by log origin and size. */
 export type CosignedLookup = (origin: string, size: number) => Promise<string | undefined>;
 
@@ -154,11 +160,31 @@ export class AccessReports {
    * entries share one query per page; a record with more than a page of them is walked page by
    * page along its index.
    */
-  stream(recordIds: string[], pageSize = 2000): AsyncGenerator<string[]> {
-    return readAhead(this.pages(recordIds, pageSize));
+  stream(recordIds: string[], pageSize = 2000, checkpoints?: Map<string, ProofCheckpoint>): AsyncGenerator<string[]> {
+    return readAhead(this.texts(this.pages(recordIds, pageSize), checkpoints));
   }
 
-  private async *pages(recordIds: string[], pageSize: number): AsyncGenerator<string[]> {
+  /**
+   * Each entry as exported: the record's text as the gateway sent it, with its `proof` added as
+   * the last member (text-wise: the record is not parsed, so it stays the leaf it was); the
+   * checkpoints the proofs lead to are collected in `checkpoints` ("<origin> <size>").
+   */
+  private async *texts(
+    pages: AsyncGenerator<Array<{ body: string; proof: string | null }>>,
+    checkpoints: Map<string, ProofCheckpoint> | undefined,
+  ): AsyncGenerator<string[]> {
+    for await (const page of pages)
+      yield page.map(({ body, proof }) => {
+        if (proof === null) return body;
+        if (checkpoints) {
+          const { origin, size } = JSON.parse(proof) as RecordProof;
+          checkpoints.set(`${origin} ${size}`, { origin, size });
+        }
+        return `${body.slice(0, body.lastIndexOf('}'))},"proof":${proof}}`;
+      });
+  }
+
+  private async *pages(recordIds: string[], pageSize: number): AsyncGenerator<Array<{ body: string; proof: string | null }>> {
     const counts = await accessCountPerRecord(this.db, recordIds);
     let batch: string[] = [];
     let inBatch = 0;
@@ -170,7 +196,7 @@ export class AccessReports {
       );
       batch = [];
       inBatch = 0;
-      return rows.map((r) => r.body);
+      return rows.map((r) => ({ body: r.body, proof: r.proof }));
     };
     for (const id of recordIds) {
       const n = counts.get(id) ?? 0;

@@ -178,9 +178,10 @@ export class Witness {
   }
 }
 
+/** The keys at `url`; none when it cannot be read (the evidence then shows no key for the log). */
 async function fetchJwks(url: string): Promise<{ keys: JsonWebKey[] }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000), headers: { accept: 'application/json' } });
-  if (!res.ok) return { keys: [] };
-  const body = (await res.json()) as { keys?: unknown };
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000), headers: { accept: 'application/json' } }).catch(() => undefined);
+  if (!res?.ok) return { keys: [] };
+  const body = (await res.json().catch(() => ({}))) as { keys?: unknown };
   return { keys: Array.isArray(body.keys) ? (body.keys as JsonWebKey[]) : [] };
 }
