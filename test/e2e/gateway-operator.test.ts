@@ -155,6 +155,12 @@ describe('gateway and operators end to end', () => {
       `revocation: acknowledged after ${(acknowledged - started).toFixed(1)} ms, effective at the gateway ${(refusedAt - acknowledged).toFixed(1)} ms after the acknowledgement`,
     );
     expect(refusedAt - acknowledged).toBeLessThan(1000);
+    // a withdrawn record is never honoured again: the gateway keeps no identifier of it, in memory or in its store
+    const entry = world.gateway.replica.get(world.issuers.a, recordA, world.resource)!;
+    expect(entry.subjects.map((x) => x.identifier)).toEqual(['']);
+    const rows = await world.gateway.store.db.selectFrom('replica_consents').select('subjects').where('record_id', '=', recordA).execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.subjects).not.toContain(PEOPLE.aino.personal_identity_code);
   });
 
   it("shows the reads in the citizen's access log, each proven in a checkpoint both operators cosigned", async () => {
