@@ -202,7 +202,9 @@ describe('the personal-data export', () => {
     writeFileSync(real, JSON.stringify({ ...file, access_log: proven }));
     const ok = await portti(['audit', 'verify-export', real], join(dir, 'verify-real.txt'));
     expect(ok.code, ok.stderr).toBe(0);
-    expect(readFileSync(join(dir, 'verify-real.txt'), 'utf8')).toMatch(/^1 of 1 access records verified against the signed, witnessed log\n/);
+    expect(readFileSync(join(dir, 'verify-real.txt'), 'utf8')).toMatch(
+      /^1 of 1 access records verified against the signed, witnessed log\n/,
+    );
 
     // the operator (or anyone holding the file) turns the allowed read into a refused one
     const edited = join(dir, 'export-edited.json');
