@@ -161,17 +161,11 @@ export class AccessLog {
   checkpoint(): Promise<SignedCheckpoint | undefined> {
     // a signing already under way may have read the size before the caller's last append: sign
     // again after it (signNow does nothing when the tree has not grown), so the answer covers it
-    const prior = this.signing;
-    const next = (
-      prior
-        ? prior.then(
-            () => this.signNow(),
-            () => this.signNow(),
-          )
-        : this.signNow()
-    ).finally(() => {
-      if (this.signing === next) this.signing = undefined;
-    });
+    const next = (this.signing?.catch(() => undefined) ?? Promise.resolve())
+      .then(() => this.signNow())
+      .finally(() => {
+        if (this.signing === next) this.signing = undefined;
+      });
     this.signing = next;
     return next;
   }

@@ -18,17 +18,23 @@ export interface StatusRule {
   open: boolean;
   /** In force or awaiting its decision: its tokens survive a change, and a move to another operator carries it. */
   standing: boolean;
+  /**
+   * Gateways keep its subjects' identifiers: it may still be honoured, or it is being handed over
+   * to another operator (its replacement is matched by the same people). Otherwise a read is
+   * refused on the status alone and the identifiers go (data minimisation).
+   */
+  identified: boolean;
 }
 
 /** The rules of each consent status (PROFILE statuses, plus `moved`). */
 export const STATUS_RULES: Readonly<Record<ConsentStatus, Readonly<StatusRule>>> = {
-  pending: { live: false, withdrawable: false, open: true, standing: true },
-  active: { live: true, withdrawable: true, open: true, standing: true },
-  declined: { live: false, withdrawable: false, open: false, standing: false },
-  suspended: { live: false, withdrawable: true, open: true, standing: false },
-  withdrawn: { live: false, withdrawable: false, open: false, standing: false },
-  expired: { live: false, withdrawable: false, open: false, standing: false },
-  moved: { live: false, withdrawable: false, open: false, standing: false },
+  pending: { live: false, withdrawable: false, open: true, standing: true, identified: true },
+  active: { live: true, withdrawable: true, open: true, standing: true, identified: true },
+  declined: { live: false, withdrawable: false, open: false, standing: false, identified: false },
+  suspended: { live: false, withdrawable: true, open: true, standing: false, identified: true },
+  withdrawn: { live: false, withdrawable: false, open: false, standing: false, identified: false },
+  expired: { live: false, withdrawable: false, open: false, standing: false, identified: false },
+  moved: { live: false, withdrawable: false, open: false, standing: false, identified: true },
 };
 
 /**

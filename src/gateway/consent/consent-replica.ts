@@ -171,7 +171,8 @@ export class ConsentReplica {
       source: this.intern(event.source),
       client_id: this.intern(event.client_id),
       status: event.status,
-      subjects: ended(event.status) ? event.subjects.map((x) => ({ ...x, identifier: '' })) : event.subjects,
+      // a record that can never be honoured again keeps no identifier (core's `identified` rule)
+      subjects: STATUS_RULES[event.status].identified ? event.subjects : event.subjects.map((x) => ({ ...x, identifier: '' })),
       purpose: event.purpose,
       legal_basis: event.legal_basis,
       expires_at: event.expires_at,
@@ -217,13 +218,4 @@ export class ConsentReplica {
   get size(): number {
     return this.count;
   }
-}
-
-/**
- * Whether a record can never be honoured again (declined, withdrawn, expired): its entry keeps no
- * identifier (data minimisation; refusing a read needs only the status). A moved record keeps
- * them while it is handed over and its replacement is matched by the same people.
- */
-function ended(status: ConsentStatus): boolean {
-  return !STATUS_RULES[status].open && status !== 'moved';
 }

@@ -139,11 +139,7 @@ export async function setProof(db: Db, accessId: string, proof: string): Promise
  * Every entry's body of one consent record, oldest first, `pageSize` at a time: a keyset walk
  * of the (record_id, time, access_id) index, so a caller holds one page, however many there are.
  */
-export async function* accessBodiesOfRecord(
-  db: Db,
-  recordId: string,
-  pageSize: number,
-): AsyncGenerator<Array<{ body: string; proof: string | null }>> {
+export async function* accessBodiesOfRecord(db: Db, recordId: string, pageSize: number): AsyncGenerator<StoredEntry[]> {
   let after: { time: string; access_id: string } | undefined;
   for (;;) {
     let q = db.selectFrom('access_log').select(['access_id', 'time', 'body', 'proof']).where('record_id', '=', recordId);
@@ -152,7 +148,7 @@ export async function* accessBodiesOfRecord(
       q = q.where((eb) => eb(eb.refTuple('time', 'access_id'), '>', eb.tuple(a.time, a.access_id)));
     }
     const rows = await q.orderBy('time').orderBy('access_id').limit(pageSize).execute();
-    if (rows.length > 0) yield rows.map((r) => ({ body: r.body, proof: r.proof }));
+    if (rows.length > 0) yield rows;
     if (rows.length < pageSize) return;
     const last = rows[rows.length - 1]!;
     after = { time: last.time, access_id: last.access_id };
@@ -178,7 +174,7 @@ export async function accessCountPerRecord(db: Db, recordIds: string[]): Promise
 export async function accessEntriesOfFewRecords(
   db: Db,
   recordIds: string[],
-): Promise<Array<{ record_id: string; time: string; access_id: string; body: string; proof: string | null }>> {
+): Promise<Array<StoredEntry & { record_id: string; time: string; access_id: string }>> {
   if (recordIds.length === 0) return [];
   const rows = await db
     .selectFrom('access_log')

@@ -170,7 +170,7 @@ export class AccessReports {
    * checkpoints the proofs lead to are collected in `checkpoints` ("<origin> <size>").
    */
   private async *texts(
-    pages: AsyncGenerator<Array<{ body: string; proof: string | null }>>,
+    pages: AsyncGenerator<StoredEntry[]>,
     checkpoints: Map<string, ProofCheckpoint> | undefined,
   ): AsyncGenerator<string[]> {
     for await (const page of pages)
@@ -184,7 +184,7 @@ export class AccessReports {
       });
   }
 
-  private async *pages(recordIds: string[], pageSize: number): AsyncGenerator<Array<{ body: string; proof: string | null }>> {
+  private async *pages(recordIds: string[], pageSize: number): AsyncGenerator<StoredEntry[]> {
     const counts = await accessCountPerRecord(this.db, recordIds);
     let batch: string[] = [];
     let inBatch = 0;
@@ -196,7 +196,7 @@ export class AccessReports {
       );
       batch = [];
       inBatch = 0;
-      return rows.map((r) => ({ body: r.body, proof: r.proof }));
+      return rows;
     };
     for (const id of recordIds) {
       const n = counts.get(id) ?? 0;
