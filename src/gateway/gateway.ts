@@ -15,6 +15,7 @@ import { createDpopKey } from '../shared/oauth/dpop.ts';
 import { MemoryReplayCache, type ReplayCache } from '../shared/oauth/replay-cache.ts';
 import { migrateToLatest, ping, type Store } from '../store/database.ts';
 import { loadSigningKeys, publicJwks, type SigningKey } from '../store/keys.ts';
+import { ResidueEraser } from '../store/residue.ts';
 import { createAccessHandler } from './access-handler.ts';
 import { registerAccessRoute } from './access.routes.ts';
 import type { ConsentFeedClient } from './consent/consent-feed-client.ts';
@@ -82,7 +83,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     key: { privateKey: signingKey().privateKey, alg: signingKey().alg, kid: signingKey().kid },
   }));
   const operators = new OperatorClient(directory);
-  const replica = new ConsentReplica(store.db, config.feed_stale_after_ms);
+  const residue = new ResidueEraser(store, app.log);
+  const replica = new ConsentReplica(store.db, config.feed_stale_after_ms, () => residue.request());
   await replica.load();
   const revocations = new RevocationList(store.db, config.clock_skew_s);
   await revocations.load();
@@ -150,6 +152,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await reporter.stop();
         await closeSources(sources);
         if (replay instanceof StoreReplayCache) replay.close();
+        await residue.stop();
         keys = [];
       })();
       return closing;

@@ -12,7 +12,7 @@ import type { OperatorConfig } from '../shared/config.schema.ts';
 import { createHttpServer, type ErrorPage } from '../shared/http-server.ts';
 import { mtlsListener } from '../shared/oauth/mtls.ts';
 import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
-import { migrateToLatest, ping, type Store } from '../store/database.ts';
+import { eraseResidue, migrateToLatest, ping, type Store } from '../store/database.ts';
 import { openKeyRing, type KeyRing, type SigningKey } from '../store/keys.ts';
 import { Accounts } from './accounts/accounts.ts';
 import { registerLoginRoutes } from './accounts/login.routes.ts';
@@ -123,7 +123,6 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
   // a suspension covers the longest lifetime any configuration allows (a token issued before a change of the ttl too)
   const revocations = new TokenRevocations({ db, dialect, issuer, signingKey: keys.current, registry, accessTokenTtlS: 300, announce });
   const accessReports = new AccessReports(db, store.dialect, (origin, size) => cosignedCheckpoint(db, origin, size));
-  const citizens = new CitizenService({ db, accounts, consents, registry, accessReports });
   const portability = new Portability({
     db,
     issuer,
@@ -136,6 +135,8 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
     trustGroup: trust.current,
     log,
   });
+  const forget = [(id: string) => arrangements.forget(id), (id: string) => portability.forget(id)];
+  const citizens = new CitizenService({ db, accounts, consents, registry, accessReports, forget, eraseResidue: () => eraseResidue(store) });
   const webhooks = new WebhookSender({
     db,
     registry,

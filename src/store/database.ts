@@ -70,6 +70,17 @@ export async function openStore<DB>(location: StoreLocation): Promise<Store<DB>>
   return { db, dialect: 'postgres', location, pool, close: () => db.destroy() };
 }
 
+/**
+ * Leaves no copy of deleted or overwritten rows in the store's files, as far as the engine
+ * allows (after an erasure, GDPR Art. 17). SQLite runs with `secure_delete` (freed content is
+ * zeroed as it is freed); this moves every page out of the write-ahead log into the database
+ * and truncates the log, so no older page image stays in `-wal`. PostgreSQL keeps a dead row
+ * version until (auto)vacuum reclaims it, out of reach of every query: nothing to do here.
+ */
+export async function eraseResidue<DB>(store: Pick<Store<DB>, 'db' | 'dialect'>): Promise<void> {
+  if (store.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(store.db);
+}
+
 /** Column types that differ between the dialects, for use in migrations. */
 export function columnTypes(dialect: Dialect) {
   return {

@@ -22,12 +22,17 @@ export interface SqliteOpenOptions {
   synchronous?: 'NORMAL' | 'FULL';
 }
 
-/** Opens a SQLite file in WAL mode with foreign keys on and a busy timeout. */
+/**
+ * Opens a SQLite file in WAL mode with foreign keys on, a busy timeout and `secure_delete`
+ * (deleted content is overwritten with zeros, so an erased person's rows leave no trace in
+ * free pages).
+ */
 export function openSqlite(path: string, options: SqliteOpenOptions = {}): DatabaseSync {
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA journal_mode = WAL;
     PRAGMA synchronous = ${options.synchronous ?? 'NORMAL'};
     PRAGMA foreign_keys = ON;
+    PRAGMA secure_delete = ON;
     PRAGMA busy_timeout = 5000;`);
   return db;
 }

@@ -22,6 +22,12 @@ export type Honour = { honoured: true } | { honoured: false; status: ConsentStat
 
 const LOAD_PAGE = 20_000;
 
+/** Whether `next` no longer holds an identifier `current` held (a record ended, or a person was erased). */
+function forgets(current: ReplicaEntry, next: ReplicaEntry): boolean {
+  const kept = new Set(next.subjects.map((x) => `${x.identifier_type}:${x.identifier}`));
+  return current.subjects.some((x) => x.identifier !== '' && !kept.has(`${x.identifier_type}:${x.identifier}`));
+}
+
 /** Replica of consent records for the sources this gateway fronts. */
 export class ConsentReplica {
   /** By record id; the rare id shared by several issuers or sources holds a list. */
@@ -40,9 +46,13 @@ export class ConsentReplica {
    */
   private readonly handoverMs: number;
 
-  constructor(db: Kysely<ReplicaDatabase>, handoverMs = 30_000) {
+  /** Told after an applied event made the replica forget identifiers it held (the store then erases its residue). */
+  private readonly forgot: () => void;
+
+  constructor(db: Kysely<ReplicaDatabase>, handoverMs = 30_000, forgot: () => void = () => undefined) {
     this.db = db;
     this.handoverMs = handoverMs;
+    this.forgot = forgot;
   }
 
   /**
@@ -160,6 +170,7 @@ export class ConsentReplica {
     if (fresh) this.put(entry);
     this.cursors.set(event.iss, eventId);
     await saveApplied(this.db, { entry: fresh ? entry : undefined, superseded, iss: event.iss, eventId });
+    if (fresh && current && forgets(current, entry)) this.forgot();
     for (const e of fresh ? [entry, ...superseded] : superseded) for (const l of this.listeners) l(e);
   }
 

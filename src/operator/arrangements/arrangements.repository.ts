@@ -51,3 +51,8 @@ export async function deleteArrangement(db: Db, accountId: string, id: string): 
   const res = await db.deleteFrom('arrangements').where('arrangement_id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }
+
+/** Deletes every standing permission of an account (its erasure). */
+export async function deleteArrangementsOf(db: Db, accountId: string): Promise<void> {
+  await db.deleteFrom('arrangements').where('account_id', '=', accountId).execute();
+}

@@ -18,6 +18,7 @@ import type { ArrangementsDatabase } from './arrangements.tables.ts';
 import {
   arrangementOf,
   arrangementsOf,
+  deleteArrangementsOf,
   countArrangements,
   deleteArrangement,
   insertArrangement,
@@ -73,6 +74,11 @@ export class Arrangements {
 
   constructor(options: ArrangementsOptions) {
     this.o = options;
+  }
+
+  /** Deletes every standing permission of an erased account. */
+  async forget(accountId: string): Promise<void> {
+    await deleteArrangementsOf(this.o.db, accountId);
   }
 
   async list(accountId: string): Promise<Arrangement[]> {

@@ -1,7 +1,7 @@
 /**
  * The citizen API (JSON, session-authenticated, CSRF-checked on changes) that the
- * dashboard uses: me and my keychain, pending requests and decisions, consents and
- * withdrawal, receipts and the access log (the export of everything is export/).
+ * dashboard uses: me and my keychain, erasure of me, pending requests and decisions, consents
+ * and withdrawal, receipts and the access log (the export of everything is export/).
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -29,6 +29,8 @@ const Decision = Type.Object(
   { additionalProperties: false },
 );
 const Withdrawal = Type.Object({ party_id: Type.Optional(PartyId) }, { additionalProperties: false });
+/** An erasure is asked for in words, so that a stray DELETE erases no one. */
+const Erasure = Type.Object({ confirm: Type.Literal('erase') }, { additionalProperties: false });
 const Time = Type.String({ format: 'date-time' });
 const AccessLogQuery = Type.Object(
   {
@@ -64,6 +66,24 @@ function registerAccountApi(app: FastifyInstance, deps: CitizenApiDeps): void {
       csrf_token: s.data.csrf,
     };
   });
+
+  r.delete(
+    '/citizen/api/me',
+    {
+      schema: {
+        summary: 'Erase me (GDPR Art. 17): declines waiting requests, withdraws consents, erases identifiers here and at gateways',
+        tags,
+        body: Erasure,
+      },
+    },
+    async (request, reply) => {
+      const s = await deps.sessions.require(request);
+      checkCsrf(request, s);
+      const result = await deps.citizens.erase(s.accountId);
+      reply.clearCookie('portti_session', { path: '/' });
+      return result;
+    },
+  );
 
   r.get(
     '/citizen/api/access-log',

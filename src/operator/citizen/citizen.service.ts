@@ -36,6 +36,18 @@ export interface CitizenServiceOptions {
   consents: ConsentService;
   registry: Registry;
   accessReports: AccessReports;
+  /** What other features keep of an account and delete at its erasure (standing permissions, moves). */
+  forget?: Array<(accountId: string) => Promise<void>>;
+  /** Leaves no copy of deleted rows in the store's files (store/database.ts `eraseResidue`). */
+  eraseResidue?: () => Promise<void>;
+}
+
+/** What an erasure did: consents withdrawn, requests declined, records erased, records kept on another lawful basis. */
+export interface ErasureResult {
+  withdrawn: number;
+  declined: number;
+  erased: number;
+  kept: number;
 }
 
 /** The parties of a record that are the account (by account id or one of its identifiers); with no account, by identifier only. */
@@ -58,6 +70,8 @@ export class CitizenService {
   private readonly consents: ConsentService;
   private readonly registry: Registry;
   private readonly accessReports: AccessReports;
+  private readonly forget: Array<(accountId: string) => Promise<void>>;
+  private readonly eraseResidue: () => Promise<void>;
 
   constructor(options: CitizenServiceOptions) {
     this.db = options.db;
@@ -65,6 +79,8 @@ export class CitizenService {
     this.consents = options.consents;
     this.registry = options.registry;
     this.accessReports = options.accessReports;
+    this.forget = options.forget ?? [];
+    this.eraseResidue = options.eraseResidue ?? (async () => undefined);
   }
 
   /** Record ids the account takes part in (as itself or by one of its identifiers). */
@@ -208,24 +224,38 @@ export class CitizenService {
   }
 
   /**
-   * Erases the account (GDPR Art. 17): withdraws every live consent the person decides,
-   * then deletes the account, keychain, identifiers and sessions. Consent history,
-   * receipts and the access log stay, detached from the account, as Art. 7(1) requires.
+   * Erases the person (GDPR Art. 17): declines every request awaiting their decision and
+   * withdraws every live consent they decide; then erases their identifiers from every record
+   * that no longer stands (consent/consent.service.ts `erasePerson`: gateways drop them too),
+   * deletes the account, keychain, identifiers and sessions, and whatever other features keep
+   * of the account (`forget`), and leaves no copy of the deleted rows in the store's files.
+   * What stays, and why, is listed in docs/decisions.md ("Erasure").
    */
-  async erase(accountId: string): Promise<{ withdrawn: number }> {
+  async erase(accountId: string): Promise<ErasureResult> {
+    const identifiers = await this.accounts.identifiers(accountId);
     let withdrawn = 0;
+    let declined = 0;
     for (const r of await this.records(accountId)) {
-      const mine = r.my_parties.find((p) => p.decides);
+      const deciding = r.my_parties.filter((p) => p.decides);
+      const mine = deciding[0];
       if (mine && canWithdraw(r)) {
         await this.consents.withdraw(r.record_id, mine.party_id, `account:${accountId}`);
         withdrawn += 1;
+      } else if (r.status === 'pending') {
+        const undecided = deciding.find((p) => p.status === 'pending');
+        if (!undecided) continue;
+        await this.consents.decide(r.record_id, undecided.party_id, `account:${accountId}`, { approve: false });
+        declined += 1;
       }
     }
+    const { erased, kept } = await this.consents.erasePerson(accountId, identifiers);
     await this.db.transaction().execute(async (trx) => {
       await detachAccount(trx, accountId);
       await deleteAccount(trx, accountId);
     });
-    return { withdrawn };
+    for (const forget of this.forget) await forget(accountId);
+    await this.eraseResidue();
+    return { withdrawn, declined, erased, kept };
   }
 
   /** Access records of the citizen's consent records, newest first, filtered. */

@@ -14,7 +14,7 @@ import { sourcesOf, subjectsForSource, type ConsentState } from '../../core/cons
 import { buildReceipt, signReceipt } from '../../core/receipt/receipt.ts';
 import type { Dialect } from '../../store/database.ts';
 import type { SigningKey } from '../../store/keys.ts';
-import { lockFeedWriters, reserveFeedEvent, setFeedEventJws } from '../feed/feed.repository.ts';
+import { deleteConsentEventsExcept, lockFeedWriters, reserveFeedEvent, setFeedEventJws } from '../feed/feed.repository.ts';
 import type { FeedDatabase } from '../feed/feed.tables.ts';
 import { destroyByConsentRecord } from '../oauth/oidc-store.repository.ts';
 import type { OidcStoreDatabase } from '../oauth/oidc-store.tables.ts';
@@ -49,18 +49,30 @@ export async function recordChangeEffects(
   facts: ReceiptFacts,
 ): Promise<number | undefined> {
   const key = ctx.signingKey();
-  const last = await appendFeedEvents(trx, state, key, ctx);
+  const last = (await appendFeedEvents(trx, state, key, ctx)).at(-1);
   await issueReceipt(trx, state, { service, key, ctx, facts });
   await queueConsentWebhook(trx, state, service);
   if (!STATUS_RULES[state.status].standing) await destroyByConsentRecord(trx, state.record_id);
   return last;
 }
 
-/** One signed feed event per source the record releases; returns the last seq. */
-async function appendFeedEvents(trx: Trx, state: ConsentState, key: SigningKey, ctx: EffectsContext): Promise<number | undefined> {
+/**
+ * After an erasure (GDPR Art. 17): the record's state once more on the feed, now without the
+ * erased identifiers, and its earlier consent events, which named them, deleted. Each event
+ * carries the record's whole state, so a gateway reading from any cursor ends in the same
+ * place. No receipt or webhook: no decision changed. Returns the last seq.
+ */
+export async function republishErased(trx: Trx, state: ConsentState, ctx: EffectsContext): Promise<number | undefined> {
+  const seqs = await appendFeedEvents(trx, state, ctx.signingKey(), ctx);
+  await deleteConsentEventsExcept(trx, state.record_id, seqs);
+  return seqs.at(-1);
+}
+
+/** One signed feed event per source the record releases; returns their seqs. */
+async function appendFeedEvents(trx: Trx, state: ConsentState, key: SigningKey, ctx: EffectsContext): Promise<number[]> {
   await lockFeedWriters(trx, ctx.dialect);
   const now = state.updated_at;
-  let last: number | undefined;
+  const seqs: number[] = [];
   for (const source of sourcesOf(state)) {
     const seq = await reserveFeedEvent(trx, state.record_id, source, now);
     const event: ConsentEvent = {
@@ -83,9 +95,9 @@ async function appendFeedEvents(trx: Trx, state: ConsentState, key: SigningKey, 
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CONSENT_EVENT_JWS_TYP })
       .sign(key.privateKey);
     await setFeedEventJws(trx, seq, jws);
-    last = seq;
+    seqs.push(seq);
   }
-  return last;
+  return seqs;
 }
 
 /** What a receipt needs to know beyond the record: read before the change's transaction opens. */

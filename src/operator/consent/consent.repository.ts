@@ -217,26 +217,54 @@ export async function recordIdsForAccount(
   accountId: string | null,
   identifiers: Array<{ identifier_type: string; identifier: string }>,
 ): Promise<string[]> {
-  // one index lookup per branch (party by account; party by each identifier), not an OR, which
-  // makes PostgreSQL scan every party at scale; no account: the identifiers alone (`= null` matches no row)
-  const byAccount = db
-    .selectFrom('consent_parties')
-    .select('record_id')
-    .where('account_id', '=', accountId ?? '');
+  return [...(await partiesOfPerson(db, accountId, identifiers)).keys()];
+}
+
+/** The identifier type an erased party is left with (GDPR Art. 17): it names no one. */
+export const ERASED_IDENTIFIER_TYPE = 'erased';
+
+/**
+ * The parties a person takes part as (as an account, or through one of its identifiers), by
+ * record: one index lookup per branch (party by account; party by each identifier), not an OR,
+ * which makes PostgreSQL scan every party at scale; no account: the identifiers alone.
+ */
+export async function partiesOfPerson(
+  db: Db,
+  accountId: string | null,
+  identifiers: Array<{ identifier_type: string; identifier: string }>,
+): Promise<Map<string, string[]>> {
   const rows = await identifiers
     .reduce(
       (q, i) =>
         q.union(
           db
             .selectFrom('consent_parties')
-            .select('record_id')
+            .select(['record_id', 'party_id'])
             .where('identifier_type', '=', i.identifier_type)
             .where('identifier', '=', i.identifier),
         ),
-      byAccount,
+      db
+        .selectFrom('consent_parties')
+        .select(['record_id', 'party_id'])
+        .where('account_id', '=', accountId ?? ''),
     )
     .execute();
-  return rows.map((r) => r.record_id);
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.record_id, [...(out.get(r.record_id) ?? []), r.party_id]);
+  return out;
+}
+
+/**
+ * Erases parties' identifiers and account links (GDPR Art. 17): each party stays, as who
+ * decided what and when (Art. 7(1)), under its random party id, naming no one.
+ */
+export async function eraseParties(db: Db, partyIds: string[]): Promise<void> {
+  if (partyIds.length === 0) return;
+  await db
+    .updateTable('consent_parties')
+    .set({ identifier_type: ERASED_IDENTIFIER_TYPE, identifier: '', account_id: null })
+    .where('party_id', 'in', partyIds)
+    .execute();
 }
 
 /** Detaches an erased account from the parties it took part as (the records stay, Art. 7(1)). */

@@ -20,12 +20,13 @@ import {
   type Party,
   type Purpose,
 } from '../../core/consent.ts';
+import { STATUS_RULES } from '../../core/consent-rules.ts';
 import { ProblemError } from '../../shared/errors.ts';
 import type { Dialect } from '../../store/database.ts';
 import type { SigningKey } from '../../store/keys.ts';
 import type { Registry, ServiceEntry } from '../registry/registry.ts';
 import type { ServiceDefinition } from '../registry/registry.schema.ts';
-import { recordChangeEffects, type ConsentChangeDatabase, type ReceiptFacts } from './consent-effects.ts';
+import { recordChangeEffects, republishErased, type ConsentChangeDatabase, type ReceiptFacts } from './consent-effects.ts';
 import {
   interactiveRecord,
   movedAttributes,
@@ -37,7 +38,17 @@ import {
   type NewRecord,
   type SubjectRef,
 } from './consent-requests.ts';
-import { dueForExpiry, insertRecord, loadRecord, recordLanguage, saveTransition } from './consent.repository.ts';
+import {
+  dueForExpiry,
+  ERASED_IDENTIFIER_TYPE,
+  eraseParties,
+  insertRecord,
+  loadRecord,
+  loadRecords,
+  partiesOfPerson,
+  recordLanguage,
+  saveTransition,
+} from './consent.repository.ts';
 
 /** What a service files, and how it names people (built in consent-requests.ts). */
 export type { ConsentRequestInput, SubjectRef } from './consent-requests.ts';
@@ -156,6 +167,41 @@ export class ConsentService extends EventEmitter {
     const record = movedRecord(old, input, purposes, now);
     await this.create(record, null);
     return record.state;
+  }
+
+  /**
+   * Erases a person from every record that no longer stands (GDPR Art. 17): their parties'
+   * identifiers and account links go, each such record's state goes once more on the feed
+   * without them (gateways drop them within the feed's propagation bound) and its older feed
+   * events, which named them, are deleted. A record still open (processing on another lawful
+   * basis the person cannot withdraw, Art. 17(3)(b)) keeps them and is counted as kept.
+   */
+  async erasePerson(
+    accountId: string | null,
+    identifiers: Array<{ identifier_type: string; identifier: string }>,
+  ): Promise<{ erased: number; kept: number }> {
+    const parties = await partiesOfPerson(this.o.db, accountId, identifiers);
+    let erased = 0;
+    let kept = 0;
+    for (const state of await loadRecords(this.o.db, [...parties.keys()])) {
+      if (STATUS_RULES[state.status].open) {
+        kept += 1;
+        continue;
+      }
+      const ids = new Set(parties.get(state.record_id));
+      const cleared: ConsentState = {
+        ...state,
+        parties: state.parties.map((p) =>
+          ids.has(p.party_id) ? { ...p, identifier_type: ERASED_IDENTIFIER_TYPE, identifier: '', account_id: null } : p,
+        ),
+      };
+      await this.commit(state.client_id, async (trx) => {
+        await eraseParties(trx, [...ids]);
+        return republishErased(trx, cleared, this.o);
+      });
+      erased += 1;
+    }
+    return { erased, kept };
   }
 
   /** The operator suspends a record (it stops being honoured until resumed). */

@@ -60,3 +60,16 @@ export async function feedEventsAfter(
     .execute();
   return rows.map((r) => ({ seq: r.seq, jws: r.jws, event: r.event === 'token.revoked' ? 'token.revoked' : 'consent' }));
 }
+
+/**
+ * Removes a record's consent events other than `keep` (after an erasure its newest events
+ * carry its whole state without the erased identifiers; the older ones named them).
+ */
+export async function deleteConsentEventsExcept(db: Db, recordId: string, keep: number[]): Promise<void> {
+  await db
+    .deleteFrom('consent_events')
+    .where('record_id', '=', recordId)
+    .where('event', '=', 'consent')
+    .where('seq', 'not in', keep.length > 0 ? keep : [-1])
+    .execute();
+}

@@ -90,3 +90,8 @@ export async function moveOf(db: Db, accountId: string, moveId: string): Promise
 export async function movesOf(db: Db, accountId: string): Promise<MoveRow[]> {
   return db.selectFrom('moves').select(MOVE_COLUMNS).where('account_id', '=', accountId).orderBy('created_at', 'desc').execute();
 }
+
+/** Deletes an account's moves and their bundles (its erasure). */
+export async function deleteMovesOf(db: Db, accountId: string): Promise<void> {
+  await db.deleteFrom('moves').where('account_id', '=', accountId).execute();
+}

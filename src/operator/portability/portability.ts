@@ -21,7 +21,7 @@ import { handOverPending } from './hand-over.ts';
 import { beginImport } from './moving-in.ts';
 import { completeMove, exportBundle } from './moving-out.ts';
 import type { PortabilityContext, PortabilityOptions } from './portability-context.ts';
-import { moveOf, movesOf, moveView } from './portability.repository.ts';
+import { deleteMovesOf, moveOf, movesOf, moveView } from './portability.repository.ts';
 
 /** The protocol's types and constants (bundle.ts), for the routes and tests. */
 export { BUNDLE_TYP, COMPLETE_TYP, type MoveItem, type MoveView, type PortabilityBundle } from './bundle.ts';
@@ -41,6 +41,11 @@ export class Portability {
     options.consents.on('changed', (state: ConsentState) => {
       if (state.status === 'active' && state.replaces) this.track(this.handOverPending());
     });
+  }
+
+  /** Deletes an erased account's moves and the bundles they keep. */
+  async forget(accountId: string): Promise<void> {
+    await deleteMovesOf(this.ctx.db, accountId);
   }
 
   private track(p: Promise<unknown>): void {
