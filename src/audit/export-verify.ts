@@ -29,7 +29,8 @@ export interface ExportVerdict {
 
 type Entry = Record<string, unknown> & { access_id?: unknown; proof?: RecordProof };
 
-function checkEntry(entry: Entry, evidence: LogEvidence): string | undefined {
+/** Why one entry (with its proof) does not verify against the evidence; undefined when it does, or has no proof. */
+export function checkEntry(entry: Entry, evidence: LogEvidence): string | undefined {
   const { proof, ...record } = entry;
   if (!proof) return undefined;
   const note = evidence.checkpoints[`${proof.origin} ${proof.size}`];

@@ -123,20 +123,13 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
   // a suspension covers the longest lifetime any configuration allows (a token issued before a change of the ttl too)
   const revocations = new TokenRevocations({ db, dialect, issuer, signingKey: keys.current, registry, accessTokenTtlS: 300, announce });
   const accessReports = new AccessReports(db, store.dialect, (origin, size) => cosignedCheckpoint(db, origin, size));
-  const portability = new Portability({
-    db,
-    issuer,
-    signingKey: keys.current,
-    accounts,
-    consents,
-    registry,
-    arrangements,
-    accessReports,
-    trustGroup: trust.current,
-    log,
+  const moving = { db, issuer, signingKey: keys.current, accounts, consents, registry, arrangements, accessReports, witness };
+  const portability = new Portability({ ...moving, trustGroup: trust.current, log });
+  const citizens = new CitizenService({
+    ...{ db, accounts, consents, registry, accessReports, history: (id: string) => portability.history(id) },
+    forget: [(id: string) => arrangements.forget(id), (id: string) => portability.forget(id)],
+    eraseResidue: () => eraseResidue(store),
   });
-  const forget = [(id: string) => arrangements.forget(id), (id: string) => portability.forget(id)];
-  const citizens = new CitizenService({ db, accounts, consents, registry, accessReports, forget, eraseResidue: () => eraseResidue(store) });
   const webhooks = new WebhookSender({
     db,
     registry,
@@ -214,7 +207,7 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
   await scope.register(async (inner) => registerPortabilityRoutes(inner, { sessions, portability: w.portability, web, issuer, trust }));
   const insight = new Insight({ issuer, registry, consents, keys: keys.all });
   const dashboard = { sessions, accounts, citizens, registry, web, insight, witness: w.witness };
-  registerDashboardRoutes(scope, { ...dashboard, providers: config.identity_providers });
+  registerDashboardRoutes(scope, { ...dashboard, providers: config.identity_providers, operatorNames: trust.memberNames });
   registerDatastoreRoutes(scope, { sessions, accounts, web, pds: w.pds });
   registerExportRoutes(scope, { sessions, web, exports: w.exports });
 }

@@ -291,6 +291,11 @@ export const MESSAGES = {
   nav_export: { fi: 'Lataa tai poista tietoni', sv: 'Ladda ned eller radera mina uppgifter', en: 'Export or erase' },
   nav_others: { fi: 'Huollettavat', sv: 'Personer jag företräder', en: 'Acting for others' },
   proof_column: { fi: 'Lokitodiste', sv: 'Loggbevis', en: 'Log proof' },
+  access_moved_from: {
+    fi: 'Tuli mukanasi muuttaessasi operaattorilta',
+    sv: 'Följde med när du flyttade från operatören',
+    en: 'Came with your move from',
+  },
   proof_server_ok: {
     fi: 'Operaattori tarkisti: kirjattu allekirjoitettuun lokiin',
     sv: 'Kontrollerat av operatören: finns i den signerade loggen',

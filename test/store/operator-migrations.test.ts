@@ -18,6 +18,7 @@ migrationSuite({
     '0005_access_log_source',
     '0006_witness',
     '0007_token_revocations',
+    '0008_moved_history',
   ],
   snapshot: new URL('./operator-schema.snapshot.json', import.meta.url),
 });

@@ -398,6 +398,16 @@ describe('two cities in one trust group', () => {
         if (e?.superseded_by) out.add(e.superseded_by);
         return out;
       };
+      // uses at A before the move: the history that must come along, each with its inclusion proof
+      const used = liveSingle[0]!.record_id;
+      const readToken = await sourceToken(svc.fees!, issuers.a, resource1, used, ['annual_income']);
+      for (let i = 0; i < 3; i += 1) expect((await readSource(svc.fees!, `${resource1}/income`, readToken)).status).toBe(200);
+      type Use = Record<string, unknown> & { access_id: string; consent_record_id: string; proof?: unknown; moved_from?: string };
+      const historyAtA = await waitFor(
+        () => citizenGet<Use[]>(ainoA, '/citizen/api/access-log?limit=1000'),
+        (l) => l.filter((e) => e.consent_record_id === used).length >= 3 && l.every((e) => e.proof),
+      );
+
       const stop = replica.onApply(() => check());
       const timer = setInterval(check, 1);
 
@@ -510,6 +520,19 @@ describe('two cities in one trust group', () => {
       // the standing permission came along
       const rules = await citizenGet<Array<{ label: string }>>(ainoB, '/citizen/api/arrangements');
       expect(rules.map((r) => r.label)).toContain('City services may check my income');
+
+      // the history came along: every use at A, marked as coming from A, proven against A's signed evidence
+      const historyAtB = await citizenGet<Use[]>(ainoB, '/citizen/api/access-log?limit=1000');
+      const movedHere = historyAtB.filter((e) => e.moved_from === issuers.a);
+      expect(movedHere.map((e) => e.access_id).sort()).toEqual(historyAtA.map((e) => e.access_id).sort());
+      const me = await citizenGet<{ account_id: string }>(ainoB, '/citizen/api/me');
+      const citizensB = world.operators.b.citizens;
+      expect(await citizensB.verifyAccessEntries(movedHere, me.account_id)).toEqual({ checked: movedHere.length, broken: 0, pending: 0 });
+      const edited = { ...movedHere[0]!, outcome: movedHere[0]!.outcome === 'allowed' ? 'refused' : 'allowed' };
+      expect((await citizensB.verifyAccessEntries([edited], me.account_id)).broken).toBe(1);
+      const page = await (await ainoB.browser.get(`${issuers.b}/dashboard/access?lang=en`)).text();
+      expect(page).toContain('Came with your move from');
+      expect(page).toContain('City A operator');
     });
 
     it('asks again where the rulebook says so, and hands over only once the citizen confirms', async () => {

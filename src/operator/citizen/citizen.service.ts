@@ -21,6 +21,7 @@ import type { Registry, ServiceSummary } from '../registry/registry.ts';
 import type { ServiceDefinition } from '../registry/registry.schema.ts';
 import type { AccessLogFilter } from '../transparency/access-log.repository.ts';
 import type { AccessReports } from '../transparency/access-reports.ts';
+import type { MovedHistory } from '../portability/portability.ts';
 import type { CitizenRecordView, LocalizedText } from './view-models.ts';
 
 /** The citizen's access-log filter (owned by transparency/). */
@@ -38,6 +39,8 @@ export interface CitizenServiceOptions {
   accessReports: AccessReports;
   /** What other features keep of an account and delete at its erasure (standing permissions, moves). */
   forget?: Array<(accountId: string) => Promise<void>>;
+  /** The history the citizen's moves here brought (portability/): old record ids and the evidence proving their uses. */
+  history?: (accountId: string) => Promise<MovedHistory>;
   /** Leaves no copy of deleted rows in the store's files (store/database.ts `eraseResidue`). */
   eraseResidue?: () => Promise<void>;
 }
@@ -72,6 +75,7 @@ export class CitizenService {
   private readonly accessReports: AccessReports;
   private readonly forget: Array<(accountId: string) => Promise<void>>;
   private readonly eraseResidue: () => Promise<void>;
+  private readonly history: (accountId: string) => Promise<MovedHistory>;
 
   constructor(options: CitizenServiceOptions) {
     this.db = options.db;
@@ -81,6 +85,7 @@ export class CitizenService {
     this.accessReports = options.accessReports;
     this.forget = options.forget ?? [];
     this.eraseResidue = options.eraseResidue ?? (async () => undefined);
+    this.history = options.history ?? (async () => ({ recordIds: [], evidence: new Map() }));
   }
 
   /** Record ids the account takes part in (as itself or by one of its identifiers). */
@@ -260,17 +265,30 @@ export class CitizenService {
 
   /** Access records of the citizen's consent records, newest first, filtered. */
   async accessLog(accountId: string, filter: AccessLogFilter = {}) {
-    return this.accessReports.page(await this.recordIds(accountId), filter);
+    return this.accessReports.page(await this.accessRecordIds(accountId), filter);
+  }
+
+  /** The records whose uses the citizen sees: their own here, and those their moves brought from other operators. */
+  async accessRecordIds(accountId: string): Promise<string[]> {
+    const own = await this.recordIds(accountId);
+    const moved = (await this.history(accountId)).recordIds;
+    return moved.length === 0 ? own : [...new Set([...own, ...moved])];
   }
 
   /** Checks shown access-log entries' inclusion proofs against the checkpoints this operator cosigned. */
-  verifyAccessEntries(entries: Array<Record<string, unknown>>) {
-    return this.accessReports.verifyEntries(entries);
+  async verifyAccessEntries(entries: Array<Record<string, unknown>>, accountId?: string) {
+    const states = await this.checkAccessEntries(entries, accountId);
+    const count = (x: string) => states.filter((y) => y === x).length;
+    return { checked: count('proven'), broken: count('broken'), pending: count('pending') };
   }
 
-  /** Each shown entry's state: proven, broken or pending (see AccessReports.checkEntries). */
-  checkAccessEntries(entries: Array<Record<string, unknown>>) {
-    return this.accessReports.checkEntries(entries);
+  /**
+   * Each shown entry's state: proven, broken or pending (see AccessReports.checkEntries); an entry
+   * that came with the account's move, against the old operator's evidence.
+   */
+  async checkAccessEntries(entries: Array<Record<string, unknown>>, accountId?: string) {
+    const moved = entries.some((e) => e.moved_from !== undefined) && accountId ? (await this.history(accountId)).evidence : undefined;
+    return this.accessReports.checkEntries(entries, moved);
   }
 
   /** The query of one page of the access log of a set of consent records (the scale bench EXPLAINs it). */

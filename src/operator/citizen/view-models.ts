@@ -140,6 +140,11 @@ export interface AccessEntryView {
   proof?: string;
   /** What the operator's server found: proven, not matching its proof, or not yet in a checkpoint. */
   checked: 'proven' | 'broken' | 'pending';
+  /**
+   * For a use that came with the citizen's move: the old operator's name (the server checks these
+   * against that operator's evidence; the browser, holding this operator's, does not).
+   */
+  moved_from?: string;
 }
 
 /** The access log's filter as the form shows it (empty: any). */

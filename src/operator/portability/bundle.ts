@@ -4,6 +4,7 @@
  * (`typ: portability-complete+jws`), and what became of each record of a move.
  */
 import { CompactSign } from 'jose';
+import type { LogEvidence } from '../../audit/export-verify.ts';
 import type { ConsentState, HistoryEntry } from '../../core/consent.ts';
 import type { ArrangementSet } from '../../core/odrl.ts';
 import type { SigningKey } from '../../store/keys.ts';
@@ -31,6 +32,8 @@ export interface PortabilityBundle {
   agreements: Record<string, unknown>;
   arrangements: ArrangementSet[];
   access_log: Array<Record<string, unknown>>;
+  /** The cosigned checkpoints and keys the access records' proofs need (absent in bundles of older versions). */
+  transparency?: LogEvidence;
 }
 
 /** What became of one record of a move. */

@@ -117,7 +117,10 @@ async function runImport(
         // a rule naming attributes this operator does not know cannot apply here; it stays in the bundle
       }
     }
-    await updateMove(ctx.db, bundle.move_id, { status: 'done', done, result: JSON.stringify(items), updated_at: Date.now() });
+    // the history: every use of the citizen's data there, marked as coming from there, with the evidence that proves it
+    await ctx.accessReports.importMoved(bundle.iss, Array.isArray(bundle.access_log) ? bundle.access_log : []);
+    const evidence = bundle.transparency ? JSON.stringify(bundle.transparency) : null;
+    await updateMove(ctx.db, bundle.move_id, { status: 'done', done, result: JSON.stringify(items), evidence, updated_at: Date.now() });
   } catch (err) {
     const failure: MoveItem = { old: '', client_id: '', outcome: 'stays', reason: (err as Error).message };
     await updateMove(ctx.db, bundle.move_id, { status: 'failed', result: JSON.stringify([...items, failure]), updated_at: Date.now() });

@@ -45,6 +45,8 @@ async function bundleFor(ctx: PortabilityContext, accountId: string, aud: string
     if (entry) agreements[c] = entry.agreement;
   }
   const receipts = await receiptsOf(ctx.db, ids);
+  // entries that came here with an earlier move keep the evidence of the operator they came from
+  const accessLog = (await ctx.accessReports.all(ids)).filter((e) => e.moved_from === undefined);
   return {
     format: 'portti-portability/1',
     move_id: moveId,
@@ -58,7 +60,8 @@ async function bundleFor(ctx: PortabilityContext, accountId: string, aud: string
     receipts: receipts.map((r) => ({ record_id: r.record_id, receipt_id: r.receipt_id, time: new Date(r.time).toISOString(), jws: r.jws })),
     agreements,
     arrangements: (await ctx.arrangements.list(accountId)).map((a) => a.policy),
-    access_log: await ctx.accessReports.all(ids),
+    access_log: accessLog,
+    transparency: await ctx.witness.evidence(accessLog.flatMap((e) => (e.proof ? [e.proof as { origin: string; size: number }] : []))),
   };
 }
 

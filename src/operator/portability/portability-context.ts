@@ -15,6 +15,7 @@ import type { ConsentDatabase } from '../consent/consent.tables.ts';
 import type { ReceiptsDatabase } from '../consent/receipts.tables.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { AccessReports } from '../transparency/access-reports.ts';
+import type { Witness } from '../witness/witness.ts';
 import type { PortabilityDatabase } from './portability.tables.ts';
 
 /** The tables a move reads and writes: moves, and the records and receipts it carries. */
@@ -30,6 +31,8 @@ export interface PortabilityOptions {
   registry: Registry;
   arrangements: Arrangements;
   accessReports: AccessReports;
+  /** This operator's witness: the evidence a bundle's access records carry. */
+  witness: Pick<Witness, 'evidence'>;
   /** The trust group in force (members may send bundles here; its rulebook says what to re-ask). */
   trustGroup: () => TrustGroupDocument | undefined;
   log: FastifyBaseLogger;

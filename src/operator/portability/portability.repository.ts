@@ -50,7 +50,7 @@ export async function insertMove(db: Db, move: Insertable<MovesTable>): Promise<
 export async function updateMove(
   db: Db,
   moveId: string,
-  changes: Partial<Pick<MovesTable, 'status' | 'done' | 'result' | 'updated_at'>>,
+  changes: Partial<Pick<MovesTable, 'status' | 'done' | 'result' | 'evidence' | 'updated_at'>>,
 ): Promise<void> {
   await db.updateTable('moves').set(changes).where('move_id', '=', moveId).execute();
 }
@@ -94,4 +94,14 @@ export async function movesOf(db: Db, accountId: string): Promise<MoveRow[]> {
 /** Deletes an account's moves and their bundles (its erasure). */
 export async function deleteMovesOf(db: Db, accountId: string): Promise<void> {
   await db.deleteFrom('moves').where('account_id', '=', accountId).execute();
+}
+
+/** The citizen's moves here from other operators: each old operator, its records' outcomes and its transparency evidence. */
+export async function movesIn(db: Db, accountId: string): Promise<Array<{ peer: string; result: string; evidence: string | null }>> {
+  return db
+    .selectFrom('moves')
+    .select(['peer', 'result', 'evidence'])
+    .where('account_id', '=', accountId)
+    .where('direction', '=', 'in')
+    .execute();
 }

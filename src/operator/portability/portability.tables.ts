@@ -20,6 +20,11 @@ export interface MovesTable {
   result: string;
   /** At the new operator: the verified bundle as received (the citizen's history there). */
   bundle: string | null;
+  /**
+   * At the new operator: JSON, the old operator's transparency evidence for the access records
+   * the move brought (cosigned checkpoints and keys), so they stay verifiable here (`0008_moved_history`).
+   */
+  evidence: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -53,6 +58,10 @@ export const portabilityMigrations: MigrationSet = (dialect) => {
       async down(db) {
         await db.schema.dropTable('moves').execute();
       },
+    },
+    '0008_moved_history': {
+      up: (db) => db.schema.alterTable('moves').addColumn('evidence', 'text').execute(),
+      down: (db) => db.schema.alterTable('moves').dropColumn('evidence').execute(),
     },
   };
 };

@@ -13,15 +13,16 @@
  * arrives (see ConsentReplica.honours).
  */
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { LogEvidence } from '../../audit/export-verify.ts';
 import type { ConsentState } from '../../core/consent.ts';
 import { discover } from '../../shared/oauth/oauth-client.ts';
 import { ProblemError } from '../../shared/errors.ts';
-import type { MoveView } from './bundle.ts';
+import type { MoveItem, MoveView } from './bundle.ts';
 import { handOverPending } from './hand-over.ts';
 import { beginImport } from './moving-in.ts';
 import { completeMove, exportBundle } from './moving-out.ts';
 import type { PortabilityContext, PortabilityOptions } from './portability-context.ts';
-import { deleteMovesOf, moveOf, movesOf, moveView } from './portability.repository.ts';
+import { deleteMovesOf, moveOf, movesIn, movesOf, moveView } from './portability.repository.ts';
 
 /** The protocol's types and constants (bundle.ts), for the routes and tests. */
 export { BUNDLE_TYP, COMPLETE_TYP, type MoveItem, type MoveView, type PortabilityBundle } from './bundle.ts';
@@ -29,6 +30,12 @@ export { BUNDLE_TYP, COMPLETE_TYP, type MoveItem, type MoveView, type Portabilit
 export type { PortabilityOptions } from './portability-context.ts';
 
 /** Portability of one operator, both as the old and as the new operator of a move. */
+/** The history moves brought here: the old records' ids and, per old operator, the evidence proving their access records. */
+export interface MovedHistory {
+  recordIds: string[];
+  evidence: ReadonlyMap<string, readonly LogEvidence[]>;
+}
+
 export class Portability {
   private readonly ctx: PortabilityContext;
   private readonly jwks = new Map<string, JWTVerifyGetKey>();
@@ -41,6 +48,20 @@ export class Portability {
     options.consents.on('changed', (state: ConsentState) => {
       if (state.status === 'active' && state.replaces) this.track(this.handOverPending());
     });
+  }
+
+  /**
+   * What the citizen's moves here brought of their history: the old operators' record ids (their
+   * access records are kept here, marked `moved_from`) and each old operator's evidence for them.
+   */
+  async history(accountId: string): Promise<MovedHistory> {
+    const recordIds = new Set<string>();
+    const evidence = new Map<string, LogEvidence[]>();
+    for (const m of await movesIn(this.ctx.db, accountId)) {
+      for (const i of JSON.parse(m.result) as MoveItem[]) if (i.old) recordIds.add(i.old);
+      if (m.evidence) evidence.set(m.peer, [...(evidence.get(m.peer) ?? []), JSON.parse(m.evidence) as LogEvidence]);
+    }
+    return { recordIds: [...recordIds], evidence };
   }
 
   /** Deletes an erased account's moves and the bundles they keep. */

@@ -94,10 +94,11 @@ export function accessLogPage(db: Db, dialect: Dialect, ids: string[], filter: A
     .limit(limit);
 }
 
-/** A stored entry: the record as reported (the leaf's bytes) and its inclusion proof once sent. */
+/** A stored entry: the record as reported (the leaf's bytes), its inclusion proof once sent, and the operator it came from with a move. */
 export interface StoredEntry {
   body: string;
   proof: string | null;
+  moved_from: string | null;
 }
 
 /** The bodies and proofs of the given entries, newest first. */
@@ -105,7 +106,7 @@ export async function accessBodies(db: Db, accessIds: string[]): Promise<StoredE
   // by primary key, given as a list (a subquery here makes SQLite scan the table)
   return db
     .selectFrom('access_log')
-    .select(['body', 'proof'])
+    .select(['body', 'proof', 'moved_from'])
     .where('access_id', 'in', accessIds)
     .orderBy('time', 'desc')
     .orderBy('access_id', 'desc')
@@ -115,7 +116,7 @@ export async function accessBodies(db: Db, accessIds: string[]): Promise<StoredE
 /** Every entry's body and proof for the given records, oldest first. */
 export async function accessBodiesOfRecords(db: Db, recordIds: string[]): Promise<StoredEntry[]> {
   if (recordIds.length === 0) return [];
-  return db.selectFrom('access_log').select(['body', 'proof']).where('record_id', 'in', recordIds).orderBy('time').execute();
+  return db.selectFrom('access_log').select(['body', 'proof', 'moved_from']).where('record_id', 'in', recordIds).orderBy('time').execute();
 }
 
 /** The bodies of entries a gateway client reported, by access id. */
@@ -142,7 +143,7 @@ export async function setProof(db: Db, accessId: string, proof: string): Promise
 export async function* accessBodiesOfRecord(db: Db, recordId: string, pageSize: number): AsyncGenerator<StoredEntry[]> {
   let after: { time: string; access_id: string } | undefined;
   for (;;) {
-    let q = db.selectFrom('access_log').select(['access_id', 'time', 'body', 'proof']).where('record_id', '=', recordId);
+    let q = db.selectFrom('access_log').select(['access_id', 'time', 'body', 'proof', 'moved_from']).where('record_id', '=', recordId);
     if (after) {
       const a = after;
       q = q.where((eb) => eb(eb.refTuple('time', 'access_id'), '>', eb.tuple(a.time, a.access_id)));
@@ -178,10 +179,17 @@ export async function accessEntriesOfFewRecords(
   if (recordIds.length === 0) return [];
   const rows = await db
     .selectFrom('access_log')
-    .select(['record_id', 'time', 'access_id', 'body', 'proof'])
+    .select(['record_id', 'time', 'access_id', 'body', 'proof', 'moved_from'])
     .where('record_id', 'in', recordIds)
     .execute();
-  return rows.map((r) => ({ record_id: r.record_id!, time: r.time, access_id: r.access_id, body: r.body, proof: r.proof }));
+  return rows.map((r) => ({
+    record_id: r.record_id!,
+    time: r.time,
+    access_id: r.access_id,
+    body: r.body,
+    proof: r.proof,
+    moved_from: r.moved_from,
+  }));
 }
 
 /** How many entries each record has per outcome, with the first and last time. */

@@ -21,6 +21,8 @@ export interface AccessLogTable {
   received_at: number;
   /** JSON: the record's inclusion proof in a checkpoint this operator cosigned (a RecordProof), once sent. */
   proof: string | null;
+  /** The old operator's issuer, for an entry that came here with the citizen's move (`0008_moved_history`). */
+  moved_from: string | null;
 }
 
 /** The transparency feature's tables. */
@@ -76,6 +78,10 @@ export const accessLogMigrations: MigrationSet = (dialect) => {
     '0006_witness': {
       up: (db) => db.schema.alterTable('access_log').addColumn('proof', 'text').execute(),
       down: (db) => db.schema.alterTable('access_log').dropColumn('proof').execute(),
+    },
+    '0008_moved_history': {
+      up: (db) => db.schema.alterTable('access_log').addColumn('moved_from', 'text').execute(),
+      down: (db) => db.schema.alterTable('access_log').dropColumn('moved_from').execute(),
     },
   };
 };

@@ -10,6 +10,7 @@ import { proofHashes, recordLeafHash, type RecordProof } from '../../audit/acces
 import { parseCheckpoint } from '../../audit/tlog/checkpoint.ts';
 import { parseNote } from '../../audit/tlog/note.ts';
 import { verifyInclusion } from '../../audit/tlog/merkle.ts';
+import { checkEntry, type LogEvidence } from '../../audit/export-verify.ts';
 import {
   accessBodies,
   accessBodiesOfRecords,
@@ -42,10 +43,17 @@ export interface ProofCheckpoint {
 /** Finds a checkpoint note the witness cosigned, by log origin and size. */
 export type CosignedLookup = (origin: string, size: number) => Promise<string | undefined>;
 
-/** A stored entry as shown and exported: the record as reported, with `proof` (a RecordProof) once the gateway sent it. */
+/**
+ * A stored entry as shown and exported: the record as reported, with `proof` (a RecordProof) once
+ * the gateway sent it, and `moved_from` (the old operator) for one that came with a move.
+ */
 function withProof(e: StoredEntry): Record<string, unknown> {
   const record = JSON.parse(e.body) as Record<string, unknown>;
-  return e.proof === null ? record : { ...record, proof: JSON.parse(e.proof) as RecordProof };
+  return {
+    ...record,
+    ...(e.proof === null ? {} : { proof: JSON.parse(e.proof) as RecordProof }),
+    ...(e.moved_from === null ? {} : { moved_from: e.moved_from }),
+  };
 }
 
 /** Whether `proof` shows the record `body` at its own position in the checkpoint's tree. */
@@ -98,12 +106,18 @@ export class AccessReports {
    * cosigned: `proven` when the inclusion proof verifies, `broken` when it fails or its checkpoint
    * is unknown, `pending` while the proof has not arrived (within about a second of the read).
    */
-  async checkEntries(entries: Array<Record<string, unknown>>): Promise<Array<'proven' | 'broken' | 'pending'>> {
+  async checkEntries(
+    entries: Array<Record<string, unknown>>,
+    moved: ReadonlyMap<string, readonly LogEvidence[]> = new Map(),
+  ): Promise<Array<'proven' | 'broken' | 'pending'>> {
     const notes = new Map<string, Promise<string | undefined>>();
     return Promise.all(
       entries.map(async (e) => {
-        const { proof, ...record } = e as { proof?: RecordProof };
+        const { proof, moved_from, ...record } = e as { proof?: RecordProof; moved_from?: string };
         if (!proof) return 'pending';
+        // an entry that came with a move: against the evidence the old operator signed into the bundle
+        if (moved_from !== undefined)
+          return (moved.get(moved_from) ?? []).some((ev) => checkEntry({ ...record, proof }, ev) === undefined) ? 'proven' : 'broken';
         const id = `${proof.origin} ${proof.size}`;
         if (!notes.has(id)) notes.set(id, this.cosigned(proof.origin, proof.size));
         const note = await notes.get(id);
@@ -111,13 +125,6 @@ export class AccessReports {
         return checkpoint && provesRecord(JSON.stringify(record), proof, checkpoint) ? 'proven' : 'broken';
       }),
     );
-  }
-
-  /** How many shown entries are proven, broken and pending (see {@link checkEntries}). */
-  async verifyEntries(entries: Array<Record<string, unknown>>): Promise<{ checked: number; broken: number; pending: number }> {
-    const states = await this.checkEntries(entries);
-    const count = (s: string) => states.filter((x) => x === s).length;
-    return { checked: count('proven'), broken: count('broken'), pending: count('pending') };
   }
 
   /** Stores a gateway's batch of access records; returns how many were new (the rest were duplicates). */
@@ -135,8 +142,39 @@ export class AccessReports {
         body: JSON.stringify(r),
         received_at: now,
         proof: null,
+        moved_from: null,
       })),
     );
+  }
+
+  /**
+   * Keeps the access records that came with a citizen's move from `peer`, each as the old operator
+   * held it (the gateway's record and its proof), marked with where it came from; idempotent by
+   * `access_id`. Entries without the fields the log is filed by are left out. Returns how many were new.
+   */
+  async importMoved(peer: string, entries: ReadonlyArray<Record<string, unknown>>, now = Date.now()): Promise<number> {
+    const text = (v: unknown) => (typeof v === 'string' ? v : null);
+    const rows = entries.flatMap((e) => {
+      const { proof, moved_from: _earlier, ...record } = e;
+      const [id, time, outcome] = [text(record.access_id), text(record.time), text(record.outcome)];
+      if (id === null || time === null || outcome === null) return [];
+      return [
+        {
+          access_id: id,
+          record_id: text(record.consent_record_id),
+          client_id: text(record.client_id),
+          gateway_client_id: peer,
+          time,
+          outcome,
+          source: text(record.source),
+          body: JSON.stringify(record),
+          received_at: now,
+          proof: proof === undefined ? null : JSON.stringify(proof),
+          moved_from: peer,
+        },
+      ];
+    });
+    return insertAccessRecords(this.db, rows);
   }
 
   /** One page of the access records of the given consent records, newest first, filtered. */
@@ -174,13 +212,15 @@ export class AccessReports {
     checkpoints: Map<string, ProofCheckpoint> | undefined,
   ): AsyncGenerator<string[]> {
     for await (const page of pages)
-      yield page.map(({ body, proof }) => {
-        if (proof === null) return body;
-        if (checkpoints) {
+      yield page.map(({ body, proof, moved_from }) => {
+        const moved = moved_from === null ? '' : `,"moved_from":${JSON.stringify(moved_from)}`;
+        if (proof === null) return moved ? `${body.slice(0, body.lastIndexOf('}'))}${moved}}` : body;
+        // an entry that came with a move is proven by the old operator's evidence (the export's `transparency.moved`)
+        if (checkpoints && !moved) {
           const { origin, size } = JSON.parse(proof) as RecordProof;
           checkpoints.set(`${origin} ${size}`, { origin, size });
         }
-        return `${body.slice(0, body.lastIndexOf('}'))},"proof":${proof}}`;
+        return `${body.slice(0, body.lastIndexOf('}'))},"proof":${proof}${moved}}`;
       });
   }
 

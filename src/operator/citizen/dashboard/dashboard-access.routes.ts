@@ -104,9 +104,11 @@ async function namers(deps: DashboardDeps, accountId: string, locale: Locale) {
 async function accessLogView(deps: DashboardDeps, accountId: string, q: AccessQuery, locale: Locale): Promise<AccessLogView> {
   const w = await pageOf(deps, accountId, q);
   const n = await namers(deps, accountId, locale);
-  const checked = await deps.citizens.checkAccessEntries(w.entries);
+  const checked = await deps.citizens.checkAccessEntries(w.entries, accountId);
+  const operators = deps.operatorNames?.() ?? {};
   const entries: AccessEntryView[] = w.entries.map((e, i) => {
-    const { proof, ...record } = e;
+    const { proof, moved_from: movedFrom, ...record } = e;
+    const moved = typeof movedFrom === 'string' ? { moved_from: pick(operators[movedFrom], locale) || movedFrom } : {};
     const clientId = String(e.client_id ?? '');
     const source = String(e.source ?? '');
     return {
@@ -119,11 +121,13 @@ async function accessLogView(deps: DashboardDeps, accountId: string, q: AccessQu
       // stored as reported, and the report schema admits only the three outcomes
       outcome: e.outcome as AccessOutcome,
       leaf: JSON.stringify(record),
-      ...(proof ? { proof: JSON.stringify(proof) } : {}),
+      // the browser checks against this operator's evidence; a moved entry's is the old operator's
+      ...(proof && !moved.moved_from ? { proof: JSON.stringify(proof) } : {}),
       checked: checked[i]!,
+      ...moved,
     };
   });
-  const proofs = w.entries.flatMap((e) => (e.proof ? [e.proof as { origin: string; size: number }] : []));
+  const proofs = w.entries.flatMap((e) => (e.proof && e.moved_from === undefined ? [e.proof as { origin: string; size: number }] : []));
   const filter: AccessFilterView = {
     service: q.service ?? '',
     source: q.source ?? '',

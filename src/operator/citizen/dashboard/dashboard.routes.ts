@@ -33,6 +33,7 @@ import {
   type SignInView,
 } from '../view-models.ts';
 import { dashboardNav, securityHeaders, type DashboardPage, type WebContext } from '../web-context.ts';
+import type { LocalizedText } from '../view-models.ts';
 
 /** What the dashboard's pages use. */
 export interface DashboardDeps {
@@ -45,6 +46,8 @@ export interface DashboardDeps {
   providers: IdentityProviderConfig[];
   /** The operator's witness: checkpoints and keys for the browser's check of "who used my data". */
   witness: Witness;
+  /** Display names of the trust group's operators by issuer (where moved history came from). */
+  operatorNames?: () => Record<string, LocalizedText>;
 }
 
 const SignInQuery = Type.Object({

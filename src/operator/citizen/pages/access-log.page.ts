@@ -78,6 +78,14 @@ function entry(e: AccessEntryView, locale: Locale): SafeHtml {
         <dt>${t(locale, 'outcome')}</dt>
         <dd class="outcome-${e.outcome}">${t(locale, ACCESS_OUTCOME_LABEL[e.outcome])}</dd>
       </div>
+      ${
+        e.moved_from
+          ? html`<div>
+              <dt>${t(locale, 'access_moved_from')}</dt>
+              <dd>${e.moved_from}</dd>
+            </div>`
+          : ''
+      }
       <div>
         <dt>${t(locale, 'proof_column')}</dt>
         <dd class="proof proof-${e.checked}">${t(locale, SERVER_CHECK[e.checked])}</dd>
