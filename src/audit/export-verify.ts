@@ -17,6 +17,8 @@ export interface LogEvidence {
   checkpoints: Record<string, string>;
   log_keys: Record<string, string[]>;
   witness_key: string;
+  /** For entries that came with a move (`moved_from`): the old operator's evidence, by its issuer. */
+  moved?: Record<string, LogEvidence[]>;
 }
 
 /** The verdict on an export's entries. */
@@ -54,7 +56,14 @@ export function checkEntry(entry: Entry, evidence: LogEvidence): string | undefi
   return ok ? undefined : 'the record is not in the log its checkpoint commits to (changed or not logged)';
 }
 
-/** Verifies every entry of an exported access log against the export's evidence. */
+/** An entry that came with a move, against the old operator's evidence (any of its moves' evidence). */
+function checkMoved(entry: Entry, evidences: readonly LogEvidence[], from: string): string | undefined {
+  if (evidences.length === 0) return `no evidence of ${from} in the export for a use that came from there`;
+  const reasons = evidences.map((ev) => checkEntry(entry, ev));
+  return reasons.includes(undefined) ? undefined : reasons[0];
+}
+
+/** Verifies every entry of an exported access log against the export's evidence (a moved entry against its old operator's). */
 export function verifyExportedLog(entries: readonly Entry[], evidence: LogEvidence): ExportVerdict {
   const verdict: ExportVerdict = { verified: 0, unproven: [], failed: [] };
   for (const entry of entries) {
@@ -63,7 +72,9 @@ export function verifyExportedLog(entries: readonly Entry[], evidence: LogEviden
       verdict.unproven.push(id);
       continue;
     }
-    const reason = checkEntry(entry, evidence);
+    const { moved_from: movedFrom, ...own } = entry;
+    const reason =
+      typeof movedFrom === 'string' ? checkMoved(own, evidence.moved?.[movedFrom] ?? [], movedFrom) : checkEntry(entry, evidence);
     if (reason === undefined) verdict.verified += 1;
     else verdict.failed.push({ access_id: id, reason });
   }

@@ -16,6 +16,9 @@ import type { ServiceDefinition } from '../../src/operator/registry/registry.sch
 import { openStore } from '../../src/store/database.ts';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../../src/trust/trust-group.ts';
 import { tempDir } from '../helpers/stores.ts';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { verifyExportedLog, type LogEvidence } from '../../src/audit/export-verify.ts';
 import {
   createTestService,
   fileRequest,
@@ -533,6 +536,22 @@ describe('two cities in one trust group', () => {
       const page = await (await ainoB.browser.get(`${issuers.b}/dashboard/access?lang=en`)).text();
       expect(page).toContain('Came with your move from');
       expect(page).toContain('City A operator');
+
+      // and in B's export, valid against the published schema and verifiable offline with A's evidence
+      const exported = (await (await ainoB.browser.get(`${issuers.b}/citizen/api/export`)).json()) as {
+        access_log: Use[];
+        transparency: LogEvidence;
+      };
+      const schema = (await (await fetch(`${issuers.b}/schemas/export.json`)).json()) as Record<string, unknown>;
+      const ajv = new Ajv2020({ allErrors: true, strict: false });
+      addFormats.default(ajv);
+      const validate = ajv.compile(schema);
+      expect(validate(exported), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+      const fromA = exported.access_log.filter((e) => e.moved_from === issuers.a);
+      expect(fromA).toHaveLength(historyAtA.length);
+      const offline = verifyExportedLog(exported.access_log as Array<Record<string, unknown>>, exported.transparency);
+      expect(offline.failed).toEqual([]);
+      expect(offline.verified).toBeGreaterThanOrEqual(fromA.length);
     });
 
     it('asks again where the rulebook says so, and hands over only once the citizen confirms', async () => {

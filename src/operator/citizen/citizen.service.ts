@@ -75,7 +75,8 @@ export class CitizenService {
   private readonly accessReports: AccessReports;
   private readonly forget: Array<(accountId: string) => Promise<void>>;
   private readonly eraseResidue: () => Promise<void>;
-  private readonly history: (accountId: string) => Promise<MovedHistory>;
+  /** What the citizen's moves here brought: the old records' ids and the old operators' evidence. */
+  readonly movedHistory: (accountId: string) => Promise<MovedHistory>;
 
   constructor(options: CitizenServiceOptions) {
     this.db = options.db;
@@ -85,7 +86,7 @@ export class CitizenService {
     this.accessReports = options.accessReports;
     this.forget = options.forget ?? [];
     this.eraseResidue = options.eraseResidue ?? (async () => undefined);
-    this.history = options.history ?? (async () => ({ recordIds: [], evidence: new Map() }));
+    this.movedHistory = options.history ?? (async () => ({ recordIds: [], evidence: new Map() }));
   }
 
   /** Record ids the account takes part in (as itself or by one of its identifiers). */
@@ -271,7 +272,7 @@ export class CitizenService {
   /** The records whose uses the citizen sees: their own here, and those their moves brought from other operators. */
   async accessRecordIds(accountId: string): Promise<string[]> {
     const own = await this.recordIds(accountId);
-    const moved = (await this.history(accountId)).recordIds;
+    const moved = (await this.movedHistory(accountId)).recordIds;
     return moved.length === 0 ? own : [...new Set([...own, ...moved])];
   }
 
@@ -287,7 +288,7 @@ export class CitizenService {
    * that came with the account's move, against the old operator's evidence.
    */
   async checkAccessEntries(entries: Array<Record<string, unknown>>, accountId?: string) {
-    const moved = entries.some((e) => e.moved_from !== undefined) && accountId ? (await this.history(accountId)).evidence : undefined;
+    const moved = entries.some((e) => e.moved_from !== undefined) && accountId ? (await this.movedHistory(accountId)).evidence : undefined;
     return this.accessReports.checkEntries(entries, moved);
   }
 

@@ -128,7 +128,26 @@ const AccessRecord = Type.Object({
   prev_hash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'records logged before the Merkle log only' })),
   hash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'records logged before the Merkle log only' })),
   proof: Type.Optional(InclusionProof),
+  moved_from: Type.Optional(
+    Type.String({ description: "the old operator's issuer, for a use that came with the person's move (proven by transparency.moved)" }),
+  ),
 });
+
+/** The checkpoints and keys inclusion proofs are checked with offline. */
+const Evidence = Type.Object(
+  {
+    checkpoints: Type.Record(Type.String(), Type.String(), {
+      description:
+        'the C2SP signed checkpoints (signed by the gateway, cosigned by the operator as witness) that the proofs lead to, ' +
+        'keyed "<origin> <size>"',
+    }),
+    log_keys: Type.Record(Type.String(), Type.Array(Type.String()), {
+      description: "each gateway log's note verifier keys (C2SP signed-note), by origin",
+    }),
+    witness_key: Type.String({ description: "the operator's witness verifier key (as published at /witness/key)" }),
+  },
+  { additionalProperties: false },
+);
 
 const DataStore = Type.Object(
   {
@@ -168,15 +187,12 @@ export const ExportDocumentSchema = Type.Object(
     }),
     transparency: Type.Object(
       {
-        checkpoints: Type.Record(Type.String(), Type.String(), {
-          description:
-            'the C2SP signed checkpoints (signed by the gateway, cosigned by this operator as witness) that the proofs lead to, ' +
-            'keyed "<origin> <size>"',
-        }),
-        log_keys: Type.Record(Type.String(), Type.Array(Type.String()), {
-          description: "each gateway log's note verifier keys (C2SP signed-note), by origin",
-        }),
-        witness_key: Type.String({ description: "this operator's witness verifier key (as published at /witness/key)" }),
+        ...Evidence.properties,
+        moved: Type.Optional(
+          Type.Record(Type.String(), Type.Array(Evidence), {
+            description: "for uses that came with a move: the old operator's evidence (cosigned by its witness), by its issuer",
+          }),
+        ),
       },
       {
         additionalProperties: false,

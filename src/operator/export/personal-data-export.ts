@@ -13,6 +13,7 @@ import type { Accounts, KeychainEntry } from '../accounts/accounts.ts';
 import type { Arrangement, Arrangements } from '../arrangements/arrangements.ts';
 import type { CitizenService } from '../citizen/citizen.service.ts';
 import type { CitizenRecordView } from '../citizen/view-models.ts';
+import type { LogEvidence } from '../../audit/export-verify.ts';
 import { receiptsOf } from '../consent/receipts.repository.ts';
 import type { ReceiptsDatabase } from '../consent/receipts.tables.ts';
 import type { PdsClient } from '../datastore/pds-client.ts';
@@ -38,6 +39,8 @@ export interface PreparedExport {
   head: Omit<ExportDocument, 'access_log' | 'access_log_count' | 'complete' | 'transparency'>;
   consentRecords: ExportConsentRecord[];
   recordIds: string[];
+  /** The old operators' evidence for the uses the person's moves brought, by issuer. */
+  moved: Record<string, LogEvidence[]>;
   /** How many access records the stream has written so far. */
   written: number;
 }
@@ -48,7 +51,7 @@ export interface PersonalDataExportOptions {
   issuer: string;
   operatorName: string;
   accounts: Pick<Accounts, 'keychain' | 'identifiers' | 'displayName' | 'ownerOf'>;
-  citizens: Pick<CitizenService, 'recordsOf'>;
+  citizens: Pick<CitizenService, 'recordsOf' | 'movedHistory'>;
   arrangements: Pick<Arrangements, 'list'>;
   accessReports: Pick<AccessReports, 'stream' | 'counts'>;
   /** This operator's witness: the cosigned checkpoints and keys the access records' proofs need. */
@@ -86,7 +89,10 @@ export class PersonalDataExport {
   /** Reads everything but the access log. */
   async prepare(subject: ExportSubject, requestedBy: RequestedBy, now = new Date()): Promise<PreparedExport> {
     const records = await this.o.citizens.recordsOf(subject.account_id, subject.identifiers);
-    const recordIds = records.map((r) => r.record_id);
+    const history = subject.account_id ? await this.o.citizens.movedHistory(subject.account_id) : undefined;
+    // the uses of records here, then those the person's moves brought from other operators
+    const recordIds = [...new Set([...records.map((r) => r.record_id), ...(history?.recordIds ?? [])])];
+    const moved = Object.fromEntries([...(history?.evidence ?? new Map())].map(([k, v]) => [k, [...v]]));
     const receipts = await receiptsOf(this.o.db, recordIds);
     const consentRecords = records.map((r) => ({
       ...r,
@@ -106,7 +112,7 @@ export class PersonalDataExport {
       standing_permissions: subject.account_id ? (await this.o.arrangements.list(subject.account_id)).map(permission) : [],
       data_store: await this.dataStore(subject),
     };
-    return { head, consentRecords, recordIds, written: 0 };
+    return { head, consentRecords, recordIds, moved, written: 0 };
   }
 
   /**
@@ -126,7 +132,8 @@ export class PersonalDataExport {
       n += page.length;
       prepared.written = n;
     }
-    const evidence = await this.o.witness.evidence([...checkpoints.values()]);
+    const own = await this.o.witness.evidence([...checkpoints.values()]);
+    const evidence = Object.keys(prepared.moved).length > 0 ? { ...own, moved: prepared.moved } : own;
     const transparency = JSON.stringify(evidence, null, 2).replaceAll('\n', '\n  ');
     yield `${n > 0 ? '\n  ' : ''}],\n  "transparency": ${transparency},\n  "access_log_count": ${n},\n  "complete": true\n}\n`;
   }
