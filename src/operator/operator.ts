@@ -124,7 +124,8 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
   const revocations = new TokenRevocations({ db, dialect, issuer, signingKey: keys.current, registry, accessTokenTtlS: 300, announce });
   const accessReports = new AccessReports(db, store.dialect, (origin, size) => cosignedCheckpoint(db, origin, size));
   const moving = { db, issuer, signingKey: keys.current, accounts, consents, registry, arrangements, accessReports, witness };
-  const portability = new Portability({ ...moving, trustGroup: trust.current, log });
+  const identityIssuers = config.identity_providers.map((p) => p.issuer);
+  const portability = new Portability({ ...moving, identityIssuers, trustGroup: trust.current, log });
   const citizens = new CitizenService({
     ...{ db, accounts, consents, registry, accessReports, history: (id: string) => portability.history(id) },
     forget: [(id: string) => arrangements.forget(id), (id: string) => portability.forget(id)],
@@ -204,10 +205,13 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
   registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
   registerCitizenApiRoutes(scope, { sessions, accounts, citizens });
   registerArrangementRoutes(scope, { sessions, arrangements: w.arrangements, registry, web, trustGroup: trust.group });
-  await scope.register(async (inner) => registerPortabilityRoutes(inner, { sessions, portability: w.portability, web, issuer, trust }));
+  const serviceNames = () => registry.serviceNames();
+  const moves = { sessions, portability: w.portability, web, issuer, trust, serviceNames };
+  await scope.register(async (inner) => registerPortabilityRoutes(inner, moves));
   const insight = new Insight({ issuer, registry, consents, keys: keys.all });
   const dashboard = { sessions, accounts, citizens, registry, web, insight, witness: w.witness };
-  registerDashboardRoutes(scope, { ...dashboard, providers: config.identity_providers, operatorNames: trust.memberNames });
+  const movedOut = (id: string) => w.portability.movedOut(id);
+  registerDashboardRoutes(scope, { ...dashboard, providers: config.identity_providers, operatorNames: trust.memberNames, movedOut });
   registerDatastoreRoutes(scope, { sessions, accounts, web, pds: w.pds });
   registerExportRoutes(scope, { sessions, web, exports: w.exports });
 }

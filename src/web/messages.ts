@@ -291,6 +291,17 @@ export const MESSAGES = {
   nav_export: { fi: 'Lataa tai poista tietoni', sv: 'Ladda ned eller radera mina uppgifter', en: 'Export or erase' },
   nav_others: { fi: 'Huollettavat', sv: 'Personer jag företräder', en: 'Acting for others' },
   proof_column: { fi: 'Lokitodiste', sv: 'Loggbevis', en: 'Log proof' },
+  move_left_behind: {
+    fi: 'Nämä tunnistukset eivät siirtyneet, koska tämä operaattori ei tarjoa niitä. Voit liittää tänne toisen tunnistuksen avainnipussa.',
+    sv: 'Dessa identifieringar följde inte med, eftersom operatören inte erbjuder dem. Du kan koppla en annan identifiering i nyckelknippan.',
+    en: 'These identities did not come along, because this operator does not offer them. You can link another identity in your keychain.',
+  },
+  moved_out_notice: {
+    fi: 'Muutit {date} operaattorille {name}. Siirtyneet suostumuksesi ovat nyt siellä; tänne jäivät vain päättyneet ja yhteiset.',
+    sv: 'Du flyttade till {name} den {date}. Dina flyttade samtycken finns nu där; här finns bara avslutade och delade kvar.',
+    en: 'You moved to {name} on {date}. The consents that moved are there now; only ended and shared ones remain here.',
+  },
+  moved_out_link: { fi: 'Siirry suostumuksiisi: {name}', sv: 'Gå till dina samtycken hos {name}', en: 'Go to your consents at {name}' },
   access_moved_from: {
     fi: 'Tuli mukanasi muuttaessasi operaattorilta',
     sv: 'Följde med när du flyttade från operatören',

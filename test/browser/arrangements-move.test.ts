@@ -125,11 +125,26 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     await atB.waitForURL(/\/dashboard\/move\/urn/);
     await atB.waitForSelector('article.move[data-status="done"]');
     expect(await atB.locator('li[data-outcome="moved"]').count()).toBe(2); // the active one and the pending one
+    // each record by its service's name, not its client id
+    expect(await atB.locator('li[data-outcome="moved"]', { hasText: 'Customer Fee Unit' }).count()).toBe(2);
     expect(await atB.getByText('Here from Helsinki operator').count()).toBe(1);
     await axe(atB, 'move progress (B)');
     await snap(atB, 'move-done');
     await atB.locator('nav').getByRole('link', { name: 'My consents', exact: true }).click();
     expect(await atB.getByText('Moved here from another operator').count()).toBeGreaterThan(0);
+
+    // back at A: where she went and when, with a link there (once B has taken the records over)
+    await page.locator('nav').getByRole('link', { name: 'My consents', exact: true }).click();
+    for (let i = 0; i < 50 && (await page.locator('[data-moved-to]').count()) === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      await page.reload();
+    }
+    expect(await page.getByRole('status').filter({ hasText: 'You moved to Espoo operator on' }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: 'Go to your consents at Espoo operator' }).getAttribute('href')).toBe(
+      `${world.issuers.b}/dashboard/consents`,
+    );
+    await axe(page, 'moved away (A)');
+    await snap(page, 'moved-away');
     await context.close();
   }, 90_000);
 });

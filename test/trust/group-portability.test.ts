@@ -414,6 +414,10 @@ describe('two cities in one trust group', () => {
       const stop = replica.onApply(() => check());
       const timer = setInterval(check, 1);
 
+      // an identity from a provider B does not offer: it cannot come along, and B must say so
+      const meAtA = await citizenGet<{ account_id: string }>(ainoA, '/citizen/api/me');
+      await world.operators.a.accounts.signIn({ idp: 'bank', iss: 'https://bank.example', sub: 'aino-at-bank' }, meAtA.account_id);
+
       // the bundle from A, for B
       const bundleRes = await citizenPost(ainoA, '/citizen/api/portability/bundle', { target: issuers.b });
       expect(bundleRes.status).toBe(200);
@@ -458,6 +462,7 @@ describe('two cities in one trust group', () => {
         (m) => m.status === 'done' && m.items.filter((i) => i.outcome === 'moved').every((i) => i.handed_over),
       );
       expect(done.done).toBe(done.total);
+      expect((done as unknown as { left_behind: unknown }).left_behind).toEqual([{ iss: 'https://bank.example', idp: 'bank', name: null }]);
       for (const i of done.items) if (i.new) moved.set(i.old, i.new);
 
       // every record accounted for
@@ -523,6 +528,11 @@ describe('two cities in one trust group', () => {
       // the standing permission came along
       const rules = await citizenGet<Array<{ label: string }>>(ainoB, '/citizen/api/arrangements');
       expect(rules.map((r) => r.label)).toContain('City services may check my income');
+
+      // the old operator tells her where she went, with a link
+      const atOld = await (await ainoA.browser.get(`${issuers.a}/dashboard/consents?lang=en`)).text();
+      expect(atOld).toContain('You moved to City B operator on');
+      expect(atOld).toContain(`href="${issuers.b}/dashboard/consents"`);
 
       // the history came along: every use at A, marked as coming from A, proven against A's signed evidence
       const historyAtB = await citizenGet<Use[]>(ainoB, '/citizen/api/access-log?limit=1000');

@@ -59,6 +59,8 @@ export interface MoveView {
   total: number;
   done: number;
   items: MoveItem[];
+  /** Identities of the old keychain this operator does not offer: they did not come along (the citizen links others here). */
+  left_behind: Array<{ iss: string; idp: string; name: string | null }>;
   created_at: string;
   updated_at: string;
 }

@@ -19,26 +19,40 @@ const MOVE_OUTCOME_LABEL: Record<MoveItem['outcome'], MessageKey> = {
   archived: 'move_outcome_archived',
 };
 
-function item(i: MoveItem, locale: Locale): SafeHtml {
+function item(i: MoveItem, services: MovePageView['services'], locale: Locale): SafeHtml {
+  const service = pick(services[i.client_id], locale) || i.client_id || i.old;
   const outcome = t(locale, MOVE_OUTCOME_LABEL[i.outcome]);
   const handedOver = i.handed_over ? html` (${t(locale, 'move_handed_over')})` : '';
   const reason = i.reason ? html` – ${i.reason}` : '';
   const refused = i.hand_over_refused ? html` – ${i.hand_over_refused}` : '';
-  return html`<li data-outcome="${i.outcome}">${i.client_id || i.old}: ${outcome}${handedOver}${reason}${refused}</li>`;
+  return html`<li data-outcome="${i.outcome}">${service}: ${outcome}${handedOver}${reason}${refused}</li>`;
+}
+
+/** The identities of the old keychain this operator does not offer: said, not dropped silently. */
+function leftBehind(m: MoveView, locale: Locale): SafeHtml | '' {
+  if (m.left_behind.length === 0) return '';
+  const host = (iss: string) => URL.parse(iss)?.host ?? iss;
+  return html`<div class="notice" data-left-behind="${m.left_behind.length}">
+    <p>${t(locale, 'move_left_behind')}</p>
+    <ul>
+      ${m.left_behind.map((k) => html`<li>${k.idp} (${host(k.iss)})</li>`)}
+    </ul>
+  </div>`;
 }
 
 /** One move as a card: direction (the other operator by its display name), status, progress and each record's outcome. */
-export function renderMove(m: MoveView, names: MovePageView['names'], locale: Locale): SafeHtml {
-  const peer = pick(names[m.peer], locale) || t(locale, 'move_peer_other');
+export function renderMove(m: MoveView, names: Pick<MovePageView, 'names' | 'services'>, locale: Locale): SafeHtml {
+  const peer = pick(names.names[m.peer], locale) || t(locale, 'move_peer_other');
   const heading = t(locale, m.direction === 'in' ? 'move_in' : 'move_out', { peer });
   return html`<article class="card move" data-move-id="${m.move_id}" data-status="${m.status}">
     <h3>${heading}: ${t(locale, MOVE_STATUS_LABEL[m.status])}</h3>
     <p>${tn(locale, 'move_progress', m.total, { done: m.done })}</p>
     <progress max="${Math.max(m.total, 1)}" value="${m.done}"></progress>
+    ${leftBehind(m, locale)}
     ${
       m.items.length > 0
         ? html`<ul>
-            ${m.items.map((i) => item(i, locale))}
+            ${m.items.map((i) => item(i, names.services, locale))}
           </ul>`
         : ''
     }
@@ -87,14 +101,14 @@ export function renderMovePage(view: MovePageView, locale: Locale): SafeHtml {
   const moves =
     view.moves.length > 0
       ? html`<h2>${t(locale, 'moves_title')}</h2>
-          ${view.moves.map((m) => renderMove(m, view.names, locale))}`
+          ${view.moves.map((m) => renderMove(m, view, locale))}`
       : '';
   return html`${outSection(view, locale)} ${inSection(view, locale)} ${moves}
     <script src="/assets/move.js" defer></script>`;
 }
 
 /** One move's own page; without JavaScript it refreshes itself while the move runs. */
-export function renderMoveStatus(m: MoveView, names: MovePageView['names'], locale: Locale): SafeHtml {
+export function renderMoveStatus(m: MoveView, names: Pick<MovePageView, 'names' | 'services'>, locale: Locale): SafeHtml {
   const refresh = m.status === 'running' ? html`<meta http-equiv="refresh" content="1" />` : '';
   return html`${refresh}${renderMove(m, names, locale)}
     <p><a href="/dashboard/consents">${t(locale, 'nav_consents')}</a></p>`;

@@ -11,6 +11,8 @@ export interface MovePageView {
   peers: Array<{ issuer: string; name: LocalizedText }>;
   /** Display names of the group's members by issuer (the other side of each move). */
   names: Record<string, LocalizedText>;
+  /** Display names of services by client id (each record of a move shows its service by name). */
+  services: Record<string, LocalizedText>;
   moves: MoveView[];
   csrf: string;
 }

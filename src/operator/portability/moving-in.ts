@@ -76,6 +76,11 @@ export async function beginImport(
     done: 0,
     result: '[]',
     bundle: compact,
+    left_behind: JSON.stringify(
+      (Array.isArray(bundle.keychain) ? bundle.keychain : [])
+        .filter((k) => !ctx.identityIssuers.includes(k.iss))
+        .map((k) => ({ iss: String(k.iss), idp: String(k.idp), name: typeof k.name === 'string' ? k.name : null })),
+    ),
     created_at: now,
     updated_at: now,
   });

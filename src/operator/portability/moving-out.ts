@@ -81,6 +81,7 @@ export async function exportBundle(ctx: PortabilityContext, accountId: string, t
     done: 0,
     result: '[]',
     bundle: null,
+    left_behind: null,
     created_at: now,
     updated_at: now,
   });

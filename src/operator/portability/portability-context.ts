@@ -31,6 +31,8 @@ export interface PortabilityOptions {
   registry: Registry;
   arrangements: Arrangements;
   accessReports: AccessReports;
+  /** Issuers of the identity providers this operator offers (a keychain's other identities cannot come along). */
+  identityIssuers: string[];
   /** This operator's witness: the evidence a bundle's access records carry. */
   witness: Pick<Witness, 'evidence'>;
   /** The trust group in force (members may send bundles here; its rulebook says what to re-ask). */

@@ -19,6 +19,7 @@ const MOVE_COLUMNS = [
   'total',
   'done',
   'result',
+  'left_behind',
   'created_at',
   'updated_at',
 ] as const;
@@ -36,6 +37,7 @@ export function moveView(m: MoveRow): MoveView {
     total: m.total,
     done: m.done,
     items: JSON.parse(m.result) as MoveItem[],
+    left_behind: m.left_behind ? (JSON.parse(m.left_behind) as MoveView['left_behind']) : [],
     created_at: new Date(m.created_at).toISOString(),
     updated_at: new Date(m.updated_at).toISOString(),
   };
@@ -104,4 +106,16 @@ export async function movesIn(db: Db, accountId: string): Promise<Array<{ peer: 
     .where('account_id', '=', accountId)
     .where('direction', '=', 'in')
     .execute();
+}
+
+/** The account's newest finished move to another operator (the new operator reported the hand-over), if any. */
+export async function lastMoveOut(db: Db, accountId: string): Promise<{ peer: string; updated_at: number } | undefined> {
+  return db
+    .selectFrom('moves')
+    .select(['peer', 'updated_at'])
+    .where('account_id', '=', accountId)
+    .where('direction', '=', 'out')
+    .where('status', '=', 'done')
+    .orderBy('updated_at', 'desc')
+    .executeTakeFirst();
 }

@@ -13,6 +13,7 @@ import { dashboardNav, type WebContext } from '../citizen/web-context.ts';
 import { renderMovePage, renderMoveStatus } from './move.page.ts';
 import type { Portability } from './portability.ts';
 import type { TrustScope } from '../registry/trust-scope.ts';
+import type { LocalizedText } from '../citizen/view-models.ts';
 import type { MovePageView } from './move.view.ts';
 
 /** What the portability API and pages use. */
@@ -23,6 +24,8 @@ export interface PortabilityRoutesDeps {
   issuer: string;
   /** The trust group's other operators (move targets) and every member's display names (the other side of a move). */
   trust: Pick<TrustScope, 'peers' | 'memberNames'>;
+  /** Display names of the registry's services by client id. */
+  serviceNames: () => Promise<Record<string, LocalizedText>>;
 }
 
 const tags = ['citizen api'];
@@ -113,6 +116,7 @@ function registerMovePages(app: FastifyInstance, deps: PortabilityRoutesDeps): v
     const view: MovePageView = {
       peers: deps.trust.peers(),
       names: deps.trust.memberNames(),
+      services: await deps.serviceNames(),
       moves: await deps.portability.moves(s.accountId),
       csrf: s.data.csrf,
     };
@@ -137,7 +141,7 @@ function registerMovePages(app: FastifyInstance, deps: PortabilityRoutesDeps): v
     if (!s) return reply;
     const locale = web.locale(request, s);
     const move = await deps.portability.move(s.accountId, request.params.id);
-    const body = renderMoveStatus(move, deps.trust.memberNames(), locale);
+    const body = renderMoveStatus(move, { names: deps.trust.memberNames(), services: await deps.serviceNames() }, locale);
     return web.send(reply, request, s, t(locale, 'moves_title'), body, dashboardNav(locale, 'move'));
   });
 }

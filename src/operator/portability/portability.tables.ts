@@ -25,6 +25,8 @@ export interface MovesTable {
    * the move brought (cosigned checkpoints and keys), so they stay verifiable here (`0008_moved_history`).
    */
   evidence: string | null;
+  /** At the new operator: JSON, the identities of the bundle's keychain this operator does not offer (they did not come along). */
+  left_behind: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -60,8 +62,14 @@ export const portabilityMigrations: MigrationSet = (dialect) => {
       },
     },
     '0008_moved_history': {
-      up: (db) => db.schema.alterTable('moves').addColumn('evidence', 'text').execute(),
-      down: (db) => db.schema.alterTable('moves').dropColumn('evidence').execute(),
+      async up(db) {
+        await db.schema.alterTable('moves').addColumn('evidence', 'text').execute();
+        await db.schema.alterTable('moves').addColumn('left_behind', 'text').execute();
+      },
+      async down(db) {
+        await db.schema.alterTable('moves').dropColumn('left_behind').execute();
+        await db.schema.alterTable('moves').dropColumn('evidence').execute();
+      },
     },
   };
 };

@@ -22,7 +22,7 @@ import { handOverPending } from './hand-over.ts';
 import { beginImport } from './moving-in.ts';
 import { completeMove, exportBundle } from './moving-out.ts';
 import type { PortabilityContext, PortabilityOptions } from './portability-context.ts';
-import { deleteMovesOf, moveOf, movesIn, movesOf, moveView } from './portability.repository.ts';
+import { deleteMovesOf, lastMoveOut, moveOf, movesIn, movesOf, moveView } from './portability.repository.ts';
 
 /** The protocol's types and constants (bundle.ts), for the routes and tests. */
 export { BUNDLE_TYP, COMPLETE_TYP, type MoveItem, type MoveView, type PortabilityBundle } from './bundle.ts';
@@ -62,6 +62,12 @@ export class Portability {
       if (m.evidence) evidence.set(m.peer, [...(evidence.get(m.peer) ?? []), JSON.parse(m.evidence) as LogEvidence]);
     }
     return { recordIds: [...recordIds], evidence };
+  }
+
+  /** Where and when the citizen moved from here, once the new operator took the records over. */
+  async movedOut(accountId: string): Promise<{ peer: string; at: string } | undefined> {
+    const m = await lastMoveOut(this.ctx.db, accountId);
+    return m && { peer: m.peer, at: new Date(m.updated_at).toISOString() };
   }
 
   /** Deletes an erased account's moves and the bundles they keep. */

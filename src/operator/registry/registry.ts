@@ -185,6 +185,16 @@ export class Registry {
   }
 
   /** Name and definition (both JSON, unparsed) of the named clients, by client id: lists of many records read them at once. */
+  /** Every service's display name by client id (fi/sv/en). */
+  async serviceNames(): Promise<Record<string, Record<'fi' | 'sv' | 'en', string>>> {
+    const out: Record<string, Record<'fi' | 'sv' | 'en', string>> = {};
+    for (const s of await this.services()) {
+      const name = (s.definition as { name?: unknown }).name;
+      if (typeof name === 'object' && name !== null) out[s.client_id] = name as Record<'fi' | 'sv' | 'en', string>;
+    }
+    return out;
+  }
+
   async summaries(ids: string[]): Promise<Map<string, ServiceSummary>> {
     return new Map((await clientSummaries(this.db, ids)).map((r) => [r.client_id, r]));
   }

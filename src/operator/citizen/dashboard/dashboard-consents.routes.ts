@@ -11,7 +11,8 @@ import { pick, t, type Locale } from '../../../web/i18n.ts';
 import { signedInOrRedirect } from '../../accounts/sessions.ts';
 import type { DashboardDeps } from './dashboard.routes.ts';
 import { INSIGHT_CLIENT_ID } from '../insight.ts';
-import { renderConsents } from '../pages/consents.page.ts';
+import { renderConsents, renderMovedNotice } from '../pages/consents.page.ts';
+import { html } from '../../../web/html.ts';
 import { statusText } from '../pages/format.ts';
 import { sourceLabels, type CitizenRecordView, type ConsentGroup, type ConsentsView, type SourceLabels } from '../view-models.ts';
 import { dashboardNav } from '../web-context.ts';
@@ -60,7 +61,10 @@ export function registerConsentsPage(app: FastifyInstance, deps: DashboardDeps):
       const locale = web.locale(request, s);
       const labels = sourceLabels(await deps.registry.sources());
       const view = consentsView(await deps.citizens.records(s.accountId), (request.query.q ?? '').trim(), labels, locale);
-      const body = renderConsents(view, { locale, csrf: s.data.csrf, labels, nested: true });
+      const moved = await deps.movedOut?.(s.accountId);
+      const name = moved && (pick(deps.operatorNames?.()[moved.peer], locale) || moved.peer);
+      const notice = moved ? renderMovedNotice({ ...moved, name: name! }, locale) : '';
+      const body = html`${notice}${renderConsents(view, { locale, csrf: s.data.csrf, labels, nested: true })}`;
       return web.send(reply, request, s, t(locale, 'nav_consents'), body, dashboardNav(locale, 'consents'));
     });
 }

@@ -48,6 +48,8 @@ export interface DashboardDeps {
   witness: Witness;
   /** Display names of the trust group's operators by issuer (where moved history came from). */
   operatorNames?: () => Record<string, LocalizedText>;
+  /** Where and when the citizen moved from here (portability/), for the notice on their consents. */
+  movedOut?: (accountId: string) => Promise<{ peer: string; at: string } | undefined>;
 }
 
 const SignInQuery = Type.Object({

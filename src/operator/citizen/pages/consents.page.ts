@@ -4,7 +4,8 @@
  * when the citizen has yet to decide, to decide).
  */
 import { html, type SafeHtml } from '../../../web/html.ts';
-import { t, type MessageKey } from '../../../web/i18n.ts';
+import { t, type Locale, type MessageKey } from '../../../web/i18n.ts';
+import { localDay } from '../../../web/local-time.ts';
 import type { CardContext, ConsentGroup, ConsentsView } from '../view-models.ts';
 import { renderRecord } from './record.page.ts';
 
@@ -43,4 +44,12 @@ export function renderConsents(view: ConsentsView, card: CardContext): SafeHtml 
   const found = view.groups.some((g) => g.records.length > 0);
   const none = view.q ? t(card.locale, 'consents_no_match', { q: view.q }) : t(card.locale, 'no_consents');
   return html`${searchForm(view.q, card)} ${found ? view.groups.map((g) => group(g, card)) : html`<p role="status">${none}</p>`}`;
+}
+
+/** The notice that the citizen moved to another operator: where, when, and a link to their consents there. */
+export function renderMovedNotice(moved: { peer: string; name: string; at: string }, locale: Locale): SafeHtml {
+  return html`<p class="notice" role="status" data-moved-to="${moved.peer}">
+    ${t(locale, 'moved_out_notice', { name: moved.name, date: localDay(moved.at, locale) })}
+    <a href="${`${moved.peer}/dashboard/consents`}">${t(locale, 'moved_out_link', { name: moved.name })}</a>
+  </p>`;
 }
