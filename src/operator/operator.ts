@@ -142,7 +142,8 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
   const sessions = new Sessions(db, issuer.startsWith('https://'));
   const pds = pdsClientOf(config, issuer, keys);
   const parts = { db, issuer, operatorName: config.display_name.en, accounts, citizens, arrangements, accessReports, pds, witness };
-  const rights = { revocations, pds, exports: new PersonalDataExport(parts) };
+  const movedRecords = (id: string) => portability.movedRecords(id);
+  const rights = { revocations, pds, exports: new PersonalDataExport({ ...parts, movedRecords }) };
   const web = createWebContext(config.display_name);
   return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions, web, ...rights };
 }

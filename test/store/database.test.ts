@@ -27,6 +27,7 @@ for (const dialect of dialectCases()) {
         '0005_access_log_source',
         '0006_witness',
         '0007_token_revocations',
+        '0008_moved_history',
       ]);
       expect(await migrateToLatest(store, operatorMigrations)).toEqual([]);
       await ping(store);

@@ -557,6 +557,12 @@ describe('two cities in one trust group', () => {
       addFormats.default(ajv);
       const validate = ajv.compile(schema);
       expect(validate(exported), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+      // with every record she had at A, its history and the receipts A signed
+      const history = (exported as unknown as { moved_history: Array<{ from: string; consent_records: Array<{ receipts: unknown[] }> }> })
+        .moved_history;
+      expect(history.map((h) => h.from)).toEqual([issuers.a]);
+      expect(history[0]!.consent_records).toHaveLength(before.length);
+      expect(history[0]!.consent_records.every((r) => r.receipts.length > 0)).toBe(true);
       const fromA = exported.access_log.filter((e) => e.moved_from === issuers.a);
       expect(fromA).toHaveLength(historyAtA.length);
       const offline = verifyExportedLog(exported.access_log as Array<Record<string, unknown>>, exported.transparency);

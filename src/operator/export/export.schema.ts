@@ -72,6 +72,28 @@ const ConsentRecord = Type.Object({
   receipts: Type.Array(Receipt, { description: 'one per change of the record, oldest first' }),
 });
 
+/** What a move here brought from another operator: its consent records with history and receipts, as that operator signed them. */
+const MovedHistory = Type.Object(
+  {
+    from: Type.String({ description: "the old operator's issuer" }),
+    moved_at: Time,
+    consent_records: Type.Array(
+      Type.Object(
+        {
+          record: Type.Object(
+            { record_id: Type.String(), status: Type.String() },
+            { description: 'the record as the old operator held it' },
+          ),
+          history: Type.Array(Type.Object({ time: Type.Number(), event_type: Type.String(), to_status: Type.String() })),
+          receipts: Type.Array(Receipt, { description: 'the receipts the old operator signed (verify with its published keys)' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** A standing permission (permission arrangement) with its ODRL 2.2 `Set` policy. */
 const StandingPermission = Type.Object({
   arrangement_id: Type.String(),
@@ -181,6 +203,9 @@ export const ExportDocumentSchema = Type.Object(
     keychain: Type.Array(KeychainEntry),
     consent_records: Type.Array(ConsentRecord, { description: 'every consent record the person takes part in, newest first' }),
     standing_permissions: Type.Array(StandingPermission),
+    moved_history: Type.Array(MovedHistory, {
+      description: "what the person's moves here brought: every consent record at the old operator, its history and receipts",
+    }),
     data_store: DataStore,
     access_log: Type.Array(AccessRecord, {
       description: 'every access record of those consent records, grouped by consent record (in the order above), oldest first within each',

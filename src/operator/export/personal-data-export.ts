@@ -14,6 +14,7 @@ import type { Arrangement, Arrangements } from '../arrangements/arrangements.ts'
 import type { CitizenService } from '../citizen/citizen.service.ts';
 import type { CitizenRecordView } from '../citizen/view-models.ts';
 import type { LogEvidence } from '../../audit/export-verify.ts';
+import type { MovedRecords } from '../portability/portability.ts';
 import { receiptsOf } from '../consent/receipts.repository.ts';
 import type { ReceiptsDatabase } from '../consent/receipts.tables.ts';
 import type { PdsClient } from '../datastore/pds-client.ts';
@@ -56,6 +57,8 @@ export interface PersonalDataExportOptions {
   accessReports: Pick<AccessReports, 'stream' | 'counts'>;
   /** This operator's witness: the cosigned checkpoints and keys the access records' proofs need. */
   witness: Pick<Witness, 'evidence'>;
+  /** What the person's moves here brought from other operators (portability/). */
+  movedRecords?: (accountId: string) => Promise<MovedRecords[]>;
   /** The personal data store, when the operator has one. */
   pds?: PdsClient | undefined;
   /** Access records per page of the stream. */
@@ -110,6 +113,7 @@ export class PersonalDataExport {
       keychain: subject.account_id ? await this.o.accounts.keychain(subject.account_id) : ([] as KeychainEntry[]),
       consent_records: consentRecords,
       standing_permissions: subject.account_id ? (await this.o.arrangements.list(subject.account_id)).map(permission) : [],
+      moved_history: subject.account_id && this.o.movedRecords ? await this.o.movedRecords(subject.account_id) : [],
       data_store: await this.dataStore(subject),
     };
     return { head, consentRecords, recordIds, moved, written: 0 };

@@ -119,3 +119,14 @@ export async function lastMoveOut(db: Db, accountId: string): Promise<{ peer: st
     .orderBy('updated_at', 'desc')
     .executeTakeFirst();
 }
+
+/** The bundles of the citizen's moves here, as received (verified at import), oldest first. */
+export async function bundlesIn(db: Db, accountId: string): Promise<Array<{ peer: string; created_at: number; bundle: string | null }>> {
+  return db
+    .selectFrom('moves')
+    .select(['peer', 'created_at', 'bundle'])
+    .where('account_id', '=', accountId)
+    .where('direction', '=', 'in')
+    .orderBy('created_at')
+    .execute();
+}

@@ -12,17 +12,17 @@
  * one step when it arrives, and a `moved` record stays honoured until its replacement
  * arrives (see ConsentReplica.honours).
  */
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeJwt, type JWTVerifyGetKey } from 'jose';
 import type { LogEvidence } from '../../audit/export-verify.ts';
 import type { ConsentState } from '../../core/consent.ts';
 import { discover } from '../../shared/oauth/oauth-client.ts';
 import { ProblemError } from '../../shared/errors.ts';
-import type { MoveItem, MoveView } from './bundle.ts';
+import type { MoveItem, MoveView, PortabilityBundle } from './bundle.ts';
 import { handOverPending } from './hand-over.ts';
 import { beginImport } from './moving-in.ts';
 import { completeMove, exportBundle } from './moving-out.ts';
 import type { PortabilityContext, PortabilityOptions } from './portability-context.ts';
-import { deleteMovesOf, lastMoveOut, moveOf, movesIn, movesOf, moveView } from './portability.repository.ts';
+import { bundlesIn, deleteMovesOf, lastMoveOut, moveOf, movesIn, movesOf, moveView } from './portability.repository.ts';
 
 /** The protocol's types and constants (bundle.ts), for the routes and tests. */
 export { BUNDLE_TYP, COMPLETE_TYP, type MoveItem, type MoveView, type PortabilityBundle } from './bundle.ts';
@@ -34,6 +34,17 @@ export type { PortabilityOptions } from './portability-context.ts';
 export interface MovedHistory {
   recordIds: string[];
   evidence: ReadonlyMap<string, readonly LogEvidence[]>;
+}
+
+/** One move's history as the export carries it. */
+export interface MovedRecords {
+  from: string;
+  moved_at: string;
+  consent_records: Array<{
+    record: PortabilityBundle['consent_records'][number]['record'];
+    history: PortabilityBundle['consent_records'][number]['history'];
+    receipts: Array<{ receipt_id: string; time: string; jws: string }>;
+  }>;
 }
 
 export class Portability {
@@ -62,6 +73,32 @@ export class Portability {
       if (m.evidence) evidence.set(m.peer, [...(evidence.get(m.peer) ?? []), JSON.parse(m.evidence) as LogEvidence]);
     }
     return { recordIds: [...recordIds], evidence };
+  }
+
+  /**
+   * What the citizen's moves here brought besides the live records: every record at the old
+   * operator with its history and the receipts that operator signed, read from the bundles
+   * as received (their signatures were checked at import).
+   */
+  async movedRecords(accountId: string): Promise<MovedRecords[]> {
+    const out: MovedRecords[] = [];
+    for (const m of await bundlesIn(this.ctx.db, accountId)) {
+      if (!m.bundle) continue;
+      const b = decodeJwt(m.bundle) as unknown as PortabilityBundle;
+      const receipts = Array.isArray(b.receipts) ? b.receipts : [];
+      out.push({
+        from: m.peer,
+        moved_at: new Date(m.created_at).toISOString(),
+        consent_records: (Array.isArray(b.consent_records) ? b.consent_records : []).map(({ record, history }) => ({
+          record,
+          history,
+          receipts: receipts
+            .filter((r) => r.record_id === record.record_id)
+            .map(({ receipt_id, time, jws }) => ({ receipt_id, time, jws })),
+        })),
+      });
+    }
+    return out;
   }
 
   /** Where and when the citizen moved from here, once the new operator took the records over. */
