@@ -14,7 +14,7 @@ import { tempDir } from '../helpers/stores.ts';
 const SOURCE = 'https://gw.example/sources/incomes';
 const A = 'https://operator-a.example';
 const B = 'https://operator-b.example';
-const person = [{ ref: 'p1', identifier_type: 'fi_hetu', identifier: '010188-902R', datatypes: ['annual_income'] }];
+const person = [{ ref: 'p1', identifier_type: 'fi_hetu', identifier: '010188-9028', datatypes: ['annual_income'] }];
 
 let seq = 0;
 const event = (iss: string, record: string, status: ConsentEvent['status'], extra: Partial<ConsentEvent> = {}): ConsentEvent => ({
@@ -76,7 +76,7 @@ describe('replica hand-over of a moved consent', () => {
     const { replica: r } = await replica();
     await r.apply(event(A, 'keep', 'active'), '1');
     await r.apply(event(B, 'x1', 'active', { replaces: 'keep', client_id: 'someone-else' }), '1');
-    await r.apply(event(B, 'x2', 'active', { replaces: 'keep', subjects: [{ ...person[0]!, identifier: '020286-905C' }] }), '2');
+    await r.apply(event(B, 'x2', 'active', { replaces: 'keep', subjects: [{ ...person[0]!, identifier: '020286-9059' }] }), '2');
     await r.apply(event(B, 'x3', 'pending', { replaces: 'keep' }), '3');
     await r.apply(event(A, 'x4', 'active', { replaces: 'keep' }), '4'); // same operator: not a move
     expect(honoured(r, A, 'keep')).toBe(true);

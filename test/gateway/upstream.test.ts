@@ -76,7 +76,7 @@ describe('upstream client', () => {
   });
 
   it('builds upstream paths that no identifier can escape', () => {
-    expect(upstreamPath('/people/{identifier}/income', '010188-902R')).toBe('/people/010188-902R/income');
+    expect(upstreamPath('/people/{identifier}/income', '010188-9028')).toBe('/people/010188-9028/income');
     expect(upstreamPath('/people/{identifier}/income', '../admin')).toBe('/people/..%2Fadmin/income');
     expect(upstreamPath('/people/{identifier}', 'a?b#c')).toBe('/people/a%3Fb%23c');
     expect(() => upstreamPath('/people/{identifier}', '..')).toThrow();

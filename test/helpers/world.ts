@@ -28,7 +28,7 @@ export const PEOPLE = {
     name: 'Aino Virtanen',
     given_name: 'Aino',
     family_name: 'Virtanen',
-    personal_identity_code: '010188-902R',
+    personal_identity_code: '010188-9028',
     birthdate: '1988-01-01',
   },
   mikko: {
@@ -36,7 +36,7 @@ export const PEOPLE = {
     name: 'Mikko Virtanen',
     given_name: 'Mikko',
     family_name: 'Virtanen',
-    personal_identity_code: '020286-905C',
+    personal_identity_code: '020286-9059',
     birthdate: '1986-02-02',
   },
 } satisfies Record<string, DemoResident>;

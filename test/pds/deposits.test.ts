@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/stores.ts';
 import { redactIdentifiers } from '../../src/pds/pds.ts';
 import { createDepositor, pdsConfig, postDeposit, signDeposit, startPds, type Depositor, type RunningPds } from './pds-helpers.ts';
 
-const AINO = '010188-902R';
+const AINO = '010188-9028';
 const doc = { tax_year: 2025, earned_income: 48213, employer: 'Helsingin kaupunki', postal_code: '00530', birth_date: '1988-01-01' };
 
 describe('verified deposits', () => {

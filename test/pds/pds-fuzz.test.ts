@@ -27,7 +27,7 @@ const hostile = fc.oneof(
     'constructor',
     '/__proto__/x',
     '/employer',
-    '010188-902R',
+    '010188-9028',
     'tax-decision',
   ),
 );
@@ -76,11 +76,11 @@ describe('personal data store under hostile input', () => {
         audience: 'http://127.0.0.1:0',
         key: { privateKey, alg: 'ES256', kid: 'op-1' },
         identifierType: 'fi_hetu',
-        identifier: '010188-902R',
+        identifier: '010188-9028',
       });
     await pds.service.deposit(
       await signDeposit(tax, {
-        identifier: '010188-902R',
+        identifier: '010188-9028',
         category: 'tax-decision',
         document: { tax_year: 2025, employer: 'X' },
         correctable: ['/employer', '/__proto__/polluted'],

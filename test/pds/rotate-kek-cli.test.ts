@@ -34,7 +34,7 @@ describe('portti pds', () => {
     const store = await openStore<PdsDatabase>({ kind: 'sqlite', path: join(dir, 'pds.db') });
     const pds = await createPersonalDataStore({ config: { ...base, keks: [{ id: 'kek-old', key: old }] }, store, logLevel: 'silent' });
     await pds.service.deposit(
-      await signDeposit(tax, { identifier: '010188-902R', category: 'tax-decision', document: { tax_year: 2025 } }),
+      await signDeposit(tax, { identifier: '010188-9028', category: 'tax-decision', document: { tax_year: 2025 } }),
     );
     await pds.close();
     await store.close();
@@ -69,7 +69,7 @@ personal_data_stores:
       store: after,
       logLevel: 'silent',
     });
-    expect(await reopened.service.read('010188-902R', 'tax-decision')).toMatchObject({ tax_year: 2025 });
+    expect(await reopened.service.read('010188-9028', 'tax-decision')).toMatchObject({ tax_year: 2025 });
     await reopened.close();
     await after.close();
 

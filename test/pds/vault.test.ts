@@ -13,8 +13,8 @@ import { openStore, type StoreLocation } from '../../src/store/database.ts';
 import { dialectCases, dropLocation, tempDir } from '../helpers/stores.ts';
 import { createDepositor, newKek, pdsConfig, signDeposit } from './pds-helpers.ts';
 
-const AINO = '010188-902R';
-const MIKKO = '020286-905C';
+const AINO = '010188-9028';
+const MIKKO = '020286-9059';
 const SECRET = {
   tax_year: 2025,
   earned_income: 73519,

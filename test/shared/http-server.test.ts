@@ -79,13 +79,13 @@ describe('http server base', () => {
     log.info(
       {
         req: { headers: { authorization: 'DPoP abc', cookie: 'portti_session=s', dpop: 'proof' } },
-        subject: { personal_identity_code: '010188-902R', name: 'Aino' },
+        subject: { personal_identity_code: '010188-9028', name: 'Aino' },
         token: { access_token: 't' },
       },
       'hello',
     );
     const out = lines.join('');
-    for (const secret of ['DPoP abc', 'portti_session=s', 'proof', '010188-902R', 'Aino', '"t"']) expect(out).not.toContain(secret);
+    for (const secret of ['DPoP abc', 'portti_session=s', 'proof', '010188-9028', 'Aino', '"t"']) expect(out).not.toContain(secret);
     expect(out).toContain('"name":"test"');
   });
 });

@@ -22,7 +22,7 @@ const event = (seq: number, status: ConsentEvent['status']): ConsentEvent => ({
   client_id: 'svc',
   source: 'https://gw/sources/s',
   status,
-  subjects: [{ ref: 'p1', identifier_type: 'fi_hetu', identifier: '010188-902R', datatypes: ['annual_income'] }],
+  subjects: [{ ref: 'p1', identifier_type: 'fi_hetu', identifier: '010188-9028', datatypes: ['annual_income'] }],
   purpose: 'https://w3id.org/dpv#ServiceProvision',
   legal_basis: null,
   expires_at: null,

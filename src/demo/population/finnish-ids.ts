@@ -1,46 +1,12 @@
 /**
  * Finnish identifiers used by the demo registers: the personal identity code
  * (henkilötunnus, DVV), the business id (Y-tunnus, PRH/Vero) and Finnish IBANs.
- * Pure functions, no dependencies; every checksum follows the published rule.
+ * Pure functions; every checksum follows the published rule. The personal identity code's own
+ * rules are in core/identifiers.ts (the operator checks identifiers with them too).
  */
+import { CENTURY, hetuControlChar, isValidHetu } from '../../core/identifiers.ts';
 
-const HETU_CONTROL = '0123456789ABCDEFHJKLMNPRSTUVWXY';
-
-/** Century of each century sign; the extra 1900s/2000s signs have been in use since 2023. */
-const CENTURY: Readonly<Record<string, number>> = {
-  '+': 1800,
-  '-': 1900,
-  Y: 1900,
-  X: 1900,
-  W: 1900,
-  V: 1900,
-  U: 1900,
-  A: 2000,
-  B: 2000,
-  C: 2000,
-  D: 2000,
-  E: 2000,
-  F: 2000,
-};
-
-const HETU_RE = /^(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])$/;
-
-/** Control character of a henkilötunnus: the nine digits DDMMYYNNN taken mod 31. */
-export function hetuControlChar(nineDigits: string): string {
-  if (!/^\d{9}$/.test(nineDigits)) throw new Error('hetuControlChar needs exactly nine digits');
-  return HETU_CONTROL.charAt(Number(nineDigits) % 31);
-}
-
-/** True for a well-formed henkilötunnus with a real birth date, individual number 002–999 and correct control character. */
-export function isValidHetu(code: string): boolean {
-  const m = HETU_RE.exec(code);
-  if (!m) return false;
-  const [, dd, mm, yy, sign, nnn, control] = m as unknown as [string, string, string, string, string, string, string];
-  const year = (CENTURY[sign] ?? 0) + Number(yy);
-  if (!isRealDate(year, Number(mm), Number(dd))) return false;
-  if (Number(nnn) < 2) return false;
-  return hetuControlChar(dd + mm + yy + nnn) === control;
-}
+export { hetuControlChar, isValidHetu };
 
 /** Builds a henkilötunnus from an ISO birth date (1900–2099) and an individual number (2–999). */
 export function makeHetu(birthDate: string, individualNumber: number): string {
@@ -68,11 +34,6 @@ export function hetuBirthDate(code: string): string {
 /** Sex encoded in a henkilötunnus: odd individual number is male, even female. */
 export function hetuSex(code: string): 'male' | 'female' {
   return Number(code.slice(7, 10)) % 2 === 1 ? 'male' : 'female';
-}
-
-function isRealDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 const BUSINESS_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2];
