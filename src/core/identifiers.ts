@@ -61,3 +61,12 @@ export function identifierProblem(type: string, value: string): string | undefin
   if (!/^[\x21-\x7e]+$/.test(value)) return 'may hold only printable characters without spaces';
   return undefined;
 }
+
+/** The first subject whose identifier names no one, as `subjects[i].identifier (type) ...`, or undefined. */
+export function subjectsProblem(subjects: ReadonlyArray<{ identifier_type: string; identifier: string }>): string | undefined {
+  for (const [i, s] of subjects.entries()) {
+    const problem = identifierProblem(s.identifier_type, s.identifier);
+    if (problem) return `subjects[${i}].identifier (${s.identifier_type}) ${problem}`;
+  }
+  return undefined;
+}

@@ -416,14 +416,14 @@ export const MESSAGES = {
   export_progress: { fi: 'Valmistellaan latausta…', sv: 'Förbereder nedladdningen…', en: 'Preparing the download…' },
   erase_title: { fi: 'Poista tilisi', sv: 'Radera ditt konto', en: 'Erase your account' },
   erase_what: {
-    fi: 'Poistamme tilisi, avainnippusi ja tunnistetietosi. Voimassa olevat lupasi perutaan ensin, jolloin palvelut eivät enää saa tietojasi.',
-    sv: 'Vi raderar ditt konto, din nyckelknippa och dina identifieringsuppgifter. Dina gällande samtycken återkallas först, så tjänsterna får inte längre dina uppgifter.',
-    en: 'We erase your account, your keychain and your identifiers. Your active consents are withdrawn first, so services no longer receive your data.',
+    fi: 'Poistamme tilisi, avainnippusi, pysyvät lupasi ja muuttotietosi. Sinua odottavat pyynnöt hylätään ja voimassa olevat lupasi perutaan ensin, jolloin palvelut eivät enää saa tietojasi; sitten henkilötunnuksesi poistetaan niistä täällä ja tietolähteiden yhdyskäytävissä.',
+    sv: 'Vi raderar ditt konto, din nyckelknippa, dina stående tillstånd och dina flyttar. Förfrågningar som väntar på dig avslås och dina gällande samtycken återkallas först, så tjänsterna får inte längre dina uppgifter; sedan tas din personbeteckning bort ur dem här och i datakällornas gateways.',
+    en: "We erase your account, your keychain, your standing permissions and your moves. Requests waiting for you are declined and your active consents withdrawn first, so services no longer receive your data; then your identity code is removed from them here and at the data sources' gateways.",
   },
   erase_kept: {
-    fi: 'Laki velvoittaa säilyttämään lupien tapahtumahistorian, kuitit ja käyttölokin (ilman tiliäsi), jotta luvan antaminen ja peruminen voidaan osoittaa (GDPR 7 art. 1 kohta) säilytysajan loppuun.',
-    sv: 'Lagen kräver att händelsehistoriken för samtycken, kvitton och användningsloggen sparas (utan ditt konto) så att samtycket och återkallelsen kan visas (GDPR art. 7.1) till slutet av lagringstiden.',
-    en: 'The law requires us to keep the history of consents, the receipts and the access log (without your account) so that giving and withdrawing consent can be demonstrated (GDPR Art. 7(1)) until the retention period ends.',
+    fi: 'Laki velvoittaa säilyttämään lupien tapahtumahistorian, kuitit ja käyttölokin ilman henkilötunnustasi, jotta luvan antaminen ja peruminen voidaan osoittaa (GDPR 7 art. 1 kohta). Muuhun oikeusperusteeseen kuin suostumukseen perustuva käsittely (esimerkiksi lakisääteinen) säilyttää sen. Tietovarastosi on erillinen: poista se kohdassa Tietovarastoni.',
+    sv: 'Lagen kräver att händelsehistoriken för samtycken, kvitton och användningsloggen sparas utan din personbeteckning, så att samtycket och återkallelsen kan visas (GDPR art. 7.1). Behandling på en annan rättslig grund än samtycke (till exempel lagstadgad) behåller den. Ditt datalager är separat: radera det under Mitt datalager.',
+    en: 'The law requires us to keep the history of consents, the receipts and the access log, without your identity code, so that giving and withdrawing consent can be demonstrated (GDPR Art. 7(1)). Processing on another lawful basis than consent (a legal obligation, say) keeps it. Your data store is separate: erase it under My data store.',
   },
   erase_confirm: {
     fi: 'Ymmärrän, että tiliäni ei voi palauttaa',

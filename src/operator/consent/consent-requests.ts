@@ -5,7 +5,7 @@
  * authorization by the citizen, or a record moved here from another operator.
  */
 import { randomUUID } from 'node:crypto';
-import { identifierProblem } from '../../core/identifiers.ts';
+import { subjectsProblem } from '../../core/identifiers.ts';
 import {
   addDuration,
   isConsentBasis,
@@ -144,11 +144,8 @@ function pendingParty(person: SubjectRef, role: Party['role'], actingFor: string
 
 /** The data subjects, each followed by their guardians (who decide for a child). */
 async function partiesFor(subjects: SubjectRef[], guardiansOf?: (subject: SubjectRef) => Promise<SubjectRef[]>): Promise<Party[]> {
-  // every identifier checked by its type before any register is asked about it
-  subjects.forEach((s, i) => {
-    const problem = identifierProblem(s.identifier_type, s.identifier);
-    if (problem) throw new ProblemError(400, 'validation_failed', `subjects[${i}].identifier (${s.identifier_type}) ${problem}`);
-  });
+  const problem = subjectsProblem(subjects); // before any register is asked about them
+  if (problem) throw new ProblemError(400, 'validation_failed', problem);
   const parties: Party[] = [];
   for (const s of subjects) {
     const subject = pendingParty(s, 'data_subject', null);
