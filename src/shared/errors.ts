@@ -32,6 +32,7 @@ export type ProblemCode =
   | 'session_required'
   | 'internal_error'
   | 'not_ready'
+  | 'store_unavailable'
   | 'invalid_bundle'
   | 'invalid_deposit'
   | 'unknown_depositor'
@@ -83,6 +84,7 @@ const TITLES: Record<ProblemCode, string> = {
   session_required: 'Sign-in required',
   internal_error: 'Internal server error',
   not_ready: 'Service not ready',
+  store_unavailable: 'Database unavailable',
   invalid_deposit: 'Deposit signature or content invalid',
   unknown_depositor: 'Depositor not known to this store',
   category_not_allowed: 'Category not covered by the depositor agreement',
@@ -142,4 +144,35 @@ export function problemBody(
     code,
     ...(instance === undefined ? {} : { instance }),
   };
+}
+
+/** Errno codes of a connection that could not be made or was lost. */
+const CONNECTION_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** PostgreSQL SQLSTATEs of a server going away, starting, overloaded or read-only after a failover. */
+const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '25006']);
+/** SQLite result codes of a file that is busy, locked, unreadable or full. */
+const SQLITE_UNAVAILABLE = new Set([5, 6, 10, 13, 14]);
+
+/**
+ * Whether an error is the database being unreachable (gone, restarting, failing over, read-only,
+ * busy), not a bug: the request is answered 503 with Retry-After, and nothing it wanted to
+ * change was changed (the transaction did not commit).
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; errcode?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (CONNECTION_ERRNO.has(code) || PG_UNAVAILABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+  if (code === 'ERR_SQLITE_ERROR' && typeof e.errcode === 'number' && SQLITE_UNAVAILABLE.has(e.errcode & 0xff)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /^Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(message);
 }

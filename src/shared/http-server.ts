@@ -15,7 +15,7 @@ import type { Server } from 'node:http';
 import swagger from '@fastify/swagger';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import { prefersHtml } from '../web/negotiate.ts';
-import { ProblemError, problemBody, type ProblemBody, type ProblemCode } from './errors.ts';
+import { isStoreUnavailable, ProblemError, problemBody, type ProblemBody, type ProblemCode } from './errors.ts';
 import { loggerOptions } from './logger.ts';
 
 /** A readiness check: resolves when the dependency answers, rejects with a reason otherwise. */
@@ -214,6 +214,12 @@ function answerError(error: FastifyError | ProblemError, request: FastifyRequest
     if (error.status >= 500) request.log.error({ err: error }, 'request failed');
     reply.headers(error.headers);
     return sendProblem(request, reply, error.toBody(request.url.split('?')[0]), errorPage);
+  }
+  if (isStoreUnavailable(error)) {
+    request.log.warn({ err: error }, 'database unavailable');
+    reply.header('retry-after', '5');
+    const detail = 'the database cannot be reached right now; nothing was changed, try again in a few seconds';
+    return sendProblem(request, reply, problemBody(503, 'store_unavailable', detail), errorPage);
   }
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
   if (status >= 500) {

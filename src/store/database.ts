@@ -66,6 +66,9 @@ export async function openStore<DB>(location: StoreLocation): Promise<Store<DB>>
   pool.on('error', () => {
     /* idle client errors surface on the next query */
   });
+  // a connection lost during a query (the database restarting, a failover) rejects that query and
+  // the pool drops the client on release; without a listener its 'error' event would end the process
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new SchemaPostgresDialect({ pool }, location.schema) });
   return { db, dialect: 'postgres', location, pool, close: () => db.destroy() };
 }

@@ -10,6 +10,7 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import { resourceIndicatorsPolicy, richAuthorizationRequestsPolicy } from './authorization-details.ts';
 import type { SigningKey } from '../../store/keys.ts';
 import { peerCertificate } from '../../shared/oauth/mtls.ts';
+import { isStoreUnavailable } from '../../shared/errors.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
 import type { Registry } from '../registry/registry.ts';
 
@@ -186,7 +187,18 @@ export class AuthorizationServer {
 
   private build(): Provider {
     const provider = new Provider(this.options.issuer, authorizationServerConfiguration(this.options));
-    provider.on('server_error', (_ctx, err) => process.stderr.write(`oidc-provider server_error: ${(err as Error).message}\n`));
+    provider.on('server_error', (ctx, err) => {
+      // the database unreachable is not a server bug: 503 with Retry-After, like every other route
+      if (!isStoreUnavailable(err)) return process.stderr.write(`oidc-provider server_error: ${(err as Error).message}\n`);
+      ctx.status = 503;
+      ctx.set('retry-after', '5');
+      if (typeof ctx.body === 'object' && ctx.body !== null)
+        ctx.body = {
+          error: 'temporarily_unavailable',
+          error_description: 'the database cannot be reached right now; try again in a few seconds',
+        };
+      return undefined;
+    });
     for (const event of ['grant.error', 'pushed_authorization_request.error', 'authorization.error']) {
       (provider.on as (e: string, l: (ctx: unknown, err: Error & { error_description?: string; cause?: Error }) => void) => void)(
         event,
