@@ -322,16 +322,6 @@ export const MESSAGES = {
     sv: 'Väntar på nästa signering (inom en sekund)',
     en: 'Waiting for the next signature (within a second)',
   },
-  proof_server_all_ok: {
-    fi: 'Operaattori tarkisti {n} merkintää: kaikki ovat yhdyskäytävän allekirjoittamassa ja operaattorin vahvistamassa lokissa.',
-    sv: 'Operatören har kontrollerat {n} poster: alla finns i loggen som gatewayen signerat och operatören bekräftat.',
-    en: 'The operator checked {n} entries: all are in the log the gateway signed and the operator countersigned.',
-  },
-  proof_server_some_fail: {
-    fi: 'Varoitus: {n} merkintää ei täsmää allekirjoitettuun lokiin.',
-    sv: 'Varning: {n} poster stämmer inte med den signerade loggen.',
-    en: 'Warning: {n} entries do not match the signed log.',
-  },
   proof_browser_ok: { fi: 'Tarkistettu selaimessasi', sv: 'Kontrollerat i din webbläsare', en: 'Verified in your browser' },
   proof_browser_fail: {
     fi: 'TARKISTUS EPÄONNISTUI selaimessasi',
@@ -629,6 +619,31 @@ export const MESSAGES = {
 
 /** Counted strings: each language's CLDR plural forms (`Intl.PluralRules`), and `zero` where 0 reads better in words. */
 export const PLURAL_MESSAGES = {
+  proof_server_all_ok: {
+    fi: {
+      one: 'Operaattori tarkisti 1 merkinnän: se on yhdyskäytävän allekirjoittamassa ja operaattorin vahvistamassa lokissa.',
+      other: 'Operaattori tarkisti {n} merkintää: kaikki ovat yhdyskäytävän allekirjoittamassa ja operaattorin vahvistamassa lokissa.',
+    },
+    sv: {
+      one: 'Operatören har kontrollerat 1 post: den finns i loggen som gatewayen signerat och operatören bekräftat.',
+      other: 'Operatören har kontrollerat {n} poster: alla finns i loggen som gatewayen signerat och operatören bekräftat.',
+    },
+    en: {
+      one: 'The operator checked 1 entry: it is in the log the gateway signed and the operator countersigned.',
+      other: 'The operator checked {n} entries: all are in the log the gateway signed and the operator countersigned.',
+    },
+  },
+  proof_server_some_fail: {
+    fi: {
+      one: 'Varoitus: 1 merkintä ei täsmää allekirjoitettuun lokiin.',
+      other: 'Varoitus: {n} merkintää ei täsmää allekirjoitettuun lokiin.',
+    },
+    sv: {
+      one: 'Varning: 1 post stämmer inte med den signerade loggen.',
+      other: 'Varning: {n} poster stämmer inte med den signerade loggen.',
+    },
+    en: { one: 'Warning: 1 entry does not match the signed log.', other: 'Warning: {n} entries do not match the signed log.' },
+  },
   pending_requests: {
     fi: { zero: 'Ei pyyntöjä odottamassa päätöstäsi.', one: '1 pyyntö odottaa päätöstäsi.', other: '{n} pyyntöä odottaa päätöstäsi.' },
     sv: {

@@ -11,7 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateGovernanceKey, importGovernanceKey, signTrustGroup } from '../../src/trust/trust-group.ts';
 import { tempDir } from '../helpers/stores.ts';
 import { axe, CHROMIUM, launchChromium, signInPage as signIn, snap } from '../helpers/browser.ts';
-import { createTestService, fileRequest, PEOPLE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
+import {
+  createTestService,
+  fileRequest,
+  PEOPLE,
+  readSource,
+  serviceDefinition,
+  sourceToken,
+  startWorld,
+  type TestService,
+  type World,
+} from '../helpers/world.ts';
 
 describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chromium', () => {
   let browser: Browser;
@@ -89,6 +99,14 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     // applied to a matching request: active at once, with the rule named in the history
     const filed = await file();
     expect(filed.status).toBe('active');
+    // a use of her data at A: history that must come along
+    const token = await sourceToken(service, world.issuers.a, world.resource, filed.record_id, ['annual_income']);
+    let read = await readSource(service, `${world.resource}/income`, token);
+    for (let i = 0; i < 40 && read.status !== 200; i += 1) {
+      await new Promise((r) => setTimeout(r, 50));
+      read = await readSource(service, `${world.resource}/income`, token);
+    }
+    expect(read.status).toBe(200);
     await page.locator('nav').getByRole('link', { name: 'My consents', exact: true }).click();
     await page.getByText('History').first().click();
     expect(await page.getByText('by your standing permission “City may check my income”').count()).toBeGreaterThan(0);
@@ -132,6 +150,15 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     await snap(atB, 'move-done');
     await atB.locator('nav').getByRole('link', { name: 'My consents', exact: true }).click();
     expect(await atB.getByText('Moved here from another operator').count()).toBeGreaterThan(0);
+    await atB.locator('nav').getByRole('link', { name: 'Who used my data', exact: true }).click();
+    expect(
+      await atB.locator('.entry').filter({ hasText: 'Came with your move from' }).filter({ hasText: 'Helsinki operator' }).count(),
+    ).toBe(1);
+    expect(await atB.locator('.entry .proof-proven').count()).toBe(1);
+    // the browser checks only this operator's evidence: the server's statement stands, in the singular
+    expect(await atB.locator('#tlog-status').textContent()).toContain('The operator checked 1 entry: it is in the log');
+    await axe(atB, 'who used my data, moved (B)');
+    await snap(atB, 'access-moved');
 
     // back at A: where she went and when, with a link there (once B has taken the records over)
     await page.locator('nav').getByRole('link', { name: 'My consents', exact: true }).click();

@@ -6,7 +6,7 @@
  * entry in the citizen's browser; without JavaScript each entry says what the operator's server found.
  */
 import { html, type SafeHtml } from '../../../web/html.ts';
-import { t, type Locale, type MessageKey } from '../../../web/i18n.ts';
+import { t, tn, type Locale, type MessageKey } from '../../../web/i18n.ts';
 import { ACCESS_OUTCOME_LABEL } from '../../../web/messages.ts';
 import type { AccessEntryView, AccessFilterView, AccessLogView, ChoiceView } from '../view-models.ts';
 import { when } from './format.ts';
@@ -18,7 +18,7 @@ const SERVER_CHECK = { proven: 'proof_server_ok', broken: 'proof_broken', pendin
 function checkNotice(view: AccessLogView, locale: Locale): SafeHtml {
   const proven = view.entries.filter((e) => e.checked === 'proven').length;
   const broken = view.entries.filter((e) => e.checked === 'broken').length;
-  const text = broken > 0 ? t(locale, 'proof_server_some_fail', { n: broken }) : t(locale, 'proof_server_all_ok', { n: proven });
+  const text = broken > 0 ? tn(locale, 'proof_server_some_fail', broken) : tn(locale, 'proof_server_all_ok', proven);
   return html`<p class="notice" role="status" id="tlog-status" data-checked="server">${text}</p>`;
 }
 
