@@ -30,6 +30,26 @@ function targetIssuer(ctx: PortabilityContext, target: string): string {
   return aud;
 }
 
+/** How long a bundle waits for the proofs of the newest uses (gateways send them within about a second). */
+const PROOF_WAIT_MS = 3000;
+
+/**
+ * The account's access records for a bundle, each with its inclusion proof: the proof of a use
+ * made in the last seconds is still on its way, and the new operator can only check what the
+ * bundle carries, so the bundle waits for those (at most {@link PROOF_WAIT_MS}). Entries that
+ * came here with an earlier move stay: their evidence is the operator they came from.
+ */
+async function provenAccessLog(ctx: PortabilityContext, ids: string[], now: number) {
+  const read = async () => (await ctx.accessReports.all(ids)).filter((e) => e.moved_from === undefined);
+  let log = await read();
+  const recent = (e: Record<string, unknown>) => !e.proof && now - Date.parse(String(e.time)) < PROOF_WAIT_MS * 2;
+  for (let waited = 0; waited < PROOF_WAIT_MS && log.some(recent); waited += 250) {
+    await new Promise((r) => setTimeout(r, 250));
+    log = await read();
+  }
+  return log;
+}
+
 /** Everything this operator holds about the account, as the bundle for `aud`. */
 async function bundleFor(ctx: PortabilityContext, accountId: string, aud: string, moveId: string, now: number): Promise<PortabilityBundle> {
   const identifiers = await ctx.accounts.identifiers(accountId);
@@ -45,8 +65,7 @@ async function bundleFor(ctx: PortabilityContext, accountId: string, aud: string
     if (entry) agreements[c] = entry.agreement;
   }
   const receipts = await receiptsOf(ctx.db, ids);
-  // entries that came here with an earlier move keep the evidence of the operator they came from
-  const accessLog = (await ctx.accessReports.all(ids)).filter((e) => e.moved_from === undefined);
+  const accessLog = await provenAccessLog(ctx, ids, now);
   return {
     format: 'portti-portability/1',
     move_id: moveId,
