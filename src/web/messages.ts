@@ -291,6 +291,26 @@ export const MESSAGES = {
   nav_export: { fi: 'Lataa tai poista tietoni', sv: 'Ladda ned eller radera mina uppgifter', en: 'Export or erase' },
   nav_others: { fi: 'Huollettavat', sv: 'Personer jag företräder', en: 'Acting for others' },
   proof_column: { fi: 'Lokitodiste', sv: 'Loggbevis', en: 'Log proof' },
+  move_stays_shared: {
+    fi: 'jaettu muiden osapuolten kanssa: se jää heidän kanssaan vanhalle operaattorille',
+    sv: 'delat med andra parter: det stannar hos dem hos den gamla operatören',
+    en: 'shared with other participants: it stays with them at the old operator',
+  },
+  move_stays_not_consent: {
+    fi: 'ei perustu suostumukseen: rekisterinpitäjä pitää sen vanhalla operaattorilla',
+    sv: 'bygger inte på samtycke: den personuppgiftsansvarige behåller det hos den gamla operatören',
+    en: 'not based on consent: the controller keeps it at the old operator',
+  },
+  move_stays_service_unknown: {
+    fi: 'palvelu ei ole rekisteröity tälle operaattorille',
+    sv: 'tjänsten är inte registrerad hos den här operatören',
+    en: 'the service is not registered at this operator',
+  },
+  move_stays_not_recreated: {
+    fi: 'sitä ei voitu luoda tänne uudelleen',
+    sv: 'det kunde inte skapas på nytt här',
+    en: 'it could not be re-created here',
+  },
   move_left_behind: {
     fi: 'Nämä tunnistukset eivät siirtyneet, koska tämä operaattori ei tarjoa niitä. Voit liittää tänne toisen tunnistuksen avainnipussa.',
     sv: 'Dessa identifieringar följde inte med, eftersom operatören inte erbjuder dem. Du kan koppla en annan identifiering i nyckelknippan.',

@@ -470,6 +470,10 @@ describe('two cities in one trust group', () => {
       const outcome = (id: string) => done.items.find((i) => i.old === id)?.outcome;
       expect(done.items).toHaveLength(before.length);
       expect(outcome(shared.record_id)).toBe('stays');
+      // and says why in the citizen's language
+      const progress = await (await ainoB.browser.get(`${issuers.b}/dashboard/move/${encodeURIComponent(move.move_id)}?lang=fi`)).text();
+      expect(progress).toContain('jaettu muiden osapuolten kanssa: se jää heidän kanssaan vanhalle operaattorille');
+      expect(progress).not.toContain('shared with other participants');
       expect(outcome(gone.record_id)).toBe('archived');
       expect(outcome(onlyA.record_id)).toBe('stays');
       for (const r of liveSingle) expect(outcome(r.record_id)).toBe('moved');

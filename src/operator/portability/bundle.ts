@@ -36,6 +36,9 @@ export interface PortabilityBundle {
   transparency?: LogEvidence;
 }
 
+/** Why a record of a move stays at the old operator. */
+export type StayReason = 'shared' | 'not_consent' | 'service_unknown' | 'not_recreated';
+
 /** What became of one record of a move. */
 export interface MoveItem {
   old: string;
@@ -44,6 +47,8 @@ export interface MoveItem {
   outcome: 'moved' | 'reconfirm' | 'stays' | 'archived';
   new?: string;
   reason?: string;
+  /** Why it stays, for the citizen's page in their language (`reason` is the same in English, for API clients). */
+  reason_code?: StayReason;
   /** The old operator confirmed it marked the old record moved. */
   handed_over?: boolean;
   /** The old operator refused the hand-over (e.g. the record was withdrawn there meanwhile); final. */

@@ -5,6 +5,7 @@
 import { html, type SafeHtml } from '../../web/html.ts';
 import { pick, t, tn, type Locale, type MessageKey } from '../../web/i18n.ts';
 import type { MoveItem, MoveView } from './portability.ts';
+import type { StayReason } from './bundle.ts';
 import type { MovePageView } from './move.view.ts';
 
 const MOVE_STATUS_LABEL: Record<MoveView['status'], MessageKey> = {
@@ -19,11 +20,18 @@ const MOVE_OUTCOME_LABEL: Record<MoveItem['outcome'], MessageKey> = {
   archived: 'move_outcome_archived',
 };
 
+const STAY_REASON: Record<StayReason, MessageKey> = {
+  shared: 'move_stays_shared',
+  not_consent: 'move_stays_not_consent',
+  service_unknown: 'move_stays_service_unknown',
+  not_recreated: 'move_stays_not_recreated',
+};
+
 function item(i: MoveItem, services: MovePageView['services'], locale: Locale): SafeHtml {
   const service = pick(services[i.client_id], locale) || i.client_id || i.old;
   const outcome = t(locale, MOVE_OUTCOME_LABEL[i.outcome]);
   const handedOver = i.handed_over ? html` (${t(locale, 'move_handed_over')})` : '';
-  const reason = i.reason ? html` – ${i.reason}` : '';
+  const reason = i.reason_code ? html` – ${t(locale, STAY_REASON[i.reason_code])}` : i.reason ? html` – ${i.reason}` : '';
   const refused = i.hand_over_refused ? html` – ${i.hand_over_refused}` : '';
   return html`<li data-outcome="${i.outcome}">${service}: ${outcome}${handedOver}${reason}${refused}</li>`;
 }

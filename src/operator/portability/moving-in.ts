@@ -152,12 +152,27 @@ async function importOne(ctx: PortabilityContext, scope: ImportScope, record: Co
   if (!STATUS_RULES[record.status].standing) return { ...base, outcome: 'archived' };
   const deciders = activators(record);
   if (!deciders.every(scope.mine))
-    return { ...base, outcome: 'stays', reason: 'shared with other participants: it stays with them at the old operator' };
+    return {
+      ...base,
+      outcome: 'stays',
+      reason_code: 'shared',
+      reason: 'shared with other participants: it stays with them at the old operator',
+    };
   if (record.activation_mode === 'automatically_activated')
-    return { ...base, outcome: 'stays', reason: 'not based on consent: the controller keeps it at the old operator' };
+    return {
+      ...base,
+      outcome: 'stays',
+      reason_code: 'not_consent',
+      reason: 'not based on consent: the controller keeps it at the old operator',
+    };
   const service = await ctx.registry.service(record.client_id);
   if (!service || service.kind === 'gateway')
-    return { ...base, outcome: 'stays', reason: `the service ${record.client_id} is not registered at this operator` };
+    return {
+      ...base,
+      outcome: 'stays',
+      reason_code: 'service_unknown',
+      reason: `the service ${record.client_id} is not registered at this operator`,
+    };
   const covers = record.purposes.flatMap((p) => p.pii_information.map((i) => `${i.source}#${i.pii_attribute_id}`));
   const reconfirm =
     record.status === 'active' &&
@@ -167,6 +182,7 @@ async function importOne(ctx: PortabilityContext, scope: ImportScope, record: Co
     const created = await ctx.consents.importMoved(record, { from, accountId, mine, reconfirm, sourceIds });
     return { ...base, outcome: reconfirm ? 'reconfirm' : 'moved', new: created.record_id, handed_over: false };
   } catch (err) {
-    return { ...base, outcome: 'stays', reason: err instanceof ProblemError ? err.message : 'could not be re-created here' };
+    const reason = err instanceof ProblemError ? err.message : 'could not be re-created here';
+    return { ...base, outcome: 'stays', reason_code: 'not_recreated', reason };
   }
 }
