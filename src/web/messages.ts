@@ -465,6 +465,11 @@ export const MESSAGES = {
   event_resumed: { fi: 'Jatkettu', sv: 'Återupptaget', en: 'Resumed' },
   event_recorded: { fi: 'Käsittely kirjattu', sv: 'Behandlingen registrerad', en: 'Processing recorded' },
   event_moved: { fi: 'Siirretty toiselle operaattorille', sv: 'Flyttat till en annan operatör', en: 'Moved to another operator' },
+  event_identifiers_erased: {
+    fi: 'Osapuolen henkilötunnus poistettu hänen pyynnöstään',
+    sv: 'Partens personbeteckning raderad på hens begäran',
+    en: "A participant's identity code erased at their request",
+  },
   entries: { fi: '{n} merkintää', sv: '{n} poster', en: '{n} entries' },
   years: { fi: '{n} v', sv: '{n} år', en: '{n} yr' },
   months: { fi: '{n} kk', sv: '{n} mån', en: '{n} mo' },

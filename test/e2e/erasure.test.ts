@@ -137,8 +137,14 @@ describe.each(dialectCases())('erasure on $name', ({ name, location }) => {
     expect(seen.status).toBe('withdrawn');
     expect(seen.parties.find((p) => p.is_me)?.party_id).toBe(refs.mikko);
     expect(seen.parties.find((p) => !p.is_me)?.status).toBe('withdrawn');
-    const page = await mikko.browser.get(`${issuer}/dashboard/consents`);
+    // the history says an identity code was erased at the person's request, without saying whose
+    const history = (seen as unknown as { history: Array<{ event_type: string; party_id: string | null; reason: string | null }> }).history;
+    const erasure = history.filter((h) => h.event_type === 'portti:IdentifiersErased');
+    expect(erasure.map((h) => h.party_id)).toEqual([refs.aino]);
+    expect(erasure[0]!.reason).toContain('GDPR Art. 17');
+    const page = await mikko.browser.get(`${issuer}/dashboard/consents?lang=en`);
     expect(page.status).toBe(200);
+    expect(await page.text()).toContain('identity code erased at their request');
     const service_ = await callApi(service, issuer, 'GET', `/api/consents/${encodeURIComponent(waiting)}`);
     expect(((await service_.json()) as { status: string }).status).toBe('declined');
     // she is gone: her session no longer opens anything

@@ -256,15 +256,26 @@ export async function partiesOfPerson(
 
 /**
  * Erases parties' identifiers and account links (GDPR Art. 17): each party stays, as who
- * decided what and when (Art. 7(1)), under its random party id, naming no one.
+ * decided what and when (Art. 7(1)), under its random party id, naming no one; the record's
+ * history gains a `portti:IdentifiersErased` entry per party.
  */
-export async function eraseParties(db: Db, partyIds: string[]): Promise<void> {
+export async function eraseParties(
+  db: Db,
+  erasure: { recordId: string; status: ConsentStatus; actor: string },
+  partyIds: string[],
+  now = Date.now(),
+): Promise<void> {
   if (partyIds.length === 0) return;
   await db
     .updateTable('consent_parties')
     .set({ identifier_type: ERASED_IDENTIFIER_TYPE, identifier: '', account_id: null })
     .where('party_id', 'in', partyIds)
     .execute();
+  // the record says when and at whose request, without saying who
+  const { recordId, status, actor } = erasure;
+  const reason = 'erasure at the person’s request (GDPR Art. 17)';
+  const entry = { time: now, event_type: 'portti:IdentifiersErased', from_status: status, to_status: status, actor, reason };
+  for (const party_id of partyIds) await insertHistory(db, recordId, { ...entry, party_id });
 }
 
 /** Detaches an erased account from the parties it took part as (the records stay, Art. 7(1)). */

@@ -195,8 +195,9 @@ export class ConsentService extends EventEmitter {
           ids.has(p.party_id) ? { ...p, identifier_type: ERASED_IDENTIFIER_TYPE, identifier: '', account_id: null } : p,
         ),
       };
+      const erasure = { recordId: state.record_id, status: state.status, actor: accountId ? `account:${accountId}` : 'operator' };
       await this.commit(state.client_id, async (trx) => {
-        await eraseParties(trx, [...ids]);
+        await eraseParties(trx, erasure, [...ids]);
         return republishErased(trx, cleared, this.o);
       });
       erased += 1;

@@ -21,6 +21,7 @@ const EVENT_KEYS: Record<string, MessageKey> = {
   'portti:ProcessingRecorded': 'event_recorded',
   'portti:ConsentMoved': 'event_moved',
   'portti:ConsentImported': 'event_imported',
+  'portti:IdentifiersErased': 'event_identifiers_erased',
 };
 
 /** A history event type in words (unknown types as they are). */
