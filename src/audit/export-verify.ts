@@ -56,8 +56,11 @@ export function checkEntry(entry: Entry, evidence: LogEvidence): string | undefi
   return ok ? undefined : 'the record is not in the log its checkpoint commits to (changed or not logged)';
 }
 
-/** An entry that came with a move, against the old operator's evidence (any of its moves' evidence). */
-function checkMoved(entry: Entry, evidences: readonly LogEvidence[], from: string): string | undefined {
+/**
+ * Why an entry that came with a move does not verify against the old operator's evidence (any of
+ * its moves' evidence); undefined when it does. The export check and the new operator's server use it.
+ */
+export function checkMoved(entry: Entry, evidences: readonly LogEvidence[], from: string): string | undefined {
   if (evidences.length === 0) return `no evidence of ${from} in the export for a use that came from there`;
   const reasons = evidences.map((ev) => checkEntry(entry, ev));
   return reasons.includes(undefined) ? undefined : reasons[0];

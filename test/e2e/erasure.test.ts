@@ -17,8 +17,8 @@ import { dialectCases } from '../helpers/stores.ts';
 import {
   callApi,
   createTestService,
+  fileRequest,
   PEOPLE,
-  PURPOSE,
   readSource,
   serviceDefinition,
   sourceToken,
@@ -45,15 +45,6 @@ describe.each(dialectCases())('erasure on $name', ({ name, location }) => {
   let mikko: Citizen;
   let refs: Record<'aino' | 'mikko', string>;
 
-  const file = async (identifiers: string[], mode: string) => {
-    const res = await callApi(service, issuer, 'POST', '/api/consent-requests', {
-      subjects: identifiers.map((identifier) => ({ identifier_type: 'fi_hetu', identifier })),
-      activation_mode: mode,
-      purpose: PURPOSE,
-    });
-    expect(res.status).toBe(201);
-    return (await res.json()) as { record_id: string; parties: Array<{ party_id: string; identifier: string }> };
-  };
   /** Whether the gateway still holds Aino's identifier, in memory or in its store. */
   const gatewayHoldsAino = async () => {
     const entry = world.gateway.replica.get(issuer, shared, world.resource);
@@ -71,7 +62,7 @@ describe.each(dialectCases())('erasure on $name', ({ name, location }) => {
   afterAll(async () => world?.close());
 
   it('both parents consent on one record, the city reads each, and a second request waits for Aino', async () => {
-    const filed = await file([AINO, MIKKO], 'all_activators_activate');
+    const filed = await fileRequest(service, issuer, [AINO, MIKKO], 'all_activators_activate');
     shared = filed.record_id;
     const partyOf = (hetu: string) => filed.parties.find((p) => p.identifier === hetu)!.party_id;
     refs = { aino: partyOf(AINO), mikko: partyOf(MIKKO) };
@@ -79,7 +70,7 @@ describe.each(dialectCases())('erasure on $name', ({ name, location }) => {
       const res = await citizenPost(who, `/citizen/api/consents/${encodeURIComponent(shared)}/decision`, { approve: true, choices: [] });
       expect(res.status).toBe(200);
     }
-    waiting = (await file([AINO], 'data_subject_activates')).record_id;
+    waiting = (await fileRequest(service, issuer, [AINO])).record_id;
     const token = await sourceToken(service, issuer, world.resource, shared, ['annual_income']);
     for (const ref of [refs.aino, refs.mikko]) {
       const url = `${world.resource}/income?subject=${encodeURIComponent(ref)}`;

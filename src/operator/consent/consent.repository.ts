@@ -221,7 +221,7 @@ export async function recordIdsForAccount(
 }
 
 /** The identifier type an erased party is left with (GDPR Art. 17): it names no one. */
-export const ERASED_IDENTIFIER_TYPE = 'erased';
+const ERASED_IDENTIFIER_TYPE = 'erased';
 
 /**
  * The parties a person takes part as (as an account, or through one of its identifiers), by

@@ -40,7 +40,6 @@ import {
 } from './consent-requests.ts';
 import {
   dueForExpiry,
-  ERASED_IDENTIFIER_TYPE,
   eraseParties,
   insertRecord,
   loadRecord,
@@ -188,17 +187,11 @@ export class ConsentService extends EventEmitter {
         kept += 1;
         continue;
       }
-      const ids = new Set(parties.get(state.record_id));
-      const cleared: ConsentState = {
-        ...state,
-        parties: state.parties.map((p) =>
-          ids.has(p.party_id) ? { ...p, identifier_type: ERASED_IDENTIFIER_TYPE, identifier: '', account_id: null } : p,
-        ),
-      };
       const erasure = { recordId: state.record_id, status: state.status, actor: accountId ? `account:${accountId}` : 'operator' };
       await this.commit(state.client_id, async (trx) => {
-        await eraseParties(trx, erasure, [...ids]);
-        return republishErased(trx, cleared, this.o);
+        await eraseParties(trx, erasure, parties.get(state.record_id) ?? []);
+        // the record as now stored, without the erased identifiers, goes on the feed
+        return republishErased(trx, (await loadRecord(trx, state.record_id))!, this.o);
       });
       erased += 1;
     }

@@ -10,7 +10,7 @@ import { proofHashes, recordLeafHash, type RecordProof } from '../../audit/acces
 import { parseCheckpoint } from '../../audit/tlog/checkpoint.ts';
 import { parseNote } from '../../audit/tlog/note.ts';
 import { verifyInclusion } from '../../audit/tlog/merkle.ts';
-import { checkEntry, type LogEvidence } from '../../audit/export-verify.ts';
+import { checkMoved, type LogEvidence } from '../../audit/export-verify.ts';
 import {
   accessBodies,
   accessBodiesOfRecords,
@@ -117,7 +117,7 @@ export class AccessReports {
         if (!proof) return 'pending';
         // an entry that came with a move: against the evidence the old operator signed into the bundle
         if (moved_from !== undefined)
-          return (moved.get(moved_from) ?? []).some((ev) => checkEntry({ ...record, proof }, ev) === undefined) ? 'proven' : 'broken';
+          return checkMoved({ ...record, proof }, moved.get(moved_from) ?? [], moved_from) ? 'broken' : 'proven';
         const id = `${proof.origin} ${proof.size}`;
         if (!notes.has(id)) notes.set(id, this.cosigned(proof.origin, proof.size));
         const note = await notes.get(id);
