@@ -29,6 +29,7 @@ import { clientAssertion, discover } from '../src/shared/oauth/oauth-client.ts';
 import { DEMO_RESIDENTS } from '../src/demo/population/population.ts';
 import { benchConsent } from './bench-consent.ts';
 import { logBench } from './log-bench.ts';
+import { durabilityBench } from './durability-bench.ts';
 import { freePort } from '../test/helpers/world.ts';
 import { tempDir } from '../test/helpers/stores.ts';
 
@@ -431,8 +432,11 @@ async function main() {
 
   log('measuring the access log write path (Merkle log vs the hash chain it replaced, in process)…');
   const logCost = await logBench();
+  log('measuring what power-loss durability costs (SQLite synchronous=FULL vs NORMAL, wall clock)…');
+  const durability = await durabilityBench();
   const summary = {
     ...logCost,
+    ...durability,
     direct_rps: Math.round(rps.direct!),
     bare_proxy_rps: Math.round(rps.bare_proxy!),
     gateway_rps: Math.round(rps.gateway!),
@@ -475,6 +479,9 @@ async function main() {
   );
   console.log(
     `access log CPU per record: ${logCost.log_us_per_record_32} µs at 32 concurrent appends (hash chain ${logCost.chain_us_per_record_32} µs, ratio ${logCost.ratio_log_chain_32}), ${logCost.log_us_per_record_1} µs alone (chain ${logCost.chain_us_per_record_1} µs, ratio ${logCost.ratio_log_chain_1}); one checkpoint ${logCost.checkpoint_us} µs, signed at most once a second`,
+  );
+  console.log(
+    `durability (wall clock per write): a lone commit ${durability.commit_us_power_loss} µs with power_loss (default) vs ${durability.commit_us_process_crash} µs with process_crash; access-log append ${durability.log_append_us_32_power_loss} vs ${durability.log_append_us_32_process_crash} µs at 32 concurrent (ratio ${durability.ratio_log_append_32_power_loss}), ${durability.log_append_us_1_power_loss} vs ${durability.log_append_us_1_process_crash} µs alone`,
   );
   if (json) console.log(JSON.stringify(summary));
 }

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { storeLocationFor } from '../shared/config.ts';
 import type { OperatorConfig, PersonalDataStoreConfig, PorttiConfig } from '../shared/config.schema.ts';
 import type { GatewayConfig } from '../shared/gateway.schema.ts';
-import { openStore } from '../store/database.ts';
+import { durabilityShortfall, openStore, type Store } from '../store/database.ts';
 import { createGateway, type Gateway } from '../gateway/gateway.ts';
 import type { GatewayDatabase } from '../gateway/gateway.tables.ts';
 import { createOperator, type Operator } from '../operator/operator.ts';
@@ -80,6 +80,14 @@ export function populationRegisterGuardians(baseUrl: string, apiKey?: string) {
   };
 }
 
+/** Opens a component's store and says on stderr when the database cannot keep the configured durability. */
+async function openComponentStore<DB>(config: PorttiConfig, name: string): Promise<Store<DB>> {
+  const store = await openStore<DB>(storeLocationFor(config, name));
+  const shortfall = await durabilityShortfall(store).catch(() => undefined);
+  if (shortfall) process.stderr.write(`warning: ${name}: ${shortfall}\n`);
+  return store;
+}
+
 async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
   await app.listen({ host, port });
   const address = app.server.address();
@@ -142,7 +150,7 @@ async function startDemoWorld(run: Starting): Promise<void> {
 }
 
 async function startPersonalDataStore(run: Starting, p: PersonalDataStoreConfig): Promise<void> {
-  const pdsStore = await openStore<PdsDatabase>(storeLocationFor(run.config, p.name));
+  const pdsStore = await openComponentStore<PdsDatabase>(run.config, p.name);
   run.closers.push(() => pdsStore.close());
   const pds = await createPersonalDataStore({ config: p, store: pdsStore, logLevel: run.logLevel });
   run.closers.push(() => pds.close());
@@ -173,7 +181,7 @@ async function depositDemo(config: PorttiConfig, demo: DemoWorld, p: PersonalDat
 
 async function startGateway(run: Starting, g: GatewayConfig): Promise<void> {
   const { options } = run;
-  const gatewayStore = await openStore<GatewayDatabase>(storeLocationFor(run.config, g.name));
+  const gatewayStore = await openComponentStore<GatewayDatabase>(run.config, g.name);
   run.gatewayClosers.push(() => gatewayStore.close());
   const gateway = await createGateway({
     config: g,
@@ -190,7 +198,7 @@ async function startGateway(run: Starting, g: GatewayConfig): Promise<void> {
 
 async function startOperator(run: Starting, o: OperatorConfig): Promise<void> {
   const { options } = run;
-  const operatorStore = await openStore<OperatorDatabase>(storeLocationFor(run.config, o.name));
+  const operatorStore = await openComponentStore<OperatorDatabase>(run.config, o.name);
   run.closers.push(() => operatorStore.close());
   const operator = await createOperator({
     config: o,

@@ -104,7 +104,7 @@ export class AccessLog {
     this.timer.unref();
   }
 
-  /** Appends one record; resolves when it is durably stored. */
+  /** Appends one record; resolves when it is committed (on stable storage under the default `durability: power_loss`). */
   append(input: AccessRecordInput): Promise<AccessRecord> {
     return new Promise((resolve, reject) => {
       this.pending.push({ input, resolve, reject });

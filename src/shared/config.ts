@@ -153,7 +153,11 @@ function demoIssues(config: PorttiConfig): Issues {
 }
 
 /** Where component `name` keeps its data under this configuration. */
-export function storeLocationFor(config: Pick<PorttiConfig, 'database_url' | 'data_dir'>, name: string): StoreLocation {
-  if (config.database_url) return { kind: 'postgres', url: config.database_url, schema: name.replaceAll('-', '_') };
-  return { kind: 'sqlite', path: resolve(config.data_dir, `${name}.db`) };
+export function storeLocationFor(
+  config: Pick<PorttiConfig, 'database_url' | 'data_dir'> & Partial<Pick<PorttiConfig, 'durability'>>,
+  name: string,
+): StoreLocation {
+  const durability = config.durability ?? 'power_loss';
+  if (config.database_url) return { kind: 'postgres', url: config.database_url, schema: name.replaceAll('-', '_'), durability };
+  return { kind: 'sqlite', path: resolve(config.data_dir, `${name}.db`), durability };
 }

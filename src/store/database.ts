@@ -20,9 +20,22 @@ export type Dialect = 'sqlite' | 'postgres';
  */
 export type Queryable<DB> = Kysely<DB> | Transaction<DB>;
 
+/**
+ * What an acknowledged write survives. `power_loss` (the default): the commit is on stable
+ * storage before it resolves (SQLite `synchronous=FULL`: the write-ahead log is synced at
+ * every commit; PostgreSQL: the server's `synchronous_commit`, `on` unless its administrator
+ * lowered it). `process_crash`: a crash of the process loses nothing, but power loss or an
+ * operating-system crash may lose the last commits (never corrupt the store): SQLite
+ * `synchronous=NORMAL`; PostgreSQL `synchronous_commit=off` (at most about three times the
+ * server's `wal_writer_delay`, 600 ms by default, of acknowledged commits, also on a
+ * database-server crash).
+ */
+export type Durability = 'power_loss' | 'process_crash';
+
 /** Where a component keeps its data. */
 export type StoreLocation =
-  { kind: 'sqlite'; path: string; synchronous?: 'NORMAL' | 'FULL' } | { kind: 'postgres'; url: string; schema: string; poolSize?: number };
+  | { kind: 'sqlite'; path: string; durability?: Durability }
+  | { kind: 'postgres'; url: string; schema: string; poolSize?: number; durability?: Durability };
 
 /** An open store: the Kysely handle plus what adapters need to know about it. */
 export interface Store<DB> {
@@ -40,7 +53,7 @@ const INT8_OID = 20;
 export async function openStore<DB>(location: StoreLocation): Promise<Store<DB>> {
   if (location.kind === 'sqlite') {
     mkdirSync(dirname(location.path), { recursive: true });
-    const raw = openSqlite(location.path, { synchronous: location.synchronous ?? 'NORMAL' });
+    const raw = openSqlite(location.path, { synchronous: location.durability === 'process_crash' ? 'NORMAL' : 'FULL' });
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: kyselySqlite(raw) }) });
     return { db, dialect: 'sqlite', location, close: () => db.destroy() };
   }
@@ -57,7 +70,7 @@ export async function openStore<DB>(location: StoreLocation): Promise<Store<DB>>
   const pool = new pg.Pool({
     connectionString: location.url,
     max: location.poolSize ?? 10,
-    options: `-c search_path=${location.schema}`,
+    options: `-c search_path=${location.schema}${location.durability === 'process_crash' ? ' -c synchronous_commit=off' : ''}`,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as never,
@@ -71,6 +84,24 @@ export async function openStore<DB>(location: StoreLocation): Promise<Store<DB>>
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new SchemaPostgresDialect({ pool }, location.schema) });
   return { db, dialect: 'postgres', location, pool, close: () => db.destroy() };
+}
+
+/**
+ * Why this store cannot keep the `power_loss` promise, or undefined when it can: a PostgreSQL
+ * server running with `fsync=off` or `synchronous_commit=off` acknowledges commits it has not
+ * written to stable storage (SQLite's setting is Portti's own, made at open).
+ */
+export async function durabilityShortfall<DB>(store: Store<DB>): Promise<string | undefined> {
+  if (store.dialect !== 'postgres' || store.location.durability === 'process_crash') return undefined;
+  const setting = async (name: 'fsync' | 'synchronous_commit') =>
+    (await sql<{ value: string }>`select current_setting(${name}) as value`.execute(store.db)).rows[0]?.value;
+  const weak = [
+    (await setting('fsync')) === 'off' && 'fsync=off',
+    (await setting('synchronous_commit')) === 'off' && 'synchronous_commit=off',
+  ];
+  const found = weak.filter(Boolean);
+  if (found.length === 0) return undefined;
+  return `the PostgreSQL server runs with ${found.join(' and ')}: acknowledged writes may be lost on power loss (durability: power_loss)`;
 }
 
 /**

@@ -18,7 +18,7 @@ function toParam(value: unknown): Param {
 
 /** Options for opening the embedded database. */
 export interface SqliteOpenOptions {
-  /** `NORMAL` survives a process crash (WAL); `FULL` also survives power loss, at a cost per commit. */
+  /** `NORMAL` survives a process crash (WAL); `FULL` (the default) also survives power loss, at a cost per commit. */
   synchronous?: 'NORMAL' | 'FULL';
 }
 
@@ -30,7 +30,7 @@ export interface SqliteOpenOptions {
 export function openSqlite(path: string, options: SqliteOpenOptions = {}): DatabaseSync {
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA journal_mode = WAL;
-    PRAGMA synchronous = ${options.synchronous ?? 'NORMAL'};
+    PRAGMA synchronous = ${options.synchronous ?? 'FULL'};
     PRAGMA foreign_keys = ON;
     PRAGMA secure_delete = ON;
     PRAGMA busy_timeout = 5000;`);

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrateToLatest, openStore, ping, type Store } from '../../src/store/database.ts';
+import { sql } from 'kysely';
+import { durabilityShortfall, migrateToLatest, openStore, ping, type Store } from '../../src/store/database.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
 import { operatorMigrations, type OperatorDatabase } from '../../src/operator/operator.tables.ts';
 import { loadSigningKeys, rotateSigningKey } from '../../src/store/keys.ts';
@@ -90,6 +91,22 @@ for (const dialect of dialectCases()) {
       expect(keys[0]!.kid).toBe(kid);
       expect(keys[1]!.kid).toBe(first[0]!.kid);
       expect(keys[0]!.publicJwk.d).toBeUndefined();
+    });
+
+    it('syncs every commit by default and only when told not to, does not', async () => {
+      // what each store reports back: SQLite's pragma (2 = FULL, 1 = NORMAL), PostgreSQL's setting
+      const setting = async (store: Store<unknown>) =>
+        store.dialect === 'sqlite'
+          ? String((await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db)).rows[0]!.synchronous)
+          : (await sql<{ value: string }>`select current_setting('synchronous_commit') as value`.execute(store.db)).rows[0]!.value;
+      const byDefault = await openStore<unknown>(dialect.location());
+      const relaxed = await openStore<unknown>({ ...dialect.location(), durability: 'process_crash' });
+      opened.push(byDefault, relaxed);
+      expect(await setting(byDefault)).toBe(dialect.name === 'sqlite' ? '2' : 'on');
+      expect(await setting(relaxed)).toBe(dialect.name === 'sqlite' ? '1' : 'off');
+      // the local test server syncs: no warning (a server with fsync=off would be named)
+      expect(await durabilityShortfall(byDefault)).toBeUndefined();
+      expect(await durabilityShortfall(relaxed)).toBeUndefined();
     });
   });
 }
