@@ -4,8 +4,6 @@
  * stores, gateways, operators. Used by `portti start` (everything) and by
  * `portti gateway` / `portti operator` (one component).
  */
-import { isValidHetu } from '../core/identifiers.ts';
-import { ProblemError } from '../shared/errors.ts';
 import type { FastifyInstance } from 'fastify';
 import { storeLocationFor } from '../shared/config.ts';
 import type { OperatorConfig, PersonalDataStoreConfig, PorttiConfig } from '../shared/config.schema.ts';
@@ -15,7 +13,7 @@ import { createGateway, type Gateway } from '../gateway/gateway.ts';
 import type { GatewayDatabase } from '../gateway/gateway.tables.ts';
 import { createOperator, type Operator } from '../operator/operator.ts';
 import type { OperatorDatabase } from '../operator/operator.tables.ts';
-import type { SubjectRef } from '../operator/consent/consent.service.ts';
+import { populationRegisterGuardians } from '../operator/consent/population-register.ts';
 import type { DemoWorld } from '../demo/demo-world.ts';
 import { createPersonalDataStore, type PersonalDataStore } from '../pds/pds.ts';
 import type { PdsDatabase } from '../pds/pds.tables.ts';
@@ -48,36 +46,6 @@ export interface RunOptions {
   instance?: string;
   /** Start the mutual-TLS listeners (default true; only one instance can hold the port). */
   mtls?: boolean;
-}
-
-/** Reads guardians from a population register (`GET /people/{id}/guardians`). */
-export function populationRegisterGuardians(baseUrl: string, apiKey?: string) {
-  return async (subject: SubjectRef): Promise<SubjectRef[]> => {
-    if (subject.identifier_type !== 'fi_hetu') return [];
-    // the identifier was checked by its type before: any answer but the data or 404 is the register's, not the client's
-    const unavailable = (why: string) =>
-      new ProblemError(502, 'upstream_unavailable', `the population register (guardianship) ${why}; the request was not filed, try again`);
-    let res: Response;
-    try {
-      res = await fetch(`${baseUrl.replace(/\/$/, '')}/people/${encodeURIComponent(subject.identifier)}/guardians`, {
-        headers: apiKey ? { 'x-api-key': apiKey } : {},
-        signal: AbortSignal.timeout(5000),
-      });
-    } catch (err) {
-      throw unavailable((err as Error).name === 'TimeoutError' ? 'did not answer within 5 s' : 'could not be reached');
-    }
-    if (res.status === 404) return [];
-    if (!res.ok) throw unavailable(`answered ${res.status}`);
-    let body: { guardians?: Array<{ personal_identity_code?: unknown }> };
-    try {
-      body = (await res.json()) as typeof body;
-    } catch {
-      throw unavailable('answered with something other than JSON');
-    }
-    const codes = (Array.isArray(body.guardians) ? body.guardians : []).map((g) => g.personal_identity_code);
-    if (!codes.every((c): c is string => typeof c === 'string' && isValidHetu(c))) throw unavailable('named a guardian by no valid code');
-    return codes.map((identifier) => ({ identifier_type: 'fi_hetu', identifier }));
-  };
 }
 
 /** Opens a component's store and says on stderr when the database cannot keep the configured durability. */

@@ -42,10 +42,33 @@ describe('upstream client', () => {
     server.get('/slow', async () => new Promise((r) => setTimeout(() => r({ late: true }), 1000)));
     server.get('/huge', async () => ({ blob: 'x'.repeat(10_000) }));
     server.get('/html', async (_req, reply) => reply.type('text/html').send('<html>oops</html>'));
+    server.get('/bad-request', async (_req, reply) => reply.code(400).send({ error: 'no such person' }));
+    server.get('/json-as-text', async (_req, reply) => reply.type('text/plain').send(JSON.stringify({ id: '1' })));
+    server.get('/untyped', async (_req, reply) => {
+      reply.hijack();
+      reply.raw.end(JSON.stringify({ id: '1' }));
+    });
+    server.get('/reset', async (_req, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      reply.raw.write('{"id": "1", ');
+      setTimeout(() => reply.raw.destroy(), 20);
+    });
+    server.get('/drip', async (_req, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'application/json' });
+      reply.raw.write('{"id": "1"');
+      // a byte every 50 ms: never a pause as long as the timeout, never finished within it
+      const drip = setInterval(() => reply.raw.write(' '), 50);
+      reply.raw.once('close', () => clearInterval(drip));
+    });
     await server.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
   });
-  afterAll(async () => server.close());
+  afterAll(async () => {
+    server.server.closeAllConnections();
+    await server.close();
+  });
 
   it("sends only the gateway's own credentials and parses JSON", async () => {
     const up = new Upstream(source(base));
@@ -69,6 +92,26 @@ describe('upstream client', () => {
     expect([slow.status, slow.code]).toEqual([504, 'upstream_timeout']);
     expect(await up.get('/missing')).toEqual({ status: 404, body: undefined });
     await up.close();
+  });
+
+  it('maps the rest: a 400 → 502, JSON labelled otherwise or unlabelled → 502, a reset → 502, a slow drip → 504', async () => {
+    const up = new Upstream(source(base));
+    const said = async (path: string) => {
+      const err = await failure(up.get(path));
+      return [err.status, err.code, err.message];
+    };
+    // the gateway checked the identifier: a 400 is the source's fault, never passed on as the client's
+    expect(await said('/bad-request')).toEqual([502, 'upstream_error', 'the source answered status 400']);
+    expect(await said('/json-as-text')).toEqual([502, 'upstream_error', 'the source answered text/plain, not JSON']);
+    expect(await said('/untyped')).toEqual([502, 'upstream_error', 'the source answered without a content type, not JSON']);
+    expect(await said('/reset')).toEqual([502, 'upstream_error', 'the connection to the source failed']);
+    const started = performance.now();
+    expect(await said('/drip')).toEqual([504, 'upstream_timeout', 'the source did not answer in time']);
+    expect(performance.now() - started).toBeLessThan(900);
+    await up.close();
+  });
+
+  it('says the source is unavailable when nothing listens', async () => {
     const down = new Upstream(source(`http://127.0.0.1:${await freePort()}`));
     const refused = await failure(down.get('/ok/1'));
     expect([refused.status, refused.code]).toEqual([503, 'upstream_unavailable']);

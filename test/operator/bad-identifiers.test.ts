@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { populationRegisterGuardians } from '../../src/app/system.ts';
+import { populationRegisterGuardians } from '../../src/operator/consent/population-register.ts';
 import { identifierProblem, isValidHetu } from '../../src/core/identifiers.ts';
 import { failure } from '../helpers/problem.ts';
 import {
@@ -74,6 +74,24 @@ describe('a guardianship register that misbehaves', () => {
     '020286-9059': (r) => r.code(500).send('boom'),
     '010101-123N': (r) => r.type('text/html').send('<html>maintenance</html>'),
     '020202A1234': (r) => r.send({ guardians: [{ personal_identity_code: '../../x' }] }),
+    // the data, but labelled as a web page
+    '030303A123B': (r) => r.type('text/html').send(JSON.stringify({ guardians: [] })),
+    // far more than a list of guardians
+    '040404A123C': (r) => r.send({ guardians: [], padding: 'x'.repeat(100_000) }),
+    // the connection breaks after the headers and half an answer
+    '050505A123D': (r) => {
+      r.hijack();
+      r.raw.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      r.raw.write('{"guardians": [');
+      setTimeout(() => r.raw.destroy(), 20);
+    },
+    // a slow drip: a byte every 100 ms, never finishing within the register's 5 s
+    '060606A123E': (r) => {
+      r.hijack();
+      r.raw.writeHead(200, { 'content-type': 'application/json' });
+      const drip = setInterval(() => r.raw.write(' '), 100);
+      r.raw.once('close', () => clearInterval(drip));
+    },
   };
 
   beforeAll(async () => {
@@ -85,15 +103,35 @@ describe('a guardianship register that misbehaves', () => {
     await register.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(register.server.address() as { port: number }).port}`;
   });
-  afterAll(async () => register?.close());
+  afterAll(async () => {
+    register?.server.closeAllConnections();
+    await register?.close();
+  });
 
-  it('is 502 for an error status, an answer that is not JSON, or a guardian by no valid code', async () => {
+  it('is 502 for an error status, an answer that is not JSON, too large, cut short or too slow, or a guardian by no valid code', async () => {
     const guardians = populationRegisterGuardians(url);
-    for (const identifier of Object.keys(answers)) {
-      const err = await failure(guardians({ identifier_type: 'fi_hetu', identifier }));
-      expect(err.status, identifier).toBe(502);
-      expect(err.message).toMatch(/^the population register \(guardianship\) /);
-    }
+    const said: Record<string, string> = {};
+    const started = Date.now();
+    await Promise.all(
+      Object.keys(answers).map(async (identifier) => {
+        const err = await failure(guardians({ identifier_type: 'fi_hetu', identifier }));
+        expect(err.status, identifier).toBe(502);
+        expect(err.message).toMatch(/^the population register \(guardianship\) .*; the request was not filed, try again$/);
+        said[identifier] = err.message.replace(/^the population register \(guardianship\) /, '').replace(/;.*$/, '');
+      }),
+    );
+    expect(said).toEqual({
+      '010188-9028': 'answered 400',
+      '020286-9059': 'answered 500',
+      '010101-123N': 'answered text/html, not JSON',
+      '020202A1234': 'named a guardian by no valid code',
+      '030303A123B': 'answered text/html, not JSON',
+      '040404A123C': 'answered with more than 64 KiB',
+      '050505A123D': 'broke the connection before its answer was complete',
+      '060606A123E': 'did not answer within 5 s',
+    });
+    // the drip is cut at the deadline, not left running
+    expect(Date.now() - started).toBeLessThan(8000);
     // a person the register does not know has no guardians
     await expect(guardians({ identifier_type: 'fi_hetu', identifier: '030303-1234' })).resolves.toEqual([]);
   });

@@ -26,10 +26,13 @@ export interface ResponseFormat {
   decode(text: string, url: string, contentType: string): unknown;
 }
 
-/** The default: a JSON API. */
+/** The default: a JSON API, which says so (`application/json` or a `+json` type). */
 export const JSON_FORMAT: ResponseFormat = {
   accept: 'application/json',
-  decode(text) {
+  decode(text, _url, contentType) {
+    if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
+      throw new Error(`the source answered ${contentType || 'without a content type'}, not JSON`);
+    }
     try {
       return JSON.parse(text);
     } catch {
@@ -75,12 +78,19 @@ export class Upstream {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    // headers within timeout_ms, then the whole body within timeout_ms: undici's bodyTimeout bounds
+    // only the pause between chunks, so a slow drip is cut here
+    const deadline = performance.now() + this.timeoutMs;
     try {
       for await (const chunk of res.body) {
         size += (chunk as Buffer).length;
         if (size > this.maxBytes) {
           res.body.destroy();
           throw new ProblemError(502, 'upstream_response_too_large', 'the source answered with more data than this gateway accepts');
+        }
+        if (performance.now() > deadline) {
+          res.body.destroy();
+          throw new ProblemError(504, 'upstream_timeout', 'the source did not answer in time');
         }
         chunks.push(chunk as Buffer);
       }
