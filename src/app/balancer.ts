@@ -53,6 +53,11 @@ export async function startBalancer(host: string, port: number, backends: number
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       upRes.pipe(res);
       res.once('close', () => upRes.destroy());
+      // an instance dying mid-answer (a consent feed stream) must not leave the client on a silent
+      // connection that looks alive: cut it, so the client reconnects (to another instance)
+      upRes.once('close', () => {
+        if (!upRes.complete) res.destroy();
+      });
     });
     up.once('error', (err: NodeJS.ErrnoException) => {
       // a refusing instance got nothing: a request without a body goes to the next one

@@ -13,7 +13,7 @@ import { createGateway, type Gateway } from '../gateway/gateway.ts';
 import type { GatewayDatabase } from '../gateway/gateway.tables.ts';
 import { createOperator, type Operator } from '../operator/operator.ts';
 import type { OperatorDatabase } from '../operator/operator.tables.ts';
-import { populationRegisterGuardians } from '../operator/consent/population-register.ts';
+import { populationRegisterGuardians } from '../operator/guardianship/population-register.ts';
 import type { DemoWorld } from '../demo/demo-world.ts';
 import { createPersonalDataStore, type PersonalDataStore } from '../pds/pds.ts';
 import type { PdsDatabase } from '../pds/pds.tables.ts';

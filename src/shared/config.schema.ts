@@ -182,11 +182,7 @@ export const PorttiConfigSchema = Type.Object(
     data_dir: Type.String({ default: 'data' }),
     /** PostgreSQL URL; when set (here or as DATABASE_URL) every component stores there. */
     database_url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-    /**
-     * What an acknowledged write survives, in every component's store: `power_loss` (commits are
-     * on stable storage before they are acknowledged) or `process_crash` (faster commits; power
-     * loss may lose the last ones). See docs/decisions.md "Storage".
-     */
+    /** What an acknowledged write survives, in every store: `power_loss` or `process_crash` (see database.ts). */
     durability: Type.Enum(['power_loss', 'process_crash'], { default: 'power_loss' }),
     log_level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
     gateways: Type.Array(GatewaySchema, { default: [] }),

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfigFile, type ConfigCheck, type Segment } from './config-loader.ts';
 import { PorttiConfigSchema, type OperatorConfig, type PersonalDataStoreConfig, type PorttiConfig } from './config.schema.ts';
 import type { GatewayConfig, OperationConfig } from './gateway.schema.ts';
-import type { StoreLocation } from '../store/database.ts';
+import type { Durability, StoreLocation } from '../store/database.ts';
 import { outboundUrlProblem } from './outbound-url.ts';
 
 /** The error every configuration problem throws (re-exported for callers of loadPorttiConfig). */
@@ -154,7 +154,7 @@ function demoIssues(config: PorttiConfig): Issues {
 
 /** Where component `name` keeps its data under this configuration. */
 export function storeLocationFor(
-  config: Pick<PorttiConfig, 'database_url' | 'data_dir'> & Partial<Pick<PorttiConfig, 'durability'>>,
+  config: Pick<PorttiConfig, 'database_url' | 'data_dir'> & { durability?: Durability },
   name: string,
 ): StoreLocation {
   const durability = config.durability ?? 'power_loss';

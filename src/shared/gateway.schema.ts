@@ -73,8 +73,8 @@ export const GatewaySchema = Type.Object(
     public_url: Url,
     sources: Type.Array(SourceSchema, { default: [] }),
     operators: Type.Array(GatewayOperatorSchema, { default: [] }),
-    /** How long a silent consent feed is trusted before falling back to introspection. */
-    feed_stale_after_ms: Type.Integer({ minimum: 1000, default: 30000 }),
+    /** How long a silent consent feed is trusted before introspecting instead (three of the operators' 2 s keep-alives). */
+    feed_stale_after_ms: Type.Integer({ minimum: 1000, default: 6000 }),
     /** How often the access log signs a checkpoint of its Merkle tree while records arrive (and at shutdown). */
     checkpoint_interval_ms: Type.Integer({ minimum: 50, maximum: 1000, default: 1000 }),
     /** Allowed clock skew for `iat`/`exp` and DPoP proofs, in seconds. */

@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { populationRegisterGuardians } from '../../src/operator/consent/population-register.ts';
+import { populationRegisterGuardians } from '../../src/operator/guardianship/population-register.ts';
 import { identifierProblem, isValidHetu } from '../../src/core/identifiers.ts';
 import { failure } from '../helpers/problem.ts';
 import {

@@ -81,7 +81,14 @@ const OPERATOR = `operators:
 describe('loadPorttiConfig: valid files', () => {
   it('an empty file is a valid config with every default', () => {
     const cfg = loadPorttiConfig(writeConfig(''), {});
-    expect(cfg).toEqual({ data_dir: resolve('data'), log_level: 'info', gateways: [], operators: [], personal_data_stores: [] });
+    expect(cfg).toEqual({
+      data_dir: resolve('data'),
+      durability: 'power_loss',
+      log_level: 'info',
+      gateways: [],
+      operators: [],
+      personal_data_stores: [],
+    });
   });
 
   it('a minimal gateway passes with defaults applied at every level', () => {
@@ -96,7 +103,7 @@ describe('loadPorttiConfig: valid files', () => {
       listen: { host: '127.0.0.1', port: 8080 },
       public_url: 'http://localhost:8080',
       operators: [],
-      feed_stale_after_ms: 30000,
+      feed_stale_after_ms: 6000,
       checkpoint_interval_ms: 1000,
       clock_skew_s: 30,
       dpop_max_age_s: 60,
@@ -206,8 +213,18 @@ describe('environment', () => {
       kind: 'postgres',
       url: 'postgres://h/db',
       schema: 'my_gateway',
+      durability: 'power_loss',
     });
-    expect(storeLocationFor({ data_dir: '/d' }, 'my-gateway')).toEqual({ kind: 'sqlite', path: '/d/my-gateway.db' });
+    expect(storeLocationFor({ data_dir: '/d' }, 'my-gateway')).toEqual({
+      kind: 'sqlite',
+      path: '/d/my-gateway.db',
+      durability: 'power_loss',
+    });
+    expect(storeLocationFor({ data_dir: '/d', durability: 'process_crash' }, 'gw')).toEqual({
+      kind: 'sqlite',
+      path: '/d/gw.db',
+      durability: 'process_crash',
+    });
   });
 });
 

@@ -8,7 +8,7 @@
  */
 import { isValidHetu } from '../../core/identifiers.ts';
 import { ProblemError } from '../../shared/errors.ts';
-import type { SubjectRef } from './consent.service.ts';
+import type { SubjectRef } from '../consent/consent.service.ts';
 
 const TIMEOUT_MS = 5000;
 const MAX_BYTES = 64 * 1024;
