@@ -157,7 +157,7 @@ export async function runInstances(
       running.balancers.push(balancer);
       const label = options.balancer === 'haproxy' ? 'HAProxy' : 'built-in balancer';
       running.urls.push({ name: `${c.kind} ${c.name} (${label})`, url: balancer.url });
-      for (const i of mine) running.urls.push({ name: `  ${c.kind} ${c.name} instance ${i.instance}`, url: i.url });
+      for (const i of mine) running.urls.push({ name: `  ${c.kind} ${c.name} instance ${i.instance} (pid ${i.child.pid})`, url: i.url });
     }
     return running;
   } catch (err) {
