@@ -1,23 +1,30 @@
 /**
- * A tiny round-robin HTTP load balancer for running several instances of one component
- * behind the component's configured address (`portti start --instances N`). It keeps the
+ * A tiny round-robin HTTP load balancer, a development convenience for running several
+ * instances of one component behind the component's configured address (`portti start
+ * --instances N`, the default `--balancer builtin`) without installing anything. It keeps the
  * client's `Host` header, so issuer URLs, DPoP `htu` and resource URIs are those of the
  * configured public address, and streams both ways (the consent feed is SSE). An instance
  * that refuses a connection is skipped for a few seconds and the request goes to the next.
- * In production a real load balancer (nginx, HAProxy, a cloud LB) takes this place.
+ * It has no health checks, no timeouts and no logs: production runs a real load balancer,
+ * e.g. HAProxy with `deploy/haproxy.cfg` (`--balancer haproxy` runs that file locally).
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
+/** A balancer on a component's configured address: its URL, and `close` to stop it. */
 export interface Balancer {
-  server: Server;
   url: string;
   close(): Promise<void>;
+}
+
+/** The built-in balancer, with its Node server. */
+export interface BuiltInBalancer extends Balancer {
+  server: Server;
 }
 
 const DOWN_FOR_MS = 3000;
 
 /** Starts a balancer on host:port over the given instance ports (on 127.0.0.1). */
-export async function startBalancer(host: string, port: number, backends: number[]): Promise<Balancer> {
+export async function startBalancer(host: string, port: number, backends: number[]): Promise<BuiltInBalancer> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const downUntil = new Map<number, number>();
   let next = 0;

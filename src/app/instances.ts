@@ -1,9 +1,11 @@
 /**
  * Several instances of every gateway and operator on one PostgreSQL (`portti start --instances N`).
  * Each instance is its own process (`portti gateway|operator --name X --port P --instance I`)
- * on an ephemeral port; a round-robin balancer takes each component's configured address, so
- * issuers, resource URIs and registered JWKS URLs stay those of the configuration. The demo
- * registers and identity providers, when configured, run in this process.
+ * on an ephemeral port; a balancer takes each component's configured address, so issuers,
+ * resource URIs and registered JWKS URLs stay those of the configuration: the built-in one
+ * (`balancer.ts`, a development convenience) or HAProxy with `deploy/haproxy.cfg`, the
+ * production configuration (`haproxy.ts`). The demo registers and identity providers, when
+ * configured, run in this process.
  *
  * The first instance of a component starts alone (it migrates the schema and creates the
  * signing keys), then the others. Operators start before gateways, whose consent feeds and
@@ -15,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { PorttiConfig } from '../shared/config.schema.ts';
 import type { DemoWorld } from '../demo/demo-world.ts';
 import { startBalancer, type Balancer } from './balancer.ts';
+import { startHaproxy } from './haproxy.ts';
 import type { RunningSystem } from './system.ts';
 import { freePort } from '../shared/free-port.ts';
 
@@ -27,6 +30,16 @@ export interface InstanceProcess {
   instance: number;
   url: string;
   child: ChildProcess;
+}
+
+/** Which balancer takes each component's address: the built-in one (development) or HAProxy (deploy/haproxy.cfg). */
+export type BalancerKind = 'builtin' | 'haproxy';
+
+/** Options of `runInstances`. */
+export interface InstancesOptions {
+  /** Default `builtin`. */
+  balancer?: BalancerKind;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The instance processes, their balancers and the in-process demo world, with one `close`. */
@@ -89,14 +102,17 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /**
  * Starts `count` instances of every gateway and operator of `config` (loaded from
- * `configFile`), each behind a balancer on the component's configured address.
+ * `configFile`), each component behind a balancer on its configured address.
+ *
+ * @example await runInstances(config, 'portti.yaml', 2, { balancer: 'haproxy' })
  */
 export async function runInstances(
   config: PorttiConfig,
   configFile: string,
   count: number,
-  env: NodeJS.ProcessEnv = process.env,
+  options: InstancesOptions = {},
 ): Promise<RunningInstances> {
+  const env = options.env ?? process.env;
   if (!config.database_url) throw new Error('several instances share one PostgreSQL database: set DATABASE_URL (or database_url)');
   const running: RunningInstances = {
     instances: [],
@@ -133,14 +149,15 @@ export async function runInstances(
       );
       const mine = [first, ...rest];
       running.instances.push(...mine);
-      const balancer = await startBalancer(
-        c.listen.host,
-        c.listen.port,
-        mine.map((i) => Number(new URL(i.url).port)),
-      );
+      const ports = mine.map((i) => Number(new URL(i.url).port));
+      const balancer =
+        options.balancer === 'haproxy'
+          ? await startHaproxy({ kind: c.kind, component: c.name, host: c.listen.host, port: c.listen.port, backends: ports, env })
+          : await startBalancer(c.listen.host, c.listen.port, ports);
       running.balancers.push(balancer);
-      running.urls.push({ name: `${c.kind} ${c.name} (balancer)`, url: balancer.url });
-      for (const i of mine) running.urls.push({ name: `  ${c.kind} ${c.name} instance ${i.instance}`, url: i.url });
+      const label = options.balancer === 'haproxy' ? 'HAProxy' : 'built-in balancer';
+      running.urls.push({ name: `${c.kind} ${c.name} (${label})`, url: balancer.url });
+      for (const i of mine) running.urls.push({ name: `  ${c.kind} ${c.name} instance ${i.instance} (pid ${i.child.pid})`, url: i.url });
     }
     return running;
   } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * The `portti` command as a person runs it: help, bad flags, a broken config file,
+ * The `portti` command as a person runs it: help, bad flags (and a bad `start --balancer`), a broken config file,
  * `audit verify` on an intact and on a tampered log, and `start` answering /healthz.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,6 +32,15 @@ describe('portti CLI', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/Unknown option '--colour'/);
     expect(portti(['frobnicate']).status).toBe(2);
+  });
+
+  it('start refuses an unknown --balancer, or one without --instances, in one sentence with exit 2', () => {
+    const unknown = portti(['start', '--instances', '2', '--balancer', 'nginx']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toBe('portti: --balancer must be builtin or haproxy\n');
+    const single = portti(['start', '--balancer', 'haproxy']);
+    expect(single.status).toBe(2);
+    expect(single.stderr).toBe('portti: --balancer needs --instances 2 or more\n');
   });
 
   it('explains a broken config file in one paragraph: file, line, field; exit 2, no stack trace', () => {
