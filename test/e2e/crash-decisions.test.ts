@@ -2,7 +2,7 @@
  * Crashes in the middle of decisions. Four citizens approve and withdraw consents as fast as
  * they can while the service reads under each approved one; meanwhile operator and gateway
  * instances are SIGKILLed and restarted. On SQLite (one instance of each) and on PostgreSQL
- * (two of each, behind balancers). Afterwards:
+ * (two of each, behind HAProxy when it is installed). Afterwards:
  * - every acknowledged approval is active at the operator, every acknowledged withdrawal withdrawn;
  * - every gateway instance, asked directly, refuses every acknowledged withdrawal at once, and no
  *   read was served more than the propagation bound after one was acknowledged;
@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { citizenPost, decide, signIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { demoResidents } from '../../src/demo/demo-world.ts';
+import { findHaproxy } from '../../src/app/haproxy.ts';
 import { createDpopProof } from '../../src/shared/oauth/dpop.ts';
 import { openStore, type StoreLocation } from '../../src/store/database.ts';
 import type { GatewayDatabase } from '../../src/gateway/gateway.tables.ts';
@@ -229,7 +230,10 @@ describe.skipIf(!url)('crashes mid-decision on PostgreSQL with two instances of 
   it('every acknowledged decision survives, every acknowledged withdrawal is refused by both gateway instances', async () => {
     await admin(`CREATE DATABASE ${database}`);
     const service = await createTestService('crash-decisions-pg');
-    cluster = await startCluster({ dir: tempDir('portti-crash-decisions-pg-'), service, instances: 2, databaseUrl });
+    // behind HAProxy (deploy/haproxy.cfg) when it is installed (.ci/run installs it)
+    const balancer = findHaproxy() ? 'haproxy' : 'builtin';
+    if (balancer === 'builtin') console.log('crash mid-decision: haproxy is not installed, the built-in balancer is used');
+    cluster = await startCluster({ dir: tempDir('portti-crash-decisions-pg-'), service, instances: 2, databaseUrl, balancer });
     const result = await scenario(cluster, service, (schema) => ({ kind: 'postgres', url: databaseUrl, schema }));
     const audit = await auditVerifies(cluster, databaseUrl);
     await cluster.close();
@@ -237,7 +241,7 @@ describe.skipIf(!url)('crashes mid-decision on PostgreSQL with two instances of 
     expect(audit).toMatch(/log gateway\/2: OK/);
     cluster = undefined;
     console.log(
-      `crash mid-decision (PostgreSQL, 2+2 instances): ${result.decisions} acknowledged decisions, ${result.withdrawn} withdrawals, ${result.served} reads, ${result.uncertain} answers lost in a crash; decisions at each kill ${result.decisionsAtKill.join(', ')}`,
+      `crash mid-decision (PostgreSQL, 2+2 instances, ${balancer}): ${result.decisions} acknowledged decisions, ${result.withdrawn} withdrawals, ${result.served} reads, ${result.uncertain} answers lost in a crash; decisions at each kill ${result.decisionsAtKill.join(', ')}`,
     );
   }, 180_000);
 });

@@ -1,14 +1,15 @@
 /**
  * A small Portti cluster for fault tests: one operator (`operator-a`) and one gateway
  * (`gateway`) as separate `portti operator|gateway --instance N` processes, `instances` of each
- * (several only on PostgreSQL), each component behind a round-robin balancer on its public
- * address, and the demo Incomes Register and identity provider in this process. Instances can
+ * (several only on PostgreSQL), each component behind a balancer on its public address
+ * (HAProxy with deploy/haproxy.cfg, or the built-in development one), and the demo Incomes Register and identity provider in this process. Instances can
  * be SIGKILLed and restarted on their own port, as a service manager would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBalancer, type Balancer } from '../../src/app/balancer.ts';
+import { startHaproxy } from '../../src/app/haproxy.ts';
 import { startDemo, type DemoWorld } from '../../src/demo/demo-world.ts';
 import { loadPorttiConfig } from '../../src/shared/config.ts';
 import { freePort, PURPOSE, type TestService } from './world.ts';
@@ -29,6 +30,8 @@ export interface ClusterOptions {
   databaseUrl?: string;
   /** Instances of each component (more than one needs PostgreSQL). */
   instances: number;
+  /** HAProxy with deploy/haproxy.cfg, or the built-in development balancer (the default). */
+  balancer?: 'haproxy' | 'builtin';
 }
 
 export interface Cluster {
@@ -193,7 +196,17 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     const ports = await Promise.all(Array.from({ length: o.instances }, () => freePort()));
     const first = await spawnMember(config, kind, 1, ports[0]!, o.databaseUrl);
     const rest = await Promise.all(ports.slice(1).map((p, i) => spawnMember(config, kind, i + 2, p, o.databaseUrl)));
-    balancers.push(await startBalancer('127.0.0.1', publicPort, ports));
+    balancers.push(
+      o.balancer === 'haproxy'
+        ? await startHaproxy({
+            kind,
+            component: first.kind === 'operator' ? 'operator-a' : 'gateway',
+            host: '127.0.0.1',
+            port: publicPort,
+            backends: ports,
+          })
+        : await startBalancer('127.0.0.1', publicPort, ports),
+    );
     return [first, ...rest];
   };
   const operators = await members('operator', op);
