@@ -6,7 +6,6 @@
  * gateway within the feed's normal bound.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { signIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { createOperator, type Operator } from '../../src/operator/operator.ts';
 import type { OperatorDatabase } from '../../src/operator/operator.tables.ts';
 import { openStore, type StoreLocation } from '../../src/store/database.ts';
 import { dropLocation } from '../helpers/stores.ts';
+import { CuttableProxy } from '../helpers/tcp-proxy.ts';
 import {
   createTestService,
   fileRequest,
@@ -29,35 +29,6 @@ import {
 
 const pgUrl = process.env.DATABASE_URL;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A TCP proxy to PostgreSQL that can be cut (every connection dropped, new ones refused) and restored. */
-class CuttableProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  readonly port: number;
-  private readonly target: { host: string; port: number };
-  constructor(port: number, target: { host: string; port: number }) {
-    this.port = port;
-    this.target = target;
-  }
-  async open(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => (client.destroy(), upstream.destroy()));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-  async cut(): Promise<void> {
-    const closing = new Promise((resolve) => this.server?.close(resolve));
-    for (const s of this.sockets) s.destroy();
-    await closing;
-  }
-}
 
 describe.skipIf(!pgUrl)('the database going away (PostgreSQL)', () => {
   const direct = new URL(pgUrl ?? 'postgres://x@127.0.0.1:5432/x');

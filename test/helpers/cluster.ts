@@ -12,6 +12,7 @@ import { startBalancer, type Balancer } from '../../src/app/balancer.ts';
 import { startHaproxy } from '../../src/app/haproxy.ts';
 import { startDemo, type DemoWorld } from '../../src/demo/demo-world.ts';
 import { loadPorttiConfig } from '../../src/shared/config.ts';
+import { CuttableProxy } from './tcp-proxy.ts';
 import { freePort, PURPOSE, type TestService } from './world.ts';
 
 /** One instance process of a component. */
@@ -32,6 +33,8 @@ export interface ClusterOptions {
   instances: number;
   /** HAProxy with deploy/haproxy.cfg, or the built-in development balancer (the default). */
   balancer?: 'haproxy' | 'builtin';
+  /** Put a cuttable TCP proxy between the gateway and the Incomes Register (an upstream outage). */
+  upstreamProxy?: boolean;
 }
 
 export interface Cluster {
@@ -42,12 +45,16 @@ export interface Cluster {
   operators: Member[];
   gateways: Member[];
   demo: DemoWorld;
+  /** The cuttable proxy in front of the Incomes Register, when asked for. */
+  upstream?: CuttableProxy;
   kill(member: Member): Promise<void>;
   restart(member: Member): Promise<void>;
+  /** `portti audit verify` over every log: its exit code and output. */
+  auditVerify(): Promise<{ code: number | null; out: string }>;
   close(): Promise<void>;
 }
 
-function writeConfig(o: ClusterOptions, ports: { gw: number; op: number; reg: number; idp: number }): string {
+function writeConfig(o: ClusterOptions, ports: { gw: number; op: number; reg: number; idp: number; upstream: number }): string {
   const issuer = `http://127.0.0.1:${ports.op}`;
   const attributes = ['annual_income', 'income_year'];
   const registry = {
@@ -188,9 +195,11 @@ async function spawnMember(config: string, kind: Member['kind'], instance: numbe
 
 /** Starts the cluster; operators first (the first instance alone: it migrates), then gateways. */
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
-  const [gw, op, reg, idp] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const config = writeConfig(o, { gw, op, reg, idp });
+  const [gw, op, reg, idp, proxied] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const config = writeConfig(o, { gw, op, reg, idp, upstream: o.upstreamProxy ? proxied : reg });
   const demo = await startDemo(loadPorttiConfig(config, { ...process.env, DATABASE_URL: o.databaseUrl ?? '' }));
+  const upstream = o.upstreamProxy ? new CuttableProxy(proxied, { host: '127.0.0.1', port: reg }) : undefined;
+  await upstream?.open();
   const balancers: Balancer[] = [];
   const members = async (kind: Member['kind'], publicPort: number): Promise<Member[]> => {
     const ports = await Promise.all(Array.from({ length: o.instances }, () => freePort()));
@@ -218,6 +227,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     operators,
     gateways,
     demo,
+    ...(upstream ? { upstream } : {}),
     async kill(member) {
       if (member.child.exitCode !== null || member.child.signalCode !== null) return;
       const exited = new Promise((r) => member.child.once('exit', r));
@@ -227,6 +237,18 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     async restart(member) {
       await cluster.kill(member);
       member.child = (await spawnMember(config, member.kind, member.instance, member.port, o.databaseUrl)).child;
+    },
+    async auditVerify() {
+      // asynchronously: the balancers in this process must keep answering the command's requests
+      const child = spawn(process.execPath, ['bin/portti.js', 'audit', 'verify', '--config', config], {
+        env: { ...process.env, DATABASE_URL: o.databaseUrl ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      return { code, out };
     },
     async close() {
       for (const b of balancers) await b.close().catch(() => undefined);
@@ -240,6 +262,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
           clearTimeout(timer);
         }),
       );
+      await upstream?.cut();
       await demo.close();
     },
   };
