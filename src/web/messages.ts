@@ -640,6 +640,22 @@ export const MESSAGES = {
   move_outcome_stays: { fi: 'jää vanhalle operaattorille', sv: 'stannar hos den gamla operatören', en: 'stays at the old operator' },
   move_outcome_archived: { fi: 'vain historia', sv: 'bara historik', en: 'history only' },
   move_handed_over: { fi: 'vanha operaattori vahvisti', sv: 'den gamla operatören bekräftade', en: 'confirmed by the old operator' },
+  move_preview_title: { fi: 'Tarkista siirto', sv: 'Granska flytten', en: 'Check the move' },
+  move_will_move: { fi: 'siirtyy tänne', sv: 'flyttas hit', en: 'moves here' },
+  move_will_reconfirm: {
+    fi: 'siirtyy, vahvistat sen uudelleen täällä',
+    sv: 'flyttas, du bekräftar det igen här',
+    en: 'moves, you confirm it again here',
+  },
+  move_will_stay: { fi: 'jää vanhalle operaattorille', sv: 'stannar hos den gamla operatören', en: 'stays at the old operator' },
+  move_will_archive: { fi: 'siirtyy vain historiana', sv: 'följer med bara som historik', en: 'comes along as history only' },
+  move_left_behind_preview: {
+    fi: 'Nämä tunnistukset eivät siirry, koska tämä operaattori ei tarjoa niitä. Voit liittää tänne toisen tunnistuksen avainnippuun.',
+    sv: 'Dessa identifieringar följer inte med, eftersom operatören inte erbjuder dem. Du kan koppla en annan identifiering i nyckelknippan.',
+    en: 'These identities will not come along, because this operator does not offer them. You can link another identity in your keychain.',
+  },
+  move_confirm: { fi: 'Vahvista siirto', sv: 'Bekräfta flytten', en: 'Confirm the move' },
+  move_cancel: { fi: 'Peruuta', sv: 'Avbryt', en: 'Cancel' },
 } as const satisfies Record<string, Readonly<Record<Locale, string>>>;
 
 /** Counted strings: each language's CLDR plural forms (`Intl.PluralRules`), and `zero` where 0 reads better in words. */
@@ -726,6 +742,23 @@ export const PLURAL_MESSAGES = {
       one: 'You may let your data be included in anonymised datasets: no name or identity code, only generalised items.',
       other:
         'You may let your data be included in anonymised datasets: no name or identity code, only generalised items in groups of at least {n} people.',
+    },
+  },
+  move_preview_intro: {
+    fi: {
+      zero: 'Siirtopaketissa ei ole lupia.',
+      one: 'Siirtopaketissa on 1 lupa. Näin sille käy:',
+      other: 'Siirtopaketissa on {n} lupaa. Näin niille käy:',
+    },
+    sv: {
+      zero: 'Flyttpaketet innehåller inga samtycken.',
+      one: 'Flyttpaketet innehåller 1 samtycke. Så här går det:',
+      other: 'Flyttpaketet innehåller {n} samtycken. Så här går det:',
+    },
+    en: {
+      zero: 'The bundle holds no consent records.',
+      one: 'The bundle holds 1 consent record. This is what happens to it:',
+      other: 'The bundle holds {n} consent records. This is what happens to them:',
     },
   },
   move_progress: {

@@ -140,6 +140,13 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     await atB.locator('nav').getByRole('link', { name: 'Change operator', exact: true }).click();
     await atB.getByLabel('Bundle file').setInputFiles(bundlePath);
     await atB.getByRole('button', { name: 'Move my data here' }).click();
+    // first what would move, by service name, before she agrees
+    await atB.waitForSelector('.move-preview');
+    expect(await atB.locator('.move-preview li[data-outcome="moved"]', { hasText: 'Customer Fee Unit' }).count()).toBe(2);
+    expect(await atB.getByText('This is what happens to them').count()).toBe(1);
+    await axe(atB, 'move preview (B)');
+    await snap(atB, 'move-preview');
+    await atB.getByRole('button', { name: 'Confirm the move' }).click();
     await atB.waitForURL(/\/dashboard\/move\/urn/);
     await atB.waitForSelector('article.move[data-status="done"]');
     expect(await atB.locator('li[data-outcome="moved"]').count()).toBe(2); // the active one and the pending one

@@ -447,6 +447,18 @@ describe('two cities in one trust group', () => {
       const ainoBackAtA = await importAs(ainoA, bundle);
       expect(ainoBackAtA.status).toBe(400);
 
+      // before the import: what would happen, and which identity cannot come along; nothing changes yet
+      const previewRes = await ainoB.browser.request(`${issuers.b}/citizen/api/portability/previews`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose', 'x-csrf-token': ainoB.csrf },
+        body: bundle,
+      });
+      expect(previewRes.status).toBe(200);
+      const preview = (await previewRes.json()) as { total: number; items: Array<{ old: string; outcome: string }>; left_behind: unknown };
+      expect(preview.total).toBe(before.length);
+      expect(preview.left_behind).toEqual([{ iss: 'https://bank.example', idp: 'bank', name: null }]);
+      expect(await citizenGet<unknown[]>(ainoB, '/citizen/api/portability/moves')).toEqual([]);
+
       // the import, with progress
       const started = await importAs(ainoB, bundle);
       expect(started.status).toBe(202);
@@ -465,6 +477,10 @@ describe('two cities in one trust group', () => {
       expect(done.done).toBe(done.total);
       expect((done as unknown as { left_behind: unknown }).left_behind).toEqual([{ iss: 'https://bank.example', idp: 'bank', name: null }]);
       for (const i of done.items) if (i.new) moved.set(i.old, i.new);
+      // the preview said what the import then did, record by record
+      expect(Object.fromEntries(preview.items.map((i) => [i.old, i.outcome]))).toEqual(
+        Object.fromEntries(done.items.map((i) => [i.old, i.outcome])),
+      );
 
       // every record accounted for
       const outcome = (id: string) => done.items.find((i) => i.old === id)?.outcome;

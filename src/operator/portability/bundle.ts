@@ -70,6 +70,16 @@ export interface MoveView {
   updated_at: string;
 }
 
+/** What an import would do, shown before the citizen agrees to it (nothing is created yet). */
+export interface MovePreview {
+  move_id: string;
+  peer: string;
+  total: number;
+  /** Each record's outcome if the import ran now (no `new` ids yet). */
+  items: MoveItem[];
+  left_behind: MoveView['left_behind'];
+}
+
 /** Signs a portability payload as a compact JWS with the given `typ`. */
 export async function signPortability(payload: object, typ: string, key: SigningKey): Promise<string> {
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))

@@ -4,7 +4,7 @@
  */
 import { html, type SafeHtml } from '../../web/html.ts';
 import { pick, t, tn, type Locale, type MessageKey } from '../../web/i18n.ts';
-import type { MoveItem, MoveView } from './portability.ts';
+import type { MoveItem, MovePreview, MoveView } from './portability.ts';
 import type { StayReason } from './bundle.ts';
 import type { MovePageView } from './move.view.ts';
 
@@ -36,12 +36,12 @@ function item(i: MoveItem, services: MovePageView['services'], locale: Locale): 
   return html`<li data-outcome="${i.outcome}">${service}: ${outcome}${handedOver}${reason}${refused}</li>`;
 }
 
-/** The identities of the old keychain this operator does not offer: said, not dropped silently. */
-function leftBehind(m: MoveView, locale: Locale): SafeHtml | '' {
+/** The identities of the old keychain this operator does not offer: said, not dropped silently (before the move too). */
+function leftBehind(m: Pick<MoveView, 'left_behind'>, locale: Locale, key: MessageKey = 'move_left_behind'): SafeHtml | '' {
   if (m.left_behind.length === 0) return '';
   const host = (iss: string) => URL.parse(iss)?.host ?? iss;
   return html`<div class="notice" data-left-behind="${m.left_behind.length}">
-    <p>${t(locale, 'move_left_behind')}</p>
+    <p>${t(locale, key)}</p>
     <ul>
       ${m.left_behind.map((k) => html`<li>${k.idp} (${host(k.iss)})</li>`)}
     </ul>
@@ -113,6 +113,50 @@ export function renderMovePage(view: MovePageView, locale: Locale): SafeHtml {
       : '';
   return html`${outSection(view, locale)} ${inSection(view, locale)} ${moves}
     <script src="/assets/move.js" defer></script>`;
+}
+
+const PREVIEW_OUTCOME_LABEL: Record<MoveItem['outcome'], MessageKey> = {
+  moved: 'move_will_move',
+  reconfirm: 'move_will_reconfirm',
+  stays: 'move_will_stay',
+  archived: 'move_will_archive',
+};
+
+/**
+ * Before the import: what would move here, what would need confirming, what would stay and why,
+ * and which identities cannot come along; the citizen then agrees (the bundle goes along in the form).
+ */
+export function renderMovePreview(
+  p: MovePreview,
+  names: Pick<MovePageView, 'names' | 'services'>,
+  form: { bundle: string; csrf: string },
+  locale: Locale,
+): SafeHtml {
+  const peer = pick(names.names[p.peer], locale) || t(locale, 'move_peer_other');
+  const row = (i: MoveItem) => {
+    const service = pick(names.services[i.client_id], locale) || i.client_id || i.old;
+    const reason = i.reason_code ? html` – ${t(locale, STAY_REASON[i.reason_code])}` : '';
+    return html`<li data-outcome="${i.outcome}">${service}: ${t(locale, PREVIEW_OUTCOME_LABEL[i.outcome])}${reason}</li>`;
+  };
+  return html`<section class="card move-preview" aria-labelledby="preview-h">
+    <h2 id="preview-h">${t(locale, 'move_in', { peer })}</h2>
+    <p>${tn(locale, 'move_preview_intro', p.total)}</p>
+    ${
+      p.items.length > 0
+        ? html`<ul>
+            ${p.items.map(row)}
+          </ul>`
+        : ''
+    }
+    ${leftBehind(p, locale, 'move_left_behind_preview')}
+    <form method="post" action="/dashboard/move/import">
+      <input type="hidden" name="_csrf" value="${form.csrf}" />
+      <input type="hidden" name="bundle" value="${form.bundle}" />
+      <input type="hidden" name="confirm" value="yes" />
+      <button type="submit">${t(locale, 'move_confirm')}</button>
+      <a href="/dashboard/move">${t(locale, 'move_cancel')}</a>
+    </form>
+  </section>`;
 }
 
 /** One move's own page; without JavaScript it refreshes itself while the move runs. */

@@ -1,6 +1,7 @@
 /**
  * A move at the new operator: verify the bundle (from a member of the trust group, for this
- * operator, unexpired, untampered, about the signed-in person), then re-create each live
+ * operator, unexpired, untampered, about the signed-in person), show the citizen what would
+ * move and what would not (records, identities) before they agree, then re-create each live
  * record the citizen alone decides, in the background, recording what became of each.
  */
 import { compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
@@ -8,7 +9,7 @@ import { STATUS_RULES } from '../../core/consent-rules.ts';
 import { activators, type ConsentState, type Party } from '../../core/consent.ts';
 import { ruleOfSet } from '../../core/odrl.ts';
 import { ProblemError } from '../../shared/errors.ts';
-import { BUNDLE_TYP, type MoveItem, type PortabilityBundle } from './bundle.ts';
+import { BUNDLE_TYP, type MoveItem, type MovePreview, type MoveView, type PortabilityBundle } from './bundle.ts';
 import type { PortabilityContext } from './portability-context.ts';
 import { insertMove, moveExists, updateMove } from './portability.repository.ts';
 
@@ -42,6 +43,47 @@ async function verifiedBundle(ctx: PortabilityContext, jws: string, now: number)
   return bundle;
 }
 
+/** A verified bundle about the signed-in person, and how to recognise that person's parties in it. */
+async function bundleForAccount(ctx: PortabilityContext, accountId: string, jws: string, now: number) {
+  const bundle = await verifiedBundle(ctx, jws, now);
+  const mine = await ctx.accounts.identifiers(accountId);
+  const same = (a: { identifier_type: string; identifier: string }) =>
+    mine.some((m) => m.identifier_type === a.identifier_type && m.identifier === a.identifier);
+  if (!Array.isArray(bundle.profile?.identifiers) || !bundle.profile.identifiers.some(same)) {
+    throw new ProblemError(
+      403,
+      'invalid_bundle',
+      'the bundle is about another person: sign in with an identity that carries the same national identifier',
+    );
+  }
+  return { bundle, same };
+}
+
+/** The identities of the old keychain this operator does not offer: they cannot come along. */
+function leftBehind(ctx: PortabilityContext, bundle: PortabilityBundle): MoveView['left_behind'] {
+  return (Array.isArray(bundle.keychain) ? bundle.keychain : [])
+    .filter((k) => !ctx.identityIssuers.includes(k.iss))
+    .map((k) => ({ iss: String(k.iss), idp: String(k.idp), name: typeof k.name === 'string' ? k.name : null }));
+}
+
+/**
+ * What importing a bundle would do, before the citizen agrees to it: which records would move,
+ * which need their confirmation here, which stay and why, and which identities cannot come along.
+ * Verifies the bundle as the import does; changes nothing.
+ */
+export async function previewImport(ctx: PortabilityContext, accountId: string, jws: string, now: number): Promise<MovePreview> {
+  const { bundle, same } = await bundleForAccount(ctx, accountId, jws.trim(), now);
+  const scope = { accountId, from: bundle.iss, mine: same, ...(await importHere(ctx)) };
+  const items: MoveItem[] = [];
+  for (const { record } of bundle.consent_records) {
+    const plan = await planOne(ctx, scope, record);
+    items.push(
+      'outcome' in plan ? plan : { old: record.record_id, client_id: record.client_id, outcome: plan.reconfirm ? 'reconfirm' : 'moved' },
+    );
+  }
+  return { move_id: bundle.move_id, peer: bundle.iss, total: items.length, items, left_behind: leftBehind(ctx, bundle) };
+}
+
 /**
  * Verifies a bundle and records the move for the signed-in citizen; returns the move id and,
  * for a bundle not seen before, the import to run in the background. Refuses a bundle about
@@ -54,17 +96,7 @@ export async function beginImport(
   now: number,
 ): Promise<{ moveId: string; run?: () => Promise<void> }> {
   const compact = jws.trim();
-  const bundle = await verifiedBundle(ctx, compact, now);
-  const mine = await ctx.accounts.identifiers(accountId);
-  const same = (a: { identifier_type: string; identifier: string }) =>
-    mine.some((m) => m.identifier_type === a.identifier_type && m.identifier === a.identifier);
-  if (!Array.isArray(bundle.profile?.identifiers) || !bundle.profile.identifiers.some(same)) {
-    throw new ProblemError(
-      403,
-      'invalid_bundle',
-      'the bundle is about another person: sign in with an identity that carries the same national identifier',
-    );
-  }
+  const { bundle, same } = await bundleForAccount(ctx, accountId, compact, now);
   if (await moveExists(ctx.db, bundle.move_id)) return { moveId: bundle.move_id };
   await insertMove(ctx.db, {
     move_id: bundle.move_id,
@@ -76,15 +108,21 @@ export async function beginImport(
     done: 0,
     result: '[]',
     bundle: compact,
-    left_behind: JSON.stringify(
-      (Array.isArray(bundle.keychain) ? bundle.keychain : [])
-        .filter((k) => !ctx.identityIssuers.includes(k.iss))
-        .map((k) => ({ iss: String(k.iss), idp: String(k.idp), name: typeof k.name === 'string' ? k.name : null })),
-    ),
+    left_behind: JSON.stringify(leftBehind(ctx, bundle)),
     created_at: now,
     updated_at: now,
   });
   return { moveId: bundle.move_id, run: () => runImport(ctx, accountId, bundle, same) };
+}
+
+/** What an import needs to know about this operator's sources and the trust group's rulebook. */
+async function importHere(ctx: PortabilityContext) {
+  const sources = await ctx.registry.sources();
+  return {
+    sourceIds: new Map(sources.map((s) => [s.resource, s.id])),
+    sensitive: new Set(sources.flatMap((s) => s.attributes.filter((a) => a.sensitivity !== 'normal').map((a) => `${s.resource}#${a.id}`))),
+    rule: ctx.trustGroup()?.rulebook.moved_consents ?? 'carry_over',
+  };
 }
 
 /** Re-creates the bundle's records and arrangements here, saving progress every 25 records. */
@@ -99,14 +137,7 @@ async function runImport(
     if (!(await ctx.accounts.displayName(accountId)) && bundle.profile.display_name) {
       await ctx.accounts.setDisplayName(accountId, bundle.profile.display_name);
     }
-    const sources = await ctx.registry.sources();
-    const here = {
-      sourceIds: new Map(sources.map((s) => [s.resource, s.id])),
-      sensitive: new Set(
-        sources.flatMap((s) => s.attributes.filter((a) => a.sensitivity !== 'normal').map((a) => `${s.resource}#${a.id}`)),
-      ),
-      rule: ctx.trustGroup()?.rulebook.moved_consents ?? 'carry_over',
-    };
+    const here = await importHere(ctx);
     let done = 0;
     for (const { record } of bundle.consent_records) {
       items.push(await importOne(ctx, { accountId, from: bundle.iss, mine, ...here }, record));
@@ -145,8 +176,8 @@ interface ImportScope {
   sourceIds: Map<string, string>;
 }
 
-/** Re-creates one record here, or says why it stays at the old operator. */
-async function importOne(ctx: PortabilityContext, scope: ImportScope, record: ConsentState): Promise<MoveItem> {
+/** Why a record stays at the old operator (or is history only), or that it can be re-created here and whether it needs reconfirming. */
+async function planOne(ctx: PortabilityContext, scope: ImportScope, record: ConsentState): Promise<MoveItem | { reconfirm: boolean }> {
   const base = { old: record.record_id, client_id: record.client_id };
   // only a standing record (pending or active) moves; the others are history only
   if (!STATUS_RULES[record.status].standing) return { ...base, outcome: 'archived' };
@@ -177,10 +208,18 @@ async function importOne(ctx: PortabilityContext, scope: ImportScope, record: Co
   const reconfirm =
     record.status === 'active' &&
     (scope.rule === 'reconfirm_all' || (scope.rule === 'reconfirm_sensitive' && covers.some((c) => scope.sensitive.has(c))));
+  return { reconfirm };
+}
+
+/** Re-creates one record here, or says why it stays at the old operator. */
+async function importOne(ctx: PortabilityContext, scope: ImportScope, record: ConsentState): Promise<MoveItem> {
+  const plan = await planOne(ctx, scope, record);
+  if ('outcome' in plan) return plan;
+  const base = { old: record.record_id, client_id: record.client_id };
   try {
     const { from, accountId, mine, sourceIds } = scope;
-    const created = await ctx.consents.importMoved(record, { from, accountId, mine, reconfirm, sourceIds });
-    return { ...base, outcome: reconfirm ? 'reconfirm' : 'moved', new: created.record_id, handed_over: false };
+    const created = await ctx.consents.importMoved(record, { from, accountId, mine, reconfirm: plan.reconfirm, sourceIds });
+    return { ...base, outcome: plan.reconfirm ? 'reconfirm' : 'moved', new: created.record_id, handed_over: false };
   } catch (err) {
     const reason = err instanceof ProblemError ? err.message : 'could not be re-created here';
     return { ...base, outcome: 'stays', reason_code: 'not_recreated', reason };

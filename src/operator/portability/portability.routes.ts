@@ -1,6 +1,6 @@
 /**
  * Moving between operators: the citizen API and dashboard page to download a bundle for
- * another operator and to import one here (with progress), and the operator-to-operator
+ * another operator and to import one here (first what would move, then with progress), and the operator-to-operator
  * hand-over endpoint `POST /portability/complete`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -10,7 +10,7 @@ import { ProblemError } from '../../shared/errors.ts';
 import { t } from '../../web/i18n.ts';
 import { checkCsrf, signedInOrRedirect, type Sessions } from '../accounts/sessions.ts';
 import { dashboardNav, type WebContext } from '../citizen/web-context.ts';
-import { renderMovePage, renderMoveStatus } from './move.page.ts';
+import { renderMovePage, renderMovePreview, renderMoveStatus } from './move.page.ts';
 import type { Portability } from './portability.ts';
 import type { TrustScope } from '../registry/trust-scope.ts';
 import type { LocalizedText } from '../citizen/view-models.ts';
@@ -34,7 +34,12 @@ const MoveParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Target = Type.String({ maxLength: 500 });
 const BundleRequest = Type.Object({ target: Target }, { additionalProperties: false });
 const BundleForm = Type.Object({ target: Target, _csrf: Type.String() });
-const ImportForm = Type.Object({ bundle: Type.String({ minLength: 1 }), _csrf: Type.String() });
+const ImportForm = Type.Object({
+  bundle: Type.String({ minLength: 1 }),
+  _csrf: Type.String(),
+  /** Present once the citizen has seen the preview and agrees. */
+  confirm: Type.Optional(Type.Literal('yes')),
+});
 
 /** Registers the portability API, the hand-over endpoint and the move pages. */
 export function registerPortabilityRoutes(app: FastifyInstance, deps: PortabilityRoutesDeps): void {
@@ -63,6 +68,20 @@ function registerPortabilityApi(app: FastifyInstance, deps: PortabilityRoutesDep
       const s = await deps.sessions.require(request);
       checkCsrf(request, s);
       return download(deps, reply, s.accountId, request.body.target);
+    },
+  );
+
+  r.post(
+    '/citizen/api/portability/previews',
+    {
+      bodyLimit: BUNDLE_LIMIT,
+      schema: { summary: 'What importing a bundle would do (body: the compact JWS, application/jose); changes nothing', tags },
+    },
+    async (request) => {
+      const s = await deps.sessions.require(request);
+      checkCsrf(request, s);
+      if (typeof request.body !== 'string') throw new ProblemError(415, 'unsupported_media_type', 'send the bundle as application/jose');
+      return deps.portability.preview(s.accountId, request.body);
     },
   );
 
@@ -132,8 +151,16 @@ function registerMovePages(app: FastifyInstance, deps: PortabilityRoutesDeps): v
   r.post('/dashboard/move/import', { bodyLimit: BUNDLE_LIMIT, schema: { hide: true, body: ImportForm } }, async (request, reply) => {
     const s = await deps.sessions.require(request);
     checkCsrf(request, s);
-    const move = await deps.portability.startImport(s.accountId, request.body.bundle);
-    return reply.redirect(`/dashboard/move/${encodeURIComponent(move.move_id)}`, 303);
+    if (request.body.confirm === 'yes') {
+      const move = await deps.portability.startImport(s.accountId, request.body.bundle);
+      return reply.redirect(`/dashboard/move/${encodeURIComponent(move.move_id)}`, 303);
+    }
+    // first what would move and what would not, then the citizen agrees (or not)
+    const locale = web.locale(request, s);
+    const preview = await deps.portability.preview(s.accountId, request.body.bundle);
+    const names = { names: deps.trust.memberNames(), services: await deps.serviceNames() };
+    const body = renderMovePreview(preview, names, { bundle: request.body.bundle.trim(), csrf: s.data.csrf }, locale);
+    return web.send(reply, request, s, t(locale, 'move_preview_title'), body, dashboardNav(locale, 'move'));
   });
 
   r.get('/dashboard/move/:id', { schema: { hide: true, params: MoveParams } }, async (request, reply) => {

@@ -17,15 +17,15 @@ import type { LogEvidence } from '../../audit/export-verify.ts';
 import type { ConsentState } from '../../core/consent.ts';
 import { discover } from '../../shared/oauth/oauth-client.ts';
 import { ProblemError } from '../../shared/errors.ts';
-import type { MoveItem, MoveView, PortabilityBundle } from './bundle.ts';
+import type { MoveItem, MovePreview, MoveView, PortabilityBundle } from './bundle.ts';
 import { handOverPending } from './hand-over.ts';
-import { beginImport } from './moving-in.ts';
+import { beginImport, previewImport } from './moving-in.ts';
 import { completeMove, exportBundle } from './moving-out.ts';
 import type { PortabilityContext, PortabilityOptions } from './portability-context.ts';
 import { bundlesIn, deleteMovesOf, lastMoveOut, moveOf, movesIn, movesOf, moveView } from './portability.repository.ts';
 
 /** The protocol's types and constants (bundle.ts), for the routes and tests. */
-export { BUNDLE_TYP, COMPLETE_TYP, type MoveItem, type MoveView, type PortabilityBundle } from './bundle.ts';
+export { BUNDLE_TYP, COMPLETE_TYP, type MoveItem, type MovePreview, type MoveView, type PortabilityBundle } from './bundle.ts';
 /** What a Portability is built from (portability-context.ts). */
 export type { PortabilityOptions } from './portability-context.ts';
 
@@ -137,6 +137,11 @@ export class Portability {
   /** The new operator says which records it re-created: mark the old ones moved. */
   async complete(jws: string, now = Date.now()): Promise<{ marked: string[]; refused: Array<{ record_id: string; reason: string }> }> {
     return completeMove(this.ctx, jws, now);
+  }
+
+  /** What importing the bundle would do (records, identities left behind), before the citizen agrees; changes nothing. */
+  async preview(accountId: string, jws: string, now = Date.now()): Promise<MovePreview> {
+    return previewImport(this.ctx, accountId, jws, now);
   }
 
   /**
