@@ -163,6 +163,12 @@ function registerMovePages(app: FastifyInstance, deps: PortabilityRoutesDeps): v
     return web.send(reply, request, s, t(locale, 'move_preview_title'), body, dashboardNav(locale, 'move'));
   });
 
+  // the preview is the answer to a POST: its language links lead back to the move page in that language
+  r.get('/dashboard/move/import', { schema: { hide: true } }, async (request, reply) => {
+    const lang = new URL(request.url, 'http://x').searchParams.get('lang');
+    return reply.redirect(`/dashboard/move${lang ? `?lang=${encodeURIComponent(lang)}` : ''}`, 303);
+  });
+
   r.get('/dashboard/move/:id', { schema: { hide: true, params: MoveParams } }, async (request, reply) => {
     const s = await signedInOrRedirect(deps.sessions, request, reply);
     if (!s) return reply;
