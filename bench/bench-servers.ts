@@ -35,7 +35,7 @@ import pino from 'pino';
 import { createOperator } from '../src/operator/operator.ts';
 import type { OperatorDatabase } from '../src/operator/operator.tables.ts';
 import { createDpopKey, createDpopProof, sha256b64url, verifyDpopProof } from '../src/shared/oauth/dpop.ts';
-import { clientCredentialsToken, discover } from '../src/shared/oauth/oauth-client.ts';
+import { clientAssertion, clientCredentialsToken, discover } from '../src/shared/oauth/oauth-client.ts';
 import { migrateToLatest, openStore } from '../src/store/database.ts';
 import { importJWK, type CryptoKey } from 'jose';
 
@@ -123,12 +123,12 @@ async function baseline() {
   const dpop = await createDpopKey();
   const asPool = new Pool(env.issuer!, { connections: 64 });
   let api = await clientCredentialsToken(meta, { clientId: 'baseline', key }, dpop, {
-    scope: 'introspect access_report',
+    scope: 'access_report',
     resource: `${env.issuer}/api`,
   });
   setInterval(async () => {
     api = await clientCredentialsToken(meta, { clientId: 'baseline', key }, dpop, {
-      scope: 'introspect access_report',
+      scope: 'access_report',
       resource: `${env.issuer}/api`,
     });
   }, 200_000).unref();
@@ -149,7 +149,17 @@ async function baseline() {
   let prev = '0'.repeat(64);
   const handler = async (req: import('node:http').IncomingMessage) => {
     const token = (req.headers.authorization ?? '').split(' ')[1] ?? '';
-    const result = await call(meta.introspection_endpoint!, 'application/x-www-form-urlencoded', new URLSearchParams({ token }).toString());
+    // RFC 7662 with the client's own authentication (private_key_jwt), as the operator's metadata publishes
+    const assertion = await clientAssertion({ clientId: 'baseline', key }, meta.issuer);
+    const form = new URLSearchParams({ token, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' });
+    form.set('client_assertion', assertion);
+    const introspected = await asPool.request({
+      method: 'POST',
+      path: new URL(meta.introspection_endpoint!).pathname,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    const result = (await introspected.body.json()) as { active?: boolean };
     if (!result.active) throw new Error('inactive');
     // the access item patched back per request
     seq += 1;

@@ -41,6 +41,7 @@ import { mountAuthorizationServer } from './oauth/provider.routes.ts';
 import { createOidcAdapter } from './oauth/oidc-adapter.ts';
 import { sweepOidcStore } from './oauth/oidc-store.repository.ts';
 import { TokenRevocations } from './oauth/token-revocations.ts';
+import { registerTokenStatusRoutes } from './token-status/token-status.routes.ts';
 import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
 import { Portability } from './portability/portability.ts';
 import { registerPortabilityRoutes } from './portability/portability.routes.ts';
@@ -195,7 +196,9 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
   const auth = new ApiAuthenticator(issuer, keys.jwks, new MemoryReplayCache(), config.mtls?.public_url, revoked);
   registerFeedRoutes(scope, { db, accessReports: w.accessReports, auth, registry, consents, inGroup: trust.inGroup });
   registerWitnessRoutes(scope, { db, witness: w.witness, auth, accessReports: w.accessReports });
-  registerServiceApiRoutes(scope, { db, auth, consents, revocations: w.revocations, issuer, jwks: keys.jwks });
+  registerServiceApiRoutes(scope, { auth, consents });
+  const mtlsUrl = config.mtls?.public_url.replace(/\/$/, '');
+  registerTokenStatusRoutes(scope, { as, registry, consents, revocations: w.revocations, issuer, jwks: keys.jwks, mtlsUrl });
   const rotateKeys = async () => {
     const kid = await keys.rotate();
     as.reload();

@@ -19,13 +19,14 @@ import { OperatorClient } from '../../src/gateway/operators/operator-client.ts';
 import { isTokenActive } from '../../src/gateway/token/introspection.ts';
 import { RevocationList } from '../../src/gateway/token/revocation-list.ts';
 import { createDpopProof } from '../../src/shared/oauth/dpop.ts';
+import { postToAs } from '../../src/shared/oauth/oauth-client.ts';
 import { openStore, type StoreLocation } from '../../src/store/database.ts';
 import { dropLocation, tempDir } from '../helpers/stores.ts';
 import {
-  apiToken,
   createTestService,
   fileRequest,
   freePort,
+  metadata,
   PEOPLE,
   readSource,
   serviceDefinition,
@@ -38,18 +39,10 @@ import {
 const DATATYPES = ['annual_income', 'income_year'];
 const BOUND_MS = 1000;
 
-/** RFC 7009 revocation as a client sends it (form body), to `base` (an instance's own address) signed for the issuer's URL. */
+/** RFC 7009 revocation as a client sends it (form body, `private_key_jwt`), to `base` (an instance's own address). */
 async function revoke(service: TestService, issuer: string, token: string, base = issuer): Promise<number> {
-  const bearer = await apiToken(service, issuer);
-  const res = await fetch(`${base}/api/revoke`, {
-    method: 'POST',
-    headers: {
-      authorization: `DPoP ${bearer}`,
-      dpop: await createDpopProof(service.dpop, 'POST', `${issuer}/api/revoke`, bearer),
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
-  });
+  const client = { clientId: service.clientId, key: service.key };
+  const res = await postToAs(await metadata(issuer), `${base}/api/revoke`, client, { token, token_type_hint: 'access_token' });
   return res.status;
 }
 

@@ -66,6 +66,8 @@ describe('mutual-TLS-bound tokens (RFC 8705)', () => {
   it('publishes the mutual-TLS endpoints and the gateway accepts certificate-bound tokens', async () => {
     const meta = await discover(world.issuers.a);
     expect(meta.mtls_endpoint_aliases).toMatchObject({ token_endpoint: `${world.mtlsUrls.a}/oauth/token` });
+    // the operator has a mutual-TLS listener here, so it says it binds tokens to certificates (RFC 8705 §3.3)
+    expect(meta.tls_client_certificate_bound_access_tokens).toBe(true);
     const prm = (await (await fetch(`${world.gatewayUrl}/.well-known/oauth-protected-resource/sources/incomes`)).json()) as Record<
       string,
       unknown

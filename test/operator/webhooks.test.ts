@@ -62,8 +62,12 @@ describe('webhooks as Security Event Tokens', () => {
   let hookOrigin: string;
   const received: Received[] = [];
   let flakyCalls = 0;
+  const refusedBodies: string[] = [];
+  const busyBodies: string[] = [];
   let fees: TestService;
   let flaky: TestService;
+  let refusing: TestService;
+  let busy: TestService;
   let aino: Citizen;
   let jwks: ReturnType<typeof createRemoteJWKSet>;
 
@@ -125,6 +129,14 @@ describe('webhooks as Security Event Tokens', () => {
       received.push({ path: '/flaky', contentType: request.headers['content-type'], body: request.body as string });
       return reply.code(202).send();
     });
+    hooks.post('/refuses', async (request, reply) => {
+      refusedBodies.push(request.body as string);
+      return reply.code(400).send({ err: 'invalid_audience', description: 'not for us' });
+    });
+    hooks.post('/busy', async (request, reply) => {
+      busyBodies.push(request.body as string);
+      return reply.code(503).send();
+    });
     await hooks.listen({ port: 0, host: '127.0.0.1' });
     hookOrigin = `http://127.0.0.1:${(hooks.server.address() as { port: number }).port}`;
 
@@ -134,6 +146,10 @@ describe('webhooks as Security Event Tokens', () => {
     flaky = await createTestService('flaky-service');
     await world.operators.a.registry.putService(serviceDefinition(fees, [], `${hookOrigin}/events`));
     await world.operators.a.registry.putService(serviceDefinition(flaky, [], `${hookOrigin}/flaky`));
+    refusing = await createTestService('refusing-service');
+    busy = await createTestService('busy-service');
+    await world.operators.a.registry.putService(serviceDefinition(refusing, [], `${hookOrigin}/refuses`));
+    await world.operators.a.registry.putService(serviceDefinition(busy, [], `${hookOrigin}/busy`));
     jwks = createRemoteJWKSet(new URL((await metadata(issuer)).jwks_uri));
     aino = await signIn(issuer, 'aino');
   });
@@ -205,6 +221,46 @@ describe('webhooks as Security Event Tokens', () => {
     expect(delivered.delivered_at).toEqual(expect.any(Number));
     expect(delivered.delivery_id).toBe(set.payload.txn);
     expect(flakyCalls).toBe(2);
+  });
+
+  it('gives up at once on a receiver answering 400 (RFC 8935 §2.4), and lists the delivery as failed', async () => {
+    const recordId = await file(refusing);
+    const approved = await citizenPost(`/citizen/api/consents/${encodeURIComponent(recordId)}/decision`, { approve: true });
+    expect(approved.status).toBe(200);
+    const failed = await until('the delivery to fail', async () =>
+      (await deliveries()).find((d) => d.record_id === recordId && d.status === 'failed'),
+    );
+    expect(failed).toMatchObject({ attempts: 1, last_status: 400, last_error: 'answered 400: invalid_audience (not for us)' });
+    // the back-off would have retried within 1 s; nothing comes
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(refusedBodies).toHaveLength(1);
+    const res = await fetch(`${issuer}/admin/webhooks?status=failed`, { headers: ADMIN });
+    const listed = (await res.json()) as Delivery[];
+    expect(listed.map((d) => d.delivery_id)).toContain(failed.delivery_id);
+    expect(listed.every((d) => d.status === 'failed')).toBe(true);
+    expect((await fetch(`${issuer}/admin/webhooks?status=lost`, { headers: ADMIN })).status).toBe(400);
+  });
+
+  it('retries a receiver answering 503 with the same SET (same jti), backing off between attempts', async () => {
+    const recordId = await file(busy);
+    const approved = await citizenPost(`/citizen/api/consents/${encodeURIComponent(recordId)}/decision`, { approve: true });
+    expect(approved.status).toBe(200);
+    const started = Date.now();
+    const times: number[] = [];
+    await until('three attempts', () => {
+      while (times.length < busyBodies.length) times.push(Date.now() - started);
+      return busyBodies.length >= 3 ? true : undefined;
+    });
+    const sets = await Promise.all(
+      busyBodies.slice(0, 3).map((b) => jwtVerify<SetPayload>(b, jwks, { issuer, audience: busy.clientId, typ: 'secevent+jwt' })),
+    );
+    expect(new Set(sets.map((s) => s.payload.jti)).size).toBe(1);
+    expect(new Set(sets.map((s) => s.payload.iat)).size).toBe(1);
+    expect(sets[0]!.payload.txn).toBe(sets[0]!.payload.jti);
+    // back-off: 1 s before the first retry, 2 s before the second
+    expect(times[2]! - times[1]!).toBeGreaterThan(times[1]! - times[0]! + 500);
+    const pending = (await deliveries()).find((d) => d.record_id === recordId);
+    expect(pending).toMatchObject({ status: 'pending', last_status: 503, last_error: 'answered 503' });
   });
 
   it('keeps the delivery list behind the admin credential', async () => {

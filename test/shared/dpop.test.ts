@@ -374,7 +374,7 @@ describe('verifyDpopProof refuses', () => {
   it('passes the realm/extra challenge parameters through and keeps quotes out of the description', async () => {
     const e = await expectInvalid(verifyDpopProof(undefined, options(), 'realm="gw"'), /missing/);
     expect(e.headers['WWW-Authenticate']).toBe(
-      'DPoP error="invalid_dpop_proof", error_description="DPoP proof header missing", algs="ES256 EdDSA PS256", realm="gw"',
+      'DPoP error="invalid_dpop_proof", error_description="DPoP proof header missing", algs="ES256 PS256 EdDSA Ed25519", realm="gw"',
     );
   });
 

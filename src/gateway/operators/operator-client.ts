@@ -1,6 +1,6 @@
 /**
  * The gateway as a client of its operators' APIs: every call (consent feed, access reports,
- * introspection) goes to an endpoint named in the operator's RFC 8414 metadata, with the
+ * witness) goes to an endpoint named in the operator's RFC 8414 metadata, with the
  * gateway's own DPoP-bound API token (client credentials, `private_key_jwt`) and a fresh DPoP
  * proof for that method and URL. A 401 drops the cached token, so the next call gets a new one.
  */
@@ -9,11 +9,7 @@ import type { OperatorDirectory } from './operator-directory.ts';
 
 /** The operator endpoints the gateway calls (metadata member names). */
 export type OperatorEndpoint =
-  | 'consent_feed_endpoint'
-  | 'access_report_endpoint'
-  | 'access_proof_endpoint'
-  | 'witness_add_checkpoint_endpoint'
-  | 'introspection_endpoint';
+  'consent_feed_endpoint' | 'access_report_endpoint' | 'access_proof_endpoint' | 'witness_add_checkpoint_endpoint';
 
 /** One call to an operator endpoint. */
 export interface OperatorRequest {

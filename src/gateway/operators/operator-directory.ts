@@ -103,11 +103,17 @@ export class OperatorDirectory {
     if (cached && cached.expiresAt > Date.now() + 15_000) return cached.token;
     const { metadata, clientId } = await this.resolve(iss);
     const res = await clientCredentialsToken(metadata, this.credentials(clientId), this.dpopKey, {
-      scope: 'consent_feed access_report introspect',
+      scope: 'consent_feed access_report',
       resource: `${iss}/api`,
     });
     this.tokens.set(iss, { token: res.access_token, expiresAt: Date.now() + res.expires_in * 1000 });
     return res.access_token;
+  }
+
+  /** The gateway's client identity at `iss` (for `private_key_jwt` at introspection). */
+  async clientOf(iss: string): Promise<{ metadata: AuthorizationServerMetadata; credentials: ClientCredentials }> {
+    const { metadata, clientId } = await this.resolve(iss);
+    return { metadata, credentials: this.credentials(clientId) };
   }
 
   /** Forgets the cached token (after a 401). */

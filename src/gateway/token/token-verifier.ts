@@ -46,6 +46,9 @@ export interface TokenVerifierOptions {
   revocations?: RevocationList;
 }
 
+/** The `algs` of the DPoP challenge (RFC 9449 §7.1): the proof algs a client should use. */
+const DPOP_ALGS = 'algs="ES256 PS256 EdDSA Ed25519"';
+
 /** Thrown for any token failure; rendered as 401 with a DPoP challenge. */
 export function invalidToken(detail: string, resourceMetadata?: string): ProblemError {
   const rm = resourceMetadata ? `, resource_metadata="${resourceMetadata}"` : '';
@@ -55,7 +58,7 @@ export function invalidToken(detail: string, resourceMetadata?: string): Problem
     detail,
     {},
     {
-      'WWW-Authenticate': `DPoP error="invalid_token", error_description="${detail.replaceAll('"', "'")}", algs="ES256 EdDSA PS256"${rm}`,
+      'WWW-Authenticate': `DPoP error="invalid_token", error_description="${detail.replaceAll('"', "'")}", ${DPOP_ALGS}${rm}`,
       'Cache-Control': 'no-store',
     },
   );

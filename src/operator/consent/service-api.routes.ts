@@ -1,35 +1,23 @@
 /**
- * Service-facing APIs: asynchronous consent requests (the daycare flow), a record's
- * status for its own client, RFC 7662 introspection (live consent status included) and
- * RFC 7009 revocation of JWT access tokens (stored and published on the consent feed by
- * oauth/token-revocations.ts), and the JSON-LD context receipts name. Form bodies are parsed by
- * the enclosing scope.
+ * Service-facing APIs: asynchronous consent requests (the daycare flow), a record's status for
+ * its own client, and the JSON-LD context receipts name (introspection and revocation are OAuth
+ * endpoints: oauth/token-status.routes.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
-import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
-import { isLive } from '../../core/consent-rules.ts';
 import { ACTIVATION_MODES, sourcesOf, subjectsForSource, type ConsentState, type PartyRole, type PartyStatus } from '../../core/consent.ts';
 import type { ConsentStatus } from '../../core/consent-event.ts';
 import { RECEIPT_CONTEXT, RECEIPT_CONTEXT_PATH } from '../../core/receipt/receipt-context.data.ts';
 import { fromAcceptLanguage } from '../../web/i18n.ts';
 import { ProblemError } from '../../shared/errors.ts';
-import { ASYMMETRIC_ALGS } from '../../shared/oauth/dpop.ts';
 import type { ApiAuthenticator } from '../oauth/api-auth.ts';
-import type { TokenRevocations } from '../oauth/token-revocations.ts';
 import type { ConsentService } from './consent.service.ts';
-import type { OperatorDatabase } from '../operator.tables.ts';
 
 /** What the service- and gateway-facing APIs use. */
 export interface ServiceApiDeps {
-  db: Kysely<OperatorDatabase>;
   auth: ApiAuthenticator;
   consents: ConsentService;
-  revocations: TokenRevocations;
-  issuer: string;
-  jwks: () => { keys: JWK[] };
 }
 
 /** A consent record as the service that filed it sees it: no identifiers beyond what it filed. */
@@ -106,16 +94,8 @@ const ConsentRequest = Type.Object(
   { additionalProperties: false },
 );
 const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
-/** RFC 7662 / RFC 7009 request body (form or JSON). */
-const TokenForm = Type.Object({ token: Type.String({ maxLength: 8192 }), token_type_hint: Type.Optional(Type.String()) });
-
-/** Registers consent requests, record status, introspection and revocation. */
+/** Registers consent requests and record status. */
 export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
-  registerConsentRequestRoutes(app, deps);
-  registerTokenRoutes(app, deps);
-}
-
-function registerConsentRequestRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.post(
     '/api/consent-requests',
@@ -149,58 +129,5 @@ function registerConsentRequestRoutes(app: FastifyInstance, deps: ServiceApiDeps
     { schema: { summary: 'The JSON-LD context of consent receipts (DPV, ISO/IEC TS 27560)', tags: ['receipts'] } },
     async (_request, reply) =>
       reply.type('application/ld+json').header('cache-control', 'public, max-age=31536000, immutable').send(RECEIPT_CONTEXT),
-  );
-}
-
-function registerTokenRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-
-  r.post(
-    '/api/introspect',
-    { schema: { summary: 'RFC 7662 token introspection (live consent status included)', tags: ['gateway api'], body: TokenForm } },
-    async (request, reply) => {
-      await deps.auth.authenticate(request, 'introspect');
-      const { token } = request.body;
-      reply.header('cache-control', 'no-store');
-      let payload;
-      try {
-        ({ payload } = await jwtVerify(token, createLocalJWKSet(deps.jwks()), {
-          issuer: deps.issuer,
-          typ: 'at+jwt',
-          algorithms: ASYMMETRIC_ALGS,
-        }));
-      } catch {
-        return { active: false };
-      }
-      if (await deps.revocations.isRevoked(payload)) return { active: false };
-      const details = (Array.isArray(payload.authorization_details) ? payload.authorization_details : []) as Array<{
-        consent_record_id?: string;
-      }>;
-      for (const d of details) {
-        if (!d.consent_record_id) continue;
-        const state = await deps.consents.get(d.consent_record_id).catch(() => undefined);
-        if (!state || !isLive(state, Date.now())) return { active: false };
-      }
-      return { active: true, token_type: 'DPoP', ...payload };
-    },
-  );
-
-  r.post(
-    '/api/revoke',
-    { schema: { summary: 'RFC 7009 revocation of a JWT access token by its client', tags: ['service api'], body: TokenForm } },
-    async (request, reply) => {
-      const caller = await deps.auth.authenticate(request, 'consent_request');
-      // RFC 7009: an invalid token is not an error; a client revokes only its own tokens, another's is answered alike
-      const payload = await jwtVerify(request.body.token, createLocalJWKSet(deps.jwks()), {
-        issuer: deps.issuer,
-        typ: 'at+jwt',
-        algorithms: ASYMMETRIC_ALGS,
-      }).then(
-        (r) => r.payload,
-        () => undefined,
-      );
-      if (payload?.client_id === caller.client_id) await deps.revocations.revoke(payload);
-      return reply.code(200).send();
-    },
   );
 }

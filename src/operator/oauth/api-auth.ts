@@ -1,6 +1,6 @@
 /**
  * Authentication of the operator's machine APIs (consent requests, consent feed, access
- * reports, introspection): a DPoP-bound JWT access token issued by this operator itself
+ * reports, witness): a DPoP-bound JWT access token issued by this operator itself
  * for the resource `<issuer>/api`, carrying the needed scope, and not revoked (RFC 7009, or
  * its service suspended).
  */
@@ -11,7 +11,7 @@ import { ASYMMETRIC_ALGS, verifyDpopProof } from '../../shared/oauth/dpop.ts';
 import type { ReplayCache } from '../../shared/oauth/replay-cache.ts';
 import { connectionThumbprint } from '../../shared/oauth/mtls.ts';
 
-export type ApiScope = 'consent_request' | 'consent_feed' | 'access_report' | 'introspect';
+export type ApiScope = 'consent_request' | 'consent_feed' | 'access_report';
 
 export interface ApiCaller {
   client_id: string;

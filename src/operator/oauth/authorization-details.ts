@@ -81,7 +81,7 @@ export function resourceIndicatorsPolicy(o: DetailPolicyDeps, apiResource: strin
       const jwt = { sign: { alg: 'ES256' as const } };
       if (resource === apiResource) {
         return {
-          scope: 'consent_request consent_feed access_report introspect',
+          scope: 'consent_request consent_feed access_report',
           audience: apiResource,
           accessTokenFormat: 'jwt',
           accessTokenTTL: o.accessTokenTtlS,

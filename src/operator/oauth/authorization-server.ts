@@ -13,6 +13,7 @@ import { peerCertificate } from '../../shared/oauth/mtls.ts';
 import { isStoreUnavailable } from '../../shared/errors.ts';
 import type { ConsentService } from '../consent/consent.service.ts';
 import type { Registry } from '../registry/registry.ts';
+import { CLIENT_AUTH_ALGS } from '../token-status/client-auth.ts';
 
 export type { PersonalDataAccessDetail } from './authorization-details.ts';
 
@@ -68,11 +69,12 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
       return fetch(url, init);
     },
     responseTypes: ['code'],
-    scopes: ['openid', 'consent_request', 'consent_feed', 'access_report', 'introspect'],
+    // no `openid`: services get access tokens, never ID tokens (userinfo is off), so OIDC is not offered to them
+    scopes: ['consent_request', 'consent_feed', 'access_report'],
     clientAuthMethods: ['private_key_jwt'],
     enabledJWA: {
-      clientAuthSigningAlgValues: ['ES256', 'PS256', 'EdDSA'],
-      dPoPSigningAlgValues: ['ES256', 'PS256', 'EdDSA'],
+      clientAuthSigningAlgValues: CLIENT_AUTH_ALGS,
+      dPoPSigningAlgValues: CLIENT_AUTH_ALGS,
       idTokenSigningAlgValues: ['ES256'],
     },
     clientDefaults: {
@@ -124,7 +126,10 @@ function lifetimes(o: AuthorizationServerOptions): Configuration['ttl'] {
   };
 }
 
-/** Portti's additions to the RFC 8414 metadata (feed, reports, consent requests, the mTLS aliases). */
+/**
+ * Portti's additions to the RFC 8414 metadata (feed, reports, consent requests, introspection and
+ * revocation with their client authentication, the mTLS aliases when there is a listener).
+ */
 function discovery(o: AuthorizationServerOptions): Configuration['discovery'] {
   return {
     consent_feed_endpoint: `${o.issuer}/api/consent-feed`,
@@ -135,13 +140,18 @@ function discovery(o: AuthorizationServerOptions): Configuration['discovery'] {
     ...(o.witnessKey ? { witness_key: o.witnessKey } : {}),
     consent_request_endpoint: `${o.issuer}/api/consent-requests`,
     introspection_endpoint: `${o.issuer}/api/introspect`,
+    introspection_endpoint_auth_methods_supported: ['private_key_jwt'],
+    introspection_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_ALGS,
     revocation_endpoint: `${o.issuer}/api/revoke`,
+    revocation_endpoint_auth_methods_supported: ['private_key_jwt'],
+    revocation_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_ALGS,
     service_documentation: `${o.issuer}/docs`,
     ...(o.mtlsUrl
       ? {
           mtls_endpoint_aliases: {
             token_endpoint: `${o.mtlsUrl}/oauth/token`,
             introspection_endpoint: `${o.mtlsUrl}/api/introspect`,
+            revocation_endpoint: `${o.mtlsUrl}/api/revoke`,
             consent_request_endpoint: `${o.mtlsUrl}/api/consent-requests`,
           },
         }
@@ -160,9 +170,9 @@ function features(o: AuthorizationServerOptions, apiResource: string): Configura
     pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: true },
     dPoP: { enabled: true },
     // RFC 8705: clients registered with tls_client_certificate_bound_access_tokens get tokens bound to
-    // the certificate of their TLS connection to the mutual-TLS listener
+    // the certificate of their TLS connection to the mutual-TLS listener; none without a listener
     mTLS: {
-      enabled: true,
+      enabled: o.mtlsUrl !== undefined,
       certificateBoundAccessTokens: true,
       getCertificate: (ctx: KoaContextWithOIDC) => peerCertificate(ctx.req),
     },
@@ -171,6 +181,18 @@ function features(o: AuthorizationServerOptions, apiResource: string): Configura
     resourceIndicators: resourceIndicatorsPolicy(o, apiResource),
     richAuthorizationRequests: richAuthorizationRequestsPolicy(o, apiResource),
   } as Configuration['features'];
+}
+
+/**
+ * oidc-provider always knows the `openid` scope (its default `claims` define it), but no client
+ * here may ask for it (registered scopes leave it out, so it is `invalid_scope`): the metadata
+ * does not advertise it.
+ */
+async function withoutOpenidScope(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  await next();
+  if (ctx.oidc?.route !== 'discovery') return;
+  const body = ctx.body as { scopes_supported?: string[] };
+  body.scopes_supported = body.scopes_supported?.filter((s) => s !== 'openid');
 }
 
 /** The authorization server with a swappable Provider (key rotation without restart). */
@@ -187,6 +209,7 @@ export class AuthorizationServer {
 
   private build(): Provider {
     const provider = new Provider(this.options.issuer, authorizationServerConfiguration(this.options));
+    provider.use(withoutOpenidScope);
     provider.on('server_error', (ctx, err) => {
       // the database unreachable is not a server bug: 503 with Retry-After, like every other route
       if (!isStoreUnavailable(err)) return process.stderr.write(`oidc-provider server_error: ${(err as Error).message}\n`);
@@ -216,6 +239,11 @@ export class AuthorizationServer {
   reload(): void {
     this.provider = this.build();
     this.handler = this.provider.callback();
+  }
+
+  /** True the first time a client assertion (client, jti) is seen (oidc-provider's store, shared by every instance). */
+  uniqueAssertion(clientId: string, jti: string, expiresAt: number): Promise<boolean> {
+    return this.provider.ReplayDetection.unique(clientId, jti, expiresAt);
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {

@@ -38,6 +38,7 @@ function requireAdmin(request: FastifyRequest, token: string): void {
 }
 
 const tags = ['admin api'];
+const WebhookQuery = Type.Object({ status: Type.Optional(Type.Enum(['pending', 'delivered', 'failed'])) });
 const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
 const Suspension = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) });
 const ClientParams = Type.Object({ client_id: Type.String({ maxLength: 100 }) });
@@ -124,10 +125,20 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     },
   );
 
-  r.get('/admin/webhooks', { schema: { summary: 'Webhook deliveries and their status', tags } }, async (request) => {
-    requireAdmin(request, deps.adminToken);
-    return recentWebhooks(deps.db);
-  });
+  r.get(
+    '/admin/webhooks',
+    {
+      schema: {
+        summary: 'Webhook deliveries and their status (?status=failed: the ones given up on)',
+        tags,
+        querystring: WebhookQuery,
+      },
+    },
+    async (request) => {
+      requireAdmin(request, deps.adminToken);
+      return recentWebhooks(deps.db, 200, request.query.status);
+    },
+  );
 
   r.post(
     '/admin/keys/rotate',

@@ -41,7 +41,7 @@ export interface ServiceSummary {
   definition: string;
 }
 
-const API_SCOPES = { service: 'consent_request', gateway: 'consent_feed access_report introspect' };
+const API_SCOPES = { service: 'consent_request', gateway: 'consent_feed access_report' };
 
 /** Registry of sources, services and gateways of one operator. */
 export class Registry {
@@ -220,8 +220,8 @@ export class Registry {
     const keys = d.jwks ? { jwks: d.jwks } : { jwks_uri: d.jwks_uri };
     const common = {
       client_id: clientId,
+      // no token_endpoint_auth_signing_alg: any advertised alg its registered key signs with
       token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'ES256',
       dpop_bound_access_tokens: true,
       ...keys,
     };

@@ -10,7 +10,10 @@ import type { WebhookDeliveriesTable, WebhooksDatabase } from './webhooks.tables
 type Db = Queryable<WebhooksDatabase>;
 
 /** A due delivery, as the sender needs it. */
-export type DueWebhook = Pick<Selectable<WebhookDeliveriesTable>, 'delivery_id' | 'client_id' | 'event_type' | 'payload' | 'attempts'>;
+export type DueWebhook = Pick<
+  Selectable<WebhookDeliveriesTable>,
+  'delivery_id' | 'client_id' | 'event_type' | 'payload' | 'attempts' | 'created_at'
+>;
 
 /** Queues a webhook delivery. */
 export async function queueWebhook(db: Db, delivery: Insertable<WebhookDeliveriesTable>): Promise<void> {
@@ -21,7 +24,7 @@ export async function queueWebhook(db: Db, delivery: Insertable<WebhookDeliverie
 export async function dueWebhooks(db: Db, now: number, limit: number): Promise<DueWebhook[]> {
   return db
     .selectFrom('webhook_deliveries')
-    .select(['delivery_id', 'client_id', 'event_type', 'payload', 'attempts'])
+    .select(['delivery_id', 'client_id', 'event_type', 'payload', 'attempts', 'created_at'])
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', now)
     .orderBy('next_attempt_at')
@@ -38,10 +41,11 @@ export async function recordWebhookAttempt(
   await db.updateTable('webhook_deliveries').set(outcome).where('delivery_id', '=', deliveryId).execute();
 }
 
-/** The newest deliveries with their status, for the admin (payloads left out). */
-export async function recentWebhooks(db: Db, limit = 200) {
-  return db
-    .selectFrom('webhook_deliveries')
+/** The newest deliveries with their status (only those in `status` when given), for the admin (payloads left out). */
+export async function recentWebhooks(db: Db, limit = 200, status?: string) {
+  let query = db.selectFrom('webhook_deliveries');
+  if (status) query = query.where('status', '=', status);
+  return query
     .select([
       'delivery_id',
       'client_id',

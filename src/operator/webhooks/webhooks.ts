@@ -1,10 +1,11 @@
 /**
  * Webhooks to services as Security Event Tokens (RFC 8417) delivered by push
- * (RFC 8935): signed with the operator's key, retried with exponential back-off,
- * each delivery's status kept and shown to the admin. A consent change queues its
- * webhook in its own transaction (webhook-events.ts); this sender delivers the due ones.
+ * (RFC 8935): signed with the operator's key; a retry resends the same SET (its `jti` and
+ * `iat` come from the delivery, so a receiver deduplicates by `jti`) after an exponential
+ * back-off; a 4xx other than 429 is the receiver's final word (RFC 8935 §2.4); each
+ * delivery's status is kept and shown to the admin. A consent change queues its webhook in
+ * its own transaction (webhook-events.ts); this sender delivers the due ones.
  */
-import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -41,6 +42,8 @@ export interface WebhookOptions {
   issuer: string;
   signingKey: () => SigningKey;
   maxAttempts: number;
+  /** Delay before the first retry (doubled for each further one); 1 s unless set. */
+  retryBaseMs?: number;
   log: FastifyBaseLogger;
   intervalMs?: number;
   /** Name resolution for deliveries (tests inject one); forbidden addresses are refused either way. */
@@ -94,20 +97,24 @@ export class WebhookSender {
     return sendable.length;
   }
 
-  private async deliver(d: DueWebhook & { webhook_url: string | null }) {
+  /** The delivery's SET: the same claims (`jti` = the delivery id, `iat` = when it was queued) at every attempt. */
+  private async securityEventToken(d: DueWebhook): Promise<string> {
     const key = this.o.signingKey();
-    const set = await new SignJWT({
-      jti: randomUUID(),
+    return new SignJWT({
+      jti: d.delivery_id,
       events: { [EVENT_URI_BASE + d.event_type]: JSON.parse(d.payload) as object },
       txn: d.delivery_id,
     })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'secevent+jwt' })
       .setIssuer(this.o.issuer)
       .setAudience(d.client_id)
-      .setIssuedAt()
+      .setIssuedAt(Math.floor(d.created_at / 1000))
       .sign(key.privateKey);
-    let status: number | null = null;
-    let error: string | null = null;
+  }
+
+  private async deliver(d: DueWebhook & { webhook_url: string | null }) {
+    const set = await this.securityEventToken(d);
+    let answer: PushAnswer;
     try {
       const res = await undiciFetch(d.webhook_url ?? '', {
         dispatcher: this.agent,
@@ -117,22 +124,74 @@ export class WebhookSender {
         signal: AbortSignal.timeout(5000),
         redirect: 'error',
       });
-      status = res.status;
-      if (!res.ok) error = `answered ${res.status}`;
+      answer = { status: res.status, retryAfter: res.headers.get('retry-after'), body: res.ok ? '' : await boundedText(res) };
     } catch (err) {
       const cause = (err as { cause?: Error }).cause;
-      error = cause?.message ? `${(err as Error).message}: ${cause.message}` : (err as Error).message;
+      answer = { status: null, error: cause?.message ? `${(err as Error).message}: ${cause.message}` : (err as Error).message };
     }
     const attempts = d.attempts + 1;
     const now = Date.now();
-    const delivered = error === null;
+    const outcome = pushOutcome(answer, attempts, this.o.maxAttempts, this.o.retryBaseMs ?? 1000);
     await recordWebhookAttempt(this.o.db, d.delivery_id, {
       attempts,
-      last_status: status,
-      last_error: error,
-      status: delivered ? 'delivered' : attempts >= this.o.maxAttempts ? 'failed' : 'pending',
-      delivered_at: delivered ? now : null,
-      next_attempt_at: now + Math.min(2 ** attempts * 500, 10 * 60 * 1000),
+      last_status: answer.status,
+      last_error: outcome.error,
+      status: outcome.status,
+      delivered_at: outcome.status === 'delivered' ? now : null,
+      next_attempt_at: now + outcome.delayMs,
     });
   }
+}
+
+/** What a receiver answered one push: its status (null when unreachable), `Retry-After` and error body. */
+export interface PushAnswer {
+  status: number | null;
+  retryAfter?: string | null;
+  body?: string;
+  error?: string;
+}
+
+/** What a push attempt leaves a delivery in, and when to try again. */
+export interface PushOutcome {
+  status: 'delivered' | 'pending' | 'failed';
+  error: string | null;
+  delayMs: number;
+}
+
+const MAX_DELAY_MS = 10 * 60 * 1000;
+
+/**
+ * RFC 8935 §2.4: a 2xx is delivered; a 4xx other than 429 means the receiver refused the SET
+ * itself (its `err` code says why), so resending it cannot help: final. A 429, a 5xx or no
+ * answer is transient: retried after `base · 2^(attempt-1)` (at most 10 minutes), or after the
+ * receiver's `Retry-After` when that is longer, until `maxAttempts`.
+ *
+ * @example pushOutcome({ status: 400, body: '{"err":"invalid_key"}' }, 1, 8, 1000) // { status: 'failed', … }
+ */
+export function pushOutcome(answer: PushAnswer, attempts: number, maxAttempts: number, baseMs: number): PushOutcome {
+  const { status } = answer;
+  if (status !== null && status >= 200 && status < 300) return { status: 'delivered', error: null, delayMs: 0 };
+  const error = answer.error ?? `answered ${status}${receiverError(answer.body)}`;
+  if (status !== null && status >= 400 && status < 500 && status !== 429) return { status: 'failed', error, delayMs: 0 };
+  if (attempts >= maxAttempts) return { status: 'failed', error, delayMs: 0 };
+  const backoff = Math.min(baseMs * 2 ** (attempts - 1), MAX_DELAY_MS);
+  const asked = Number(answer.retryAfter);
+  const delayMs = Number.isFinite(asked) && asked > 0 ? Math.max(backoff, Math.min(asked * 1000, MAX_DELAY_MS)) : backoff;
+  return { status: 'pending', error, delayMs };
+}
+
+/** The RFC 8935 error of a refusal (`{"err": "invalid_key", "description": "…"}`), as `: invalid_key (…)`. */
+function receiverError(body: string | undefined): string {
+  try {
+    const { err, description } = JSON.parse(body ?? '') as { err?: unknown; description?: unknown };
+    if (typeof err !== 'string') return '';
+    return `: ${err.slice(0, 100)}${typeof description === 'string' ? ` (${description.slice(0, 300)})` : ''}`;
+  } catch {
+    return '';
+  }
+}
+
+/** A refusal's body, at most 4 KiB of it. */
+async function boundedText(res: { text(): Promise<string> }): Promise<string> {
+  return (await res.text().catch(() => '')).slice(0, 4096);
 }

@@ -48,7 +48,7 @@ export interface DpopVerifyOptions {
 
 function invalid(detail: string, realm?: string): ProblemError {
   const challenge =
-    `DPoP error="invalid_dpop_proof", error_description="${detail.replaceAll('"', "'")}", algs="ES256 EdDSA PS256"` +
+    `DPoP error="invalid_dpop_proof", error_description="${detail.replaceAll('"', "'")}", algs="ES256 PS256 EdDSA Ed25519"` +
     (realm ? `, ${realm}` : '');
   return new ProblemError(401, 'invalid_dpop_proof', detail, {}, { 'WWW-Authenticate': challenge });
 }
