@@ -151,6 +151,7 @@ export class Portability {
       this.track(
         (async () => {
           await run();
+          await this.ctx.onMoved?.(accountId, moveId);
           await this.handOverPending();
         })(),
       );
