@@ -155,6 +155,8 @@ export const DemoSchema = Type.Object(
     register_api_key: Type.String({ default: 'demo-register-key' }),
     /** The City's demo Customer Fee Unit (a data-using service). */
     fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url, incomes_resource: Url }, strict)),
+    /** A local SMTP server the operators' `smtp` blocks point at, and the page (`web`) that shows what it received. */
+    mail_sink: Type.Optional(Type.Object({ smtp: ListenSchema, web: ListenSchema }, strict)),
     /** A demo depositor (a stand-in Tax Administration) filling a personal data store with signed tax decisions. */
     pds_depositor: Type.Optional(
       Type.Object(

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { citizenGet, signIn, type Citizen } from '../../src/demo/citizen-client.ts';
+import { createMailSinkApp } from '../../src/demo/mail-sink/mail-sink.page.ts';
 import { startMailSink, type MailSink, type ReceivedMail } from '../../src/demo/mail-sink/mail-sink.ts';
 import { ConfigError } from '../../src/shared/config-loader.ts';
 import { loadPorttiConfig } from '../../src/shared/config.ts';
@@ -203,6 +204,22 @@ describe('notifications by e-mail and on the dashboard', () => {
     expect(mail.envelope_to).toEqual(['aino@example.fi']);
     expect(mail.headers.map(([n]) => n.toLowerCase())).not.toContain('bcc');
     expect(sink.mails.some((m) => m.envelope_to.includes('evil@attacker.example'))).toBe(false);
+  });
+
+  it('the demo inbox shows the received mail as HTML pages', async () => {
+    const inbox = createMailSinkApp(sink);
+    const list = await inbox.inject('/');
+    expect(list.headers['content-type']).toContain('text/html');
+    expect(list.body).toContain('New consent request: Customer Fee Unit');
+    const id = sink.mails.find(to('aino@example.fi', 'New consent request: Customer Fee Unit'))!.id;
+    const one = await inbox.inject(`/mail/${id}`);
+    expect(one.body).toContain(`<a href="${issuer}/dashboard/requests?lang=en">`);
+    expect(one.body).not.toContain('<script');
+    for (const path of ['/mail/999999', '/mail/x', '/nowhere']) {
+      const missing = await inbox.inject(path);
+      expect([missing.statusCode, missing.headers['content-type']]).toEqual([404, 'text/html; charset=utf-8']);
+    }
+    await inbox.close();
   });
 });
 
