@@ -15,7 +15,8 @@ import { startMailSink, type MailSink, type ReceivedMail } from '../../src/demo/
 import { ConfigError } from '../../src/shared/config-loader.ts';
 import { loadPorttiConfig } from '../../src/shared/config.ts';
 import { localDay } from '../../src/web/local-time.ts';
-import { tempDir } from '../helpers/stores.ts';
+import type { StoreLocation } from '../../src/store/database.ts';
+import { dialectCases, dropLocation, tempDir } from '../helpers/stores.ts';
 import {
   callApi,
   createTestService,
@@ -29,13 +30,14 @@ import {
 
 const DAY = 24 * 3600 * 1000;
 
-describe('notifications by e-mail and on the dashboard', () => {
+describe.each(dialectCases())('notifications by e-mail and on the dashboard ($name)', (dialect) => {
   let sink: MailSink;
   let world: World;
   let service: TestService;
   let issuer: string;
   let aino: Citizen;
   let ainoId: string;
+  let operatorStore: StoreLocation | undefined;
 
   const put = (who: Citizen, body: unknown, lang = 'en') =>
     who.browser.request(`${who.issuer}/citizen/api/notifications/settings?lang=${lang}`, {
@@ -61,7 +63,10 @@ describe('notifications by e-mail and on the dashboard', () => {
       ...{ host: '127.0.0.1', port: sink.port, secure: false, require_tls: false },
       ...{ from: { address: 'notifications@operator-a.example', name: 'Operator A' }, max_attempts: 6, retry_base_ms: 100 },
     };
-    world = await startWorld({ operatorConfig: { smtp } });
+    const dir = tempDir();
+    const location = (name: string) =>
+      name === 'operator-a' ? (operatorStore = dialect.location()) : { kind: 'sqlite' as const, path: join(dir, `${name}.db`) };
+    world = await startWorld({ operatorConfig: { smtp }, location });
     issuer = world.issuers.a;
     service = await createTestService('fees');
     await world.operators.a.registry.putService(serviceDefinition(service));
@@ -72,6 +77,7 @@ describe('notifications by e-mail and on the dashboard', () => {
   afterAll(async () => {
     await world?.close();
     await sink?.close();
+    if (operatorStore) await dropLocation(operatorStore);
   });
 
   it('mails nothing before the address is confirmed, then confirms it by the mailed link', async () => {
