@@ -22,7 +22,9 @@ import {
   createTestService,
   PEOPLE,
   PURPOSE,
+  readSource,
   serviceDefinition,
+  sourceToken,
   startWorld,
   type TestService,
   type World,
@@ -38,6 +40,7 @@ describe.each(dialectCases())('notifications by e-mail and on the dashboard ($na
   let aino: Citizen;
   let ainoId: string;
   let operatorStore: StoreLocation | undefined;
+  let activeRecord: string;
 
   const put = (who: Citizen, body: unknown, lang = 'en') =>
     who.browser.request(`${who.issuer}/citizen/api/notifications/settings?lang=${lang}`, {
@@ -136,6 +139,7 @@ describe.each(dialectCases())('notifications by e-mail and on the dashboard ($na
       body: JSON.stringify({ approve: true }),
     });
     expect(res.status).toBe(200);
+    activeRecord = recordId;
     const { expires_at } = await world.operators.a.consents.get(recordId);
     const jobs = world.operators.a.notifications.jobs;
     await jobs.ending(expires_at! - 20 * DAY); // not yet
@@ -149,6 +153,24 @@ describe.each(dialectCases())('notifications by e-mail and on the dashboard ($na
     expect(sink.mails.filter(to('aino@example.fi', 'A consent ends soon: Customer Fee Unit'))).toHaveLength(1);
     const list = await citizenGet<{ notifications: Array<{ kind: string }> }>(aino, '/citizen/api/notifications');
     expect(list.notifications.map((n) => n.kind)).toEqual(['expiring', 'request', 'request']);
+  });
+
+  it('the opt-in digest counts a day of reads, once', async () => {
+    const saved = await put(aino, { email: 'aino@example.fi', kinds: ['request', 'expiring', 'reads_digest'] });
+    expect(await saved.json()).toMatchObject({ confirmed: true }); // the same address stays confirmed
+    const token = await sourceToken(service, issuer, world.resource, activeRecord, ['annual_income']);
+    expect((await readSource(service, `${world.resource}/income`, token)).status).toBe(200);
+    const uses = () => world.operators.a.citizens.accessLog(ainoId, { outcome: 'allowed' });
+    await expect.poll(async () => (await uses()).length, { timeout: 10_000 }).toBe(1);
+    const tomorrow = Date.now() + DAY;
+    await world.operators.a.notifications.jobs.digest(tomorrow);
+    await world.operators.a.notifications.jobs.digest(tomorrow + 3600_000); // the same day: once
+    const day = localDay(new Date().toISOString(), 'en');
+    const mail = await sink.waitFor(to('aino@example.fi', `Uses of your data on ${day}`));
+    expect(mail.text).toContain('Services used your data once.');
+    expect(mail.text).toContain(`${issuer}/dashboard/access?lang=en`);
+    await world.operators.a.notifications.sender!.runOnce();
+    expect(sink.mails.filter(to('aino@example.fi', `Uses of your data on ${day}`))).toHaveLength(1);
   });
 
   it('a mail queued while the SMTP server is down is retried with back-off and arrives once it is back', async () => {
