@@ -13,8 +13,11 @@ import { MailSender, smtpTransport, type MailTransport } from './mail-sender.ts'
 import { NotificationJobs } from './notification-jobs.ts';
 import { NotificationSettings } from './notification-settings.ts';
 import { Notifications } from './notifications.ts';
-import { confirmedFor, mailsOf, forgetAccount } from './notifications.repository.ts';
+import { confirmedFor, forgetAccount, mailsOf, pruneMails } from './notifications.repository.ts';
 import type { NotificationsDatabase } from './notifications.tables.ts';
+
+/** How long the outbox keeps a mail once sent or given up on. */
+const MAIL_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 /** What the feature is built from. */
 export interface NotificationsFeatureOptions {
@@ -84,7 +87,8 @@ export function createNotificationsFeature(o: NotificationsFeatureOptions): Noti
     forget: (accountId) => forgetAccount(db, accountId),
     start(intervalMs = 60_000) {
       sender?.start();
-      const sweep = () => void jobs.sweep().catch((err: Error) => log.warn({ err: err.message }, 'notification sweep failed'));
+      const run = async () => (await jobs.sweep(), await pruneMails(db, Date.now() - MAIL_RETENTION_MS));
+      const sweep = () => void run().catch((err: Error) => log.warn({ err: err.message }, 'notification sweep failed'));
       timer = setInterval(sweep, intervalMs);
       timer.unref();
       sweep();

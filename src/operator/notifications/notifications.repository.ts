@@ -151,6 +151,11 @@ export async function mailsOf(db: Db, accountId: string) {
     .execute();
 }
 
+/** Deletes mails sent or given up on before `before` (the outbox keeps addresses and texts only while it needs them). */
+export async function pruneMails(db: Db, before: number): Promise<void> {
+  await db.deleteFrom('mail_outbox').where('status', 'in', ['sent', 'failed']).where('created_at', '<', before).execute();
+}
+
 /** Deletes everything kept for an erased account. */
 export async function forgetAccount(db: Db, accountId: string): Promise<void> {
   await db.deleteFrom('mail_outbox').where('account_id', '=', accountId).execute();
