@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { citizenGet, signIn, type Citizen } from '../../src/demo/citizen-client.ts';
 import { createMailSinkApp } from '../../src/demo/mail-sink/mail-sink.page.ts';
 import { startMailSink, type MailSink, type ReceivedMail } from '../../src/demo/mail-sink/mail-sink.ts';
+import { smtpTransport } from '../../src/operator/notifications/mail-sender.ts';
 import { ConfigError } from '../../src/shared/config-loader.ts';
+import type { SmtpConfig } from '../../src/shared/config.schema.ts';
 import { loadPorttiConfig } from '../../src/shared/config.ts';
 import { localDay } from '../../src/web/local-time.ts';
 import type { StoreLocation } from '../../src/store/database.ts';
@@ -266,6 +268,20 @@ ${smtp}`;
     writeFileSync(path, text);
     return { path, load: () => loadPorttiConfig(path, {}) };
   };
+
+  it('the transport itself refuses a header value with a line break, before connecting', async () => {
+    const send = smtpTransport({
+      host: '127.0.0.1',
+      port: 9,
+      secure: false,
+      require_tls: false,
+      from: { address: 'a@b.example' },
+    } as SmtpConfig);
+    const mail = { from: { name: 'Operator', address: 'a@b.example' }, to: 'c@d.example', subject: 'Hello', text: 'text' };
+    await expect(send({ ...mail, to: 'c@d.example\r\nBcc: e@f.example' })).rejects.toThrow(/to holds a control character/);
+    await expect(send({ ...mail, subject: 'Hi\nBcc: e@f.example' })).rejects.toThrow(/subject holds a control character/);
+    await expect(send({ ...mail, from: { name: 'A\r\nBcc: e@f.example', address: 'a@b.example' } })).rejects.toThrow(/from/);
+  });
 
   it('applies defaults', () => {
     const cfg = load(operator('      host: mail.example\n      from: { address: notices@op.example }\n')).load();

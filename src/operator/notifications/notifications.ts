@@ -85,10 +85,11 @@ export class Notifications {
 
   /** A consent ends within {@link EXPIRY_NOTICE_MS}: the participants who gave it are told, once per end date. */
   async consentEnding(state: ConsentState, now = Date.now()): Promise<void> {
-    if (state.status !== 'active' || state.expires_at === null || state.expires_at - now > EXPIRY_NOTICE_MS) return;
+    const end = state.expires_at;
+    if (state.status !== 'active' || end === null || end <= now || end - now > EXPIRY_NOTICE_MS) return;
     const gave = activators(state).filter((p) => p.status === 'approved');
-    const time = new Date(state.expires_at).toISOString();
-    const key = `${state.record_id}|${state.expires_at}`;
+    const time = new Date(end).toISOString();
+    const key = `${state.record_id}|${end}`;
     await this.toParties(
       gave,
       (accountId) => ({ accountId, kind: 'expiring', recordId: state.record_id, key, facts: { ...facts(state), time } }),
