@@ -19,7 +19,7 @@ import type { DemoWorld } from '../demo/demo-world.ts';
 import { startBalancer, type Balancer } from './balancer.ts';
 import { startHaproxy } from './haproxy.ts';
 import type { RunningSystem } from './system.ts';
-import { freePort } from '../shared/free-port.ts';
+import { freePort } from './free-port.ts';
 
 const PORTTI_BIN = fileURLToPath(new URL('../../bin/portti.js', import.meta.url));
 

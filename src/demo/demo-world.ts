@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { DemoConfig, PorttiConfig } from '../shared/config.schema.ts';
 import { createDemoIdp, type DemoResident } from '../idp/demo-idp.ts';
 import { createFeeService, type FeeService } from './fee-service/fee-service.ts';
+import { createMailSinkApp } from './mail-sink/mail-sink.page.ts';
+import { startMailSink } from './mail-sink/mail-sink.ts';
 import { createIncomesRegister } from './registers/incomes-register.ts';
 import { createPopulationRegister } from './registers/population-register.ts';
 import { ageAt, displayName, generatePopulationData, type Family, type Person } from './population/population.ts';
@@ -43,6 +45,7 @@ export async function startDemo(config: PorttiConfig): Promise<DemoWorld> {
     await startRegisters(servers, demo, people, families);
     await startIdentityProviders(servers, config, demoResidents(people));
     if (demo.fee_service) feeService = await startFeeService(servers, config, demo.fee_service);
+    if (demo.mail_sink) await startInbox(servers, demo.mail_sink);
   } catch (err) {
     await servers.close();
     throw err;
@@ -58,7 +61,7 @@ export async function startDemo(config: PorttiConfig): Promise<DemoWorld> {
 
 /** The demo's listening apps, closed in reverse order of start. */
 class DemoServers {
-  private readonly apps: FastifyInstance[] = [];
+  private readonly apps: Array<{ close(): Promise<unknown> }> = [];
   readonly urls: DemoWorld['urls'] = [];
 
   async start(name: string, app: FastifyInstance, host: string, port: number): Promise<void> {
@@ -67,9 +70,21 @@ class DemoServers {
     this.urls.push({ name, url: `http://${host}:${port}` });
   }
 
+  /** Something else to close with the apps (the mail sink's SMTP server). */
+  closeLater(thing: { close(): Promise<unknown> }): void {
+    this.apps.push(thing);
+  }
+
   async close(): Promise<void> {
     for (const app of this.apps.reverse()) await app.close();
   }
+}
+
+/** The local SMTP sink the operators mail notifications to, and the demo inbox page that shows them. */
+async function startInbox(servers: DemoServers, sink: NonNullable<DemoConfig['mail_sink']>): Promise<void> {
+  const smtp = await startMailSink(sink.smtp.host, sink.smtp.port);
+  servers.closeLater(smtp);
+  await servers.start('demo inbox (mail the operators sent)', createMailSinkApp(smtp), sink.web.host, sink.web.port);
 }
 
 async function startRegisters(servers: DemoServers, demo: DemoConfig, people: Person[], families: Family[]): Promise<void> {

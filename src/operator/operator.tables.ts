@@ -14,6 +14,7 @@ import { arrangementsMigrations, type ArrangementsDatabase } from './arrangement
 import { consentMigrations, type ConsentDatabase } from './consent/consent.tables.ts';
 import { feedMigrations, type FeedDatabase } from './feed/feed.tables.ts';
 import { receiptsMigrations, type ReceiptsDatabase } from './consent/receipts.tables.ts';
+import { notificationsMigrations, type NotificationsDatabase } from './notifications/notifications.tables.ts';
 import { oidcStoreMigrations, type OidcStoreDatabase } from './oauth/oidc-store.tables.ts';
 import { tokenRevocationsMigrations, type TokenRevocationsDatabase } from './oauth/token-revocations.tables.ts';
 import { portabilityMigrations, type PortabilityDatabase } from './portability/portability.tables.ts';
@@ -36,7 +37,8 @@ export interface OperatorDatabase
     TokenRevocationsDatabase,
     ArrangementsDatabase,
     PortabilityDatabase,
-    WitnessDatabase {
+    WitnessDatabase,
+    NotificationsDatabase {
   signing_keys: SigningKeysTable;
 }
 
@@ -69,4 +71,5 @@ export const operatorMigrations: MigrationSet = composeMigrations(
   arrangementsMigrations,
   portabilityMigrations,
   witnessMigrations,
+  notificationsMigrations,
 );

@@ -32,6 +32,8 @@ import { oauthErrorPage, operatorErrorPage } from './citizen/error-pages.ts';
 import { ConsentService, type SubjectRef } from './consent/consent.service.ts';
 import { registerServiceApiRoutes } from './consent/service-api.routes.ts';
 import { WebhookSender } from './webhooks/webhooks.ts';
+import { createNotificationsFeature, type NotificationsFeature } from './notifications/notifications-feature.ts';
+import { registerNotificationRoutes } from './notifications/notifications.routes.ts';
 import { registerFeedRoutes } from './feed/feed.routes.ts';
 import { shareConsentEvents } from './feed/instances.ts';
 import { ApiAuthenticator } from './oauth/api-auth.ts';
@@ -63,8 +65,9 @@ export interface OperatorOptions {
   guardiansOf?: (subject: SubjectRef) => Promise<SubjectRef[]>;
   /** Environment for `${VAR}` references in registry files (default: process.env). */
   env?: NodeJS.ProcessEnv;
-  /** Intervals of background jobs (tests shorten them). */
-  expiryIntervalMs?: number;
+  expiryIntervalMs?: number; // tests shorten it
+  /** Options of the notifications (tests inject an SMTP transport or a shorter outbox interval). */
+  notifications?: Pick<Parameters<typeof createNotificationsFeature>[0], 'transport' | 'mailIntervalMs'>;
 }
 
 /** A built operator: its server, its services (tests and the bench use them directly) and its lifecycle. */
@@ -82,14 +85,14 @@ export interface Operator {
   exports: PersonalDataExport;
   keys: () => SigningKey[];
   webhooks: WebhookSender;
+  notifications: NotificationsFeature;
   startBackground(): void;
   /** Starts the mutual-TLS listener when configured; returns its URL. */
   listenMtls(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
-/** Loads a registry file (`portti operator service add` uses it too). */
-export { loadRegistryFile } from './registry/registry-file.ts';
+export { loadRegistryFile } from './registry/registry-file.ts'; // `portti operator service add` uses it too
 
 /** What every feature is built on: the configuration, the store, the keys, the registry and the trust group. */
 interface Base {
@@ -109,12 +112,7 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
   const accounts = new Accounts(db);
   const arrangements = new Arrangements({ db, registry, accounts, trustGroupsFor: trust.groupsFor });
   const consents = new ConsentService({
-    db,
-    registry,
-    issuer,
-    operatorName: config.display_name.en,
-    signingKey: keys.current,
-    dialect: store.dialect,
+    ...{ db, registry, issuer, operatorName: config.display_name.en, signingKey: keys.current, dialect: store.dialect },
     pairwiseSubject: (party, clientId) => accounts.partySubject(party, clientId, `pairwise|${config.cookie_secret}`),
     arrangements,
     ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
@@ -126,27 +124,25 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
   const accessReports = new AccessReports(db, store.dialect, (origin, size) => cosignedCheckpoint(db, origin, size));
   const moving = { db, issuer, signingKey: keys.current, accounts, consents, registry, arrangements, accessReports, witness };
   const identityIssuers = config.identity_providers.map((p) => p.issuer);
-  const portability = new Portability({ ...moving, identityIssuers, trustGroup: trust.current, log });
-  const citizens = new CitizenService({
+  const usesBetween = async (id: string, from: string, to: string) =>
+    (await citizens.accessLog(id, { from, to, outcome: 'allowed', limit: 1000 })).length;
+  const noteDeps = { db, config, issuer, accounts, registry, consents, usesBetween, log };
+  const notes = createNotificationsFeature({ ...noteDeps, ...options.notifications });
+  const onMoved = (id: string, moveId: string) => notes.notifications.moveCompleted(id, moveId);
+  const portability = new Portability({ ...moving, identityIssuers, trustGroup: trust.current, log, onMoved });
+  const citizens: CitizenService = new CitizenService({
     ...{ db, accounts, consents, registry, accessReports, history: (id: string) => portability.history(id) },
-    forget: [(id: string) => arrangements.forget(id), (id: string) => portability.forget(id)],
+    forget: [(id: string) => arrangements.forget(id), (id: string) => portability.forget(id), (id: string) => notes.forget(id)],
     eraseResidue: () => eraseResidue(store),
   });
-  const webhooks = new WebhookSender({
-    db,
-    registry,
-    issuer,
-    signingKey: keys.current,
-    maxAttempts: config.webhook_max_attempts,
-    log,
-  });
+  const webhooks = new WebhookSender({ db, registry, issuer, signingKey: keys.current, maxAttempts: config.webhook_max_attempts, log });
   const sessions = new Sessions(db, issuer.startsWith('https://'));
   const pds = pdsClientOf(config, issuer, keys);
   const parts = { db, issuer, operatorName: config.display_name.en, accounts, citizens, arrangements, accessReports, pds, witness };
   const movedRecords = (id: string) => portability.movedRecords(id);
   const rights = { revocations, pds, exports: new PersonalDataExport({ ...parts, movedRecords }) };
   const web = createWebContext(config.display_name);
-  return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions, web, ...rights };
+  return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions, web, notes, ...rights };
 }
 type Features = ReturnType<typeof buildFeatures>;
 
@@ -213,10 +209,11 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
   const moves = { sessions, portability: w.portability, web, issuer, trust, serviceNames };
   await scope.register(async (inner) => registerPortabilityRoutes(inner, moves));
   const insight = new Insight({ issuer, registry, consents, keys: keys.all });
-  const dashboard = { sessions, accounts, citizens, registry, web, insight, witness: w.witness };
+  const dashboard = { sessions, accounts, citizens, registry, web, insight, witness: w.witness, notifications: w.notes.notifications };
   const movedOut = (id: string) => w.portability.movedOut(id);
   registerDashboardRoutes(scope, { ...dashboard, providers: config.identity_providers, operatorNames: trust.memberNames, movedOut });
   registerDatastoreRoutes(scope, { sessions, accounts, web, pds: w.pds });
+  registerNotificationRoutes(scope, { sessions, web, notifications: w.notes.notifications, settings: w.notes.settings });
   registerExportRoutes(scope, { sessions, web, exports: w.exports });
 }
 
@@ -274,8 +271,10 @@ function operatorHandle(
     exports,
     keys: keys.all,
     webhooks,
+    notifications: f.notes,
     startBackground() {
       webhooks.start();
+      f.notes.start();
       portability.start();
       trust.loader?.start();
       expiryTimer = setInterval(() => {
@@ -291,6 +290,7 @@ function operatorHandle(
       await mtls.close();
       clearInterval(expiryTimer);
       await webhooks.stop();
+      await f.notes.stop();
       await portability.stop();
       await app.close();
       await listener?.close();

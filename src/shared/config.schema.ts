@@ -6,6 +6,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { Id, ListenSchema, Localized, MtlsSchema, Pointer, strict, TrustGroupLocationSchema, Url } from './common.schema.ts';
+import { SmtpSchema } from './mail/smtp.schema.ts';
 import { GatewaySchema } from './gateway.schema.ts';
 
 /** An OpenID provider citizens sign in with at an operator, and the operator's client there. */
@@ -47,6 +48,8 @@ export const OperatorSchema = Type.Object(
     guardianship_source: Type.Optional(Url),
     /** The citizen's personal data store, shown on the dashboard's "My data store" page. */
     personal_data_store: Type.Optional(Type.Object({ url: Url }, strict)),
+    /** Citizens' notifications by e-mail; without it they show on the dashboard only. */
+    smtp: Type.Optional(SmtpSchema),
   },
   strict,
 );
@@ -152,6 +155,8 @@ export const DemoSchema = Type.Object(
     register_api_key: Type.String({ default: 'demo-register-key' }),
     /** The City's demo Customer Fee Unit (a data-using service). */
     fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url, incomes_resource: Url }, strict)),
+    /** A local SMTP server the operators' `smtp` blocks point at, and the page (`web`) that shows what it received. */
+    mail_sink: Type.Optional(Type.Object({ smtp: ListenSchema, web: ListenSchema }, strict)),
     /** A demo depositor (a stand-in Tax Administration) filling a personal data store with signed tax decisions. */
     pds_depositor: Type.Optional(
       Type.Object(
@@ -196,6 +201,7 @@ export const PorttiConfigSchema = Type.Object(
 /** A checked configuration, and each part of it by name. */
 export type PorttiConfig = Static<typeof PorttiConfigSchema>;
 export type OperatorConfig = Static<typeof OperatorSchema>;
+export type { SmtpConfig } from './mail/smtp.schema.ts';
 export type IdentityProviderConfig = Static<typeof IdentityProviderSchema>;
 export type DemoConfig = Static<typeof DemoSchema>;
 export type PersonalDataStoreConfig = Static<typeof PersonalDataStoreSchema>;

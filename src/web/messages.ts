@@ -656,6 +656,118 @@ export const MESSAGES = {
   },
   move_confirm: { fi: 'Vahvista siirto', sv: 'Bekräfta flytten', en: 'Confirm the move' },
   move_cancel: { fi: 'Peruuta', sv: 'Avbryt', en: 'Cancel' },
+  nav_notifications: { fi: 'Ilmoitukset', sv: 'Aviseringar', en: 'Notifications' },
+  notify_request_title: { fi: 'Uusi lupapyyntö: {service}', sv: 'Ny begäran om samtycke: {service}', en: 'New consent request: {service}' },
+  notify_request_text: {
+    fi: '{service} pyytää lupaa käyttää tietojasi. Näet pyynnön ja voit päättää siitä omilla sivuillasi.',
+    sv: '{service} ber om lov att använda dina uppgifter. Du ser begäran och kan besluta om den på dina sidor.',
+    en: '{service} asks for your consent to use your data. You can see the request and decide on your pages.',
+  },
+  notify_other_pending_title: {
+    fi: 'Pyyntö odottaa päätöstäsi: {service}',
+    sv: 'En begäran väntar på ditt beslut: {service}',
+    en: 'A request waits for your decision: {service}',
+  },
+  notify_other_pending_text: {
+    fi: 'Toinen osapuoli on jo päättänyt pyynnöstä, jonka {service} lähetti. Lupa tulee voimaan vasta, kun sinäkin olet päättänyt.',
+    sv: 'En annan part har redan beslutat om begäran från {service}. Samtycket börjar gälla först när också du har beslutat.',
+    en: 'Another participant has already decided on the request from {service}. The consent takes effect only once you decide too.',
+  },
+  notify_expiring_title: {
+    fi: 'Lupa päättyy pian: {service}',
+    sv: 'Ett samtycke upphör snart: {service}',
+    en: 'A consent ends soon: {service}',
+  },
+  notify_expiring_text: {
+    fi: 'Lupa, jonka annoit palvelulle {service}, päättyy {date}. Sen jälkeen palvelu ei saa tietojasi, ellei se pyydä lupaa uudelleen.',
+    sv: 'Ditt samtycke till {service} upphör {date}. Därefter får tjänsten inte dina uppgifter, om den inte ber om samtycke på nytt.',
+    en: 'Your consent to {service} ends on {date}. After that the service no longer gets your data unless it asks again.',
+  },
+  notify_moved_title: { fi: 'Muuttosi on valmis', sv: 'Din flytt är klar', en: 'Your move is complete' },
+  notify_moved_text: {
+    fi: 'Lupasi ja historiasi ovat nyt palvelussa {operator}. Tarkista, mitkä luvat siirtyivät.',
+    sv: 'Dina samtycken och din historik finns nu hos {operator}. Kontrollera vilka samtycken som flyttades.',
+    en: 'Your consents and history are now at {operator}. Check which consents moved.',
+  },
+  notify_reads_digest_title: {
+    fi: 'Tietojesi käyttö {date}',
+    sv: 'Användningen av dina uppgifter {date}',
+    en: 'Uses of your data on {date}',
+  },
+  notify_open_dashboard: { fi: 'Avaa omat tietosi:', sv: 'Öppna dina uppgifter:', en: 'Open your pages:' },
+  notify_footer: {
+    fi: 'Saat tämän viestin, koska tilasit sen palvelussa {operator}. Voit muuttaa ilmoitusasetuksiasi täällä: {url}',
+    sv: 'Du får det här meddelandet eftersom du beställde det hos {operator}. Du kan ändra dina aviseringar här: {url}',
+    en: 'You get this message because you asked {operator} for it. You can change your notifications here: {url}',
+  },
+  notify_confirm_title: { fi: 'Vahvista sähköpostiosoitteesi', sv: 'Bekräfta din e-postadress', en: 'Confirm your e-mail address' },
+  notify_confirm_text: {
+    fi: 'Joku (toivottavasti sinä) lisäsi tämän osoitteen ilmoituksia varten palvelussa {operator}. Vahvista osoite avaamalla linkki 24 tunnin kuluessa. Jos et lisännyt sitä, voit jättää viestin huomiotta.',
+    sv: 'Någon (förhoppningsvis du) lade till den här adressen för aviseringar hos {operator}. Bekräfta adressen genom att öppna länken inom 24 timmar. Om det inte var du kan du bortse från meddelandet.',
+    en: 'Someone (we hope you) added this address for notifications at {operator}. Confirm it by opening the link within 24 hours. If it was not you, ignore this message.',
+  },
+  notifications_intro: {
+    fi: 'Täällä näet ilmoitukset uusista pyynnöistä, päättyvistä luvista ja muutoista. Voit saada ne myös sähköpostiin.',
+    sv: 'Här ser du aviseringar om nya förfrågningar, samtycken som snart upphör och flyttar. Du kan också få dem per e-post.',
+    en: 'Here you see notices of new requests, consents about to end and moves. You can get them by e-mail too.',
+  },
+  notifications_list_heading: { fi: 'Viimeisimmät ilmoitukset', sv: 'Senaste aviseringar', en: 'Latest notifications' },
+  notifications_none: { fi: 'Ei ilmoituksia.', sv: 'Inga aviseringar.', en: 'No notifications.' },
+  notifications_mark_read: { fi: 'Merkitse luetuiksi', sv: 'Markera som lästa', en: 'Mark as read' },
+  notifications_new: { fi: 'uusi', sv: 'ny', en: 'new' },
+  notifications_open: { fi: 'Avaa', sv: 'Öppna', en: 'Open' },
+  notifications_email_heading: { fi: 'Sähköposti-ilmoitukset', sv: 'Aviseringar per e-post', en: 'E-mail notifications' },
+  notifications_email_label: { fi: 'Sähköpostiosoite', sv: 'E-postadress', en: 'E-mail address' },
+  notifications_email_help: {
+    fi: 'Lähetämme viestejä vain vahvistettuun osoitteeseen. Viesteissä ei ole henkilötietojasi, vain linkki tänne.',
+    sv: 'Vi skickar meddelanden bara till en bekräftad adress. De innehåller inga personuppgifter, bara en länk hit.',
+    en: 'We mail only a confirmed address. Mails carry none of your personal data, only a link here.',
+  },
+  notifications_kinds_legend: { fi: 'Lähetä sähköposti, kun', sv: 'Skicka e-post när', en: 'Send an e-mail when' },
+  notify_kind_request: { fi: 'saan uuden lupapyynnön', sv: 'jag får en ny begäran om samtycke', en: 'I get a new consent request' },
+  notify_kind_other_pending: {
+    fi: 'toinen osapuoli on päättänyt ja pyyntö odottaa minua',
+    sv: 'en annan part har beslutat och en begäran väntar på mig',
+    en: 'another participant has decided and a request waits for me',
+  },
+  notify_kind_expiring: { fi: 'lupa päättyy 14 päivän kuluttua', sv: 'ett samtycke upphör om 14 dagar', en: 'a consent ends in 14 days' },
+  notify_kind_moved: {
+    fi: 'muuttoni toiselta operaattorilta on valmis',
+    sv: 'min flytt från en annan operatör är klar',
+    en: 'my move from another operator is complete',
+  },
+  notify_kind_reads_digest: {
+    fi: 'päivittäinen kooste tietojeni käytöstä',
+    sv: 'en daglig sammanfattning av användningen av mina uppgifter',
+    en: 'a daily summary of the uses of my data',
+  },
+  notifications_save: { fi: 'Tallenna', sv: 'Spara', en: 'Save' },
+  notifications_unconfirmed: {
+    fi: 'Vahvistusviesti on lähetetty osoitteeseen {email}. Ilmoituksia lähetetään, kun olet vahvistanut osoitteen.',
+    sv: 'Ett bekräftelsemeddelande har skickats till {email}. Aviseringar skickas när du har bekräftat adressen.',
+    en: 'A confirmation mail went to {email}. Notifications are mailed once you confirm the address.',
+  },
+  notifications_confirmed: {
+    fi: 'Osoite {email} on vahvistettu.',
+    sv: 'Adressen {email} är bekräftad.',
+    en: 'The address {email} is confirmed.',
+  },
+  notifications_no_smtp: {
+    fi: 'Tämä operaattori ei lähetä sähköpostia; ilmoitukset näkyvät vain täällä.',
+    sv: 'Den här operatören skickar ingen e-post; aviseringarna syns bara här.',
+    en: 'This operator sends no e-mail; notifications show here only.',
+  },
+  notifications_confirm_button: { fi: 'Vahvista osoite', sv: 'Bekräfta adressen', en: 'Confirm the address' },
+  notifications_confirm_done: {
+    fi: 'Kiitos! Osoitteesi on vahvistettu.',
+    sv: 'Tack! Din adress är bekräftad.',
+    en: 'Thank you: your address is confirmed.',
+  },
+  notifications_confirm_invalid: {
+    fi: 'Linkki on vanhentunut tai jo käytetty. Lisää osoite uudelleen Ilmoitukset-sivulla.',
+    sv: 'Länken har gått ut eller redan använts. Lägg till adressen igen under Aviseringar.',
+    en: 'The link has expired or was used already. Add the address again under Notifications.',
+  },
 } as const satisfies Record<string, Readonly<Record<Locale, string>>>;
 
 /** Counted strings: each language's CLDR plural forms (`Intl.PluralRules`), and `zero` where 0 reads better in words. */
@@ -800,6 +912,16 @@ export const PLURAL_MESSAGES = {
     fi: { one: '{n} sekunti', other: '{n} sekuntia' },
     sv: { one: '{n} sekund', other: '{n} sekunder' },
     en: { one: '{n} second', other: '{n} seconds' },
+  },
+  notify_reads_digest_text: {
+    fi: { one: 'Palvelut käyttivät tietojasi 1 kerran.', other: 'Palvelut käyttivät tietojasi {n} kertaa.' },
+    sv: { one: 'Tjänster använde dina uppgifter 1 gång.', other: 'Tjänster använde dina uppgifter {n} gånger.' },
+    en: { one: 'Services used your data once.', other: 'Services used your data {n} times.' },
+  },
+  notifications_unread: {
+    fi: { zero: 'Ei uusia ilmoituksia', one: '1 uusi ilmoitus', other: '{n} uutta ilmoitusta' },
+    sv: { zero: 'Inga nya aviseringar', one: '1 ny avisering', other: '{n} nya aviseringar' },
+    en: { zero: 'No new notifications', one: '1 new notification', other: '{n} new notifications' },
   },
 } as const satisfies Record<string, Readonly<Record<Locale, PluralForms>>>;
 

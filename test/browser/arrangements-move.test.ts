@@ -166,6 +166,11 @@ describe.skipIf(!existsSync(CHROMIUM))('standing permissions and moving in Chrom
     expect(await atB.locator('#tlog-status').textContent()).toContain('The operator checked 1 entry: it is in the log');
     await axe(atB, 'who used my data, moved (B)');
     await snap(atB, 'access-moved');
+    // the move is a notification at B too (no address there: on the dashboard only)
+    await atB.locator('nav').getByRole('link', { name: 'Notifications', exact: true }).click();
+    expect(await atB.locator('li.card', { hasText: 'Your move is complete' }).count()).toBe(1);
+    expect(await atB.getByText(/^Your consents and history are now at /).count()).toBe(1);
+    await axe(atB, 'notifications after a move (B)');
 
     // back at A: where she went and when, with a link there (once B has taken the records over)
     await page.locator('nav').getByRole('link', { name: 'My consents', exact: true }).click();

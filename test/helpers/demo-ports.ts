@@ -2,9 +2,9 @@
  * Free ports for every component of the demo configuration (`PORTTI_<COMPONENT>_PORT`), so tests
  * that start the whole demo system can run beside each other and beside a running `npm start`.
  */
-import { freePort } from '../../src/shared/free-port.ts';
+import { freePort } from '../../src/app/free-port.ts';
 
-const COMPONENTS = ['GATEWAY', 'OPERATOR_A', 'OPERATOR_B', 'IDP1', 'IDP2', 'INCOMES', 'POPULATION', 'FEE', 'PDS'] as const;
+const COMPONENTS = ['GATEWAY', 'OPERATOR_A', 'OPERATOR_B', 'IDP1', 'IDP2', 'INCOMES', 'POPULATION', 'FEE', 'PDS', 'SMTP', 'MAIL'] as const;
 
 /** One free port per demo component, and the environment that moves the demo onto them. */
 export async function demoPorts(): Promise<{ ports: Record<(typeof COMPONENTS)[number], number>; env: Record<string, string> }> {

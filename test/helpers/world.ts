@@ -18,7 +18,7 @@ import { createDpopKey, createDpopProof, type DpopKey } from '../../src/shared/o
 import { clientCredentialsToken, discover, type AuthorizationServerMetadata } from '../../src/shared/oauth/oauth-client.ts';
 import { openStore, type Store, type StoreLocation } from '../../src/store/database.ts';
 import { tempDir } from './stores.ts';
-import { freePort } from '../../src/shared/free-port.ts';
+import { freePort } from '../../src/app/free-port.ts';
 
 export { freePort };
 

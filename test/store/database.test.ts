@@ -29,6 +29,7 @@ for (const dialect of dialectCases()) {
         '0006_witness',
         '0007_token_revocations',
         '0008_moved_history',
+        '0009_notifications',
       ]);
       expect(await migrateToLatest(store, operatorMigrations)).toEqual([]);
       await ping(store);

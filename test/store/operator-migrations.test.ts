@@ -19,6 +19,7 @@ migrationSuite({
     '0006_witness',
     '0007_token_revocations',
     '0008_moved_history',
+    '0009_notifications',
   ],
   snapshot: new URL('./operator-schema.snapshot.json', import.meta.url),
 });

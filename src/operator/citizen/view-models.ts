@@ -239,4 +239,6 @@ export interface OverviewView {
   name: string;
   pending: number;
   active: number;
+  /** Unread notifications (notifications/). */
+  unread: number;
 }

@@ -95,11 +95,23 @@ export function formList(value: string | string[] | undefined): string[] {
 
 /** The pages of the dashboard's main navigation. */
 export type DashboardPage =
-  'overview' | 'requests' | 'consents' | 'arrangements' | 'access' | 'mydata' | 'datastore' | 'others' | 'keychain' | 'move' | 'export';
+  | 'overview'
+  | 'requests'
+  | 'notifications'
+  | 'consents'
+  | 'arrangements'
+  | 'access'
+  | 'mydata'
+  | 'datastore'
+  | 'others'
+  | 'keychain'
+  | 'move'
+  | 'export';
 
 const PAGES: Array<[DashboardPage, string, MessageKey]> = [
   ['overview', '/dashboard', 'nav_overview'],
   ['requests', '/dashboard/requests', 'nav_requests'],
+  ['notifications', '/dashboard/notifications', 'nav_notifications'],
   ['consents', '/dashboard/consents', 'nav_consents'],
   ['arrangements', '/dashboard/arrangements', 'nav_arrangements'],
   ['access', '/dashboard/access', 'nav_access'],

@@ -283,14 +283,15 @@ export async function detachAccount(db: Db, accountId: string): Promise<void> {
   await db.updateTable('consent_parties').set({ account_id: null }).where('account_id', '=', accountId).execute();
 }
 
-/** Records whose expiry has passed while still open (pending, active or suspended). */
-export async function dueForExpiry(db: Db, now: number, limit = 100): Promise<string[]> {
+/** Open records whose expiry has passed; with `after`, those ending in (after, now], earliest first. */
+export async function dueForExpiry(db: Db, now: number, limit = 100, after?: number): Promise<string[]> {
   const rows = await db
     .selectFrom('consent_records')
     .select('record_id')
     .where('status', 'in', statusesWhere('open'))
     .where('expires_at', 'is not', null)
     .where('expires_at', '<=', now)
+    .$if(after !== undefined, (q) => q.where('expires_at', '>', after!).orderBy('expires_at').orderBy('record_id'))
     .limit(limit)
     .execute();
   return rows.map((r) => r.record_id);

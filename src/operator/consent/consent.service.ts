@@ -77,8 +77,8 @@ export interface ConsentServiceOptions {
 
 /**
  * The operator's consent lifecycle. Emits `event` (feeds wake up) and `committed` (other
- * instances are notified) with the new feed seq after each commit, and `changed` with the
- * new state after each transition.
+ * instances are notified) with the new feed seq after each commit, `changed` with the new
+ * state after each transition, and `filed` with a service's new request once stored.
  */
 export class ConsentService extends EventEmitter {
   private readonly o: ConsentServiceOptions;
@@ -103,7 +103,9 @@ export class ConsentService extends EventEmitter {
     const agreed = await this.purposesFor(clientId, input.purpose, input.attributes);
     const record = await requestedRecord(clientId, input, agreed, this.o.guardiansOf, now);
     await this.create(record, input.language ?? null);
-    return this.applyArrangements(record.state, now);
+    const state = await this.applyArrangements(record.state, now);
+    this.emit('filed', state);
+    return state;
   }
 
   /** Lets the data subjects' permission arrangements decide a new pending record. */
@@ -220,6 +222,11 @@ export class ConsentService extends EventEmitter {
       }
     }
     return n;
+  }
+
+  /** Open records that end in (after, until], earliest first (participants are told before a consent ends). */
+  async endingBetween(after: number, until: number, limit = 100): Promise<ConsentState[]> {
+    return loadRecords(this.o.db, await dueForExpiry(this.o.db, until, limit, after));
   }
 
   /**

@@ -38,6 +38,8 @@ export interface PortabilityOptions {
   /** The trust group in force (members may send bundles here; its rulebook says what to re-ask). */
   trustGroup: () => TrustGroupDocument | undefined;
   log: FastifyBaseLogger;
+  /** Told when a move here completed (notifications/). */
+  onMoved?: (accountId: string, moveId: string) => Promise<void>;
 }
 
 /** The options plus the peer keys the Portability instance caches. */

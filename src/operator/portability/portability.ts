@@ -156,6 +156,7 @@ export class Portability {
       this.track(
         (async () => {
           await run();
+          await this.ctx.onMoved?.(accountId, moveId);
           await this.handOverPending();
         })(),
       );

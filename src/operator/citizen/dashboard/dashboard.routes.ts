@@ -13,6 +13,7 @@ import { page } from '../../../web/layout.ts';
 import type { Accounts } from '../../accounts/accounts.ts';
 import { RETURN_TO_MAX, safeReturnTo } from '../../accounts/login.routes.ts';
 import { signedInOrRedirect, type Session, type Sessions } from '../../accounts/sessions.ts';
+import type { Notifications } from '../../notifications/notifications.ts';
 import type { Witness } from '../../witness/witness.ts';
 import type { Registry } from '../../registry/registry.ts';
 import type { CitizenService } from '../citizen.service.ts';
@@ -50,6 +51,8 @@ export interface DashboardDeps {
   operatorNames?: () => Record<string, LocalizedText>;
   /** Where and when the citizen moved from here (portability/), for the notice on their consents. */
   movedOut?: (accountId: string) => Promise<{ peer: string; at: string } | undefined>;
+  /** The citizen's notifications (notifications/): the overview counts the unread ones. */
+  notifications?: Pick<Notifications, 'unread'>;
 }
 
 const SignInQuery = Type.Object({
@@ -114,6 +117,7 @@ function registerHomePages(app: FastifyInstance, deps: DashboardDeps): void {
       name: (await deps.accounts.displayName(s.accountId)) ?? '',
       pending: records.filter((x) => x.awaiting_me).length,
       active: records.filter((x) => x.status === 'active').length,
+      unread: (await deps.notifications?.unread(s.accountId)) ?? 0,
     };
     return web.send(reply, request, s, t(locale, 'nav_overview'), renderOverview(view, locale), dashboardNav(locale, 'overview'));
   });

@@ -33,6 +33,7 @@ export function renderOverview(view: OverviewView, locale: Locale): SafeHtml {
   return html`<p>${t(locale, 'welcome', { name: view.name })}</p>
     <ul>
       <li><a href="/dashboard/requests">${tn(locale, 'pending_requests', view.pending)}</a></li>
+      <li><a href="/dashboard/notifications">${tn(locale, 'notifications_unread', view.unread)}</a></li>
       <li><a href="/dashboard/consents">${tn(locale, 'active_consents', view.active)}</a></li>
     </ul>`;
 }
