@@ -8,6 +8,7 @@ import { Type, type Static } from 'typebox';
 import { Id, ListenSchema, Localized, MtlsSchema, Pointer, strict, TrustGroupLocationSchema, Url } from './common.schema.ts';
 import { GatewaySchema } from './gateway.schema.ts';
 
+const Secret = Type.Optional(Type.String({ minLength: 16 }));
 /** An OpenID provider citizens sign in with at an operator, and the operator's client there. */
 export const IdentityProviderSchema = Type.Object(
   {
@@ -150,8 +151,8 @@ export const DemoSchema = Type.Object(
     ),
     /** API key the demo registers require (the gateway sends it as upstream auth). */
     register_api_key: Type.String({ default: 'demo-register-key' }),
-    /** The City's demo Customer Fee Unit (a data-using service). */
-    fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url, incomes_resource: Url }, strict)),
+    /** The City's demo Customer Fee Unit; `staff_token` opens its case list at `/staff` (the demo has no staff sign-in). */
+    fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url, incomes_resource: Url, staff_token: Secret }, strict)),
     /** A demo depositor (a stand-in Tax Administration) filling a personal data store with signed tax decisions. */
     pds_depositor: Type.Optional(
       Type.Object(
