@@ -104,7 +104,7 @@ function consentTable(a: Application, locale: Locale, names: FeeNames): SafeHtml
         </tr>`,
     ),
   );
-  return html`<div class="scroll">
+  return html`<div class="scroll" role="region" tabindex="0" aria-label="${ft(locale, 'consents')}">
     <table>
       <thead>
         <tr>
@@ -120,10 +120,17 @@ function consentTable(a: Application, locale: Locale, names: FeeNames): SafeHtml
   </div>`;
 }
 
+/** What the page shows of an application, in one string: a change means the page is out of date. */
+export function applicationVersion(a: Application): string {
+  const consents = a.consents.map((c) => `${c.status}:${c.subjects.map((s) => s.status ?? '').join(',')}`).join(';');
+  return `${a.status}|${consents}|${a.reads.length}`;
+}
+
 /** The application page's body. */
 export function applicationView(a: Application, locale: Locale, names: FeeNames, refreshing: boolean): SafeHtml {
   const reads = a.reads.map((r) => html`<li>${readSentence(a, r, locale, names)}</li>`);
-  return html`<p class="notice" role="status">${statusSentence(a, locale)}</p>
+  const watch = refreshing ? html`data-watch="/applications/${a.application_id}/version" data-version="${applicationVersion(a)}"` : '';
+  return html`<p class="notice" role="status" ${watch}>${statusSentence(a, locale)}</p>
     ${refreshing ? html`<p><small>${ft(locale, 'refreshes')}</small></p>` : ''}
     <p>${ft(locale, 'application_child', { child: a.child, time: localTime(a.created_at, locale) })}</p>
     <h2>${ft(locale, 'fee')}</h2>

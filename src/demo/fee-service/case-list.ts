@@ -7,6 +7,7 @@
  * session's CSRF token). Without a configured token the list is off.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -47,29 +48,32 @@ export function registerCaseList(app: FastifyInstance, book: ApplicationBook, st
   const title = (l: Locale) => ft(l, 'staff_title');
   const signInPage = (request: FastifyRequest, reply: FastifyReply, wrong = false) =>
     sendFeePage(request, reply, title, (l) => signInForm(l, wrong));
-  const scope = app.withTypeProvider<TypeBoxTypeProvider>();
+  app.register(async (plain) => {
+    await plain.register(formbody);
+    const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
 
-  scope.get('/staff', { schema: { querystring: ListQuery } }, async (request, reply) => {
-    if (!staffToken) return sendFeePage(request, reply.code(503), title, (l) => html`<p>${ft(l, 'staff_disabled')}</p>`);
-    const session = sessionOf(request);
-    if (!session) return signInPage(request, reply);
-    const live = [...book.applications.values()].filter((a) => a.status !== 'paper_process');
-    await Promise.all(live.map((a) => book.refresh(a.application_id)));
-    const shown = casesFor(book.applications.values(), request.query.status);
-    return sendFeePage(request, reply, title, (l) => caseList(shown, request.query.status, l, session.csrf));
-  });
-  scope.post('/staff/sign-in', { schema: { body: TokenForm } }, async (request, reply) => {
-    if (!staffToken || !same(request.body.token ?? '', staffToken)) return signInPage(request, reply.code(401), true);
-    const id = randomBytes(24).toString('base64url');
-    sessions.set(id, randomBytes(24).toString('base64url'));
-    reply.header('set-cookie', `${COOKIE}=${id}; Path=/staff; HttpOnly; SameSite=Strict`);
-    return reply.redirect('/staff', 303);
-  });
-  scope.post('/staff/sign-out', { schema: { body: CsrfForm } }, async (request, reply) => {
-    const session = sessionOf(request);
-    if (session && same(request.body._csrf ?? '', session.csrf)) sessions.delete(session.id);
-    reply.header('set-cookie', `${COOKIE}=; Path=/staff; HttpOnly; SameSite=Strict; Max-Age=0`);
-    return reply.redirect('/staff', 303);
+    scope.get('/staff', { schema: { querystring: ListQuery } }, async (request, reply) => {
+      if (!staffToken) return sendFeePage(request, reply.code(503), title, (l) => html`<p>${ft(l, 'staff_disabled')}</p>`);
+      const session = sessionOf(request);
+      if (!session) return signInPage(request, reply);
+      const live = [...book.applications.values()].filter((a) => a.status !== 'paper_process');
+      await Promise.all(live.map((a) => book.refresh(a.application_id)));
+      const shown = casesFor(book.applications.values(), request.query.status);
+      return sendFeePage(request, reply, title, (l) => caseList(shown, request.query.status, l, session.csrf));
+    });
+    scope.post('/staff/sign-in', { schema: { body: TokenForm } }, async (request, reply) => {
+      if (!staffToken || !same(request.body.token ?? '', staffToken)) return signInPage(request, reply.code(401), true);
+      const id = randomBytes(24).toString('base64url');
+      sessions.set(id, randomBytes(24).toString('base64url'));
+      reply.header('set-cookie', `${COOKIE}=${id}; Path=/staff; HttpOnly; SameSite=Strict`);
+      return reply.redirect('/staff', 303);
+    });
+    scope.post('/staff/sign-out', { schema: { body: CsrfForm } }, async (request, reply) => {
+      const session = sessionOf(request);
+      if (session && same(request.body._csrf ?? '', session.csrf)) sessions.delete(session.id);
+      reply.header('set-cookie', `${COOKIE}=; Path=/staff; HttpOnly; SameSite=Strict; Max-Age=0`);
+      return reply.redirect('/staff', 303);
+    });
   });
 }
 
@@ -118,7 +122,7 @@ function caseList(shown: Application[], status: string | undefined, locale: Loca
   const headers = ['filed', 'child_code', 'status', 'still_to_consent', 'fee', 'application_title'] as const;
   return html`${filterForm(status, locale)}
     <p role="status">${ftn(locale, 'applications', shown.length)}</p>
-    <div class="scroll">
+    <div class="scroll" role="region" tabindex="0" aria-label="${ft(locale, 'staff_title')}">
       <table>
         <thead>
           <tr>

@@ -1,7 +1,8 @@
 /**
  * The fee service's page frame (language, skip link, the City's header with a language
- * switcher, one `main`) and its error pages: a browser gets a page in its language for an
- * unknown address, a bad form or a failure; API clients keep JSON.
+ * switcher, one `main`, a small script that reloads a waiting page when it changes) and its
+ * error pages: a browser gets a page in its language for an unknown address, a bad form or a
+ * failure; API clients keep JSON.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html, type SafeHtml } from '../../web/html.ts';
@@ -25,6 +26,23 @@ const STYLE = [
   '.fee{font-size:1.4rem}.inline{display:inline}',
 ].join('');
 
+const CSP =
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+
+/** Polls the watched address every 2 s and reloads the page once what it shows has changed (no meta refresh: WCAG 2.2.1). */
+const WATCH_SCRIPT = `const el = document.querySelector('[data-watch]');
+if (el) {
+  const poll = async () => {
+    try {
+      const res = await fetch(el.dataset.watch, { headers: { accept: 'application/json' } });
+      if ((await res.json()).version !== el.dataset.version) return location.reload();
+    } catch {}
+    setTimeout(poll, 2000);
+  };
+  setTimeout(poll, 2000);
+}
+`;
+
 const LANGUAGE_NAMES: Record<Locale, string> = { fi: 'Suomeksi', sv: 'På svenska', en: 'In English' };
 
 function withLang(path: string, lang: Locale): string {
@@ -35,6 +53,7 @@ function withLang(path: string, lang: Locale): string {
 
 /** A complete page of the service. */
 export function feePage(locale: Locale, path: string, title: string, body: SafeHtml, refresh = false): string {
+  // a page that waits carries `data-watch` (where to poll) and `data-version` (what it shows); the script reloads on a change
   const link = (l: Locale) =>
     html`<li><a href="${withLang(path, l)}" lang="${l}" ${l === locale ? html`aria-current="true"` : ''}>${LANGUAGE_NAMES[l]}</a></li>`;
   return html`<!doctype html>
@@ -42,7 +61,7 @@ export function feePage(locale: Locale, path: string, title: string, body: SafeH
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        ${refresh ? html`<meta http-equiv="refresh" content="2" />` : ''}
+        ${refresh ? html`<script src="/assets/fee-watch.js" defer></script>` : ''}
         <title>${title} – ${ft(locale, 'site')}</title>
         <style>
           ${STYLE}
@@ -77,7 +96,7 @@ export function sendFeePage(
   const locale = localeOf(request, reply);
   return reply
     .type('text/html; charset=utf-8')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+    .header('content-security-policy', CSP)
     .header('x-content-type-options', 'nosniff')
     .header('cache-control', 'no-store')
     .send(feePage(locale, request.url, title(locale), body(locale), refresh));
@@ -106,6 +125,9 @@ export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, stat
 
 /** Browsers get error pages for unknown addresses and failures; API clients the JSON Fastify answers. */
 export function registerErrorPages(app: FastifyInstance): void {
+  app.get('/assets/fee-watch.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(WATCH_SCRIPT),
+  );
   app.setNotFoundHandler((request, reply) =>
     prefersHtml(request.headers.accept)
       ? sendErrorPage(request, reply, 404, 'not_found')

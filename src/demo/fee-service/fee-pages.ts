@@ -2,7 +2,8 @@
  * The Customer Fee Unit's pages for families, in Finnish, Swedish and English: an
  * application form that posts to the service's own JSON API, and the application page, which
  * asks the operators for the live records whenever it is looked at (so a withdrawal shows even
- * before its event arrives), refreshes itself while it waits, and can re-read the incomes.
+ * before its event arrives), reloads itself when a waiting application changes (`/version`), and
+ * can re-read the incomes.
  */
 import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -11,7 +12,7 @@ import { Type } from 'typebox';
 import { html } from '../../web/html.ts';
 import type { Locale } from '../../web/i18n.ts';
 import { DEMO_RESIDENTS } from '../population/population.ts';
-import { applicationView, type FeeNames } from './application.view.ts';
+import { applicationVersion, applicationView, type FeeNames } from './application.view.ts';
 import type { ApplicationBook } from './applications.ts';
 import { ft } from './fee-i18n.ts';
 import { sendErrorPage, sendFeePage } from './fee-layout.ts';
@@ -74,7 +75,7 @@ export function registerFeePages(app: FastifyInstance, book: ApplicationBook, op
     });
     scope.get('/applications/:id/view', { schema: { params: ApplicationParams } }, async (request, reply) => {
       if (!book.applications.has(request.params.id)) return sendErrorPage(request, reply, 404, 'no_such_application');
-      await book.refresh(request.params.id);
+      await book.refresh(request.params.id, 0);
       const a = book.applications.get(request.params.id)!;
       const refresh = a.status === 'waiting_for_consents' || a.status === 'reading_incomes';
       return sendFeePage(
@@ -84,6 +85,11 @@ export function registerFeePages(app: FastifyInstance, book: ApplicationBook, op
         (l) => applicationView(a, l, names, refresh),
         refresh,
       );
+    });
+    scope.get('/applications/:id/version', { schema: { params: ApplicationParams } }, async (request, reply) => {
+      if (!book.applications.has(request.params.id)) return reply.code(404).send({ error: 'no such application' });
+      await book.refresh(request.params.id);
+      return { version: applicationVersion(book.applications.get(request.params.id)!) };
     });
     scope.post('/applications/:id/recheck', { schema: { params: ApplicationParams } }, async (request, reply) => {
       const a = book.applications.get(request.params.id);
