@@ -65,6 +65,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo fee service in Chromium', () =>
       await page.goto(base);
       await expect(page.locator('html').getAttribute('lang')).resolves.toBe(locale);
       await check(page, `fee-form-${locale}`);
+      await page.setViewportSize({ width: 375, height: 900 });
+      expect(await sidewaysScroll(page)).toBe(0);
       await page.getByRole('button', { name: ft(locale, 'submit') }).click();
       await page.waitForURL(/\/applications\/[\w-]+\/view$/);
       const id = /applications\/([\w-]+)\/view/.exec(page.url())![1]!;
@@ -80,7 +82,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the demo fee service in Chromium', () =>
       const mikkoAtB = await signIn(b, 'suomifi', mikko.personal_identity_code);
       expect((await decide(mikkoAtB, recordAt(b), { approve: true })).status).toBe(200);
       await fee.waitFor(id, (x) => x.status === 'fee_decided');
-      await page.reload();
+      // the waiting page reloads itself once the application changed
+      await page.locator('ul.reads li').nth(1).waitFor({ timeout: 15_000 });
+      await expect(page.locator('[data-watch]').count()).resolves.toBe(0);
       const decidedFee = application.fee!.monthly_fee_eur;
       await expect(text(page, '.fee')).resolves.toBe(norm(ft(locale, 'per_month', { fee: eur(decidedFee, locale) })));
       const reads = await page.locator('ul.reads li').allTextContents();

@@ -119,7 +119,7 @@ function caseRow(a: Application, locale: Locale): SafeHtml {
 }
 
 function caseList(shown: Application[], status: string | undefined, locale: Locale, csrf: string): SafeHtml {
-  const headers = ['filed', 'child_code', 'status', 'still_to_consent', 'fee', 'application_title'] as const;
+  const headers = ['filed', 'child', 'status', 'still_to_consent', 'fee', 'application_title'] as const;
   return html`${filterForm(status, locale)}
     <p role="status">${ftn(locale, 'applications', shown.length)}</p>
     <div class="scroll" role="region" tabindex="0" aria-label="${ft(locale, 'staff_title')}">

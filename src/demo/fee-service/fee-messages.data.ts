@@ -29,6 +29,7 @@ export const FEE_MESSAGES = {
     sv: 'Båda vårdnadshavarnas inkomster avgör avgiften. I stället för att posta inkomstintyg kan var och en ge oss lov, hos den MyData-operatör hen väljer, att läsa inkomsten i Inkomstregistret.',
     en: "Both guardians' income decides the fee. Instead of mailing income proofs, each guardian can consent, at the MyData operator of their choice, to us reading their income from the Incomes Register.",
   },
+  child: { fi: 'Lapsi', sv: 'Barn', en: 'Child' },
   child_code: { fi: 'Lapsen henkilötunnus', sv: 'Barnets personbeteckning', en: "Child's personal identity code" },
   family_size: { fi: 'Perheen koko (henkilöä)', sv: 'Personer i familjen', en: 'Persons in the family' },
   guardian_n: { fi: 'Huoltaja {n}', sv: 'Vårdnadshavare {n}', en: 'Guardian {n}' },
@@ -121,7 +122,7 @@ export const FEE_MESSAGES = {
     en: 'For a fee set by income, send the income proofs by post or secure e-mail to the Customer Fee Unit, or apply again and consent.',
   },
   reads_title: {
-    fi: 'Tulotietojen luvut',
+    fi: 'Tulotietojen haut',
     sv: 'Läsningar av inkomstuppgifter',
     en: 'Reads of income data',
   },
