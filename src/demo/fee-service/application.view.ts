@@ -104,7 +104,7 @@ function consentTable(a: Application, locale: Locale, names: FeeNames): SafeHtml
         </tr>`,
     ),
   );
-  return html`<div class="scroll" role="region" tabindex="0" aria-label="${ft(locale, 'consents')}">
+  return html`<div class="scroll fit" role="region" tabindex="0" aria-label="${ft(locale, 'consents')}">
     <table>
       <thead>
         <tr>

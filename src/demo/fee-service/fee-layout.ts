@@ -24,6 +24,7 @@ const STYLE = [
   'td,th{border-bottom:1px solid #767676;padding:.4rem;text-align:left;vertical-align:top}',
   '.notice{background:#fff8e1;padding:.6rem 1rem;border-left:4px solid #8a5a00}',
   '.fee{font-size:1.4rem}.inline{display:inline}',
+  '.fit table{width:100%;table-layout:fixed}.fit td,.fit th{hyphens:auto;overflow-wrap:break-word}',
   'h1{font-size:clamp(1.6rem,7vw,2.4rem);hyphens:auto;overflow-wrap:anywhere}',
 ].join('');
 
