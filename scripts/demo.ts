@@ -91,12 +91,14 @@ async function main(): Promise<void> {
       decided.reads.map((r) => `read ${r.status} ${r.access_id ?? ''}`).join('; '),
     );
     check('5. the fee is computed', decided.status === 'fee_decided' && decided.fee !== undefined, decided.message);
+    // the application moves on after the withdrawal: keep the figures as decided
+    const decidedFee = { ...decided.fee };
 
     const withdrawn = await citizenPost(mikkoAtB, `/citizen/api/consents/${encodeURIComponent(recordAt(b))}/withdraw`, {});
     const paper = await fee.waitFor(application.application_id, (x) => x.status === 'paper_process');
     check(
-      '6. Mikko withdraws at operator B; the service is told and falls back to the paper process',
-      withdrawn.status === 200,
+      '6. Mikko withdraws at operator B; the service is told, drops the income-based fee and charges the maximum fee',
+      withdrawn.status === 200 && paper.fee === undefined && paper.fee_basis === 'maximum',
       paper.message,
     );
 
@@ -128,8 +130,9 @@ async function main(): Promise<void> {
     summary = {
       ok: true,
       steps: steps.length,
-      monthly_fee_eur: decided.fee?.monthly_fee_eur,
-      family_income_eur: decided.fee?.family_income_eur,
+      monthly_fee_eur: decidedFee.monthly_fee_eur,
+      family_income_eur: decidedFee.family_income_eur,
+      fee_after_withdrawal_eur: paper.monthly_fee_eur,
       refused_after_withdrawal: after[1] === 403,
       access_log: { aino_allowed: count(logA, 'allowed'), mikko_allowed: count(logB, 'allowed'), mikko_refused: count(logB, 'refused') },
     };

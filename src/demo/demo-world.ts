@@ -135,8 +135,13 @@ async function startFeeService(
   config: PorttiConfig,
   fee: NonNullable<DemoConfig['fee_service']>,
 ): Promise<FeeService> {
-  const operators = config.operators.map((op) => ({ issuer: op.issuer, name: op.display_name.en }));
-  const feeService = await createFeeService({ publicUrl: fee.public_url, incomesResource: fee.incomes_resource, operators });
+  const operators = config.operators.map((op) => ({ issuer: op.issuer, name: op.display_name }));
+  const feeService = await createFeeService({
+    publicUrl: fee.public_url,
+    incomesResource: fee.incomes_resource,
+    operators,
+    ...(fee.staff_token ? { staffToken: fee.staff_token } : {}),
+  });
   await servers.start('demo Customer Fee Unit (service)', feeService.app, fee.listen.host, fee.listen.port);
   return feeService;
 }

@@ -9,6 +9,7 @@ import { Id, ListenSchema, Localized, MtlsSchema, Pointer, strict, TrustGroupLoc
 import { SmtpSchema } from './mail/smtp.schema.ts';
 import { GatewaySchema } from './gateway.schema.ts';
 
+const Secret = Type.Optional(Type.String({ minLength: 16 }));
 /** An OpenID provider citizens sign in with at an operator, and the operator's client there. */
 export const IdentityProviderSchema = Type.Object(
   {
@@ -153,8 +154,8 @@ export const DemoSchema = Type.Object(
     ),
     /** API key the demo registers require (the gateway sends it as upstream auth). */
     register_api_key: Type.String({ default: 'demo-register-key' }),
-    /** The City's demo Customer Fee Unit (a data-using service). */
-    fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url, incomes_resource: Url }, strict)),
+    /** The City's demo Customer Fee Unit; `staff_token` opens its case list at `/staff` (the demo has no staff sign-in). */
+    fee_service: Type.Optional(Type.Object({ listen: ListenSchema, public_url: Url, incomes_resource: Url, staff_token: Secret }, strict)),
     /** A local SMTP server the operators' `smtp` blocks point at, and the page (`web`) that shows what it received. */
     mail_sink: Type.Optional(Type.Object({ smtp: ListenSchema, web: ListenSchema }, strict)),
     /** A demo depositor (a stand-in Tax Administration) filling a personal data store with signed tax decisions. */

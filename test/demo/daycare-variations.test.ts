@@ -175,25 +175,28 @@ describe('the Customer Fee Unit page for people clicking through', () => {
     const system = await runSystem(config, { logLevel: 'silent', env });
     try {
       const base = config.demo!.fee_service!.public_url;
-      const form = await (await fetch(base)).text();
+      const english = { 'accept-language': 'en-GB,en;q=0.9' };
+      const form = await (await fetch(base, { headers: english })).text();
       expect(form).toContain('Apply and ask the guardians for consent');
       const res = await fetch(`${base}/apply`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...english },
         body: new URLSearchParams({
           child: DEMO_RESIDENTS.eelis.personal_identity_code,
           family_size: '3',
+          name1: DEMO_RESIDENTS.aino.name,
           guardian1: DEMO_RESIDENTS.aino.personal_identity_code,
           operator1: config.operators[0]!.issuer,
+          name2: DEMO_RESIDENTS.mikko.name,
           guardian2: DEMO_RESIDENTS.mikko.personal_identity_code,
           operator2: config.operators[1]!.issuer,
         }),
         redirect: 'manual',
       });
       expect(res.status).toBe(303);
-      const view = await (await fetch(new URL(res.headers.get('location')!, base))).text();
-      expect(view).toContain('Waiting for both guardians to decide');
-      expect(view.match(/<td>pending<\/td>/g)).toHaveLength(2);
+      const view = await (await fetch(new URL(res.headers.get('location')!, base), { headers: english })).text();
+      expect(view).toContain('Waiting for Aino Virtanen and Mikko Virtanen to decide at their MyData operator.');
+      expect(view.match(/<td>Waiting for a decision<\/td>/g)).toHaveLength(2);
     } finally {
       await system.close();
     }

@@ -1,175 +1,126 @@
 /**
- * The Customer Fee Unit's small pages for people clicking through the demo (`npm start`):
- * an application form that posts to the service's own JSON API, and a status page that
- * refreshes itself while the application waits for consents or reads incomes.
+ * The Customer Fee Unit's pages for families, in Finnish, Swedish and English: an
+ * application form that posts to the service's own JSON API, and the application page, which
+ * asks the operators for the live records whenever it is looked at (so a withdrawal shows even
+ * before its event arrives), reloads itself when a waiting application changes (`/version`), and
+ * can re-read the incomes.
  */
 import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { html, type SafeHtml } from '../../web/html.ts';
+import { html } from '../../web/html.ts';
+import type { Locale } from '../../web/i18n.ts';
 import { DEMO_RESIDENTS } from '../population/population.ts';
-import type { Application, ApplicationBook } from './applications.ts';
+import { applicationVersion, applicationView, type FeeNames } from './application.view.ts';
+import type { ApplicationBook } from './applications.ts';
+import { ft } from './fee-i18n.ts';
+import { sendErrorPage, sendFeePage } from './fee-layout.ts';
 
-/** An operator a family can choose in the form. */
+/** An operator a family can choose in the form, named in each language. */
 export interface OperatorChoice {
   issuer: string;
-  name: string;
+  name: { fi: string; sv: string; en: string };
 }
-
-const STYLE = [
-  'body{font:1.125rem/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}',
-  'label{display:block;margin:.6rem 0}',
-  'input,select{font:inherit;padding:.3rem;min-height:40px}',
-  'button{font:inherit;min-height:44px;padding:.5rem 1.2rem}',
-  'table{border-collapse:collapse}',
-  'td,th{border-bottom:1px solid #ccc;padding:.4rem;text-align:left}',
-  '.notice{background:#fff8e1;padding:.6rem 1rem;border-left:4px solid #f5a623}',
-].join('');
 
 /** The form's fields, as the browser posts them (all strings; the JSON API checks them). */
 const ApplyForm = Type.Object({
   child: Type.Optional(Type.String()),
   family_size: Type.Optional(Type.String()),
+  name1: Type.Optional(Type.String()),
   guardian1: Type.Optional(Type.String()),
   operator1: Type.Optional(Type.String()),
+  name2: Type.Optional(Type.String()),
   guardian2: Type.Optional(Type.String()),
   operator2: Type.Optional(Type.String()),
 });
 
 const ApplicationParams = Type.Object({ id: Type.String() });
 
-/** Registers `/`, `/apply` and `/applications/:id/view` on the service's app. */
+/** Operators by display name in a language (the issuer when the service does not know it). */
+export function operatorNames(operators: OperatorChoice[]): FeeNames {
+  return { operator: (issuer, locale) => operators.find((o) => o.issuer === issuer)?.name[locale] ?? issuer };
+}
+
+/** Registers `/`, `/apply`, `/applications/:id/view` and `/applications/:id/recheck` on the service's app. */
 export function registerFeePages(app: FastifyInstance, book: ApplicationBook, operators: OperatorChoice[]): void {
+  const names = operatorNames(operators);
   app.register(async (plain) => {
     await plain.register(formbody);
     const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
-    scope.get('/', async (_request, reply) => sendPage(reply, 'Reduced daycare fee', applicationForm(operators)));
+    scope.get('/', async (request, reply) =>
+      sendFeePage(
+        request,
+        reply,
+        (l) => ft(l, 'form_title'),
+        (l) => applicationForm(operators, l),
+      ),
+    );
     scope.post('/apply', { schema: { body: ApplyForm } }, async (request, reply) => {
       const f = request.body;
       const guardians = ([1, 2] as const)
-        .map((i) => ({ personal_identity_code: (f[`guardian${i}`] ?? '').trim(), operator: f[`operator${i}`] ?? '' }))
+        .map((i) => ({
+          personal_identity_code: (f[`guardian${i}`] ?? '').trim(),
+          operator: f[`operator${i}`] ?? '',
+          ...(f[`name${i}`]?.trim() ? { name: f[`name${i}`]!.trim() } : {}),
+        }))
         .filter((g) => g.personal_identity_code !== '');
       const res = await app.inject({
         method: 'POST',
         url: '/applications',
         payload: { child: (f.child ?? '').trim(), family_size: Number(f.family_size), guardians },
       });
-      if (res.statusCode !== 201) {
-        const reason = res.json<{ message?: string }>().message ?? 'Check the form.';
-        return sendPage(
-          reply.code(400),
-          'Application not accepted',
-          html`<p>${reason}</p>
-            <p><a href="/">Back</a></p>`,
-        );
-      }
+      if (res.statusCode !== 201) return sendErrorPage(request, reply, 400, 'invalid_application');
       return reply.redirect(`/applications/${res.json<{ application_id: string }>().application_id}/view`, 303);
     });
     scope.get('/applications/:id/view', { schema: { params: ApplicationParams } }, async (request, reply) => {
-      const a = book.applications.get(request.params.id);
-      if (!a) return sendPage(reply.code(404), 'No such application', html`<p><a href="/">Back</a></p>`);
+      if (!book.applications.has(request.params.id)) return sendErrorPage(request, reply, 404, 'no_such_application');
+      await book.refresh(request.params.id, 0);
+      const a = book.applications.get(request.params.id)!;
       const refresh = a.status === 'waiting_for_consents' || a.status === 'reading_incomes';
-      return sendPage(reply, `Application for ${a.child}`, applicationView(a), refresh);
+      return sendFeePage(
+        request,
+        reply,
+        (l) => ft(l, 'application_title'),
+        (l) => applicationView(a, l, names, refresh),
+        refresh,
+      );
+    });
+    scope.get('/applications/:id/version', { schema: { params: ApplicationParams } }, async (request, reply) => {
+      if (!book.applications.has(request.params.id)) return reply.code(404).send({ error: 'no such application' });
+      await book.refresh(request.params.id);
+      return { version: applicationVersion(book.applications.get(request.params.id)!) };
+    });
+    scope.post('/applications/:id/recheck', { schema: { params: ApplicationParams } }, async (request, reply) => {
+      const a = book.applications.get(request.params.id);
+      if (!a) return sendErrorPage(request, reply, 404, 'no_such_application');
+      await book.refresh(a.application_id, 0);
+      if (a.status === 'fee_decided' || a.status === 'reading_incomes') await book.readIncomes(a.application_id);
+      return reply.redirect(`/applications/${a.application_id}/view`, 303);
     });
   });
 }
 
-function sendPage(reply: FastifyReply, title: string, body: SafeHtml, refresh = false) {
-  return reply
-    .type('text/html; charset=utf-8')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-    .send(
-      html`<!doctype html>
-        <html lang="en">
-          <head>
-            <meta charset="utf-8" />
-            <meta name="viewport" content="width=device-width, initial-scale=1" />
-            ${refresh ? html`<meta http-equiv="refresh" content="2" />` : ''}
-            <title>${title} – City of Helsinki Customer Fee Unit (demo)</title>
-            <style>
-              ${STYLE}
-            </style>
-          </head>
-          <body>
-            <header>
-              <p><strong>City of Helsinki · Customer Fee Unit</strong> (demo service)</p>
-            </header>
-            <main>
-              <h1>${title}</h1>
-              ${body}
-            </main>
-          </body>
-        </html>`.value,
-    );
-}
-
-function applicationForm(operators: OperatorChoice[]) {
+function applicationForm(operators: OperatorChoice[], locale: Locale) {
   const select = (name: string, chosen: number) =>
     html`<select name="${name}" id="${name}">
-      ${operators.map((op, i) => html`<option value="${op.issuer}" ${i === chosen ? html`selected` : ''}>${op.name}</option>`)}
+      ${operators.map((op, i) => html`<option value="${op.issuer}" ${i === chosen ? html`selected` : ''}>${op.name[locale]}</option>`)}
     </select>`;
-  return html`<p>
-      Both guardians' income decides the fee. Instead of mailing income proofs, each guardian can consent, through the MyData operator of
-      their choice, to us reading their income from the Incomes Register.
-    </p>
+  const guardian = (i: 1 | 2, who: { name: string; personal_identity_code: string }) =>
+    html`<fieldset>
+      <legend>${ft(locale, 'guardian_n', { n: i })}</legend>
+      <label for="name${i}">${ft(locale, 'guardian_name')}</label><input id="name${i}" name="name${i}" value="${who.name}" />
+      <label for="guardian${i}">${ft(locale, i === 1 ? 'guardian_code' : 'guardian_code_optional')}</label
+      ><input id="guardian${i}" name="guardian${i}" value="${who.personal_identity_code}" ${i === 1 ? html`required` : ''} />
+      <label for="operator${i}">${ft(locale, 'operator')}</label>${select(`operator${i}`, Math.min(i - 1, operators.length - 1))}
+    </fieldset>`;
+  return html`<p>${ft(locale, 'form_intro')}</p>
     <form method="post" action="/apply">
-      <label for="child">Child's personal identity code</label
+      <label for="child">${ft(locale, 'child_code')}</label
       ><input id="child" name="child" value="${DEMO_RESIDENTS.eelis.personal_identity_code}" required />
-      <label for="family_size">Persons in the family</label
+      <label for="family_size">${ft(locale, 'family_size')}</label
       ><input id="family_size" name="family_size" type="number" min="2" max="20" value="3" required />
-      <fieldset>
-        <legend>Guardian 1</legend>
-        <label for="guardian1">Personal identity code</label
-        ><input id="guardian1" name="guardian1" value="${DEMO_RESIDENTS.aino.personal_identity_code}" required />
-        <label for="operator1">MyData operator</label>${select('operator1', 0)}
-      </fieldset>
-      <fieldset>
-        <legend>Guardian 2</legend>
-        <label for="guardian2">Personal identity code (leave empty for one guardian)</label
-        ><input id="guardian2" name="guardian2" value="${DEMO_RESIDENTS.mikko.personal_identity_code}" />
-        <label for="operator2">MyData operator</label>${select('operator2', Math.min(1, operators.length - 1))}
-      </fieldset>
-      <p><button type="submit">Apply and ask the guardians for consent</button></p>
+      ${guardian(1, DEMO_RESIDENTS.aino)} ${guardian(2, DEMO_RESIDENTS.mikko)}
+      <p><button type="submit">${ft(locale, 'submit')}</button></p>
     </form>`;
-}
-
-function applicationView(a: Application) {
-  return html`<p class="notice" role="status">${a.message}</p>
-    <h2>Consents</h2>
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Operator</th>
-          <th scope="col">Record</th>
-          <th scope="col">Status</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${a.consents.map(
-          (c) =>
-            html`<tr>
-              <td>${c.operator}</td>
-              <td>${c.record_id}</td>
-              <td>${c.status}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-    ${
-      a.fee
-        ? html`<h2>Fee</h2>
-            <p><strong>${a.fee.monthly_fee_eur} € per month</strong></p>
-            <p>${a.fee.explanation}</p>`
-        : ''
-    }
-    <h2>Reads through the Access Gateway</h2>
-    ${
-      a.reads.length === 0
-        ? html`<p>None yet.</p>`
-        : html`<ul>
-            ${a.reads.map((r) => html`<li>${r.at}: ${r.status === 200 ? 'read' : `refused (${r.status})`} ${r.access_id ?? ''}</li>`)}
-          </ul>`
-    }
-    <p><a href="/">New application</a></p>`;
 }

@@ -7,8 +7,10 @@
  * consents the family falls back to the paper process, and the service says so plainly.
  *
  * The parts: `applications.ts` (what moves an application on), `operator-client.ts` (calls
- * to operators and the gateway), `fee.routes.ts` (JSON API and webhook), `fee-pages.ts`
- * (the form for people clicking through) and `fee-formula.ts` (the fee itself).
+ * to operators and the gateway), `case-status.ts` (where a case stands), `fee.routes.ts` (JSON API
+ * and webhook), `fee-pages.ts` and `application.view.ts` (the family's pages), `case-list.ts` (the
+ * City employee's list), `fee-layout.ts` and `fee-i18n.ts` (page frame, error pages, fi/sv/en) and
+ * `fee-formula.ts` (the fee itself).
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -16,6 +18,8 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { createDpopKey } from '../../shared/oauth/dpop.ts';
 import type { ClientCredentials } from '../../shared/oauth/oauth-client.ts';
 import { createApplicationBook, type Application } from './applications.ts';
+import { registerCaseList } from './case-list.ts';
+import { registerErrorPages } from './fee-layout.ts';
 import { registerFeePages, type OperatorChoice } from './fee-pages.ts';
 import { FEE_CLIENT_ID, registerFeeApi } from './fee.routes.ts';
 import { createOperatorClient, type ConsentRequestAnswer, type OperatorClient } from './operator-client.ts';
@@ -25,8 +29,10 @@ export interface FeeServiceOptions {
   publicUrl: string;
   /** Resource URI of the Incomes Register at the gateway. */
   incomesResource: string;
-  /** Operators a family can choose from in the form (issuer and a name). */
+  /** Operators a family can choose from in the form (issuer and its display names). */
   operators?: OperatorChoice[];
+  /** The token that opens the City employee's case list (`/staff`); without one the list is off. */
+  staffToken?: string;
 }
 
 /** The running service's app and the handles demos and tests drive it with. */
@@ -36,6 +42,8 @@ export interface FeeService {
   applications: Map<string, Application>;
   /** Resolves when the application's status changes. */
   waitFor(id: string, predicate: (a: Application) => boolean, timeoutMs?: number): Promise<Application>;
+  /** Asks the operators for an application's live records and moves it on (as a look at its page does). */
+  refresh(id: string, maxAgeMs?: number): Promise<void>;
   /** Reads both guardians' incomes again (e.g. to check a renewal); returns the statuses. */
   readIncomes(id: string): Promise<number[]>;
   /** Files any consent request of this service at an operator (demo and test use). */
@@ -54,12 +62,15 @@ export async function createFeeService(o: FeeServiceOptions): Promise<FeeService
   const book = createApplicationBook(client);
   const app = Fastify({ logger: false });
   registerFeeApi(app, { jwks, book, client });
+  registerErrorPages(app);
   registerFeePages(app, book, o.operators ?? []);
+  registerCaseList(app, book, o.staffToken);
   return {
     app,
     jwks,
     applications: book.applications,
     readIncomes: book.readIncomes,
+    refresh: book.refresh,
     read: client.read,
     fileRequest: (issuer, body) => client.fileRequest(issuer, body),
     waitFor: book.waitFor,

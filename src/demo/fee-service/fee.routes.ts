@@ -7,13 +7,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { decodeJwt, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { Type } from 'typebox';
+import type { ConsentStatus } from '../../core/consent-event.ts';
 import type { ApplicationBook } from './applications.ts';
 import type { OperatorClient } from './operator-client.ts';
 
 /** The client id the service is registered with at the operators (the audience of their events). */
 export const FEE_CLIENT_ID = 'customer-fee-unit';
 
-const GuardianSchema = Type.Object({ personal_identity_code: Type.String(), operator: Type.String() }, { additionalProperties: false });
+const GuardianSchema = Type.Object(
+  { personal_identity_code: Type.String(), operator: Type.String(), name: Type.Optional(Type.String({ maxLength: 100 })) },
+  { additionalProperties: false },
+);
 
 /** The body of `POST /applications`. */
 const ApplicationBody = Type.Object(
@@ -52,8 +56,8 @@ export function registerFeeApi(plain: FastifyInstance, deps: FeeApiDeps): void {
   app.post('/webhooks', async (request, reply) => {
     const payload = await verifiedEvent(String(request.body ?? ''), deps.client);
     if (!payload) return reply.code(400).send({ err: 'invalid_request', description: 'the event could not be verified' });
-    const events = payload.events as Record<string, { record_id: string; status: string }>;
-    for (const event of Object.values(events)) await book.recordStatus(payload.iss!, event.record_id, event.status);
+    const events = payload.events as Record<string, { record_id: string; status: ConsentStatus; time?: string }>;
+    for (const event of Object.values(events)) await book.recordStatus(payload.iss!, event.record_id, event.status, event.time);
     return reply.code(202).send();
   });
 }

@@ -5,6 +5,8 @@
  * the incomes register are reused per consent record until shortly before they expire.
  */
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { ConsentStatus } from '../../core/consent-event.ts';
+import type { PartyStatus } from '../../core/consent.ts';
 import { createDpopProof, type DpopKey } from '../../shared/oauth/dpop.ts';
 import {
   clientCredentialsToken,
@@ -21,6 +23,12 @@ export interface ConsentRequestAnswer {
   parties: Array<{ party_id: string; role: string; identifier?: string }>;
 }
 
+/** A consent record as the operator shows it to the service that filed it: its status and each party's decision. */
+export interface RecordStatusAnswer {
+  status: ConsentStatus;
+  parties: Array<{ party_id: string; role: string; status: PartyStatus; identifier?: string }>;
+}
+
 /** One read of a guardian's income: the gateway's status and access id, the monthly gross income when read. */
 export interface IncomeRead {
   status: number;
@@ -34,6 +42,8 @@ export interface OperatorClient {
   operator(issuer: string): Promise<{ meta: AuthorizationServerMetadata; keys: JWTVerifyGetKey }>;
   /** Files a consent request at the operator. Throws when the operator refuses it. */
   fileRequest(issuer: string, body: unknown): Promise<ConsentRequestAnswer>;
+  /** A record this service filed, as the operator has it now. Throws when the operator does not answer 200. */
+  record(issuer: string, recordId: string): Promise<RecordStatusAnswer>;
   /** Reads one subject's income under a consent record; a refused token counts as 403. */
   readIncome(issuer: string, recordId: string, subjectRef: string): Promise<IncomeRead>;
   /** Reads `operation` of a source for a record's subject with a fresh DPoP-bound token. */
@@ -67,10 +77,22 @@ export function createOperatorClient(client: ClientCredentials, dpop: DpopKey, i
     return fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await createDpopProof(dpop, 'GET', url, token) } });
   }
 
-  async function fileRequest(issuer: string, body: unknown): Promise<ConsentRequestAnswer> {
+  /** A token for the operator's service API. */
+  async function apiToken(issuer: string): Promise<string> {
     const { meta } = await operator(issuer);
     const scope = { scope: 'consent_request', resource: `${issuer}/api` };
-    const token = (await clientCredentialsToken(meta, client, dpop, scope)).access_token;
+    return (await clientCredentialsToken(meta, client, dpop, scope)).access_token;
+  }
+
+  async function record(issuer: string, recordId: string): Promise<RecordStatusAnswer> {
+    const token = await apiToken(issuer);
+    const res = await getWithToken(`${issuer}/api/consents/${encodeURIComponent(recordId)}`, token);
+    if (res.status !== 200) throw new Error(`${issuer} answered ${res.status} for record ${recordId}`);
+    return res.json() as Promise<RecordStatusAnswer>;
+  }
+
+  async function fileRequest(issuer: string, body: unknown): Promise<ConsentRequestAnswer> {
+    const token = await apiToken(issuer);
     const url = `${issuer}/api/consent-requests`;
     const res = await fetch(url, {
       method: 'POST',
@@ -133,5 +155,5 @@ export function createOperatorClient(client: ClientCredentials, dpop: DpopKey, i
     return { status: res.status, body: await res.json() };
   }
 
-  return { operator, fileRequest, readIncome, read };
+  return { operator, fileRequest, record, readIncome, read };
 }
