@@ -25,7 +25,9 @@ const BOUND_MS = 1000;
 
 async function scenario(c: Cluster, service: TestService, location: (schema: string) => StoreLocation) {
   const load = await startLoad(c, service);
-  // kill an instance in mid-stream, each kind in turn (on two instances the other keeps serving)
+  // decisions flowing first (a loaded machine takes a while), then an instance killed in
+  // mid-stream, each kind in turn (on two instances the other keeps serving)
+  for (let i = 0; i < 200 && load.decisions() === 0; i += 1) await wait(100);
   const decisionsAtKill: number[] = [];
   for (const member of [c.operators[0]!, c.gateways.at(-1)!, c.operators.at(-1)!, c.gateways[0]!]) {
     await wait(700);

@@ -2,6 +2,7 @@
  * The gateway's persistent state on both dialects: the consent replica and its feed
  * cursor survive a restart; the access log continues its chain after a restart.
  */
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AccessLog } from '../../src/audit/access-log.ts';
 import { verifyLog } from '../../src/audit/log-verify.ts';
@@ -61,6 +62,39 @@ for (const dialect of dialectCases()) {
       // the stored cursor only moves forward (instances sharing a store never move it back)
       expect(again.cursor('https://op')).toBe('3');
       await again.apply(event(4, 'withdrawn'), '4');
+      expect(again.get('https://op', 'urn:uuid:r1', 'https://gw/sources/s')?.status).toBe('withdrawn');
+      await store.close();
+    });
+
+    it('does not lose an applied event whose save failed: the feed resumes with it and the store then has it', async () => {
+      const location = dialect.location();
+      locations.push(location);
+      let store: Store<GatewayDatabase> = await open(location);
+      const replica = new ConsentReplica(store.db);
+      // the feed as the gateway reads it: after a failure it reconnects from the replica's cursor
+      const other = { ...event(7, 'active'), record_id: 'urn:uuid:r2' };
+      const feed: Array<[ConsentEvent, string]> = [
+        [event(5, 'active'), '5'],
+        [event(6, 'withdrawn'), '6'],
+        [other, '7'],
+      ];
+      const resume = async () => {
+        for (const [e, id] of feed) if (Number(id) > Number(replica.cursor('https://op') ?? 0)) await replica.apply(e, id);
+      };
+      await replica.apply(...feed[0]!);
+      // the store goes away while the withdrawal is applied (here: its table, for one event)
+      await sql`alter table replica_consents rename to replica_consents_away`.execute(store.db);
+      await expect(replica.apply(...feed[1]!)).rejects.toThrow();
+      await sql`alter table replica_consents_away rename to replica_consents`.execute(store.db);
+      // memory refuses at once; the feed resumes, and later events are stored too
+      expect(replica.get('https://op', 'urn:uuid:r1', 'https://gw/sources/s')?.status).toBe('withdrawn');
+      await resume();
+      await store.close();
+      // after a restart the withdrawal is there, not the older state under a newer cursor
+      store = await open(location);
+      const again = new ConsentReplica(store.db);
+      await again.load();
+      expect(again.cursor('https://op')).toBe('7');
       expect(again.get('https://op', 'urn:uuid:r1', 'https://gw/sources/s')?.status).toBe('withdrawn');
       await store.close();
     });

@@ -168,8 +168,20 @@ export class ConsentReplica {
     const superseded = fresh && event.replaces && STATUS_RULES[event.status].live ? this.supersede(event, event.replaces) : [];
     // memory first: a revocation must bite on the very next request
     if (fresh) this.put(entry);
+    const before = this.cursors.get(event.iss);
     this.cursors.set(event.iss, eventId);
-    await saveApplied(this.db, { entry: fresh ? entry : undefined, superseded, iss: event.iss, eventId });
+    // the event applied in memory again (the feed repeats it after a failed save): store it again,
+    // since the stored row may be the older state (the store refuses to go back, so this is safe)
+    const toSave = fresh ? entry : current?.event_seq === event.seq ? current : undefined;
+    try {
+      await saveApplied(this.db, { entry: toSave, superseded, iss: event.iss, eventId });
+    } catch (err) {
+      // not stored: the feed must repeat this event, or a restart would load the older state
+      // under a cursor past the event (a withdrawal honoured in memory, forgotten in the store)
+      if (before === undefined) this.cursors.delete(event.iss);
+      else this.cursors.set(event.iss, before);
+      throw err;
+    }
     if (fresh && current && forgets(current, entry)) this.forgot();
     for (const e of fresh ? [entry, ...superseded] : superseded) for (const l of this.listeners) l(e);
   }
