@@ -284,6 +284,18 @@ export const MESSAGES = {
   move_peer_other: { fi: 'toinen operaattori', sv: 'en annan operatör', en: 'another operator' },
   link_identity: { fi: 'Liitä toinen tunnistus: {name}', sv: 'Koppla en annan identifiering: {name}', en: 'Link another identity: {name}' },
   unlink: { fi: 'Poista liitos', sv: 'Ta bort kopplingen', en: 'Unlink' },
+  service_identity_title: {
+    fi: 'Mitä tunnistusta kukin palvelu näkee',
+    sv: 'Vilken identifiering varje tjänst ser',
+    en: 'Which identity each service sees',
+  },
+  service_identity_intro: {
+    fi: 'Palvelu tunnistaa sinut valitsemasi tunnistuksen perusteella. Jos vaihdat sen, palvelu näkee sinut uutena käyttäjänä.',
+    sv: 'Tjänsten känner igen dig utifrån den identifiering du väljer. Byter du den ser tjänsten dig som en ny användare.',
+    en: 'A service recognises you by the identity you choose for it. If you change it, the service sees you as a new user.',
+  },
+  service_identity_default: { fi: 'Sama kuin muille palveluille', sv: 'Samma som för andra tjänster', en: 'The same as other services' },
+  service_identity_save: { fi: 'Tallenna', sv: 'Spara', en: 'Save' },
   use_for_services: { fi: 'Näytä palveluille tämä', sv: 'Visa denna för tjänster', en: 'Show this one to services' },
   shown_to_services: { fi: 'näytetään palveluille', sv: 'visas för tjänster', en: 'shown to services' },
   linked_at: { fi: 'Liitetty', sv: 'Kopplad', en: 'Linked' },

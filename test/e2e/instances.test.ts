@@ -9,129 +9,21 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { citizenGet, citizenPost, decide, signIn } from '../../src/demo/citizen-client.ts';
 import { findHaproxy } from '../../src/app/haproxy.ts';
 import { DEMO_RESIDENTS } from '../../src/demo/population/population.ts';
 import { createDpopProof } from '../../src/shared/oauth/dpop.ts';
+import { writeClusterConfig } from '../helpers/cluster.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { callApi, createTestService, freePort, sourceToken, type TestService } from '../helpers/world.ts';
+import { callApi, createTestService, freePort, sourceToken } from '../helpers/world.ts';
 
 const url = process.env.DATABASE_URL;
 const PURPOSE = 'https://w3id.org/dpv#ServiceProvision';
 const balancer = process.env.PORTTI_TEST_BALANCER ?? (findHaproxy() ? 'haproxy' : 'builtin');
 if (url && !findHaproxy())
   console.warn('haproxy is not installed (apt-get install haproxy): the instances test runs behind the built-in development balancer');
-
-function writeConfig(dir: string, service: TestService, ports: Record<'gw' | 'op' | 'reg' | 'idp', number>, databaseUrl: string): string {
-  const issuer = `http://127.0.0.1:${ports.op}`;
-  const resource = `http://127.0.0.1:${ports.gw}/sources/incomes-register`;
-  const registry = {
-    sources: [
-      {
-        id: 'incomes-register',
-        resource,
-        name: { fi: 'T', sv: 'I', en: 'Incomes' },
-        identifier_type: 'fi_hetu',
-        attributes: ['annual_income', 'income_year'].map((id) => ({
-          id,
-          label: { fi: id, sv: id, en: id },
-          category: 'https://w3id.org/dpv/pd#Income',
-        })),
-      },
-    ],
-    services: [
-      {
-        client_id: service.clientId,
-        name: { fi: 'S', sv: 'S', en: 'S' },
-        controller: { name: 'City' },
-        privacy_notice: 'https://example.org/p',
-        jwks: { keys: [service.publicJwk] },
-        purposes: [
-          {
-            purpose: PURPOSE,
-            label: { fi: 'x', sv: 'x', en: 'x' },
-            lawful_basis: 'https://w3id.org/dpv/legal/eu/gdpr#A6-1-a',
-            retention_period: 'P1Y',
-            attributes: [
-              { source: 'incomes-register', id: 'annual_income' },
-              { source: 'incomes-register', id: 'income_year' },
-            ],
-          },
-        ],
-      },
-    ],
-    gateways: [
-      { client_id: 'gateway', name: 'gw', jwks_uri: `http://127.0.0.1:${ports.gw}/.well-known/jwks.json`, sources: ['incomes-register'] },
-    ],
-  };
-  writeFileSync(join(dir, 'registry.json'), JSON.stringify(registry));
-  const idp = `http://127.0.0.1:${ports.idp}`;
-  const config = {
-    database_url: databaseUrl,
-    log_level: 'warn',
-    demo: {
-      people: 50,
-      seed: 1,
-      incomes_register: { host: '127.0.0.1', port: ports.reg },
-      identity_providers: [{ label: 'Demo', issuer: idp, listen: { host: '127.0.0.1', port: ports.idp } }],
-    },
-    gateways: [
-      {
-        name: 'gateway',
-        listen: { host: '127.0.0.1', port: ports.gw },
-        public_url: `http://127.0.0.1:${ports.gw}`,
-        report_interval_ms: 200,
-        replay_cache: 'store',
-        operators: [{ issuer, client_id: 'gateway' }],
-        sources: [
-          {
-            id: 'incomes-register',
-            upstream: {
-              base_url: `http://127.0.0.1:${ports.reg}`,
-              auth: { type: 'header', name: 'x-api-key', value: 'demo-register-key' },
-            },
-            admitted_operators: [issuer],
-            operations: [
-              {
-                name: 'income',
-                path: '/people/{identifier}/income',
-                identifier_type: 'fi_hetu',
-                attributes: { annual_income: '/annual_income', income_year: '/income_year' },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-    operators: [
-      {
-        name: 'operator-a',
-        listen: { host: '127.0.0.1', port: ports.op },
-        issuer,
-        display_name: { fi: 'A', sv: 'A', en: 'A' },
-        admin_token: 'admin-token-0123456789',
-        cookie_secret: 'cookie-secret-0123456789abcdefghijklmn',
-        registry_files: [join(dir, 'registry.json')],
-        identity_providers: [
-          {
-            id: 'demo',
-            label: { fi: 'Demo', sv: 'Demo', en: 'Demo' },
-            issuer: idp,
-            client_id: 'operator-a',
-            client_secret: 'demo-idp-secret-0123456789',
-          },
-        ],
-      },
-    ],
-  };
-  const file = join(dir, 'portti.json');
-  writeFileSync(file, JSON.stringify(config));
-  return file;
-}
 
 async function admin(databaseUrl: string, statement: string) {
   const u = new URL(databaseUrl);
@@ -167,7 +59,7 @@ describe.skipIf(!url)(`portti start --instances 2 --balancer ${balancer} (one Po
     const dir = tempDir('portti-instances-');
     const service = await createTestService('instances-service');
     const [gw, op, reg, idp] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const config = writeConfig(dir, service, { gw, op, reg, idp }, databaseUrl);
+    const config = writeClusterConfig({ dir, service, databaseUrl }, { gw, op, reg, idp });
     portti = spawn(process.execPath, ['bin/portti.js', 'start', '--instances', '2', '--balancer', balancer, '--config', config], {
       env: { ...process.env, DATABASE_URL: databaseUrl },
       stdio: ['ignore', 'pipe', 'pipe'],

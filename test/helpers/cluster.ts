@@ -54,7 +54,11 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-function writeConfig(o: ClusterOptions, ports: { gw: number; op: number; reg: number; idp: number; upstream: number }): string {
+/** The cluster's configuration file (also what `portti start --instances` is given in the instances test). */
+export function writeClusterConfig(
+  o: Pick<ClusterOptions, 'dir' | 'service' | 'databaseUrl'>,
+  ports: { gw: number; op: number; reg: number; idp: number; upstream?: number },
+): string {
   const issuer = `http://127.0.0.1:${ports.op}`;
   const attributes = ['annual_income', 'income_year'];
   const registry = {
@@ -196,7 +200,7 @@ async function spawnMember(config: string, kind: Member['kind'], instance: numbe
 /** Starts the cluster; operators first (the first instance alone: it migrates), then gateways. */
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const [gw, op, reg, idp, proxied] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const config = writeConfig(o, { gw, op, reg, idp, upstream: o.upstreamProxy ? proxied : reg });
+  const config = writeClusterConfig(o, { gw, op, reg, idp, upstream: o.upstreamProxy ? proxied : reg });
   const demo = await startDemo(loadPorttiConfig(config, { ...process.env, DATABASE_URL: o.databaseUrl ?? '' }));
   const upstream = o.upstreamProxy ? new CuttableProxy(proxied, { host: '127.0.0.1', port: reg }) : undefined;
   await upstream?.open();

@@ -64,5 +64,40 @@ for (const dialect of dialectCases()) {
       await expect(accounts.signIn({ idp: 'suomifi', iss: 'https://idp1', sub: 's2' }, a)).rejects.toBeInstanceOf(ProblemError);
       await expect(accounts.unlink(b, 'https://idp1', 's2')).rejects.toThrow(/only identity/);
     });
+
+    it('shows one service the identity the citizen chose for it, the others the general one', async () => {
+      const store = await openStore<OperatorDatabase>(dialect.location());
+      stores.push(store);
+      await migrateToLatest(store, operatorMigrations);
+      const accounts = new Accounts(store.db);
+      const a = await accounts.signIn({
+        idp: 'suomifi',
+        iss: 'https://idp1',
+        sub: 's1',
+        identifier: { type: 'fi_hetu', value: '140388-9028' },
+      });
+      await accounts.signIn({ idp: 'bank', iss: 'https://idp2', sub: 'b1' }, a);
+      const [fee1, library1] = [await accounts.pairwiseSubject(a, 'fee', 'salt'), await accounts.pairwiseSubject(a, 'library', 'salt')];
+      await accounts.showToService(a, 'library', { iss: 'https://idp2', sub: 'b1' });
+      // the library now knows her by her bank identity; the fee service still by the general one
+      expect(await accounts.pairwiseSubject(a, 'library', 'salt')).not.toBe(library1);
+      expect(await accounts.pairwiseSubject(a, 'fee', 'salt')).toBe(fee1);
+      expect(await accounts.serviceChoices(a)).toEqual([{ client_id: 'library', iss: 'https://idp2', sub: 'b1' }]);
+      // an identity that is not hers is refused; back to the general one; an unlinked choice falls back too
+      const b = await accounts.signIn({
+        idp: 'suomifi',
+        iss: 'https://idp1',
+        sub: 's2',
+        identifier: { type: 'fi_hetu', value: '220986-903S' },
+      });
+      await expect(accounts.showToService(a, 'fee', { iss: 'https://idp1', sub: 's2' })).rejects.toBeInstanceOf(ProblemError);
+      expect(b).not.toBe(a);
+      await accounts.showToService(a, 'library', null);
+      expect(await accounts.pairwiseSubject(a, 'library', 'salt')).toBe(library1);
+      await accounts.showToService(a, 'library', { iss: 'https://idp2', sub: 'b1' });
+      await accounts.unlink(a, 'https://idp2', 'b1');
+      expect(await accounts.pairwiseSubject(a, 'library', 'salt')).toBe(library1);
+      expect(await accounts.serviceChoices(a)).toEqual([]);
+    });
   });
 }

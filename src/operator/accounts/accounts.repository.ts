@@ -96,8 +96,41 @@ export async function preferIdentity(db: Db, accountId: string, iss: string, sub
   return true;
 }
 
-/** The identity services see: the preferred one, else the first linked. */
-export async function shownIdentity(db: Db, accountId: string): Promise<{ iss: string; sub: string } | undefined> {
+/** Shows `clientId` the keychain identity (iss, sub), or the preferred one again when null; false when it is not in the keychain. */
+export async function chooseServiceIdentity(db: Db, accountId: string, clientId: string, identity: { iss: string; sub: string } | null) {
+  await db.deleteFrom('service_identities').where('account_id', '=', accountId).where('client_id', '=', clientId).execute();
+  if (!identity) return true;
+  const own = await db
+    .selectFrom('identities')
+    .select('iss')
+    .where('account_id', '=', accountId)
+    .where('iss', '=', identity.iss)
+    .where('sub', '=', identity.sub)
+    .executeTakeFirst();
+  if (!own) return false;
+  await db
+    .insertInto('service_identities')
+    .values({ account_id: accountId, client_id: clientId, ...identity, chosen_at: Date.now() })
+    .execute();
+  return true;
+}
+
+/** The services the citizen chose an identity for, and which (still in the keychain). */
+export async function serviceIdentities(db: Db, accountId: string): Promise<Array<{ client_id: string; iss: string; sub: string }>> {
+  return db
+    .selectFrom('service_identities as s')
+    .innerJoin('identities as i', (j) =>
+      j.onRef('i.account_id', '=', 's.account_id').onRef('i.iss', '=', 's.iss').onRef('i.sub', '=', 's.sub'),
+    )
+    .select(['s.client_id', 's.iss', 's.sub'])
+    .where('s.account_id', '=', accountId)
+    .execute();
+}
+
+/** The identity a service sees: the one chosen for it (while linked), else the preferred one, else the first linked. */
+export async function shownIdentity(db: Db, accountId: string, clientId?: string): Promise<{ iss: string; sub: string } | undefined> {
+  const chosen = clientId ? (await serviceIdentities(db, accountId)).find((c) => c.client_id === clientId) : undefined;
+  if (chosen) return { iss: chosen.iss, sub: chosen.sub };
   return db
     .selectFrom('identities')
     .select(['iss', 'sub'])

@@ -46,10 +46,20 @@ export interface WebSessionsTable {
   expires_at: number;
 }
 
+/** Which identity of the keychain one service sees, where the citizen chose one for it (else the preferred one). */
+export interface ServiceIdentitiesTable {
+  account_id: string;
+  client_id: string;
+  iss: string;
+  sub: string;
+  chosen_at: number;
+}
+
 /** The accounts feature's tables. */
 export interface AccountsDatabase {
   accounts: AccountsTable;
   identities: IdentitiesTable;
+  service_identities: ServiceIdentitiesTable;
   account_identifiers: AccountIdentifiersTable;
   web_sessions: WebSessionsTable;
 }
@@ -111,6 +121,22 @@ export const accountsMigrations: MigrationSet = (dialect) => ({
     },
     async down(db) {
       await db.schema.dropIndex('account_identifiers_account').execute();
+    },
+  },
+  '0010_service_identities': {
+    async up(db) {
+      await db.schema
+        .createTable('service_identities')
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.account_id').onDelete('cascade'))
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('iss', 'text', (c) => c.notNull())
+        .addColumn('sub', 'text', (c) => c.notNull())
+        .addColumn('chosen_at', columnTypes(dialect).bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('service_identities_pk', ['account_id', 'client_id'])
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('service_identities').ifExists().execute();
     },
   },
 });

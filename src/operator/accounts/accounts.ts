@@ -11,6 +11,7 @@ import {
   accountOfIdentifier,
   accountOfIdentity,
   bindIdentifier,
+  chooseServiceIdentity,
   deleteIdentity,
   displayNameOf,
   displayNamesOfIdentifiers,
@@ -19,6 +20,7 @@ import {
   insertAccount,
   insertIdentity,
   preferIdentity,
+  serviceIdentities,
   setDisplayName,
   shownIdentity,
   unbindIdentifier,
@@ -157,13 +159,24 @@ export class Accounts {
     });
   }
 
+  /** Shows one service another identity of the keychain (null: the one services see in general again). */
+  async showToService(accountId: string, clientId: string, identity: { iss: string; sub: string } | null): Promise<void> {
+    if (!(await chooseServiceIdentity(this.db, accountId, clientId, identity)))
+      throw new ProblemError(404, 'not_found', 'no such identity in your keychain');
+  }
+
+  /** The services the citizen chose an identity for, and which. */
+  async serviceChoices(accountId: string): Promise<Array<{ client_id: string; iss: string; sub: string }>> {
+    return serviceIdentities(this.db, accountId);
+  }
+
   /**
    * The subject a service sees: SHA-256 over the operator's secret salt, the identity the
-   * citizen chose to show services, and the client id. Services cannot correlate citizens
+   * citizen chose to show this service (or services in general), and the client id. Services cannot correlate citizens
    * across each other, and the account id never leaves the operator.
    */
   async pairwiseSubject(accountId: string, clientId: string, salt: string): Promise<string> {
-    const preferred = await shownIdentity(this.db, accountId);
+    const preferred = await shownIdentity(this.db, accountId, clientId);
     const basis = preferred ? `${preferred.iss}|${preferred.sub}` : accountId;
     return createHash('sha256').update(`${salt}|${basis}|${clientId}`).digest('base64url');
   }

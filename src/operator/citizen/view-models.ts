@@ -187,6 +187,8 @@ export interface KeychainView {
   chain: KeychainEntry[];
   providers: Array<{ id: string; label: LocalizedText }>;
   csrf: string;
+  /** The services the citizen has consents with, and the identity chosen for each (absent: the one services see in general). */
+  services: Array<{ client_id: string; name: LocalizedText | null; shown?: { iss: string; sub: string } }>;
 }
 
 /** A source on the "my data" page. */

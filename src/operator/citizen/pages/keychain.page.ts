@@ -34,7 +34,35 @@ function entry(k: KeychainEntry, view: KeychainView, locale: Locale): SafeHtml {
   </li>`;
 }
 
-/** The keychain: linked identities, link another, choose which one services see, unlink. */
+/** Per service with a consent: which identity of the keychain it sees (a choice, the general one by default). */
+function perService(view: KeychainView, locale: Locale): SafeHtml | '' {
+  if (view.chain.length < 2 || view.services.length === 0) return '';
+  const label = (k: KeychainEntry) => pick(view.providers.find((p) => p.id === k.idp)?.label, locale) || k.iss;
+  const row = (svc: KeychainView['services'][number]) => {
+    const id = `svc-${svc.client_id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+    const chosen = svc.shown ? view.chain.findIndex((k) => k.iss === svc.shown!.iss && k.sub === svc.shown!.sub) : -1;
+    return html`<li>
+      <form method="post" action="/dashboard/keychain/service">
+        <input type="hidden" name="_csrf" value="${view.csrf}" /><input type="hidden" name="client_id" value="${svc.client_id}" />
+        <label for="${id}">${pick(svc.name ?? undefined, locale) || svc.client_id}</label>
+        <select id="${id}" name="identity">
+          <option value="default" ${chosen < 0 ? 'selected' : ''}>${t(locale, 'service_identity_default')}</option>
+          ${view.chain.map((k, i) => html`<option value="${String(i)}" ${i === chosen ? 'selected' : ''}>${label(k)}</option>`)}
+        </select>
+        <button type="submit" class="secondary">${t(locale, 'service_identity_save')}</button>
+      </form>
+    </li>`;
+  };
+  return html`<section class="card" aria-labelledby="per-service-h">
+    <h2 id="per-service-h">${t(locale, 'service_identity_title')}</h2>
+    <p>${t(locale, 'service_identity_intro')}</p>
+    <ul class="plain">
+      ${view.services.map(row)}
+    </ul>
+  </section>`;
+}
+
+/** The keychain: linked identities, link another, choose which one services see (in general and per service), unlink. */
 export function renderKeychain(view: KeychainView, locale: Locale): SafeHtml {
   const link = (p: KeychainView['providers'][number]) =>
     html`<li>
@@ -47,5 +75,6 @@ export function renderKeychain(view: KeychainView, locale: Locale): SafeHtml {
     </ul>
     <ul>
       ${view.providers.map(link)}
-    </ul>`;
+    </ul>
+    ${perService(view, locale)}`;
 }
