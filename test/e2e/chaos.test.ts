@@ -71,7 +71,14 @@ describe.skipIf(!postgresBin())('chaos: random kills, a PostgreSQL restart and a
     cluster = await startCluster({ dir: tempDir('portti-chaos-'), service, instances: 2, databaseUrl, balancer, upstreamProxy: true });
     const quiet = demoResidents(cluster.demo.people)[5]!;
     const quietCitizen = await signIn(cluster.issuer, 'demo', quiet.personal_identity_code);
-    const before = await withdrawalPropagation(cluster, service, quietCitizen, quiet.personal_identity_code);
+    // the median of three, so that one scheduling hiccup of a loaded machine does not decide
+    const propagation = async () => {
+      const samples: number[] = [];
+      for (let i = 0; i < 3; i += 1)
+        samples.push(await withdrawalPropagation(cluster!, service, quietCitizen, quiet.personal_identity_code));
+      return samples.sort((a, b) => a - b)[1]!;
+    };
+    const before = await propagation();
 
     const load = await startLoad(cluster, service);
     const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
@@ -94,13 +101,13 @@ describe.skipIf(!postgresBin())('chaos: random kills, a PostgreSQL restart and a
     const audit = await cluster.auditVerify();
     expect(audit.code, audit.out).toBe(0);
     // after the PostgreSQL restart, withdrawals propagate as fast as before it
-    const after = await withdrawalPropagation(cluster, service, quietCitizen, quiet.personal_identity_code);
+    const after = await propagation();
     expect(before).toBeLessThan(250);
     expect(after).toBeLessThan(250);
     console.log(
       `chaos (seed ${seed}, ${balancer}, ${SECONDS} s): ${load.decisions()} acknowledged decisions, ${out.withdrawn.size} withdrawals, ` +
         `${out.served.length} reads served (answers ${JSON.stringify(out.reads)}), ${out.uncertain.size} answers lost in a crash, 0 answers 500; withdrawal refused at both ` +
-        `gateway instances in ${before.toFixed(0)} ms before and ${after.toFixed(0)} ms after; faults: ${log.join('; ')}`,
+        `gateway instances in ${before.toFixed(0)} ms (median of 3) before and ${after.toFixed(0)} ms after; faults: ${log.join('; ')}`,
     );
   }, 240_000);
 });
