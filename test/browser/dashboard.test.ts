@@ -120,7 +120,15 @@ describe.skipIf(!existsSync(CHROMIUM))('citizen dashboard in Chromium', () => {
 
     await nav(page, 'Acting for others').click();
     await axe(page, 'others');
+    // a second identity in her keychain: she chooses which one the fee service sees
+    const me = (await (await page.request.get(`${world.issuers.a}/citizen/api/me`)).json()) as { account_id: string };
+    await world.operators.a.accounts.signIn({ idp: 'bank', iss: 'https://bank.example', sub: 'aino-at-bank' }, me.account_id);
     await nav(page, 'Keychain').click();
+    const choice = page.getByRole('combobox').first();
+    await expect(choice.inputValue()).resolves.toBe('default');
+    await choice.selectOption({ index: 2 });
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await expect(page.getByRole('combobox').first().inputValue()).resolves.toBe('1');
     await axe(page, 'keychain');
     await snap(page, 'keychain');
 

@@ -12,6 +12,7 @@ import type { DashboardDeps } from './dashboard.routes.ts';
 import { renderErased, renderExportErase } from '../pages/export.page.ts';
 import { renderKeychain } from '../pages/keychain.page.ts';
 import type { KeychainView } from '../view-models.ts';
+import { INSIGHT_CLIENT_ID } from '../insight.ts';
 import { dashboardNav } from '../web-context.ts';
 
 const EraseForm = Type.Object({ confirm: Type.Enum(['yes']), _csrf: Type.String() });
@@ -56,7 +57,8 @@ export function registerAccountPages(app: FastifyInstance, deps: DashboardDeps):
     const chain = await deps.accounts.keychain(s.accountId);
     const choices = await deps.accounts.serviceChoices(s.accountId);
     const services = new Map<string, KeychainView['services'][number]>();
-    for (const r of await deps.citizens.records(s.accountId)) {
+    // the operator's own "My data" views are not a service that knows her
+    for (const r of (await deps.citizens.records(s.accountId)).filter((x) => x.client_id !== INSIGHT_CLIENT_ID)) {
       const shown = choices.find((c) => c.client_id === r.client_id);
       services.set(r.client_id, { client_id: r.client_id, name: r.service_name, ...(shown ? { shown } : {}) });
     }
