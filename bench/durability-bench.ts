@@ -8,25 +8,12 @@
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { AccessLog, type AccessRecordInput } from '../src/audit/access-log.ts';
+import { AccessLog } from '../src/audit/access-log.ts';
+import { input } from './log-bench.ts';
 import { gatewayMigrations, type GatewayDatabase } from '../src/gateway/gateway.tables.ts';
 import { migrateToLatest, openStore, type Durability } from '../src/store/database.ts';
 import { loadSigningKeys } from '../src/store/keys.ts';
 import { tempDir } from '../test/helpers/stores.ts';
-
-const record = (i: number): AccessRecordInput => ({
-  iss: 'http://127.0.0.1:4001',
-  client_id: 'daycare-fee',
-  consent_record_id: `urn:uuid:${randomUUID()}`,
-  source: 'http://127.0.0.1:4010/sources/incomes-register',
-  operation: 'income',
-  datatypes_released: ['annual_income'],
-  purpose: 'https://helsinki.example/purposes/daycare-fee',
-  outcome: 'allowed',
-  status: 200,
-  reason: null,
-  subject_ref: `party-${i}`,
-});
 
 async function wallMicros(work: () => Promise<void>, count: number): Promise<number> {
   const start = performance.now();
@@ -53,7 +40,7 @@ async function measure(durability: Durability, commits: number, appends: number)
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next < n) await log.append(record(next++));
+        while (next < n) await log.append(input(next++));
       }),
     );
   };

@@ -16,7 +16,8 @@ import { migrateToLatest, openStore } from '../src/store/database.ts';
 import { loadSigningKeys } from '../src/store/keys.ts';
 import { tempDir } from '../test/helpers/stores.ts';
 
-const input = (i: number): AccessRecordInput => ({
+/** A typical access record of the daycare case, the `i`th. */
+export const input = (i: number): AccessRecordInput => ({
   iss: 'http://127.0.0.1:4001',
   client_id: 'daycare-fee',
   consent_record_id: `urn:uuid:${randomUUID()}`,
