@@ -28,7 +28,8 @@ export interface AdminDeps {
   rotateKeys: () => Promise<string>;
 }
 
-function requireAdmin(request: FastifyRequest, token: string): void {
+/** Refuses a request without the admin credential (401). */
+export function requireAdmin(request: FastifyRequest, token: string): void {
   const auth = request.headers.authorization ?? '';
   const given = Buffer.from(auth.startsWith('Bearer ') ? auth.slice(7) : '');
   const expected = Buffer.from(token);
