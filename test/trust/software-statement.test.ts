@@ -6,7 +6,8 @@
  * contradicts it, is refused with the RFC 7591 §3.2.2 error; where the rulebook asks for review
  * the registration waits, without tokens, until an admin approves it.
  */
-import { writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSoftwareStatement } from '../../src/trust/software-statement.ts';
@@ -174,6 +175,30 @@ describe('dynamic client registration with a software statement', () => {
     const ok = await register('a', { software_statement: jwt, logo_uri: 'https://example.org/logo.png' });
     expect(ok.status).toBe(201);
     expect(ok.body.logo_uri).toBeUndefined();
+  });
+
+  it('portti trust-group issue-statement signs a statement the operator registers', async () => {
+    const service = await createTestService('from-the-cli');
+    writeFileSync(join(dir, 'service.json'), JSON.stringify(serviceDefinition(service)));
+    writeFileSync(join(dir, 'gov.private.jwk.json'), JSON.stringify(gov.privateJwk));
+    // asynchronously: the operators run in this process and must keep answering
+    const run = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((done) =>
+        execFile(process.execPath, ['bin/portti.js', 'trust-group', 'issue-statement', ...args], (err, stdout, stderr) =>
+          done({ status: err ? Number(err.code) : 0, stdout, stderr }),
+        ),
+      );
+    expect((await run('--help')).stdout).toContain('Usage: portti trust-group issue-statement');
+    expect((await run('--service', join(dir, 'service.json'))).status).toBe(2);
+    const out = join(dir, 'statement.jwt');
+    const key = join(dir, 'gov.private.jwk.json');
+    const ok = await run('--service', join(dir, 'service.json'), '--group-id', GROUP, '--key', key, '--out', out, '--days', '30');
+    expect([ok.status, ok.stderr]).toEqual([0, '']);
+    const res = await register('a', { software_statement: readFileSync(out, 'utf8').trim() });
+    expect([res.status, res.body.client_id]).toEqual([201, 'from-the-cli']);
+    writeFileSync(join(dir, 'bad-service.json'), JSON.stringify({ ...serviceDefinition(service), purposes: [] }));
+    const bad = await run('--service', join(dir, 'bad-service.json'), '--group-id', GROUP, '--key', key, '--out', out);
+    expect([bad.status, bad.stderr]).toEqual([2, expect.stringContaining('purposes')]);
   });
 
   it('keeps a registration pending where the rulebook asks for review: no token until an admin approves', async () => {
