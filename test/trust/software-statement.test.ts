@@ -212,6 +212,7 @@ describe('dynamic client registration with a software statement', () => {
       expect.objectContaining({ client_id: 'reviewed', status: 'pending' }),
     ]);
     expect((await fetch(`${world.issuers.b}/admin/registrations`)).status).toBe(401);
+    expect((await admin('b', 'POST', '/admin/services/reviewed/resume')).status).toBe(409); // review is not skipped
     const approved = await admin('b', 'POST', '/admin/registrations/reviewed/approve');
     expect([approved.status, ((await approved.json()) as { status: string }).status]).toEqual([200, 'approved']);
     expect(await apiToken(service, world.issuers.b)).toMatch(/^ey/);
