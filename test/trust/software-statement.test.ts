@@ -7,6 +7,7 @@
  * the registration waits, without tokens, until an admin approves it.
  */
 import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +143,13 @@ describe('dynamic client registration with a software statement', () => {
     claims.service.purposes[0]!.retention_period = 'P99Y';
     const tampered = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
     expect((await register('a', { software_statement: tampered })).body.error).toBe('invalid_software_statement');
+    // unsigned, or "signed" with the governance public key as an HMAC secret
+    const b64 = (x: unknown) => Buffer.from(JSON.stringify(x)).toString('base64url');
+    const unsigned = `${b64({ alg: 'none', typ: 'software-statement+jwt' })}.${p}.`;
+    const hmacHeader = b64({ alg: 'HS256', kid: 'gov-1', typ: 'software-statement+jwt' });
+    const hmac = createHmac('sha256', JSON.stringify(gov.jwks.keys[0])).update(`${hmacHeader}.${p}`).digest('base64url');
+    for (const jwt of [unsigned, `${hmacHeader}.${p}.${hmac}`])
+      expect((await register('a', { software_statement: jwt })).body.error).toBe('invalid_software_statement');
     expect((await register('a', {})).body.error).toBe('invalid_software_statement');
     expect((await register('a', { software_statement: 'not.a.jwt' })).body.error).toBe('invalid_software_statement');
     expect((await register('a', { software_statement: 'x'.repeat(40_000) })).body.error).toBe('invalid_software_statement');
