@@ -14,6 +14,7 @@ import { operatorCommand, operatorServiceAddCommand } from './commands/operator.
 import { pdsCommand, pdsKeygenCommand, pdsRotateKekCommand } from './commands/pds.ts';
 import { receiptVerifyCommand } from './commands/receipt.ts';
 import { startCommand } from './commands/start.ts';
+import { trustGroupIssueStatementCommand } from './commands/issue-statement.ts';
 import { trustGroupKeygenCommand, trustGroupShowCommand, trustGroupSignCommand, trustGroupVerifyCommand } from './commands/trust-group.ts';
 
 /** Every subcommand, in the order the usage lists them. */
@@ -33,6 +34,7 @@ const COMMANDS: Command[] = [
   trustGroupSignCommand,
   trustGroupVerifyCommand,
   trustGroupShowCommand,
+  trustGroupIssueStatementCommand,
   receiptVerifyCommand,
 ];
 

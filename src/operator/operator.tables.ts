@@ -18,6 +18,7 @@ import { notificationsMigrations, type NotificationsDatabase } from './notificat
 import { oidcStoreMigrations, type OidcStoreDatabase } from './oauth/oidc-store.tables.ts';
 import { tokenRevocationsMigrations, type TokenRevocationsDatabase } from './oauth/token-revocations.tables.ts';
 import { portabilityMigrations, type PortabilityDatabase } from './portability/portability.tables.ts';
+import { registrationMigrations, type RegistrationDatabase } from './registration/registration.tables.ts';
 import { registryMigrations, type RegistryDatabase } from './registry/registry.tables.ts';
 import { accessLogMigrations, type AccessLogDatabase } from './transparency/access-log.tables.ts';
 import { webhooksMigrations, type WebhooksDatabase } from './webhooks/webhooks.tables.ts';
@@ -38,7 +39,8 @@ export interface OperatorDatabase
     ArrangementsDatabase,
     PortabilityDatabase,
     WitnessDatabase,
-    NotificationsDatabase {
+    NotificationsDatabase,
+    RegistrationDatabase {
   signing_keys: SigningKeysTable;
 }
 
@@ -72,4 +74,5 @@ export const operatorMigrations: MigrationSet = composeMigrations(
   portabilityMigrations,
   witnessMigrations,
   notificationsMigrations,
+  registrationMigrations,
 );

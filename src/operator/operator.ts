@@ -47,6 +47,7 @@ import { registerTokenStatusRoutes } from './token-status/token-status.routes.ts
 import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
 import { Portability } from './portability/portability.ts';
 import { registerPortabilityRoutes } from './portability/portability.routes.ts';
+import { registerRegistrationRoutes } from './registration/registration.routes.ts';
 import { registerAdminRoutes } from './registry/admin.routes.ts';
 import { Registry } from './registry/registry.ts';
 import { trustScope, type TrustScope } from './registry/trust-scope.ts';
@@ -91,8 +92,6 @@ export interface Operator {
   listenMtls(): Promise<string | undefined>;
   close(): Promise<void>;
 }
-
-export { loadRegistryFile } from './registry/registry-file.ts'; // `portti operator service add` uses it too
 
 /** What every feature is built on: the configuration, the store, the keys, the registry and the trust group. */
 interface Base {
@@ -160,6 +159,7 @@ function authorizationServer({ config, issuer, db, keys, trust, log }: Base, f: 
     interactionUrl: (uid) => `/interaction/${uid}`,
     trustedFetch: (url) => f.registry.isRegisteredJwksUri(url),
     inGroup: trust.inGroup,
+    registrationEndpoint: trust.loader ? `${issuer}/oauth/register` : undefined, // RFC 7591 needs the group's governance keys
     ...(config.mtls ? { mtlsUrl: config.mtls.public_url.replace(/\/$/, '') } : {}),
     errorPage: oauthErrorPage(f.web),
     pairwiseSubject: (accountId, clientId) => f.accounts.pairwiseSubject(accountId, clientId, `pairwise|${config.cookie_secret}`),
@@ -197,10 +197,10 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
   registerTokenStatusRoutes(scope, { as, registry, consents, revocations: w.revocations, issuer, jwks: keys.jwks, mtlsUrl });
   const rotateKeys = async () => {
     const kid = await keys.rotate();
-    as.reload();
-    return kid;
+    return (as.reload(), kid);
   };
   registerAdminRoutes(scope, { db, registry, consents, revocations: w.revocations, adminToken: config.admin_token, rotateKeys });
+  registerRegistrationRoutes(scope, { db, registry, issuer, group: trust.governed, adminToken: config.admin_token });
   registerLoginRoutes(scope, { issuer, providers: config.identity_providers, accounts, sessions });
   registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
   registerCitizenApiRoutes(scope, { sessions, accounts, citizens });

@@ -21,6 +21,8 @@ export class TrustGroupLoader {
   private timer: NodeJS.Timeout | undefined;
   /** The verified document in force, if any. */
   current: TrustGroupDocument | undefined;
+  /** The governance keys the document in force verified with (they also sign software statements). */
+  governance: { keys: JWK[] } | undefined;
   /** Told after every reload. */
   onChange: ((doc: TrustGroupDocument | undefined) => void) | undefined;
 
@@ -43,8 +45,10 @@ export class TrustGroupLoader {
     try {
       const jwks = JSON.parse(await readFile(this.options.governance_jwks_file, 'utf8')) as { keys: JWK[] };
       this.current = await verifyTrustGroup(await this.text(), jwks);
+      this.governance = jwks;
     } catch (err) {
       this.current = undefined;
+      this.governance = undefined;
       this.log.error({ err: (err as Error).message }, 'trust-group document refused: nothing is admitted until a valid one loads');
     }
     this.onChange?.(this.current);

@@ -31,6 +31,11 @@ export const TrustGroupSchema = Type.Object(
          * again when it covers attributes whose sensitivity is not `normal`), `reconfirm_all`.
          */
         moved_consents: Type.Optional(Type.Enum(['carry_over', 'reconfirm_sensitive', 'reconfirm_all'])),
+        /**
+         * Whether a service that registers itself with a software statement (RFC 7591) waits for
+         * review by the operator's staff before it gets tokens (`required`) or not (`none`, the default).
+         */
+        registration_review: Type.Optional(Type.Enum(['required', 'none'])),
       },
       strict,
     ),

@@ -30,7 +30,8 @@ for (const dialect of dialectCases()) {
         '0007_token_revocations',
         '0008_moved_history',
         '0009_notifications',
-        '0010_service_identities',
+        '0010_registrations',
+        '0011_service_identities',
       ]);
       expect(await migrateToLatest(store, operatorMigrations)).toEqual([]);
       await ping(store);

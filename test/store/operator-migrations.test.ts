@@ -20,7 +20,8 @@ migrationSuite({
     '0007_token_revocations',
     '0008_moved_history',
     '0009_notifications',
-    '0010_service_identities',
+    '0010_registrations',
+    '0011_service_identities',
   ],
   snapshot: new URL('./operator-schema.snapshot.json', import.meta.url),
 });

@@ -5,7 +5,7 @@
  */
 import { runSystem } from '../../app/system.ts';
 import { operatorMigrations, type OperatorDatabase } from '../../operator/operator.tables.ts';
-import { loadRegistryFile } from '../../operator/operator.ts';
+import { loadRegistryFile } from '../../operator/registry/registry-file.ts';
 import { Registry } from '../../operator/registry/registry.ts';
 import { storeLocationFor } from '../../shared/config.ts';
 import { migrateToLatest, openStore } from '../../store/database.ts';

@@ -123,7 +123,7 @@ export const accountsMigrations: MigrationSet = (dialect) => ({
       await db.schema.dropIndex('account_identifiers_account').execute();
     },
   },
-  '0010_service_identities': {
+  '0011_service_identities': {
     async up(db) {
       await db.schema
         .createTable('service_identities')

@@ -39,7 +39,9 @@ export interface ArrangementListView {
 /** The catalogue of `sources` and `services` in `locale`. */
 export function arrangementCatalogue(sources: SourceEntry[], services: ServiceEntry[], locale: Locale): ArrangementCatalogue {
   // the operator's own "my data" client is no kind of service a citizen chooses
-  const chosen = (x: ServiceEntry) => x.kind !== 'gateway' && x.kind !== 'operator_insight' && 'purposes' in x.definition;
+  // nor is a self-registered service still under review or refused
+  const chosen = (x: ServiceEntry) =>
+    x.kind !== 'gateway' && x.kind !== 'operator_insight' && 'purposes' in x.definition && !['pending', 'refused'].includes(x.status);
   const kinds = [...new Set(services.flatMap((x) => (chosen(x) && 'purposes' in x.definition ? [x.definition.kind] : [])))];
   return {
     sources,

@@ -35,6 +35,8 @@ export interface AuthorizationServerOptions {
   trustedFetch?: (url: string) => boolean;
   /** False for a source resource the operator's trust group does not admit it to. */
   inGroup?: (resource: string) => boolean;
+  /** The RFC 7591 registration endpoint, published only where registration works (a trust group is configured). */
+  registrationEndpoint?: string | undefined;
   /** Base URL of the mutual-TLS listener, published as RFC 8705 mtls_endpoint_aliases. */
   mtlsUrl?: string;
   /** The pairwise subject a client sees for an account (see Accounts.pairwiseSubject). */
@@ -146,6 +148,7 @@ function discovery(o: AuthorizationServerOptions): Configuration['discovery'] {
     revocation_endpoint_auth_methods_supported: ['private_key_jwt'],
     revocation_endpoint_auth_signing_alg_values_supported: CLIENT_AUTH_ALGS,
     service_documentation: `${o.issuer}/docs`,
+    ...(o.registrationEndpoint ? { registration_endpoint: o.registrationEndpoint } : {}),
     ...(o.mtlsUrl
       ? {
           mtls_endpoint_aliases: {

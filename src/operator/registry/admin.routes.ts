@@ -28,7 +28,8 @@ export interface AdminDeps {
   rotateKeys: () => Promise<string>;
 }
 
-function requireAdmin(request: FastifyRequest, token: string): void {
+/** Refuses a request without the admin credential (401). */
+export function requireAdmin(request: FastifyRequest, token: string): void {
   const auth = request.headers.authorization ?? '';
   const given = Buffer.from(auth.startsWith('Bearer ') ? auth.slice(7) : '');
   const expected = Buffer.from(token);
@@ -120,6 +121,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     async (request) => {
       requireAdmin(request, deps.adminToken);
       const { client_id } = request.params;
+      const status = (await deps.registry.service(client_id))?.status;
+      // a self-registered service under review is approved or refused under /admin/registrations, not resumed
+      if (status === 'pending' || status === 'refused')
+        throw new ProblemError(409, 'conflict', `${client_id} is a registration ${status === 'pending' ? 'under review' : 'refused'}`);
       await deps.registry.setStatus(client_id, 'active');
       return { client_id, status: 'active' };
     },

@@ -43,6 +43,9 @@ export interface ServiceSummary {
 
 const API_SCOPES = { service: 'consent_request', gateway: 'consent_feed access_report' };
 
+/** A client's status: only `active` ones get tokens (`pending` and `refused`: self-registered, under review). */
+export type ClientStatus = 'active' | 'suspended' | 'pending' | 'refused';
+
 /** Registry of sources, services and gateways of one operator. */
 export class Registry {
   private readonly db: Kysely<RegistryDatabase>;
@@ -91,9 +94,9 @@ export class Registry {
 
   /**
    * Adds or replaces a service. Every attribute must exist in a registered source;
-   * the ODRL Agreement is derived and stored with it.
+   * the ODRL Agreement is derived and stored with it. A new service gets `status` (an existing one keeps its own).
    */
-  async putService(service: ServiceDefinition, now = Date.now()): Promise<void> {
+  async putService(service: ServiceDefinition, now = Date.now(), status: ClientStatus = 'active'): Promise<void> {
     if (!service.jwks && !service.jwks_uri)
       throw new ProblemError(400, 'validation_failed', `service ${service.client_id} needs jwks or jwks_uri`);
     refuseOutbound(`service ${service.client_id}: jwks_uri`, service.jwks_uri);
@@ -120,7 +123,7 @@ export class Registry {
       controller: service.controller.name,
       purposes,
     });
-    await this.upsertClient(service.client_id, service.kind, service, agreement, service.webhook_url ?? null, now);
+    await this.upsertClient(service.client_id, service.kind, service, agreement, service.webhook_url ?? null, now, status);
   }
 
   /** Adds or replaces a gateway client (reads the feed of the named sources). */
@@ -135,11 +138,19 @@ export class Registry {
     await this.upsertClient(gateway.client_id, 'gateway', { ...gateway, kind: 'gateway' }, null, null, now);
   }
 
-  private async upsertClient(clientId: string, kind: string, definition: unknown, agreement: unknown, webhook: string | null, now: number) {
+  private async upsertClient(
+    clientId: string,
+    kind: string,
+    definition: unknown,
+    agreement: unknown,
+    webhook: string | null,
+    now: number,
+    status: ClientStatus = 'active',
+  ) {
     const row = {
       name: JSON.stringify((definition as { name: unknown }).name),
       kind,
-      status: 'active',
+      status,
       definition: JSON.stringify(definition),
       agreement: JSON.stringify(agreement),
       webhook_url: webhook,
@@ -153,7 +164,7 @@ export class Registry {
    * Suspends or resumes a service or gateway: a suspended client gets no tokens (oidc-provider
    * finds no such client); its tokens already issued are revoked by the caller. 404 for an unknown client.
    */
-  async setStatus(clientId: string, status: 'active' | 'suspended', now = Date.now()): Promise<void> {
+  async setStatus(clientId: string, status: ClientStatus, now = Date.now()): Promise<void> {
     if (!(await setClientStatus(this.db, clientId, status, now))) throw new ProblemError(404, 'not_found', `no client ${clientId}`);
   }
 

@@ -27,6 +27,8 @@ export async function trustScope(config: OperatorConfig, issuer: string, log: Fa
     peers: () => (loader?.current?.members ?? []).filter((m) => m.issuer !== issuer).map((m) => ({ issuer: m.issuer, name: names(m) })),
     /** Every member's display names by issuer (moves name the operator on the other side). */
     memberNames: (): Record<string, Names> => Object.fromEntries((loader?.current?.members ?? []).map((m) => [m.issuer, names(m)])),
+    /** The group in force with the governance keys it verified with (they sign software statements too). */
+    governed: () => (loader?.current && loader.governance ? { doc: loader.current, jwks: loader.governance } : undefined),
     /** The group in force: its id and display names. */
     group: () => (loader?.current ? { id: loader.current.group_id, name: names(loader.current) } : undefined),
   };
