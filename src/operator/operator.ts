@@ -43,6 +43,7 @@ import { mountAuthorizationServer } from './oauth/provider.routes.ts';
 import { createOidcAdapter } from './oauth/oidc-adapter.ts';
 import { sweepOidcStore } from './oauth/oidc-store.repository.ts';
 import { TokenRevocations } from './oauth/token-revocations.ts';
+import { registerMandateRoutes } from './mandates/mandates.routes.ts';
 import { registerTokenStatusRoutes } from './token-status/token-status.routes.ts';
 import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
 import { Portability } from './portability/portability.ts';
@@ -93,7 +94,6 @@ export interface Operator {
 }
 
 export { loadRegistryFile } from './registry/registry-file.ts'; // `portti operator service add` uses it too
-
 /** What every feature is built on: the configuration, the store, the keys, the registry and the trust group. */
 interface Base {
   options: OperatorOptions;
@@ -205,14 +205,14 @@ async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> 
   registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
   registerCitizenApiRoutes(scope, { sessions, accounts, citizens });
   registerArrangementRoutes(scope, { sessions, arrangements: w.arrangements, registry, web, trustGroup: trust.group });
-  const serviceNames = () => registry.serviceNames();
-  const moves = { sessions, portability: w.portability, web, issuer, trust, serviceNames };
+  const moves = { sessions, portability: w.portability, web, issuer, trust, serviceNames: () => registry.serviceNames() };
   await scope.register(async (inner) => registerPortabilityRoutes(inner, moves));
   const insight = new Insight({ issuer, registry, consents, keys: keys.all });
   const dashboard = { sessions, accounts, citizens, registry, web, insight, witness: w.witness, notifications: w.notes.notifications };
   const movedOut = (id: string) => w.portability.movedOut(id);
   registerDashboardRoutes(scope, { ...dashboard, providers: config.identity_providers, operatorNames: trust.memberNames, movedOut });
   registerDatastoreRoutes(scope, { sessions, accounts, web, pds: w.pds });
+  registerMandateRoutes(scope, { db, sessions, accounts, citizens, consents, registry, web });
   registerNotificationRoutes(scope, { sessions, web, notifications: w.notes.notifications, settings: w.notes.settings });
   registerExportRoutes(scope, { sessions, web, exports: w.exports });
 }

@@ -30,6 +30,7 @@ for (const dialect of dialectCases()) {
         '0007_token_revocations',
         '0008_moved_history',
         '0009_notifications',
+        '0010_mandates',
       ]);
       expect(await migrateToLatest(store, operatorMigrations)).toEqual([]);
       await ping(store);

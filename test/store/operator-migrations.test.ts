@@ -20,6 +20,7 @@ migrationSuite({
     '0007_token_revocations',
     '0008_moved_history',
     '0009_notifications',
+    '0010_mandates',
   ],
   snapshot: new URL('./operator-schema.snapshot.json', import.meta.url),
 });

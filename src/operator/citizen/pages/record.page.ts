@@ -83,7 +83,9 @@ function released(r: CitizenRecordView, view: CardContext): SafeHtml {
 function historyItem(h: HistoryView, locale: Locale): SafeHtml {
   const arrangement = h.actor.startsWith('arrangement:')
     ? html` – ${t(locale, 'by_arrangement', { name: /"(.*)"/.exec(h.reason ?? '')?.[1] ?? '' })}`
-    : '';
+    : h.actor.startsWith('mandate:')
+      ? html` ${t(locale, 'by_delegate', { name: h.reason ?? '' })}`
+      : '';
   return html`<li>${when(h.time, locale)}: ${eventText(locale, h.event_type)} (${statusText(locale, h.to_status)})${arrangement}</li>`;
 }
 
