@@ -89,6 +89,15 @@ function historyItem(h: HistoryView, locale: Locale): SafeHtml {
   return html`<li>${when(h.time, locale)}: ${eventText(locale, h.event_type)} (${statusText(locale, h.to_status)})${arrangement}</li>`;
 }
 
+/** The latest act a delegate did on the record under the person's mandate, named, outside the folded history. */
+function delegateNotice(r: CitizenRecordView, locale: Locale): SafeHtml | '' {
+  const last = r.history.findLast((h) => h.actor.startsWith('mandate:'));
+  if (!last) return '';
+  return html`<p class="notice">
+    ${when(last.time, locale)}: ${eventText(locale, last.event_type)} ${t(locale, 'by_delegate', { name: last.reason ?? '' })}
+  </p>`;
+}
+
 function withdrawForm(r: CitizenRecordView, decider: MyPartyView, view: CardContext): SafeHtml {
   return html`<form method="post" action="/dashboard/consents/${encodeURIComponent(r.record_id)}/withdraw">
     ${hiddenFields(view.csrf, decider.party_id)}<button type="submit" class="danger">${t(view.locale, 'withdraw')}</button>
@@ -111,7 +120,7 @@ export function renderRecord(r: CitizenRecordView, mode: RecordCardMode, view: C
       ${r.parties.map((p) => participant(p, locale))}
     </ul>
     ${mode === 'request' && decider ? decisionForm(r, terms, decider, view, chosen) : released(r, view)}
-    ${decider?.role === 'guardian' ? html`<p class="notice">${t(locale, 'acting_for')}</p>` : ''}
+    ${decider?.role === 'guardian' ? html`<p class="notice">${t(locale, 'acting_for')}</p>` : ''} ${delegateNotice(r, locale)}
     <details>
       <summary>${t(locale, 'history')}</summary>
       <ol>
