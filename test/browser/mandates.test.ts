@@ -1,20 +1,21 @@
 /**
- * A mandate in Chromium, in English: Aino gives Mikko a mandate for the daycare fee service;
+ * A mandate in Chromium, in Finnish, Swedish and English: Aino gives Mikko a mandate for the daycare fee service;
  * Mikko, signed in as himself, approves her request within it; Aino sees his name on the
  * record; Mikko is refused (a localized page) for a service outside the mandate; Aino ends the
  * mandate in one click and Mikko is refused again. axe-core: no violation of any impact.
  */
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { t } from '../../src/web/i18n.ts';
 import { CHROMIUM, launchChromium, signInPage } from '../helpers/browser.ts';
-import { check, daycareService } from '../helpers/consent-browser.ts';
+import { check, daycareService, LANGUAGES } from '../helpers/consent-browser.ts';
 import { createTestService, fileRequest, PEOPLE, serviceDefinition, startWorld, type TestService, type World } from '../helpers/world.ts';
 
 /** Posts a delegate's decision form for a record as if the page had offered it (the page offers only records within the mandate). */
-async function postAct(page: Page, mandateId: string, recordId: string): Promise<void> {
+async function postAct(page: Page, mandateId: string, recordId: string): Promise<number> {
   const action = `/dashboard/mandates/${encodeURIComponent(mandateId)}/records/${encodeURIComponent(recordId)}`;
+  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === action);
   await page.evaluate((path) => {
     const form = document.createElement('form');
     form.method = 'post';
@@ -33,7 +34,10 @@ async function postAct(page: Page, mandateId: string, recordId: string): Promise
     document.body.append(form);
     form.submit();
   }, action);
+  const status = (await answered).status();
+  await page.waitForURL((url) => url.pathname === action);
   await page.waitForLoadState('load');
+  return status;
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('a mandate in Chromium', () => {
@@ -43,74 +47,76 @@ describe.skipIf(!existsSync(CHROMIUM))('a mandate in Chromium', () => {
   let other: TestService;
 
   beforeAll(async () => {
-    world = await startWorld({ admitted: ['a'] });
     fees = await createTestService('daycare-fees');
     other = await createTestService('other-service');
-    await world.operators.a.registry.putService(daycareService(fees));
-    await world.operators.a.registry.putService(serviceDefinition(other));
     browser = await launchChromium();
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await world?.close();
-  });
+  // a fresh operator for each language: no mandate or request of an earlier run on the pages
+  beforeEach(async () => {
+    world = await startWorld({ admitted: ['a'] });
+    await world.operators.a.registry.putService(daycareService(fees));
+    await world.operators.a.registry.putService(serviceDefinition(other));
+  }, 60_000);
+  afterEach(async () => world?.close());
+  afterAll(async () => browser?.close());
 
-  it('a delegate acts within a mandate, is refused outside it, and after it is ended', async () => {
-    const issuer = world.issuers.a;
-    const grantor = await (await browser.newContext({ locale: 'en-GB' })).newPage();
-    const delegate = await (await browser.newContext({ locale: 'en-GB' })).newPage();
-    await signInPage(grantor, issuer, PEOPLE.aino.name);
-    await signInPage(delegate, issuer, PEOPLE.mikko.name);
+  for (const { locale, accept, browser: tag } of LANGUAGES)
+    it(`${locale}: a delegate acts within a mandate, is refused outside it, and after it is ended`, async () => {
+      const issuer = world.issuers.a;
+      const contextOptions = { locale: tag, extraHTTPHeaders: { 'accept-language': accept } };
+      const grantor = await (await browser.newContext(contextOptions)).newPage();
+      const delegate = await (await browser.newContext(contextOptions)).newPage();
+      await signInPage(grantor, issuer, PEOPLE.aino.name);
+      await signInPage(delegate, issuer, PEOPLE.mikko.name);
 
-    // the grantor gives the mandate: nothing ticked to begin with
-    await grantor.goto(`${issuer}/dashboard/mandates`);
-    expect(await grantor.locator('input[name="services"]:checked').count()).toBe(0);
-    await check(grantor, 'mandates-empty-en');
-    await grantor.getByLabel(t('en', 'mandate_delegate_name')).fill('Mikko Virtanen');
-    await grantor.getByLabel(t('en', 'mandate_delegate_code')).fill(PEOPLE.mikko.personal_identity_code);
-    await grantor.locator(`input[name="services"][value="${fees.clientId}"]`).check();
-    const until = new Date(Date.now() + 30 * 24 * 3600_000).toISOString().slice(0, 10);
-    await grantor.getByLabel(t('en', 'mandate_valid_until')).fill(until);
-    await grantor.getByRole('button', { name: t('en', 'mandate_grant') }).click();
-    await grantor.waitForURL(`${issuer}/dashboard/mandates`);
-    await expect(grantor.getByRole('heading', { name: 'Mikko Virtanen' }).isVisible()).resolves.toBe(true);
-    await check(grantor, 'mandates-given-en');
+      // the grantor gives the mandate: nothing ticked to begin with
+      await grantor.goto(`${issuer}/dashboard/mandates`);
+      expect(await grantor.locator('input[name="services"]:checked').count()).toBe(0);
+      await check(grantor, `mandates-empty-${locale}`);
+      await grantor.getByLabel(t(locale, 'mandate_delegate_name')).fill('Mikko Virtanen');
+      await grantor.getByLabel(t(locale, 'mandate_delegate_code')).fill(PEOPLE.mikko.personal_identity_code);
+      await grantor.locator(`input[name="services"][value="${fees.clientId}"]`).check();
+      const until = new Date(Date.now() + 30 * 24 * 3600_000).toISOString().slice(0, 10);
+      await grantor.getByLabel(t(locale, 'mandate_valid_until')).fill(until);
+      await grantor.getByRole('button', { name: t(locale, 'mandate_grant') }).click();
+      await grantor.getByRole('heading', { name: 'Mikko Virtanen' }).waitFor();
+      await check(grantor, `mandates-given-${locale}`);
 
-    const inScope = await fileRequest(fees, issuer, [PEOPLE.aino.personal_identity_code]);
-    const outside = await fileRequest(other, issuer, [PEOPLE.aino.personal_identity_code]);
+      const inScope = await fileRequest(fees, issuer, [PEOPLE.aino.personal_identity_code]);
+      const outside = await fileRequest(other, issuer, [PEOPLE.aino.personal_identity_code]);
 
-    // the delegate finds it under "Acting for others" and approves within it
-    await delegate.goto(`${issuer}/dashboard/others`);
-    await delegate.getByRole('link', { name: t('en', 'mandates_others_link') }).click();
-    await expect(delegate.getByRole('heading', { name: 'Aino Virtanen' }).isVisible()).resolves.toBe(true);
-    expect(await delegate.locator('article').count()).toBe(1);
-    await check(delegate, 'mandates-received-en');
-    const form = delegate.locator('form[action*="/records/"]');
-    const mandateId = decodeURIComponent(/\/dashboard\/mandates\/([^/]+)\//.exec((await form.getAttribute('action'))!)![1]!);
-    await delegate.getByRole('button', { name: t('en', 'approve') }).click();
-    await delegate.waitForURL(`${issuer}/dashboard/mandates`);
+      // the delegate finds it under "Acting for others" and approves within it
+      await delegate.goto(`${issuer}/dashboard/others`);
+      await delegate.getByRole('link', { name: t(locale, 'mandates_others_link') }).click();
+      await delegate.getByRole('heading', { name: 'Aino Virtanen' }).waitFor();
+      expect(await delegate.locator('article').count()).toBe(1);
+      await check(delegate, `mandates-received-${locale}`);
+      const form = delegate.locator('form[action*="/records/"]');
+      const mandateId = decodeURIComponent(/\/dashboard\/mandates\/([^/]+)\//.exec((await form.getAttribute('action'))!)![1]!);
+      await delegate.getByRole('button', { name: t(locale, 'approve') }).click();
+      // the card stays, now a consent the delegate may withdraw
+      await delegate.getByRole('button', { name: t(locale, 'withdraw') }).waitFor();
 
-    // the grantor sees who approved, by name
-    await grantor.goto(`${issuer}/dashboard/consents`);
-    const notice = t('en', 'by_delegate', { name: 'Mikko Virtanen' });
-    await expect(grantor.getByText(notice).first().isVisible()).resolves.toBe(true);
-    await check(grantor, 'mandates-grantor-record-en');
+      // the grantor sees who approved, by name
+      await grantor.goto(`${issuer}/dashboard/consents`);
+      const notice = t(locale, 'by_delegate', { name: 'Mikko Virtanen' });
+      await grantor.getByText(notice).first().waitFor();
+      await check(grantor, `mandates-grantor-record-${locale}`);
 
-    // outside the mandate: refused, as a page
-    await postAct(delegate, mandateId, outside.record_id);
-    await expect(delegate.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(t('en', 'error_forbidden'));
-    await check(delegate, 'mandates-refused-en');
+      // outside the mandate: refused, as a page
+      expect(await postAct(delegate, mandateId, outside.record_id)).toBe(403);
+      await expect(delegate.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(t(locale, 'error_forbidden'));
+      await check(delegate, `mandates-refused-${locale}`);
 
-    // the grantor ends it in one click; the delegate is refused within the old scope too
-    await grantor.goto(`${issuer}/dashboard/mandates`);
-    await grantor.getByRole('button', { name: t('en', 'mandate_end') }).click();
-    await grantor.waitForURL(`${issuer}/dashboard/mandates`);
-    await expect(grantor.getByText(t('en', 'mandate_state_ended')).isVisible()).resolves.toBe(true);
-    const later = await fileRequest(fees, issuer, [PEOPLE.aino.personal_identity_code]);
-    await delegate.goto(`${issuer}/dashboard/mandates`);
-    await expect(delegate.getByText(t('en', 'no_mandates_received')).isVisible()).resolves.toBe(true);
-    await postAct(delegate, mandateId, later.record_id);
-    await expect(delegate.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(t('en', 'error_forbidden'));
-    expect(inScope.record_id).not.toBe(later.record_id);
-  }, 120_000);
+      // the grantor ends it in one click; the delegate is refused within the old scope too
+      await grantor.goto(`${issuer}/dashboard/mandates`);
+      await grantor.getByRole('button', { name: t(locale, 'mandate_end') }).click();
+      await grantor.getByText(t(locale, 'mandate_state_ended')).waitFor();
+      const later = await fileRequest(fees, issuer, [PEOPLE.aino.personal_identity_code]);
+      await delegate.goto(`${issuer}/dashboard/mandates`);
+      await delegate.getByText(t(locale, 'no_mandates_received')).waitFor();
+      expect(await postAct(delegate, mandateId, later.record_id)).toBe(403);
+      await expect(delegate.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(t(locale, 'error_forbidden'));
+      expect(inScope.record_id).not.toBe(later.record_id);
+    }, 120_000);
 });
