@@ -582,6 +582,31 @@ export const MESSAGES = {
   },
   mandate_valid_until: { fi: 'Voimassa asti (enintään vuosi)', sv: 'Giltig till (högst ett år)', en: 'Valid until (a year at most)' },
   mandate_until: { fi: 'Voimassa {date} asti', sv: 'Giltig till {date}', en: 'Valid until {date}' },
+  mandate_problem_name: {
+    fi: 'Kirjoita valtuutettavan henkilön nimi.',
+    sv: 'Skriv namnet på personen du ger fullmakt.',
+    en: 'Write the name of the person you give the mandate to.',
+  },
+  mandate_problem_identifier: {
+    fi: 'Henkilötunnus ei ole oikein. Tarkista se.',
+    sv: 'Personbeteckningen stämmer inte. Kontrollera den.',
+    en: 'The personal identity code is not right. Check it.',
+  },
+  mandate_problem_self: {
+    fi: 'Et voi valtuuttaa itseäsi.',
+    sv: 'Du kan inte ge dig själv fullmakt.',
+    en: 'You cannot give a mandate to yourself.',
+  },
+  mandate_problem_services: {
+    fi: 'Valitse vähintään yksi palvelu.',
+    sv: 'Välj minst en tjänst.',
+    en: 'Choose at least one service.',
+  },
+  mandate_problem_until: {
+    fi: 'Valitse päättymispäivä tulevaisuudesta, enintään vuoden päähän.',
+    sv: 'Välj ett slutdatum i framtiden, högst ett år framåt.',
+    en: 'Choose an end date in the future, a year ahead at most.',
+  },
   mandate_grant: { fi: 'Anna valtuutus', sv: 'Ge fullmakt', en: 'Give the mandate' },
   mandate_end: { fi: 'Lopeta valtuutus', sv: 'Avsluta fullmakten', en: 'End the mandate' },
   mandate_state_live: { fi: 'Voimassa', sv: 'Gäller', en: 'In force' },

@@ -73,11 +73,22 @@ describe.skipIf(!existsSync(CHROMIUM))('a mandate in Chromium', () => {
       await grantor.goto(`${issuer}/dashboard/mandates`);
       expect(await grantor.locator('input[name="services"]:checked').count()).toBe(0);
       await check(grantor, `mandates-empty-${locale}`);
-      await grantor.getByLabel(t(locale, 'mandate_delegate_name')).fill('Mikko Virtanen');
-      await grantor.getByLabel(t(locale, 'mandate_delegate_code')).fill(PEOPLE.mikko.personal_identity_code);
+      const fill = async () => {
+        await grantor.getByLabel(t(locale, 'mandate_delegate_name')).fill('Mikko Virtanen');
+        await grantor.getByLabel(t(locale, 'mandate_delegate_code')).fill(PEOPLE.mikko.personal_identity_code);
+        const until = new Date(Date.now() + 30 * 24 * 3600_000).toISOString().slice(0, 10);
+        await grantor.getByLabel(t(locale, 'mandate_valid_until')).fill(until);
+      };
+      // no service ticked: the page says so in the person's language
+      await fill();
+      await grantor.getByRole('button', { name: t(locale, 'mandate_grant') }).click();
+      await grantor
+        .getByRole('alert')
+        .filter({ hasText: t(locale, 'mandate_problem_services') })
+        .waitFor();
+      await check(grantor, `mandates-problem-${locale}`);
+      await fill();
       await grantor.locator(`input[name="services"][value="${fees.clientId}"]`).check();
-      const until = new Date(Date.now() + 30 * 24 * 3600_000).toISOString().slice(0, 10);
-      await grantor.getByLabel(t(locale, 'mandate_valid_until')).fill(until);
       await grantor.getByRole('button', { name: t(locale, 'mandate_grant') }).click();
       await grantor.getByRole('heading', { name: 'Mikko Virtanen' }).waitFor();
       await check(grantor, `mandates-given-${locale}`);

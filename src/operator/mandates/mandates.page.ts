@@ -41,6 +41,7 @@ function grantForm(v: MandatesPageView): SafeHtml {
   return html`<form method="post" action="/dashboard/mandates" class="card">
     ${csrfField(v)}
     <h3>${t(locale, 'mandate_grant_title')}</h3>
+    ${v.problem ? html`<p role="alert" class="notice">${t(locale, `mandate_problem_${v.problem}`)}</p>` : ''}
     <p>
       <label>${t(locale, 'mandate_delegate_name')}<br /><input type="text" name="delegate_name" required maxlength="120" /></label>
     </p>

@@ -6,13 +6,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ProblemError } from '../../shared/errors.ts';
 import { pick, t } from '../../web/i18n.ts';
 import { checkCsrf, signedInOrRedirect, type Session, type Sessions } from '../accounts/sessions.ts';
 import { sourceLabels } from '../citizen/view-models.ts';
 import { dashboardNav, formList, FormList, type WebContext } from '../citizen/web-context.ts';
 import { MAX_MANDATE_MS } from './mandate-scope.ts';
 import { renderMandates } from './mandates.page.ts';
-import { Mandates, type DelegateAct, type MandatesOptions } from './mandates.ts';
+import { Mandates, type DelegateAct, type MandateProblem, type MandatesOptions } from './mandates.ts';
 import type { MandatesPageView } from './mandates.view.ts';
 
 /** What the mandate API and page use: the mandates' collaborators, sessions and the web context. */
@@ -117,7 +118,7 @@ function registerMandatePage(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-  async function page(request: FastifyRequest, reply: FastifyReply, s: Session & { accountId: string }) {
+  async function page(request: FastifyRequest, reply: FastifyReply, s: Session & { accountId: string }, problem?: MandateProblem) {
     const locale = web.locale(request, s);
     const services = (await deps.registry.services()).flatMap((e) =>
       e.kind === 'gateway' || typeof e.definition.name === 'string'
@@ -134,7 +135,9 @@ function registerMandatePage(app: FastifyInstance, deps: Deps): void {
       minDate: isoDay(now + 24 * 3600_000),
       maxDate: isoDay(now + MAX_MANDATE_MS - 24 * 3600_000),
       card: { locale, csrf: s.data.csrf, labels: sourceLabels(await deps.registry.sources()) },
+      ...(problem ? { problem } : {}),
     };
+    if (problem) reply.code(400);
     return web.send(reply, request, s, t(locale, 'nav_mandates'), renderMandates(view), dashboardNav(locale, 'mandates'));
   }
 
@@ -148,7 +151,14 @@ function registerMandatePage(app: FastifyInstance, deps: Deps): void {
     const b = request.body;
     const until = b.valid_until && /^\d{4}-\d{2}-\d{2}$/.test(b.valid_until) ? `${b.valid_until}T23:59:59+02:00` : (b.valid_until ?? '');
     const input = { delegate_name: b.delegate_name ?? '', delegate_identifier: b.delegate_identifier ?? '', valid_until: until };
-    await deps.mandates.grant(s.accountId, { ...input, services: formList(b.services) });
+    try {
+      await deps.mandates.grant(s.accountId, { ...input, services: formList(b.services) });
+    } catch (err) {
+      // a form filled in wrong: the page again, saying what to fix in the person's language
+      const problem = err instanceof ProblemError ? (err.extensions.mandate_problem as MandateProblem | undefined) : undefined;
+      if (problem) return page(request, reply, s, problem);
+      throw err;
+    }
     return reply.redirect('/dashboard/mandates', 303);
   });
   r.post(

@@ -49,6 +49,9 @@ export interface ReceivedMandate {
   records: CitizenRecordView[];
 }
 
+/** What is wrong with a mandate the grantor filled in (the page says it in their language). */
+export type MandateProblem = 'name' | 'identifier' | 'self' | 'services' | 'until';
+
 /** What a delegate does for the grantor. */
 export type DelegateAct = { approve: boolean; choices?: string[] } | { withdraw: true };
 
@@ -100,18 +103,20 @@ export class Mandates {
   async grant(grantorAccountId: string, input: MandateInput, now = Date.now()): Promise<Mandate> {
     const code = input.delegate_identifier.trim().toUpperCase();
     const name = input.delegate_name.trim();
-    const bad = (detail: string) => new ProblemError(400, 'validation_failed', detail);
-    if (!name) throw bad('name the person you give the mandate to');
+    const bad = (problem: MandateProblem, detail: string) =>
+      new ProblemError(400, 'validation_failed', detail, { mandate_problem: problem });
+    if (!name) throw bad('name', 'name the person you give the mandate to');
     const problem = identifierProblem('fi_hetu', code);
-    if (problem) throw bad(`delegate_identifier: ${problem}`);
+    if (problem) throw bad('identifier', `delegate_identifier: ${problem}`);
     const own = await this.o.accounts.identifiers(grantorAccountId);
-    if (own.some((i) => i.identifier_type === 'fi_hetu' && i.identifier === code)) throw bad('you cannot give a mandate to yourself');
+    if (own.some((i) => i.identifier_type === 'fi_hetu' && i.identifier === code))
+      throw bad('self', 'you cannot give a mandate to yourself');
     const services = [...new Set(input.services)];
-    if (services.length === 0) throw bad('choose at least one service the mandate covers');
-    for (const s of services) if (!(await this.o.registry.service(s))) throw bad(`no service ${s}`);
+    if (services.length === 0) throw bad('services', 'choose at least one service the mandate covers');
+    for (const s of services) if (!(await this.o.registry.service(s))) throw bad('services', `no service ${s}`);
     const until = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(input.valid_until) ? `${input.valid_until}T23:59:59Z` : input.valid_until);
-    if (!Number.isFinite(until) || until <= now) throw bad('valid_until must be a date in the future');
-    if (until > now + MAX_MANDATE_MS) throw bad('a mandate may run for a year at most');
+    if (!Number.isFinite(until) || until <= now) throw bad('until', 'valid_until must be a date in the future');
+    if (until > now + MAX_MANDATE_MS) throw bad('until', 'a mandate may run for a year at most');
     const row = {
       mandate_id: `urn:uuid:${randomUUID()}`,
       grantor_account_id: grantorAccountId,

@@ -5,7 +5,7 @@
  */
 import type { Locale } from '../../web/i18n.ts';
 import type { CardContext } from '../citizen/view-models.ts';
-import type { Mandate, ReceivedMandate } from './mandates.ts';
+import type { Mandate, MandateProblem, ReceivedMandate } from './mandates.ts';
 
 /** The mandates page. */
 export interface MandatesPageView {
@@ -19,4 +19,6 @@ export interface MandatesPageView {
   minDate: string;
   maxDate: string;
   card: CardContext & { locale: Locale };
+  /** What was wrong with the form just sent, if anything. */
+  problem?: MandateProblem;
 }
