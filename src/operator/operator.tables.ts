@@ -14,6 +14,7 @@ import { arrangementsMigrations, type ArrangementsDatabase } from './arrangement
 import { consentMigrations, type ConsentDatabase } from './consent/consent.tables.ts';
 import { feedMigrations, type FeedDatabase } from './feed/feed.tables.ts';
 import { receiptsMigrations, type ReceiptsDatabase } from './consent/receipts.tables.ts';
+import { mandatesMigrations, type MandatesDatabase } from './mandates/mandates.tables.ts';
 import { notificationsMigrations, type NotificationsDatabase } from './notifications/notifications.tables.ts';
 import { oidcStoreMigrations, type OidcStoreDatabase } from './oauth/oidc-store.tables.ts';
 import { tokenRevocationsMigrations, type TokenRevocationsDatabase } from './oauth/token-revocations.tables.ts';
@@ -40,7 +41,8 @@ export interface OperatorDatabase
     PortabilityDatabase,
     WitnessDatabase,
     NotificationsDatabase,
-    RegistrationDatabase {
+    RegistrationDatabase,
+    MandatesDatabase {
   signing_keys: SigningKeysTable;
 }
 
@@ -75,4 +77,5 @@ export const operatorMigrations: MigrationSet = composeMigrations(
   witnessMigrations,
   notificationsMigrations,
   registrationMigrations,
+  mandatesMigrations,
 );

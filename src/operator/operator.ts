@@ -3,59 +3,39 @@
  * citizens and admins, the dashboard pages, and the background jobs (webhooks, expiry). The one place where the operator is wired.
  */
 import { resolve } from 'node:path';
-import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
-import fastifyStatic from '@fastify/static';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { OperatorConfig } from '../shared/config.schema.ts';
 import { createHttpServer, type ErrorPage } from '../shared/http-server.ts';
 import { mtlsListener } from '../shared/oauth/mtls.ts';
-import { MemoryReplayCache } from '../shared/oauth/replay-cache.ts';
 import { eraseResidue, migrateToLatest, ping, type Store } from '../store/database.ts';
 import { openKeyRing, type KeyRing, type SigningKey } from '../store/keys.ts';
 import { Accounts } from './accounts/accounts.ts';
-import { registerLoginRoutes } from './accounts/login.routes.ts';
 import { Sessions } from './accounts/sessions.ts';
 import { Arrangements } from './arrangements/arrangements.ts';
-import { registerArrangementRoutes } from './arrangements/arrangements.routes.ts';
-import { registerCitizenApiRoutes } from './citizen/citizen-api.routes.ts';
 import { CitizenService } from './citizen/citizen.service.ts';
-import { registerDashboardRoutes } from './citizen/dashboard/dashboard.routes.ts';
-import { registerDatastoreRoutes } from './datastore/datastore.routes.ts';
-import { Insight } from './citizen/insight.ts';
 import { pdsClientOf } from './datastore/pds-client.ts';
-import { registerExportRoutes } from './export/export.routes.ts';
 import { PersonalDataExport } from './export/personal-data-export.ts';
 import { createWebContext } from './citizen/web-context.ts';
 import { oauthErrorPage, operatorErrorPage } from './citizen/error-pages.ts';
 import { ConsentService, type SubjectRef } from './consent/consent.service.ts';
-import { registerServiceApiRoutes } from './consent/service-api.routes.ts';
 import { WebhookSender } from './webhooks/webhooks.ts';
 import { createNotificationsFeature, type NotificationsFeature } from './notifications/notifications-feature.ts';
-import { registerNotificationRoutes } from './notifications/notifications.routes.ts';
-import { registerFeedRoutes } from './feed/feed.routes.ts';
 import { shareConsentEvents } from './feed/instances.ts';
-import { ApiAuthenticator } from './oauth/api-auth.ts';
 import { AuthorizationServer } from './oauth/authorization-server.ts';
-import { registerInteractionRoutes } from './oauth/interaction.routes.ts';
 import { mountAuthorizationServer } from './oauth/provider.routes.ts';
 import { createOidcAdapter } from './oauth/oidc-adapter.ts';
 import { sweepOidcStore } from './oauth/oidc-store.repository.ts';
 import { TokenRevocations } from './oauth/token-revocations.ts';
-import { registerTokenStatusRoutes } from './token-status/token-status.routes.ts';
 import { operatorMigrations, type OperatorDatabase } from './operator.tables.ts';
 import { Portability } from './portability/portability.ts';
-import { registerPortabilityRoutes } from './portability/portability.routes.ts';
-import { registerRegistrationRoutes } from './registration/registration.routes.ts';
-import { registerAdminRoutes } from './registry/admin.routes.ts';
 import { Registry } from './registry/registry.ts';
 import { trustScope, type TrustScope } from './registry/trust-scope.ts';
 import { loadRegistryFile } from './registry/registry-file.ts';
 import { AccessReports } from './transparency/access-reports.ts';
 import { Witness } from './witness/witness.ts';
+import { registerOperatorRoutes } from './operator.routes.ts';
 import { cosignedCheckpoint } from './witness/witness.repository.ts';
-import { registerWitnessRoutes } from './witness/witness.routes.ts';
 
 /** What an operator is built from. */
 export interface OperatorOptions {
@@ -94,7 +74,7 @@ export interface Operator {
 }
 
 /** What every feature is built on: the configuration, the store, the keys, the registry and the trust group. */
-interface Base {
+export interface Base {
   options: OperatorOptions;
   config: OperatorConfig;
   db: Kysely<OperatorDatabase>;
@@ -143,7 +123,7 @@ function buildFeatures({ options, config, db, issuer, keys, registry, trust, log
   const web = createWebContext(config.display_name);
   return { registry, accounts, arrangements, consents, accessReports, citizens, portability, webhooks, sessions, web, notes, ...rights };
 }
-type Features = ReturnType<typeof buildFeatures>;
+export type Features = ReturnType<typeof buildFeatures>;
 
 /** The authorization server (oidc-provider) over the registry, the consent service and the store. */
 function authorizationServer({ config, issuer, db, keys, trust, log }: Base, f: Features, witness: Witness) {
@@ -175,48 +155,6 @@ const oauthErrorFields = (err: Error & { error_description?: string; cause?: Err
   cause_detail: (err.cause as { error_description?: string } | undefined)?.error_description,
 });
 
-/** Everything the routes are wired to. */
-interface Wiring extends Base, Features {
-  as: AuthorizationServer;
-  witness: Witness;
-}
-
-/** The APIs and pages for services, gateways, citizens and admins. */
-async function registerRoutes(scope: FastifyInstance, w: Wiring): Promise<void> {
-  const { config, issuer, db, keys, trust, as, sessions, accounts, registry, consents, citizens, web } = w;
-  await scope.register(cookie, { secret: config.cookie_secret });
-  await scope.register(formbody);
-  const assets = { root: resolve(import.meta.dirname, '../../web/assets'), prefix: '/assets/', maxAge: 3600_000 };
-  await scope.register(fastifyStatic, { ...assets, decorateReply: false, cacheControl: true });
-  const revoked = (claims: object) => w.revocations.isRevoked(claims);
-  const auth = new ApiAuthenticator(issuer, keys.jwks, new MemoryReplayCache(), config.mtls?.public_url, revoked);
-  registerFeedRoutes(scope, { db, accessReports: w.accessReports, auth, registry, consents, inGroup: trust.inGroup });
-  registerWitnessRoutes(scope, { db, witness: w.witness, auth, accessReports: w.accessReports });
-  registerServiceApiRoutes(scope, { auth, consents });
-  const mtlsUrl = config.mtls?.public_url.replace(/\/$/, '');
-  registerTokenStatusRoutes(scope, { as, registry, consents, revocations: w.revocations, issuer, jwks: keys.jwks, mtlsUrl });
-  const rotateKeys = async () => {
-    const kid = await keys.rotate();
-    return (as.reload(), kid);
-  };
-  registerAdminRoutes(scope, { db, registry, consents, revocations: w.revocations, adminToken: config.admin_token, rotateKeys });
-  registerRegistrationRoutes(scope, { db, registry, issuer, group: trust.governed, adminToken: config.admin_token });
-  registerLoginRoutes(scope, { issuer, providers: config.identity_providers, accounts, sessions });
-  registerInteractionRoutes(scope, { as, sessions, accounts, consents, registry, web });
-  registerCitizenApiRoutes(scope, { sessions, accounts, citizens });
-  registerArrangementRoutes(scope, { sessions, arrangements: w.arrangements, registry, web, trustGroup: trust.group });
-  const serviceNames = () => registry.serviceNames();
-  const moves = { sessions, portability: w.portability, web, issuer, trust, serviceNames };
-  await scope.register(async (inner) => registerPortabilityRoutes(inner, moves));
-  const insight = new Insight({ issuer, registry, consents, keys: keys.all });
-  const dashboard = { sessions, accounts, citizens, registry, web, insight, witness: w.witness, notifications: w.notes.notifications };
-  const movedOut = (id: string) => w.portability.movedOut(id);
-  registerDashboardRoutes(scope, { ...dashboard, providers: config.identity_providers, operatorNames: trust.memberNames, movedOut });
-  registerDatastoreRoutes(scope, { sessions, accounts, web, pds: w.pds });
-  registerNotificationRoutes(scope, { sessions, web, notifications: w.notes.notifications, settings: w.notes.settings });
-  registerExportRoutes(scope, { sessions, web, exports: w.exports });
-}
-
 /** Builds an operator; call `app.listen` and then `startBackground()`. */
 export async function createOperator(options: OperatorOptions): Promise<Operator> {
   const { config, store } = options;
@@ -241,7 +179,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   pages.error = operatorErrorPage(features.sessions, features.web);
   const as = authorizationServer(base, features, witness);
   await mountAuthorizationServer(app, as);
-  await app.register((scope) => registerRoutes(scope, { ...base, ...features, as, witness }));
+  await app.register((scope) => registerOperatorRoutes(scope, { ...base, ...features, as, witness }));
   // several operator instances on one PostgreSQL: every instance's feed hears every change
   const listener = await shareConsentEvents(store, features.consents, app.log);
   return operatorHandle(options, app, features, keys, trust, listener);

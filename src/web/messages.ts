@@ -562,6 +562,88 @@ export const MESSAGES = {
     en: 'by your standing permission “{name}”',
   },
   trust_group_label: { fi: 'Luottamusryhmä', sv: 'Förtroendegrupp', en: 'Trust group' },
+  nav_mandates: { fi: 'Valtuutukset', sv: 'Fullmakter', en: 'Mandates' },
+  mandates_lead: {
+    fi: 'Voit valtuuttaa luotetun henkilön päättämään puolestasi valitsemiesi palveluiden pyynnöistä tiettyyn päivään asti. Näet jokaisen hänen tekemänsä päätöksen nimellä, ja voit lopettaa valtuutuksen milloin tahansa.',
+    sv: 'Du kan ge en person du litar på fullmakt att besluta för dig om förfrågningar från de tjänster du väljer fram till ett visst datum. Du ser varje beslut hen fattar med namn och kan avsluta fullmakten när som helst.',
+    en: 'You can let a person you trust decide for you on the requests of the services you choose, until a date. You see each of their decisions by name and can end the mandate at any time.',
+  },
+  mandates_given: { fi: 'Antamasi valtuutukset', sv: 'Fullmakter du har gett', en: 'Mandates you have given' },
+  mandates_received: {
+    fi: 'Henkilöt, jotka ovat valtuuttaneet sinut',
+    sv: 'Personer som gett dig fullmakt',
+    en: 'People who gave you a mandate',
+  },
+  no_mandates_given: {
+    fi: 'Et ole antanut valtuutuksia.',
+    sv: 'Du har inte gett några fullmakter.',
+    en: 'You have not given any mandates.',
+  },
+  no_mandates_received: {
+    fi: 'Kukaan ei ole valtuuttanut sinua.',
+    sv: 'Ingen har gett dig fullmakt.',
+    en: 'No one has given you a mandate.',
+  },
+  mandate_grant_title: { fi: 'Anna uusi valtuutus', sv: 'Ge en ny fullmakt', en: 'Give a new mandate' },
+  mandate_delegate_name: { fi: 'Valtuutetun nimi', sv: 'Ombudets namn', en: 'Name of the person' },
+  mandate_delegate_code: { fi: 'Valtuutetun henkilötunnus', sv: 'Ombudets personbeteckning', en: 'Their personal identity code' },
+  mandate_services: {
+    fi: 'Palvelut, joiden pyynnöistä hän saa päättää',
+    sv: 'Tjänster vars förfrågningar hen får besluta om',
+    en: 'Services whose requests they may decide on',
+  },
+  mandate_valid_until: { fi: 'Voimassa asti (enintään vuosi)', sv: 'Giltig till (högst ett år)', en: 'Valid until (a year at most)' },
+  mandate_until: { fi: 'Voimassa {date} asti', sv: 'Giltig till {date}', en: 'Valid until {date}' },
+  mandate_problem_name: {
+    fi: 'Kirjoita valtuutettavan henkilön nimi.',
+    sv: 'Skriv namnet på personen du ger fullmakt.',
+    en: 'Write the name of the person you give the mandate to.',
+  },
+  mandate_problem_identifier: {
+    fi: 'Henkilötunnus ei ole oikein. Tarkista se.',
+    sv: 'Personbeteckningen stämmer inte. Kontrollera den.',
+    en: 'The personal identity code is not right. Check it.',
+  },
+  mandate_problem_self: {
+    fi: 'Et voi valtuuttaa itseäsi.',
+    sv: 'Du kan inte ge dig själv fullmakt.',
+    en: 'You cannot give a mandate to yourself.',
+  },
+  mandate_problem_services: {
+    fi: 'Valitse vähintään yksi palvelu.',
+    sv: 'Välj minst en tjänst.',
+    en: 'Choose at least one service.',
+  },
+  mandate_problem_until: {
+    fi: 'Valitse päättymispäivä tulevaisuudesta, enintään vuoden päähän.',
+    sv: 'Välj ett slutdatum i framtiden, högst ett år framåt.',
+    en: 'Choose an end date in the future, a year ahead at most.',
+  },
+  mandate_grant: { fi: 'Anna valtuutus', sv: 'Ge fullmakt', en: 'Give the mandate' },
+  mandate_end: { fi: 'Lopeta valtuutus', sv: 'Avsluta fullmakten', en: 'End the mandate' },
+  mandate_state_live: { fi: 'Voimassa', sv: 'Gäller', en: 'In force' },
+  mandate_state_ended: { fi: 'Lopetettu', sv: 'Avslutad', en: 'Ended' },
+  mandate_state_expired: { fi: 'Päättynyt', sv: 'Har gått ut', en: 'Expired' },
+  mandate_acting_for: {
+    fi: 'Päätät henkilön {name} puolesta hänen antamallaan valtuutuksella.',
+    sv: 'Du beslutar för {name} med den fullmakt hen gett dig.',
+    en: 'You decide for {name} under the mandate they gave you.',
+  },
+  mandate_nothing_waiting: {
+    fi: 'Valtuutuksen palveluista ei ole pyyntöjä.',
+    sv: 'Det finns inga förfrågningar från tjänsterna i fullmakten.',
+    en: 'There are no requests from the services of this mandate.',
+  },
+  mandates_others_link: {
+    fi: 'Valtuutukset: henkilöt, jotka ovat valtuuttaneet sinut, ja antamasi valtuutukset',
+    sv: 'Fullmakter: personer som gett dig fullmakt, och fullmakter du gett',
+    en: 'Mandates: people who gave you a mandate, and the mandates you have given',
+  },
+  by_delegate: {
+    fi: '– teki {name} valtuutuksellasi',
+    sv: '– av {name} med din fullmakt',
+    en: '– by {name} under your mandate',
+  },
   nav_arrangements: { fi: 'Pysyvät luvat', sv: 'Stående tillstånd', en: 'Standing permissions' },
   arrangements_intro: {
     fi: 'Pysyvä lupa vastaa puolestasi pyyntöihin, jotka sopivat sen ehtoihin: millaiset palvelut, mihin tarkoitukseen, mitkä tiedot ja mihin asti. Näet jokaisen näin annetun luvan Luvat-sivulla ja voit perua sen milloin tahansa.',
@@ -784,6 +866,11 @@ export const MESSAGES = {
 
 /** Counted strings: each language's CLDR plural forms (`Intl.PluralRules`), and `zero` where 0 reads better in words. */
 export const PLURAL_MESSAGES = {
+  mandate_requests_waiting: {
+    fi: { one: '1 pyyntö odottaa päätöstä.', other: '{n} pyyntöä odottaa päätöstä.' },
+    sv: { one: '1 förfrågan väntar på beslut.', other: '{n} förfrågningar väntar på beslut.' },
+    en: { one: '1 request is waiting for a decision.', other: '{n} requests are waiting for a decision.' },
+  },
   proof_server_all_ok: {
     fi: {
       one: 'Operaattori tarkisti 1 merkinnän: se on yhdyskäytävän allekirjoittamassa ja operaattorin vahvistamassa lokissa.',

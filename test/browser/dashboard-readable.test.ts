@@ -39,6 +39,7 @@ const PAGES = [
   '/mydata',
   '/datastore',
   '/others',
+  '/mandates',
   '/keychain',
   '/move',
   '/export',

@@ -32,6 +32,7 @@ for (const dialect of dialectCases()) {
         '0009_notifications',
         '0010_registrations',
         '0011_service_identities',
+        '0012_mandates',
       ]);
       expect(await migrateToLatest(store, operatorMigrations)).toEqual([]);
       await ping(store);

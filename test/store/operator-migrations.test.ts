@@ -22,6 +22,7 @@ migrationSuite({
     '0009_notifications',
     '0010_registrations',
     '0011_service_identities',
+    '0012_mandates',
   ],
   snapshot: new URL('./operator-schema.snapshot.json', import.meta.url),
 });

@@ -104,6 +104,7 @@ export type DashboardPage =
   | 'mydata'
   | 'datastore'
   | 'others'
+  | 'mandates'
   | 'keychain'
   | 'move'
   | 'export';
@@ -118,6 +119,7 @@ const PAGES: Array<[DashboardPage, string, MessageKey]> = [
   ['mydata', '/dashboard/mydata', 'nav_mydata'],
   ['datastore', '/dashboard/datastore', 'nav_datastore'],
   ['others', '/dashboard/others', 'nav_others'],
+  ['mandates', '/dashboard/mandates', 'nav_mandates'],
   ['keychain', '/dashboard/keychain', 'nav_keychain'],
   ['move', '/dashboard/move', 'nav_move'],
   ['export', '/dashboard/export', 'nav_export'],

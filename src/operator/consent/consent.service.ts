@@ -53,6 +53,11 @@ import {
 export type { ConsentRequestInput, SubjectRef } from './consent-requests.ts';
 
 type Trx = Transaction<ConsentChangeDatabase>;
+/** A participant's decision; `reason` is written in the history (who decided under a mandate). */
+type Decision = { approve: boolean; choices?: string[]; reason?: string };
+/** A transition with the history's reason set, when one is given. */
+const because = <T extends { history: HistoryEntry }>(r: T, reason?: string): T =>
+  reason ? { ...r, history: { ...r.history, reason } } : r;
 
 /** The collaborators and identity of the consent lifecycle. */
 export interface ConsentServiceOptions {
@@ -142,14 +147,14 @@ export class ConsentService extends EventEmitter {
     return state;
   }
 
-  /** A participant's decision on a pending record. */
-  async decide(recordId: string, partyId: string, actor: string, decision: { approve: boolean; choices?: string[] }, now = Date.now()) {
-    return this.transition(recordId, (s) => decideCore(s, partyId, decision, actor, now));
+  /** A participant's decision on a pending record (`reason`: who acted, for a delegate under a mandate). */
+  async decide(recordId: string, partyId: string, actor: string, decision: Decision, now = Date.now()) {
+    return this.transition(recordId, (s) => because(decideCore(s, partyId, decision, actor, now), decision.reason));
   }
 
-  /** A participant withdraws the record. */
-  async withdraw(recordId: string, partyId: string, actor: string, now = Date.now()) {
-    return this.transition(recordId, (s) => withdrawCore(s, partyId, actor, now));
+  /** A participant withdraws the record (`reason` as for {@link decide}). */
+  async withdraw(recordId: string, partyId: string, actor: string, now = Date.now(), reason?: string) {
+    return this.transition(recordId, (s) => because(withdrawCore(s, partyId, actor, now), reason));
   }
 
   /** The record moved to another operator, where `newRecordId` replaces it. */

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { IdentityProviderConfig } from '../../../shared/config.schema.ts';
+import { html } from '../../../web/html.ts';
 import { isLocale, t } from '../../../web/i18n.ts';
 import { page } from '../../../web/layout.ts';
 import type { Accounts } from '../../accounts/accounts.ts';
@@ -158,7 +159,10 @@ function registerRecordPages(app: FastifyInstance, deps: DashboardDeps): void {
       if (!s) return reply;
       const locale = web.locale(request, s);
       const view = await context(locale, s);
-      const body = renderRecords(await p.records(deps.citizens, s.accountId), p.mode, p.empty, view);
+      const records = renderRecords(await p.records(deps.citizens, s.accountId), p.mode, p.empty, view);
+      // people who gave a mandate are acted for on the mandates page (mandates/)
+      const more = p.page === 'others' ? html`<p><a href="/dashboard/mandates">${t(locale, 'mandates_others_link')}</a></p>` : '';
+      const body = html`${records}${more}`;
       return web.send(reply, request, s, t(locale, `nav_${p.page}`), body, dashboardNav(locale, p.page));
     });
   }

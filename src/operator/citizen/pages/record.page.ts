@@ -83,8 +83,19 @@ function released(r: CitizenRecordView, view: CardContext): SafeHtml {
 function historyItem(h: HistoryView, locale: Locale): SafeHtml {
   const arrangement = h.actor.startsWith('arrangement:')
     ? html` – ${t(locale, 'by_arrangement', { name: /"(.*)"/.exec(h.reason ?? '')?.[1] ?? '' })}`
-    : '';
+    : h.actor.startsWith('mandate:')
+      ? html` ${t(locale, 'by_delegate', { name: h.reason ?? '' })}`
+      : '';
   return html`<li>${when(h.time, locale)}: ${eventText(locale, h.event_type)} (${statusText(locale, h.to_status)})${arrangement}</li>`;
+}
+
+/** The latest act a delegate did on the record under the person's mandate, named, outside the folded history. */
+function delegateNotice(r: CitizenRecordView, locale: Locale): SafeHtml | '' {
+  const last = r.history.findLast((h) => h.actor.startsWith('mandate:'));
+  if (!last) return '';
+  return html`<p class="notice">
+    ${when(last.time, locale)}: ${eventText(locale, last.event_type)} ${t(locale, 'by_delegate', { name: last.reason ?? '' })}
+  </p>`;
 }
 
 function withdrawForm(r: CitizenRecordView, decider: MyPartyView, view: CardContext): SafeHtml {
@@ -109,7 +120,7 @@ export function renderRecord(r: CitizenRecordView, mode: RecordCardMode, view: C
       ${r.parties.map((p) => participant(p, locale))}
     </ul>
     ${mode === 'request' && decider ? decisionForm(r, terms, decider, view, chosen) : released(r, view)}
-    ${decider?.role === 'guardian' ? html`<p class="notice">${t(locale, 'acting_for')}</p>` : ''}
+    ${decider?.role === 'guardian' ? html`<p class="notice">${t(locale, 'acting_for')}</p>` : ''} ${delegateNotice(r, locale)}
     <details>
       <summary>${t(locale, 'history')}</summary>
       <ol>
