@@ -37,7 +37,7 @@ import { registerNotificationRoutes } from './notifications/notifications.routes
 import { registerFeedRoutes } from './feed/feed.routes.ts';
 import { shareConsentEvents } from './feed/instances.ts';
 import { ApiAuthenticator } from './oauth/api-auth.ts';
-import { AuthorizationServer } from './oauth/authorization-server.ts';
+import { API_SCOPES, AuthorizationServer } from './oauth/authorization-server.ts';
 import { registerInteractionRoutes } from './oauth/interaction.routes.ts';
 import { mountAuthorizationServer } from './oauth/provider.routes.ts';
 import { createOidcAdapter } from './oauth/oidc-adapter.ts';
@@ -228,7 +228,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file), options.env));
   const pages: { error?: ErrorPage } = {};
   const app = await createHttpServer({
-    name: `portti-operator (${config.name})`,
+    ...{ name: `portti-operator (${config.name})`, openapi: { tokenUrl: `${issuer}/oauth/token`, scopes: API_SCOPES } },
     errorPage: async (request, reply, problem) => pages.error?.(request, reply, problem),
     description: 'Portti MyData operator: authorization server, consent records, consent feed, citizen API.',
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),

@@ -99,7 +99,10 @@ export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiD
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.post(
     '/api/consent-requests',
-    { schema: { summary: 'File an asynchronous consent request naming the data subjects', tags: ['service api'], body: ConsentRequest } },
+    {
+      config: { openapi: { success: 201, scope: 'consent_request', description: 'The filed consent request (its URL in `Location`)' } },
+      schema: { summary: 'File an asynchronous consent request naming the data subjects', tags: ['service api'], body: ConsentRequest },
+    },
     async (request, reply) => {
       const caller = await deps.auth.authenticate(request, 'consent_request');
       // the receipts speak the request's language: as filed, or else the one the request asked for
@@ -114,7 +117,10 @@ export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiD
 
   r.get(
     '/api/consents/:record_id',
-    { schema: { summary: 'A consent record, for the service that filed it', tags: ['service api'], params: RecordParams } },
+    {
+      config: { openapi: { scope: 'consent_request' } },
+      schema: { summary: 'A consent record, for the service that filed it', tags: ['service api'], params: RecordParams },
+    },
     async (request) => {
       const caller = await deps.auth.authenticate(request, 'consent_request');
       const { record_id } = request.params;

@@ -38,6 +38,8 @@ function requireAdmin(request: FastifyRequest, token: string): void {
 }
 
 const tags = ['admin api'];
+/** A consent record's state may not allow the change (409 `invalid_transition`). */
+const conflict = { openapi: { problems: [409] } };
 const WebhookQuery = Type.Object({ status: Type.Optional(Type.Enum(['pending', 'delivered', 'failed'])) });
 const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
 const Suspension = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) });
@@ -75,7 +77,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
   r.post(
     '/admin/consents/:record_id/suspend',
-    { schema: { summary: 'Suspend an active record', tags, params: RecordParams, body: Suspension } },
+    { config: conflict, schema: { summary: 'Suspend an active record', tags, params: RecordParams, body: Suspension } },
     async (request) => {
       requireAdmin(request, deps.adminToken);
       const { record_id } = request.params;
@@ -86,7 +88,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
   r.post(
     '/admin/consents/:record_id/resume',
-    { schema: { summary: 'Resume a suspended record', tags, params: RecordParams } },
+    { config: conflict, schema: { summary: 'Resume a suspended record', tags, params: RecordParams } },
     async (request) => {
       requireAdmin(request, deps.adminToken);
       const { record_id } = request.params;

@@ -4,6 +4,7 @@
  * read the newest checkpoint the witness cosigned for a log (what `portti audit verify` compares a
  * gateway's store with) and the witness's verifier key.
  */
+import type { RouteDoc } from '../../shared/openapi/route-doc.ts';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
@@ -41,12 +42,26 @@ const ProofBatch = Type.Object(
   { additionalProperties: false },
 );
 const OriginQuery = Type.Object({ origin: Type.Optional(Type.String({ maxLength: 500 })) });
+/** add-checkpoint answers as C2SP tlog-witness says: cosignature lines, or 409 with the size held. */
+const ADD_CHECKPOINT_DOC: RouteDoc = {
+  scope: 'access_report',
+  produces: 'text/plain',
+  body: { type: 'string', description: 'cosignature lines' },
+  problems: [403, 404, 422],
+  responses: {
+    409: {
+      description: 'The checkpoint does not extend the one held: the body is the size held',
+      content: { 'text/x.tlog.size': { schema: { type: 'string' } } },
+    },
+  },
+};
 
 /** Registers the witness endpoints. */
 export function registerWitnessRoutes(app: FastifyInstance, deps: WitnessDeps): void {
   app.post(
     '/api/witness/add-checkpoint',
     {
+      config: { openapi: ADD_CHECKPOINT_DOC },
       schema: {
         summary: 'C2SP tlog-witness add-checkpoint: cosign a gateway log checkpoint that extends the one held',
         tags: ['gateway api'],
@@ -65,6 +80,7 @@ export function registerWitnessRoutes(app: FastifyInstance, deps: WitnessDeps): 
     '/api/access-proofs',
     {
       bodyLimit: 4 * 1024 * 1024,
+      config: { openapi: { scope: 'access_report', problems: [409] } },
       schema: {
         summary: 'Inclusion proofs of reported access records in a cosigned checkpoint',
         tags: ['gateway api'],
