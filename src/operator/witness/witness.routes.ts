@@ -42,6 +42,12 @@ const ProofBatch = Type.Object(
   { additionalProperties: false },
 );
 const OriginQuery = Type.Object({ origin: Type.Optional(Type.String({ maxLength: 500 })) });
+/** The checkpoints: every log held as JSON, or (with `origin`) one checkpoint note as text. */
+const CHECKPOINTS_DOC: RouteDoc = {
+  produces: ['application/json', 'text/plain'],
+  body: { oneOf: [{ type: 'array', items: { type: 'object' } }, { type: 'string' }] },
+  problems: [404],
+};
 /** add-checkpoint answers as C2SP tlog-witness says: cosignature lines, or 409 with the size held. */
 const ADD_CHECKPOINT_DOC: RouteDoc = {
   scope: 'access_report',
@@ -109,6 +115,7 @@ export function registerWitnessRoutes(app: FastifyInstance, deps: WitnessDeps): 
   app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/witness/checkpoints',
     {
+      config: { openapi: CHECKPOINTS_DOC },
       schema: {
         summary: 'The newest checkpoint this witness cosigned for a log (?origin=), or all logs held',
         tags: ['transparency'],
@@ -126,7 +133,10 @@ export function registerWitnessRoutes(app: FastifyInstance, deps: WitnessDeps): 
   );
   app.get(
     '/witness/key',
-    { schema: { summary: "The witness's verifier key (C2SP signed-note vkey)", tags: ['transparency'] } },
+    {
+      config: { openapi: { produces: 'text/plain', body: { type: 'string' } } },
+      schema: { summary: "The witness's verifier key (C2SP signed-note vkey)", tags: ['transparency'] },
+    },
     async (_req, reply) => reply.type('text/plain; charset=utf-8').send(`${deps.witness.verifierKey}\n`),
   );
 }

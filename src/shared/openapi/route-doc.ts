@@ -11,8 +11,8 @@ import { problemResponses, type ResponseDoc } from './problem.schema.ts';
 export interface RouteDoc {
   /** The success status when it is not 200 (e.g. 201 or 204). */
   success?: number;
-  /** The success media type when it is not `application/json`. */
-  produces?: string;
+  /** The success media type(s) when not `application/json`. */
+  produces?: string | string[];
   /** The success body's schema when the route has no response schema of its own. */
   body?: object;
   /** What the success answer is, when the summary does not say it. */
@@ -74,6 +74,12 @@ const OAuthError = {
   required: ['error'],
 };
 
+/** The success content: each media type with the documented body. */
+function contentOf(doc: RouteDoc): Record<string, { schema: object }> {
+  const types = doc.produces === undefined ? ['application/json'] : [doc.produces].flat();
+  return Object.fromEntries(types.map((type) => [type, { schema: doc.body ?? {} }]));
+}
+
 /** The documented responses: the route's own success schemas, or the documented success; then its problems. */
 function responsesOf(url: string, method: string, schema: FastifySchema, doc: RouteDoc): Record<string, unknown> {
   const own = Object.entries((schema.response ?? {}) as Record<string, unknown>).filter(([status]) => Number(status) < 400);
@@ -83,7 +89,7 @@ function responsesOf(url: string, method: string, schema: FastifySchema, doc: Ro
       : {
           [String(doc.success ?? 200)]: {
             description: doc.description ?? 'Success',
-            ...(doc.success === 204 ? {} : { content: { [doc.produces ?? 'application/json']: { schema: doc.body ?? {} } } }),
+            ...(doc.success === 204 ? {} : { content: contentOf(doc) }),
           } satisfies ResponseDoc,
         };
   const problems = problemResponses(problemStatuses(url, method, schema, doc));
