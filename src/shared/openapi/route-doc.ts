@@ -54,7 +54,11 @@ export function securityOf(url: string, method: string, doc: RouteDoc): Requirem
 
 /** Every error status a route can answer: the ones its kind always can, and its own. */
 export function problemStatuses(url: string, method: string, schema: FastifySchema, doc: RouteDoc): Set<number> {
-  const statuses = new Set<number>([400, 500, 503, ...(doc.problems ?? [])]);
+  // the error statuses the route's own response schema names stay documented, as problem+json
+  const own = Object.keys((schema.response ?? {}) as object)
+    .map(Number)
+    .filter((status) => status >= 400);
+  const statuses = new Set<number>([400, 500, 503, ...own, ...(doc.problems ?? [])]);
   const security = securityOf(url, method, doc);
   if (security.length > 0) statuses.add(401);
   if (security.some((s) => 'csrf' in s || 'oauth2' in s)) statuses.add(403);
