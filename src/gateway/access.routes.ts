@@ -32,6 +32,8 @@ export function registerAccessRoute(app: FastifyInstance, handler: (request: Acc
   app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/sources/:source/*',
     {
+      // documented per source operation (access.openapi.ts); the answers a read can have
+      config: { openapi: { problems: [401, 403, 404, 502, 503, 504] } },
       schema: {
         summary: "Read a person's consented attributes from a source",
         description:

@@ -18,6 +18,7 @@ import { loadSigningKeys, publicJwks, type SigningKey } from '../store/keys.ts';
 import { ResidueEraser } from '../store/residue.ts';
 import { createAccessHandler } from './access-handler.ts';
 import { registerAccessRoute } from './access.routes.ts';
+import { documentSources } from './access.openapi.ts';
 import type { ConsentFeedClient } from './consent/consent-feed-client.ts';
 import { ConsentFeeds } from './consent/consent-feeds.ts';
 import { ConsentReplica } from './consent/consent-replica.ts';
@@ -75,6 +76,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     description: 'Portti Access Gateway: consented, attribute-filtered access to unchanged data sources.',
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     bodyLimit: 16 * 1024,
+    openapi: {
+      finish: (document) =>
+        documentSources(
+          sources,
+          config.operators.map((o) => o.issuer),
+        )(document),
+    },
   });
   app.addReadinessCheck('store', () => ping(store));
 

@@ -22,7 +22,7 @@ import { ConsentService, type SubjectRef } from './consent/consent.service.ts';
 import { WebhookSender } from './webhooks/webhooks.ts';
 import { createNotificationsFeature, type NotificationsFeature } from './notifications/notifications-feature.ts';
 import { shareConsentEvents } from './feed/instances.ts';
-import { AuthorizationServer } from './oauth/authorization-server.ts';
+import { API_SCOPES, AuthorizationServer } from './oauth/authorization-server.ts';
 import { mountAuthorizationServer } from './oauth/provider.routes.ts';
 import { createOidcAdapter } from './oauth/oidc-adapter.ts';
 import { sweepOidcStore } from './oauth/oidc-store.repository.ts';
@@ -166,7 +166,7 @@ export async function createOperator(options: OperatorOptions): Promise<Operator
   for (const file of config.registry_files) await registry.apply(loadRegistryFile(resolve(file), options.env));
   const pages: { error?: ErrorPage } = {};
   const app = await createHttpServer({
-    name: `portti-operator (${config.name})`,
+    ...{ name: `portti-operator (${config.name})`, openapi: { tokenUrl: `${issuer}/oauth/token`, scopes: API_SCOPES } },
     errorPage: async (request, reply, problem) => pages.error?.(request, reply, problem),
     description: 'Portti MyData operator: authorization server, consent records, consent feed, citizen API.',
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),

@@ -13,10 +13,13 @@ import Fastify, {
 } from 'fastify';
 import type { Server } from 'node:http';
 import swagger from '@fastify/swagger';
+import { PROBLEM_JSON, ProblemSchema } from './openapi/problem.schema.ts';
+import { swaggerOptions, type OpenApiOptions } from './openapi/document.ts';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import { prefersHtml } from '../web/negotiate.ts';
 import { isStoreUnavailable, ProblemError, problemBody, type ProblemBody, type ProblemCode } from './errors.ts';
 import { loggerOptions } from './logger.ts';
+import type { RouteDoc } from './openapi/route-doc.ts';
 
 /** A readiness check: resolves when the dependency answers, rejects with a reason otherwise. */
 /** A readiness check: throws when not ready; may resolve to a warning that /readyz reports without failing. */
@@ -37,6 +40,8 @@ export interface HttpServerOptions {
   fastify?: Partial<FastifyServerOptions>;
   /** Errors as HTML pages for browsers that ask for HTML (content negotiation); APIs keep problem+json. */
   errorPage?: ErrorPage;
+  /** What the OpenAPI document adds to the route schemas (token URL and scopes, a last pass). */
+  openapi?: OpenApiOptions;
 }
 
 /** An HTML page for a problem (the reply's headers may be set), or undefined to answer problem+json after all. */
@@ -51,24 +56,7 @@ declare module 'fastify' {
   }
 }
 
-/** The media type of every error answer (RFC 9457). */
-export const PROBLEM_JSON = 'application/problem+json';
-
-/** Shared JSON schema for problem bodies, referenced by route responses. */
-export const ProblemSchema = {
-  $id: 'Problem',
-  type: 'object',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    code: { type: 'string' },
-    instance: { type: 'string' },
-  },
-  required: ['type', 'title', 'status', 'code'],
-  additionalProperties: true,
-} as const;
+export { PROBLEM_JSON, ProblemSchema } from './openapi/problem.schema.ts';
 
 /**
  * Creates a Fastify server with Portti's shared behaviour. Routes are added by the caller;
@@ -84,13 +72,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const checks = new Map<string, ReadinessCheck>();
   app.decorate('addReadinessCheck', (name: string, check: ReadinessCheck) => void checks.set(name, check));
   app.addSchema(ProblemSchema);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: options.name, version: '0.1.0', description: options.description ?? '' },
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
+  await app.register(swagger, swaggerOptions(options.name, options.description ?? '', options.openapi));
   app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => answerError(error, request, reply, options.errorPage));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
@@ -261,11 +243,14 @@ const CLIENT_ERROR_CODES: Partial<Record<number, ProblemCode>> = {
   429: 'rate_limited',
 };
 
-/** `/healthz`, `/readyz` (every readiness check), `/metrics` and `/openapi.json`, hidden from the OpenAPI document. */
+/** `/healthz`, `/readyz` (every readiness check), `/metrics` and `/openapi.json`, public. */
 function addProbes(app: FastifyInstance, checks: Map<string, ReadinessCheck>, registry: Registry): void {
-  const probe = { schema: { hide: true } };
-  app.get('/healthz', probe, async () => ({ status: 'ok' }));
-  app.get('/readyz', probe, async (_request, reply) => {
+  const probe = (summary: string, openapi: RouteDoc) => ({ schema: { summary, tags: ['operations'] }, config: { openapi } });
+  const healthy = { body: { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] } };
+  app.get('/healthz', probe('Liveness: the process answers', healthy), async () => ({ status: 'ok' }));
+  const warnings = { type: 'object', additionalProperties: { type: 'string' } };
+  const ready = { problems: [503], body: { type: 'object', properties: { status: { const: 'ready' }, warnings }, required: ['status'] } };
+  app.get('/readyz', probe('Readiness: every dependency answers (503 names the ones that do not)', ready), async (_request, reply) => {
     const failures: Record<string, string> = {};
     const warnings: Record<string, string> = {};
     await Promise.all(
@@ -286,9 +271,13 @@ function addProbes(app: FastifyInstance, checks: Map<string, ReadinessCheck>, re
     }
     return Object.keys(warnings).length > 0 ? { status: 'ready', warnings } : { status: 'ready' };
   });
-  app.get('/metrics', probe, async (_request, reply) => {
-    reply.type(registry.contentType);
-    return registry.metrics();
-  });
-  app.get('/openapi.json', probe, async () => app.swagger());
+  app.get(
+    '/metrics',
+    probe('Prometheus metrics', { produces: 'text/plain; version=0.0.4', body: { type: 'string' } }),
+    async (_request, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    },
+  );
+  app.get('/openapi.json', probe('This OpenAPI 3.1 document', { body: { type: 'object' } }), async () => app.swagger());
 }

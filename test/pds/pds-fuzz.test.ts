@@ -9,6 +9,7 @@ import Fastify from 'fastify';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { signCitizenAssertion } from '../../src/pds/citizen-auth.ts';
 import { tempDir } from '../helpers/stores.ts';
 import { createDepositor, pdsConfig, signDeposit, startPds, type RunningPds } from './pds-helpers.ts';
@@ -90,6 +91,15 @@ describe('personal data store under hostile input', () => {
   afterAll(async () => {
     await pds?.close();
     await jwks.close();
+  });
+
+  it('publishes a valid OpenAPI 3.1 document with every error as problem+json', async () => {
+    const openapi = (await (await fetch(`${pds.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    };
+    expect((await new Validator().validate(openapi as never)).errors ?? []).toEqual([]);
+    const errors = Object.values(openapi.paths).flatMap((item) => Object.values(item).flatMap((op) => Object.entries(op.responses)));
+    expect(errors.filter(([status, r]) => Number(status) >= 400 && !r.content?.['application/problem+json'])).toEqual([]);
   });
 
   it('answers random requests to every route, with and without valid credentials, without a 5xx', async () => {

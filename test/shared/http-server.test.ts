@@ -68,7 +68,9 @@ describe('http server base', () => {
     };
     expect(openapi.openapi).toBe('3.1.0');
     expect(openapi.paths['/hello']?.get?.summary).toBe('Say hello');
-    expect(openapi.paths['/healthz']).toBeUndefined();
+    // the probes are documented too, as public operations
+    expect(openapi.paths['/healthz']?.get?.summary).toMatch(/Liveness/);
+    expect(openapi.paths['/metrics']?.get?.summary).toBe('Prometheus metrics');
     await app.close();
   });
 

@@ -106,6 +106,7 @@ function registerDecisionApi(app: FastifyInstance, deps: CitizenApiDeps): void {
   r.post(
     '/citizen/api/consents/:record_id/decision',
     {
+      config: { openapi: { problems: [409] } },
       schema: {
         summary: 'Approve (with optional-attribute choices) or decline a pending request',
         tags,
@@ -122,7 +123,10 @@ function registerDecisionApi(app: FastifyInstance, deps: CitizenApiDeps): void {
 
   r.post(
     '/citizen/api/consents/:record_id/withdraw',
-    { schema: { summary: 'Withdraw a consent (stops it for every participant)', tags, params: RecordParams, body: Withdrawal } },
+    {
+      config: { openapi: { problems: [409] } },
+      schema: { summary: 'Withdraw a consent (stops it for every participant)', tags, params: RecordParams, body: Withdrawal },
+    },
     async (request) => {
       const s = await deps.sessions.require(request);
       checkCsrf(request, s);

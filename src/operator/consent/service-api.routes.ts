@@ -94,12 +94,49 @@ const ConsentRequest = Type.Object(
   { additionalProperties: false },
 );
 const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
+const nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
+/** ClientRecordView as the OpenAPI document gives it (documentation only: the answer is not re-serialized by it). */
+const RecordView = Type.Object({
+  record_id: Type.String(),
+  status: Type.Enum(['pending', 'active', 'declined', 'suspended', 'withdrawn', 'expired', 'moved']),
+  activation_mode: Type.Enum(ACTIVATION_MODES),
+  purpose: Type.Optional(Type.String()),
+  lawful_basis: Type.Optional(Type.String()),
+  expires_at: nullable(Type.String({ format: 'date-time' })),
+  parties: Type.Array(
+    Type.Object({
+      party_id: Type.String(),
+      role: Type.String(),
+      status: Type.String(),
+      acting_for: nullable(Type.String()),
+      identifier_type: Type.Optional(Type.String()),
+      identifier: Type.Optional(Type.String()),
+    }),
+  ),
+  sources: Type.Array(
+    Type.Object({
+      source: Type.String(),
+      subjects: Type.Array(Type.Object({ ref: Type.String(), datatypes: Type.Array(Type.String()) })),
+    }),
+  ),
+  replaces: nullable(Type.String()),
+});
 /** Registers consent requests and record status. */
 export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiDeps): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.post(
     '/api/consent-requests',
-    { schema: { summary: 'File an asynchronous consent request naming the data subjects', tags: ['service api'], body: ConsentRequest } },
+    {
+      config: {
+        openapi: {
+          success: 201,
+          scope: 'consent_request',
+          body: RecordView,
+          description: 'The filed consent request (its URL in `Location`)',
+        },
+      },
+      schema: { summary: 'File an asynchronous consent request naming the data subjects', tags: ['service api'], body: ConsentRequest },
+    },
     async (request, reply) => {
       const caller = await deps.auth.authenticate(request, 'consent_request');
       // the receipts speak the request's language: as filed, or else the one the request asked for
@@ -114,7 +151,10 @@ export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiD
 
   r.get(
     '/api/consents/:record_id',
-    { schema: { summary: 'A consent record, for the service that filed it', tags: ['service api'], params: RecordParams } },
+    {
+      config: { openapi: { scope: 'consent_request', body: RecordView } },
+      schema: { summary: 'A consent record, for the service that filed it', tags: ['service api'], params: RecordParams },
+    },
     async (request) => {
       const caller = await deps.auth.authenticate(request, 'consent_request');
       const { record_id } = request.params;
@@ -126,7 +166,10 @@ export function registerServiceApiRoutes(app: FastifyInstance, deps: ServiceApiD
 
   r.get(
     RECEIPT_CONTEXT_PATH,
-    { schema: { summary: 'The JSON-LD context of consent receipts (DPV, ISO/IEC TS 27560)', tags: ['receipts'] } },
+    {
+      config: { openapi: { produces: 'application/ld+json' } },
+      schema: { summary: 'The JSON-LD context of consent receipts (DPV, ISO/IEC TS 27560)', tags: ['receipts'] },
+    },
     async (_request, reply) =>
       reply.type('application/ld+json').header('cache-control', 'public, max-age=31536000, immutable').send(RECEIPT_CONTEXT),
   );

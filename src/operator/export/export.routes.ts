@@ -63,7 +63,10 @@ export function registerExportRoutes(app: FastifyInstance, deps: ExportDeps): vo
 
   app.get(
     '/schemas/export.json',
-    { schema: { summary: 'The JSON Schema of the personal-data export (format portti-export/2)', tags: ['registry'] } },
+    {
+      config: { openapi: { produces: 'application/schema+json' } },
+      schema: { summary: 'The JSON Schema of the personal-data export (format portti-export/2)', tags: ['registry'] },
+    },
     async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').type('application/schema+json').send(schema),
   );
 }

@@ -15,6 +15,7 @@ import type { ConsentService } from '../consent/consent.service.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { GatewayClientDefinition } from '../registry/registry.schema.ts';
 import type { AccessReports } from '../transparency/access-reports.ts';
+import { CONSENT_FEED_DOC } from './feed.openapi.ts';
 import { feedEventsAfter } from './feed.repository.ts';
 import type { FeedDatabase } from './feed.tables.ts';
 
@@ -68,6 +69,7 @@ function registerConsentFeed(app: FastifyInstance, deps: FeedDeps): void {
   app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/api/consent-feed',
     {
+      config: { openapi: CONSENT_FEED_DOC },
       schema: {
         summary: 'Consent feed for gateways (Server-Sent Events, each event a JWS)',
         tags: ['gateway api'],
@@ -145,6 +147,7 @@ function registerAccessReports(app: FastifyInstance, deps: FeedDeps): void {
     '/api/access-reports',
     {
       bodyLimit: 4 * 1024 * 1024,
+      config: { openapi: { scope: 'access_report' } },
       schema: {
         summary: 'Access records from a gateway (batched, idempotent by access_id)',
         tags: ['gateway api'],

@@ -49,6 +49,13 @@ export interface AuthorizationServerOptions {
   onError?: (event: string, err: Error & { error_description?: string; cause?: Error }) => void;
 }
 
+/** The scopes of the operator's own API tokens (resource `<issuer>/api`), with what each is for. */
+export const API_SCOPES = {
+  consent_request: 'file consent requests and read their records (services)',
+  consent_feed: 'follow the consent feed (gateways)',
+  access_report: 'report access records and checkpoints (gateways)',
+};
+
 /** Builds the oidc-provider configuration with Portti's policies. */
 export function authorizationServerConfiguration(o: AuthorizationServerOptions): Configuration {
   const apiResource = `${o.issuer}/api`;
@@ -72,7 +79,7 @@ export function authorizationServerConfiguration(o: AuthorizationServerOptions):
     },
     responseTypes: ['code'],
     // no `openid`: services get access tokens, never ID tokens (userinfo is off), so OIDC is not offered to them
-    scopes: ['consent_request', 'consent_feed', 'access_report'],
+    scopes: Object.keys(API_SCOPES),
     clientAuthMethods: ['private_key_jwt'],
     enabledJWA: {
       clientAuthSigningAlgValues: CLIENT_AUTH_ALGS,

@@ -59,7 +59,10 @@ export function registerServiceDocumentation(app: FastifyInstance, issuer: strin
   const body = serviceDocumentation(issuer, mtls);
   app.get(
     '/docs',
-    { schema: { summary: 'Documentation for the developers of services (RFC 8414 service_documentation)', tags: ['metadata'] } },
+    {
+      config: { openapi: { produces: 'text/html', body: { type: 'string' } } },
+      schema: { summary: 'Documentation for the developers of services (RFC 8414 service_documentation)', tags: ['metadata'] },
+    },
     async (_r, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'public, max-age=3600').send(body),
   );
 }

@@ -43,6 +43,8 @@ export function registerRegistrationRoutes(app: FastifyInstance, { adminToken, .
         tags: ['oauth'],
         response: { 201: Type.Record(Type.String(), Type.Unknown()), 400: OAuthError, 413: OAuthError, 415: OAuthError },
       },
+      // open (the statement is the credential, RFC 7591 §3), with errors in OAuth's format
+      config: { openapi: { public: true, oauthErrors: true } },
       errorHandler(err: FastifyError | RegistrationError, _request, reply) {
         const answer = oauthError(err);
         if (!answer) throw err;

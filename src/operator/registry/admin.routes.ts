@@ -39,6 +39,9 @@ export function requireAdmin(request: FastifyRequest, token: string): void {
 }
 
 const tags = ['admin api'];
+/** A consent record's state may not allow the change (409 `invalid_transition`). */
+const conflict = { openapi: { problems: [409] } };
+const jsonLd = { openapi: { produces: 'application/ld+json' } };
 const WebhookQuery = Type.Object({ status: Type.Optional(Type.Enum(['pending', 'delivered', 'failed'])) });
 const RecordParams = Type.Object({ record_id: Type.String({ maxLength: 100 }) });
 const Suspension = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) });
@@ -76,7 +79,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
   r.post(
     '/admin/consents/:record_id/suspend',
-    { schema: { summary: 'Suspend an active record', tags, params: RecordParams, body: Suspension } },
+    { config: conflict, schema: { summary: 'Suspend an active record', tags, params: RecordParams, body: Suspension } },
     async (request) => {
       requireAdmin(request, deps.adminToken);
       const { record_id } = request.params;
@@ -87,7 +90,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
 
   r.post(
     '/admin/consents/:record_id/resume',
-    { schema: { summary: 'Resume a suspended record', tags, params: RecordParams } },
+    { config: conflict, schema: { summary: 'Resume a suspended record', tags, params: RecordParams } },
     async (request) => {
       requireAdmin(request, deps.adminToken);
       const { record_id } = request.params;
@@ -153,10 +156,18 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
       return { kid: await deps.rotateKeys() };
     },
   );
+  registerRegistryViews(app, deps);
+}
 
+/** The public registry views: a service's data agreement and the sources served. */
+function registerRegistryViews(app: FastifyInstance, deps: AdminDeps): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.get(
     '/services/:client_id/agreement',
-    { schema: { summary: "A service's data agreement (ODRL 2.2 Agreement, JSON-LD)", tags: ['registry'], params: ClientParams } },
+    {
+      config: jsonLd,
+      schema: { summary: "A service's data agreement (ODRL 2.2 Agreement, JSON-LD)", tags: ['registry'], params: ClientParams },
+    },
     async (request, reply) => {
       const entry = await deps.registry.service(request.params.client_id);
       if (!entry || entry.kind === 'gateway') throw new ProblemError(404, 'not_found', 'no such service');

@@ -114,7 +114,10 @@ export function registerTokenStatusRoutes(app: FastifyInstance, deps: TokenStatu
 
   r.post(
     '/api/introspect',
-    { schema: { summary: 'RFC 7662 token introspection (live consent status included)', tags, body: TokenForm } },
+    {
+      config: { openapi: { oauthErrors: true } },
+      schema: { summary: 'RFC 7662 token introspection (live consent status included)', tags, body: TokenForm },
+    },
     async (request, reply) =>
       oauthAnswer(reply, async () => {
         const clientId = await clients.authenticate(request.body);
@@ -126,7 +129,10 @@ export function registerTokenStatusRoutes(app: FastifyInstance, deps: TokenStatu
 
   r.post(
     '/api/revoke',
-    { schema: { summary: 'RFC 7009 revocation of a JWT access token by its client', tags, body: TokenForm } },
+    {
+      config: { openapi: { oauthErrors: true } },
+      schema: { summary: 'RFC 7009 revocation of a JWT access token by its client', tags, body: TokenForm },
+    },
     async (request, reply) =>
       oauthAnswer(reply, async () => {
         const clientId = await clients.authenticate(request.body);

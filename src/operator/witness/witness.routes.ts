@@ -4,6 +4,7 @@
  * read the newest checkpoint the witness cosigned for a log (what `portti audit verify` compares a
  * gateway's store with) and the witness's verifier key.
  */
+import type { RouteDoc } from '../../shared/openapi/route-doc.ts';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
@@ -41,12 +42,32 @@ const ProofBatch = Type.Object(
   { additionalProperties: false },
 );
 const OriginQuery = Type.Object({ origin: Type.Optional(Type.String({ maxLength: 500 })) });
+/** The checkpoints: every log held as JSON, or (with `origin`) one checkpoint note as text. */
+const CHECKPOINTS_DOC: RouteDoc = {
+  produces: ['application/json', 'text/plain'],
+  body: { oneOf: [{ type: 'array', items: { type: 'object' } }, { type: 'string' }] },
+  problems: [404],
+};
+/** add-checkpoint answers as C2SP tlog-witness says: cosignature lines, or 409 with the size held. */
+const ADD_CHECKPOINT_DOC: RouteDoc = {
+  scope: 'access_report',
+  produces: 'text/plain',
+  body: { type: 'string', description: 'cosignature lines' },
+  problems: [403, 404, 422],
+  responses: {
+    409: {
+      description: 'The checkpoint does not extend the one held: the body is the size held',
+      content: { 'text/x.tlog.size': { schema: { type: 'string' } } },
+    },
+  },
+};
 
 /** Registers the witness endpoints. */
 export function registerWitnessRoutes(app: FastifyInstance, deps: WitnessDeps): void {
   app.post(
     '/api/witness/add-checkpoint',
     {
+      config: { openapi: ADD_CHECKPOINT_DOC },
       schema: {
         summary: 'C2SP tlog-witness add-checkpoint: cosign a gateway log checkpoint that extends the one held',
         tags: ['gateway api'],
@@ -65,6 +86,7 @@ export function registerWitnessRoutes(app: FastifyInstance, deps: WitnessDeps): 
     '/api/access-proofs',
     {
       bodyLimit: 4 * 1024 * 1024,
+      config: { openapi: { scope: 'access_report', problems: [409] } },
       schema: {
         summary: 'Inclusion proofs of reported access records in a cosigned checkpoint',
         tags: ['gateway api'],
@@ -93,6 +115,7 @@ export function registerWitnessRoutes(app: FastifyInstance, deps: WitnessDeps): 
   app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/witness/checkpoints',
     {
+      config: { openapi: CHECKPOINTS_DOC },
       schema: {
         summary: 'The newest checkpoint this witness cosigned for a log (?origin=), or all logs held',
         tags: ['transparency'],
@@ -110,7 +133,10 @@ export function registerWitnessRoutes(app: FastifyInstance, deps: WitnessDeps): 
   );
   app.get(
     '/witness/key',
-    { schema: { summary: "The witness's verifier key (C2SP signed-note vkey)", tags: ['transparency'] } },
+    {
+      config: { openapi: { produces: 'text/plain', body: { type: 'string' } } },
+      schema: { summary: "The witness's verifier key (C2SP signed-note vkey)", tags: ['transparency'] },
+    },
     async (_req, reply) => reply.type('text/plain; charset=utf-8').send(`${deps.witness.verifierKey}\n`),
   );
 }
