@@ -149,6 +149,11 @@ export interface WorldOptions {
   operatorConfig?: Partial<OperatorConfig>;
   /** The demo IdP offers RP-initiated logout (default true; false: an IdP without an end_session_endpoint). */
   idpLogout?: boolean;
+  /** Who decides for a child (the population register's guardianship, as operators are given it). */
+  guardiansOf?: (subject: {
+    identifier_type: string;
+    identifier: string;
+  }) => Promise<Array<{ identifier_type: string; identifier: string }>>;
 }
 
 /** Starts the world. Call `close()` in afterAll. */
@@ -252,6 +257,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       logLevel: process.env.PORTTI_TEST_LOG ?? 'silent',
       expiryIntervalMs: 100,
       config: operatorConfigs[k],
+      ...(options.guardiansOf ? { guardiansOf: options.guardiansOf } : {}),
     });
     await op.registry.putSource({
       id: 'incomes',
