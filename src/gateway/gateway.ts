@@ -3,6 +3,7 @@
  * replica and feeds, access log and reporter, and the HTTP routes. The one place where the
  * gateway's parts are wired together.
  */
+import { apiErrorPage } from '../web/api-error-page.ts';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { AccessLog } from '../audit/access-log.ts';
@@ -72,7 +73,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let keys = await loadSigningKeys(store.db);
   const signingKey = () => keys[0] as SigningKey;
   const app = await createHttpServer({
-    name: `portti-gateway (${config.name})`,
+    ...{ name: `portti-gateway (${config.name})`, errorPage: apiErrorPage('Portti access gateway') },
     description: 'Portti Access Gateway: consented, attribute-filtered access to unchanged data sources.',
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     bodyLimit: 16 * 1024,

@@ -2,6 +2,7 @@
  * Composition of one personal data store: store, keyring, vault, deposit verifier,
  * citizen authenticator, routes. The one place where the store is wired.
  */
+import { apiErrorPage } from '../web/api-error-page.ts';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { loggerOptions } from '../shared/logger.ts';
@@ -37,6 +38,7 @@ export async function createPersonalDataStore(options: {
   const name = `portti-pds (${config.name})`;
   const app = await createHttpServer({
     name,
+    errorPage: apiErrorPage('Portti personal data store'),
     description:
       'Portti personal data store: encrypted per-person documents, verified deposits, citizen corrections, k-anonymous aggregates.',
     // the gateway's read path carries the person's identifier: never log it

@@ -104,6 +104,11 @@ export const MESSAGES = {
     sv: 'Inloggningen till tjänsten kunde inte fortsätta (länken kan ha gått ut). Gå tillbaka till tjänsten och börja om.',
     en: 'The sign-in to the service could not go on (the link may have expired). Go back to the service and start again.',
   },
+  api_only: {
+    fi: 'Tämä osoite kuuluu palveluille tarkoitettuun rajapintaan ({component}); selaimella täällä ei ole katsottavaa. Omat tietosi ja lupasi näet oman operaattorisi sivuilla.',
+    sv: 'Den här adressen hör till ett gränssnitt för tjänster ({component}); i en webbläsare finns inget att se här. Dina uppgifter och samtycken ser du på din operatörs sidor.',
+    en: "This address belongs to an interface for services ({component}); there is nothing to see here in a browser. Your data and consents are on your operator's pages.",
+  },
   error_technical: { fi: 'Tekniset tiedot', sv: 'Tekniska uppgifter', en: 'Technical details' },
   error_go_home: { fi: 'Siirry etusivulle', sv: 'Gå till startsidan', en: 'Go to the front page' },
   error_sign_in_again: { fi: 'Kirjaudu uudelleen', sv: 'Logga in igen', en: 'Sign in again' },
