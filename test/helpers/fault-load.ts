@@ -142,22 +142,26 @@ export async function expectDecisionsKept(c: Cluster, service: TestService, out:
   expect(wrong).toEqual([]);
 }
 
+/** The status one gateway instance, reached directly, answers a read; the DPoP proof names the public URL (htu). */
+async function statusAt(c: Cluster, service: TestService, instanceUrl: string, token: string): Promise<number> {
+  const dpop = await createDpopProof(service.dpop, 'GET', `${c.resource}/income`, token);
+  const res = await fetch(`${instanceUrl}/sources/incomes-register/income`, { headers: { authorization: `DPoP ${token}`, dpop } });
+  await res.arrayBuffer();
+  return res.status;
+}
+
 /** No read served beyond `boundMs` after its withdrawal was acknowledged; every gateway instance refuses them all now. */
 export async function expectWithdrawalsHonoured(c: Cluster, service: TestService, out: Outcomes, boundMs: number): Promise<void> {
   const late = out.served.filter((s) => out.withdrawn.has(s.record) && s.at > out.withdrawn.get(s.record)! + boundMs);
   expect(late.map((s) => `${s.record} served ${(s.at - out.withdrawn.get(s.record)!).toFixed(0)} ms after its withdrawal`)).toEqual([]);
   await wait(boundMs);
   const stillServing: string[] = [];
-  const publicUrl = `${c.resource}/income`;
   for (const gw of c.gateways) {
     for (const record of out.withdrawn.keys()) {
       const token = out.tokens.get(record);
       if (!token) continue;
-      // each instance reached directly; the DPoP proof names the public URL (htu)
-      const headers = { authorization: `DPoP ${token}`, dpop: await createDpopProof(service.dpop, 'GET', publicUrl, token) };
-      const res = await fetch(`${gw.url}/sources/incomes-register/income`, { headers });
-      await res.arrayBuffer();
-      if (res.status !== 403) stillServing.push(`${gw.url} ${record}: ${res.status}`);
+      const status = await statusAt(c, service, gw.url, token);
+      if (status !== 403) stillServing.push(`${gw.url} ${record}: ${status}`);
     }
   }
   expect(stillServing).toEqual([]);
@@ -189,13 +193,7 @@ export async function withdrawalPropagation(c: Cluster, service: TestService, ci
   const record = (await fileRequest(service, c.issuer, [code])).record_id;
   expect((await decide(citizen, record, { approve: true })).status).toBe(200);
   const token = await sourceToken(service, c.issuer, c.resource, record, ['annual_income']);
-  const publicUrl = `${c.resource}/income`;
-  const status = async (base: string) => {
-    const headers = { authorization: `DPoP ${token}`, dpop: await createDpopProof(service.dpop, 'GET', publicUrl, token) };
-    const res = await fetch(`${base}/sources/incomes-register/income`, { headers });
-    await res.arrayBuffer();
-    return res.status;
-  };
+  const status = (base: string) => statusAt(c, service, base, token);
   const until = async (want: number, limitMs: number) => {
     const started = performance.now();
     for (const gw of c.gateways) while ((await status(gw.url)) !== want && performance.now() - started < limitMs) await wait(10);
